@@ -1,0 +1,1 @@
+"""The call center's domain: models, services (all the rules) and runtimes."""

@@ -1,0 +1,71 @@
+"""Where things live and which ports they use, read from the environment.
+
+One frozen object is passed everywhere instead of reading ``os.environ`` in many
+places, so a test can run a second, isolated call center beside ``make run``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SITES_DIR_IN_PBX = Path("/var/lib/ccc/sites")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    var_dir: Path
+    pbx_root: Path          # the chroot holding Asterisk ("/" for a host-installed one)
+    site: str               # one PBX configuration set inside that root
+    sip_bind: str
+    sip_port: int
+    ami_port: int
+    agi_port: int
+    rtp_start: int
+    rtp_end: int
+
+    @property
+    def site_dir_in_pbx(self) -> Path:
+        """The site directory as Asterisk (inside the chroot) sees it."""
+        return SITES_DIR_IN_PBX / self.site
+
+    @property
+    def site_dir(self) -> Path:
+        """The same directory as this process (outside the chroot) sees it."""
+        return self.pbx_root / self.site_dir_in_pbx.relative_to("/")
+
+    @property
+    def cdr_file(self) -> Path:
+        """The PBX's own durable call-record journal (cdr_custom writes it)."""
+        return self.site_dir / "log" / "cdr-custom" / "ccc.csv"
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    return int(low), int(high)
+
+
+def _default_pbx_root() -> str:
+    # An Asterisk installed on the host (from a distribution package) is used as is;
+    # otherwise provisioning builds a chroot that carries one (Debian 12 has none).
+    return "/" if Path("/usr/sbin/asterisk").exists() else "/var/lib/ccc/pbx-root"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from ``CCC_*`` environment variables (defaults suit ``make run``)."""
+    env = dict(os.environ if env is None else env)
+    var_dir = Path(env.get("CCC_VAR_DIR", Path.cwd() / "var")).absolute()
+    rtp_start, rtp_end = _port_range(env.get("CCC_RTP_PORTS", "10000-10999"))
+    return Settings(
+        database_url=env.get("CCC_DATABASE_URL", f"sqlite:///{var_dir / 'ccc.sqlite3'}"),
+        var_dir=var_dir,
+        pbx_root=Path(env.get("CCC_PBX_ROOT") or _default_pbx_root()),
+        site=env.get("CCC_PBX_SITE", "default"),
+        sip_bind=env.get("CCC_SIP_BIND", "0.0.0.0"),
+        sip_port=int(env.get("CCC_SIP_PORT", "5060")),
+        ami_port=int(env.get("CCC_AMI_PORT", "5038")),
+        agi_port=int(env.get("CCC_AGI_PORT", "4573")),
+        rtp_start=rtp_start,
+        rtp_end=rtp_end,
+    )
