@@ -24,6 +24,8 @@ class Settings:
     agi_port: int
     rtp_start: int
     rtp_end: int
+    web_bind: str = "127.0.0.1"
+    web_port: int = 8080
 
     @property
     def site_dir_in_pbx(self) -> Path:
@@ -68,4 +70,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         agi_port=int(env.get("CCC_AGI_PORT", "4573")),
         rtp_start=rtp_start,
         rtp_end=rtp_end,
+        web_bind=env.get("CCC_WEB_BIND", "127.0.0.1"),
+        web_port=int(env.get("CCC_WEB_PORT", "8080")),
     )

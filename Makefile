@@ -1,0 +1,60 @@
+# The two commands of the README: `make run` and `make test`. Each installs what is
+# missing first (Debian packages, the Python environment, the PBX), then does its job.
+
+VENV   ?= .venv
+PYTHON ?= python3
+CCC    := $(VENV)/bin/ccc
+PYTEST := $(VENV)/bin/pytest
+# Debian packages: debootstrap builds the PBX root; SIPp and sox drive and check calls
+# in the tests; espeak-ng speaks prompts; postgresql is the second database.
+APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates
+
+.PHONY: run test unit integration host-packages python pbx postgres clean
+
+run: host-packages python pbx
+	$(CCC) db upgrade
+	$(CCC) demo
+	$(CCC) pbx start
+	@echo "ccc serve: Ctrl-C stops it (the PBX keeps running: $(CCC) pbx stop)"
+	$(CCC) serve
+
+test: host-packages python pbx postgres
+	$(PYTEST) -q tests
+
+unit: python
+	$(PYTEST) -q tests/unit
+
+integration: host-packages python pbx postgres
+	$(PYTEST) -q tests/integration
+
+host-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+pbx: python
+	$(CCC) pbx install
+
+# The PostgreSQL half of the tests: start the local cluster if it is down, and make
+# sure root may use it over the local socket.
+postgres: host-packages
+	@pg_isready -q -h /var/run/postgresql || { \
+	  cluster=$$(ls /etc/postgresql | sort -V | tail -n 1); \
+	  pg_ctlcluster --skip-systemctl-redirect $$cluster main start; }
+	@runuser -u postgres -- psql -tAc "SELECT 1 FROM pg_roles WHERE rolname='root'" | grep -q 1 || \
+	  runuser -u postgres -- createuser --superuser root
+
+clean:
+	rm -rf $(VENV) var test-output

@@ -1,0 +1,450 @@
+"""The ``ccc`` command: a thin face over the engine services.
+
+Each command parses its options, calls one service inside a transaction, and prints
+the answer (``--json`` on every list). Operator mistakes end with one line on stderr
+and exit status 1; the transaction is rolled back, so nothing is partially written.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+
+import click
+
+from engine.errors import DomainError
+from engine.settings import Settings, load_settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    schema_ready: bool = False
+
+    def transaction(self):
+        """A unit of work whose PBX changes are applied after it commits."""
+        from engine.uow import transaction
+        if not self.schema_ready:
+            ensure_schema(self.settings)
+            self.schema_ready = True
+        return transaction(self.settings, after_pbx_change=self.apply_pbx)
+
+    def apply_pbx(self, session) -> None:
+        from provisioning.apply import ApplyError, apply
+        try:
+            result = apply(session, self.settings)
+        except ApplyError as error:
+            raise click.ClickException(f"saved, but {error}") from None
+        click.echo(result.message, err=True)
+
+
+def ensure_schema(settings: Settings) -> None:
+    """Bring the database to the latest migration (cheap when it already is)."""
+    from engine.migrate import upgrade
+    if settings.database_url.startswith("sqlite:///"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+
+
+class Group(click.Group):
+    """Turns domain errors into the one-line message operators expect."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DomainError as error:
+            raise click.ClickException(str(error)) from None
+
+
+def emit(rows: list[dict], as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+        return
+    widths = {c: max([len(c)] + [len(str(r.get(c, ""))) for r in rows]) for c in columns}
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
+        click.echo("  ".join(str(row.get(c, "") if row.get(c) is not None else "")
+                             .ljust(widths[c]) for c in columns).rstrip())
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+@click.group(cls=Group)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """ccc: run a self-hosted call center on Asterisk."""
+    ctx.obj = AppState(load_settings())
+
+
+# ---- database -----------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(app: AppState) -> None:
+    """Run the migrations up to the latest."""
+    ensure_schema(app.settings)
+    click.echo("database is at the latest schema")
+
+
+# ---- accounts -----------------------------------------------------------------------
+
+@main.group()
+def account() -> None:
+    """Accounts: the paying tenants."""
+
+
+@account.command("create")
+@click.argument("name")
+@click.option("--plan", required=True, help="payg (pay-as-you-go) or seat (per-seat monthly).")
+@click.pass_obj
+def account_create(app: AppState, name: str, plan: str) -> None:
+    from engine.accounts.service import create_account
+    with app.transaction() as session:
+        created = create_account(session, name, plan)
+        click.echo(f"account {created.name} created ({created.plan.value})")
+
+
+@account.command("list")
+@json_option
+@click.pass_obj
+def account_list(app: AppState, as_json: bool) -> None:
+    from engine.accounts.service import list_accounts
+    with app.transaction() as session:
+        rows = [{"id": a.id, "name": a.name, "plan": a.plan.value} for a in list_accounts(session)]
+    emit(rows, as_json, ["id", "name", "plan"])
+
+
+# ---- instances ----------------------------------------------------------------------
+
+def _instance_row(instance) -> dict:
+    return {"id": instance.id, "account": instance.account.name, "name": instance.name,
+            "domain": instance.domain, "description": instance.description}
+
+
+@main.group()
+def instance() -> None:
+    """Call center instances (named by their access domain)."""
+
+
+@instance.command("create")
+@click.option("--account", "account_name", required=True)
+@click.option("--name", required=True)
+@click.option("--domain", required=True, help="Access domain, unique platform-wide, immutable.")
+@click.option("--number", "digits", required=True, help="The instance's phone number.")
+@click.option("--number-type", required=True,
+              help="landline, 400, 95, virtual_mobile or international.")
+@click.option("--admin", "admin_name", help="Administrator: an account user, or a new one.")
+@click.option("--description", default="")
+@json_option
+@click.pass_obj
+def instance_create(app: AppState, account_name, name, domain, digits, number_type,
+                    admin_name, description, as_json) -> None:
+    """Create an instance ready to take calls (F3: the one-minute call center)."""
+    from engine.instances.service import create_instance
+    with app.transaction() as session:
+        created = create_instance(session, account_name, name, domain, digits, number_type,
+                                  admin_name, description)
+        row = _instance_row(created.instance) | {"number": created.number.digits}
+        if created.admin_agent:
+            row["admin_agent"] = _agent_row(created.admin_agent, secrets=True)
+    if as_json:
+        click.echo(json.dumps(row, indent=2))
+    else:
+        click.echo(f"instance {row['name']} created: access address http://{row['domain']}/, "
+                   f"number {row['number']}")
+
+
+@instance.command("update")
+@click.option("--instance", "domain", required=True)
+@click.option("--name")
+@click.option("--description")
+@click.option("--domain", "new_domain", help="Refused: an access domain never changes.")
+@click.pass_obj
+def instance_update(app: AppState, domain, name, description, new_domain) -> None:
+    from engine.instances.service import update_instance
+    with app.transaction() as session:
+        updated = update_instance(session, domain, name, description, new_domain)
+        click.echo(f"instance {updated.domain} updated")
+
+
+@instance.command("list")
+@click.option("--account", "account_name")
+@json_option
+@click.pass_obj
+def instance_list(app: AppState, account_name, as_json) -> None:
+    from engine.instances.service import list_instances
+    with app.transaction() as session:
+        rows = [_instance_row(i) for i in list_instances(session, account_name)]
+    emit(rows, as_json, ["id", "account", "name", "domain", "description"])
+
+
+# ---- agents and skill groups -------------------------------------------------------------
+
+def _agent_row(agent, secrets: bool = False) -> dict:
+    row = {"extension": agent.extension, "name": agent.name, "sip_username": agent.sip_username,
+           "skill_groups": {m.skill_group.name: m.level for m in agent.memberships}}
+    if secrets:
+        row["sip_password"] = agent.sip_secret
+    return row
+
+
+def _parse_levels(values: tuple[str, ...]) -> dict[str, int]:
+    levels = {}
+    for value in values:
+        name, _, level = value.partition(":")
+        if level and not level.isdigit():
+            raise click.ClickException(f"invalid skill group {value!r}: use NAME or NAME:LEVEL")
+        levels[name] = int(level or 1)
+    return levels
+
+
+@main.group()
+def agent() -> None:
+    """Agents (seats) and their SIP credentials."""
+
+
+@agent.command("create")
+@click.option("--instance", "domain", required=True)
+@click.option("--name", required=True)
+@click.option("--extension", help="3-6 digits; the next free one from 1001 if omitted.")
+@click.option("--skill-group", "groups", multiple=True, help="NAME[:LEVEL], repeatable.")
+@json_option
+@click.pass_obj
+def agent_create(app: AppState, domain, name, extension, groups, as_json) -> None:
+    from engine.agents.service import create_agent
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        created = create_agent(session, get_instance(session, domain), name, extension,
+                               _parse_levels(groups) or {"default": 1})
+        row = _agent_row(created, secrets=True)
+    if as_json:
+        click.echo(json.dumps(row, indent=2))
+    else:
+        click.echo(f"agent {row['extension']} created: SIP user {row['sip_username']}, "
+                   f"password {row['sip_password']}")
+
+
+@agent.command("list")
+@click.option("--instance", "domain", required=True)
+@click.option("--show-secrets", is_flag=True, help="Include SIP passwords.")
+@json_option
+@click.pass_obj
+def agent_list(app: AppState, domain, show_secrets, as_json) -> None:
+    from engine.agents.service import list_agents
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        rows = [_agent_row(a, show_secrets) for a in list_agents(session, get_instance(session, domain))]
+    columns = ["extension", "name", "sip_username", "skill_groups"]
+    emit(rows, as_json, columns + (["sip_password"] if show_secrets else []))
+
+
+@agent.command("delete")
+@click.option("--instance", "domain", required=True)
+@click.option("--extension", required=True)
+@click.pass_obj
+def agent_delete(app: AppState, domain, extension) -> None:
+    from engine.agents.service import delete_agent
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        delete_agent(session, get_instance(session, domain), extension)
+        click.echo(f"agent {extension} deleted")
+
+
+@main.group()
+def skillgroup() -> None:
+    """Skill groups (queues)."""
+
+
+@skillgroup.command("list")
+@click.option("--instance", "domain", required=True)
+@json_option
+@click.pass_obj
+def skillgroup_list(app: AppState, domain, as_json) -> None:
+    from engine.instances.service import get_instance
+    from engine.numbers.service import list_numbers
+    from engine.skillgroups.service import list_skill_groups
+    with app.transaction() as session:
+        instance = get_instance(session, domain)
+        numbers = list_numbers(session, instance_id=instance.id)
+        rows = [{"name": g.name, "queue": g.queue_name, "strategy": g.strategy,
+                 "wait_timeout": g.wait_timeout,
+                 "outbound_numbers": [n.digits for n in numbers if g in n.outbound_skill_groups]}
+                for g in list_skill_groups(session, instance)]
+    emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "outbound_numbers"])
+
+
+# ---- numbers and trunks -------------------------------------------------------------
+
+@main.group()
+def number() -> None:
+    """Phone numbers."""
+
+
+@number.command("list")
+@click.option("--instance", "domain")
+@json_option
+@click.pass_obj
+def number_list(app: AppState, domain, as_json) -> None:
+    from engine.instances.service import get_instance
+    from engine.numbers.service import list_numbers
+    with app.transaction() as session:
+        instance_id = get_instance(session, domain).id if domain else None
+        rows = [{"digits": n.digits, "type": n.type.value,
+                 "instance": n.instance.domain if n.instance else None,
+                 "inbound_flow_id": n.inbound_flow_id,
+                 "outbound_skill_groups": [g.name for g in n.outbound_skill_groups]}
+                for n in list_numbers(session, instance_id=instance_id)]
+    emit(rows, as_json, ["digits", "type", "instance", "inbound_flow_id", "outbound_skill_groups"])
+
+
+@main.group()
+def trunk() -> None:
+    """Carrier trunks."""
+
+
+@trunk.command("create")
+@click.option("--name", required=True)
+@click.option("--host", "host_port", required=True, help="HOST[:PORT] of the carrier.")
+@click.pass_obj
+def trunk_create(app: AppState, name, host_port) -> None:
+    from engine.trunks.service import create_trunk
+    with app.transaction() as session:
+        created = create_trunk(session, name, host_port)
+        click.echo(f"trunk {created.name} created ({created.host}:{created.port})")
+
+
+@trunk.command("list")
+@json_option
+@click.pass_obj
+def trunk_list(app: AppState, as_json) -> None:
+    from engine.trunks.service import list_trunks
+    with app.transaction() as session:
+        rows = [{"name": t.name, "host": t.host, "port": t.port} for t in list_trunks(session)]
+    emit(rows, as_json, ["name", "host", "port"])
+
+
+# ---- call records -------------------------------------------------------------------
+
+@main.group()
+def cdr() -> None:
+    """Call records."""
+
+
+@cdr.command("list")
+@click.option("--instance", "domain")
+@click.option("--limit", default=50, show_default=True)
+@json_option
+@click.pass_obj
+def cdr_list(app: AppState, domain, limit, as_json) -> None:
+    from engine.calls.service import list_call_records
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        instance = get_instance(session, domain) if domain else None
+        rows = [{"id": r.pbx_call_id, "instance_id": r.instance_id, "direction": r.direction.value,
+                 "number": r.number, "caller": r.caller, "callee": r.callee,
+                 "start": r.started_at, "answer": r.answered_at, "end": r.ended_at,
+                 "billable_seconds": r.billable_seconds, "disposition": r.disposition,
+                 "agent": r.agent_extension, "refusal_reason": r.refusal_reason}
+                for r in list_call_records(session, instance, limit)]
+    emit(rows, as_json, ["start", "direction", "number", "caller", "callee", "disposition",
+                         "billable_seconds", "agent", "refusal_reason"])
+
+
+@cdr.command("ingest")
+@click.pass_obj
+def cdr_ingest(app: AppState) -> None:
+    """Read the PBX's call journal now (``ccc serve`` does this continuously)."""
+    from engine.calls.service import ingest
+    with app.transaction() as session:
+        click.echo(f"{ingest(session, app.settings)} calls updated")
+
+
+# ---- the PBX ------------------------------------------------------------------------
+
+@main.group()
+def pbx() -> None:
+    """The Asterisk PBX on this host."""
+
+
+@pbx.command("install")
+@click.pass_obj
+def pbx_install(app: AppState) -> None:
+    """Install Asterisk (a chroot built with debootstrap where the distribution has none)."""
+    from provisioning.pbx_host import install
+    install(app.settings, log=lambda line: click.echo(line, err=True))
+
+
+@pbx.command("start")
+@click.pass_obj
+def pbx_start(app: AppState) -> None:
+    """Render the configuration and start Asterisk; returns when AMI answers."""
+    from provisioning.apply import apply
+    from provisioning.pbx_host import start
+    with app.transaction() as session:
+        apply(session, app.settings)
+    start(app.settings)
+    click.echo("PBX started")
+
+
+@pbx.command("stop")
+@click.pass_obj
+def pbx_stop(app: AppState) -> None:
+    from provisioning.pbx_host import stop
+    stop(app.settings)
+    click.echo("PBX stopped")
+
+
+@pbx.command("apply")
+@click.pass_obj
+def pbx_apply(app: AppState) -> None:
+    """Render the configuration from the database and put it in force."""
+    with app.transaction() as session:
+        app.apply_pbx(session)
+
+
+@pbx.command("status")
+@json_option
+@click.pass_obj
+def pbx_status(app: AppState, as_json) -> None:
+    from provisioning.pbx_host import status
+    info = status(app.settings)
+    if as_json:
+        click.echo(json.dumps(info, indent=2, default=str))
+    elif not info.get("running"):
+        click.echo("PBX not running")
+    else:
+        click.echo(f"{info['version']}\nuptime: {info['uptime_seconds']} s\n"
+                   f"active channels: {info['active_channels']}")
+
+
+# ---- running --------------------------------------------------------------------------
+
+@main.command()
+@click.option("--web/--no-web", default=True, help="Also serve the web admin.")
+@click.pass_obj
+def serve(app: AppState, web: bool) -> None:
+    """Run the FastAGI server, the AMI listener, call-record ingestion and the web admin."""
+    from engine.serve import run
+    ensure_schema(app.settings)
+    run(app.settings, web=web)
+
+
+@main.command()
+@click.pass_obj
+def demo(app: AppState) -> None:
+    """Create a demo account and instance when the database is empty; print how to call in."""
+    from engine.demo import ensure_demo
+    with app.transaction() as session:
+        info = ensure_demo(session, app.settings)
+    for line in info:
+        click.echo(line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

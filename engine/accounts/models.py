@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base, utcnow
+
+
+class BillingPlan(str, enum.Enum):
+    PAYG = "payg"   # pay-as-you-go: no seat fee, every connected minute charged
+    SEAT = "seat"   # per-seat monthly fee, inbound free
+
+
+class Role(str, enum.Enum):
+    OWNER = "owner"
+    INSTANCE_ADMIN = "instance_admin"
+    AGENT = "agent"
+    SUPPLIER = "supplier"
+    REVIEWER = "reviewer"
+
+
+class Account(Base):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    plan: Mapped[BillingPlan] = mapped_column(
+        Enum(BillingPlan, name="billing_plan", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="account")
+
+
+class User(Base):
+    __tablename__ = "user"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="role", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=32))
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="users")

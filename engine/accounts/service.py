@@ -1,0 +1,50 @@
+"""Accounts (the paying tenants) and their users."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from engine import validation
+from engine.accounts.models import Account, BillingPlan, Role, User
+from engine.errors import Conflict, Invalid, NotFound
+
+
+def create_account(session: Session, name: str, plan: str) -> Account:
+    """Open an account on a billing plan ('payg' or 'seat')."""
+    validation.name(name, "account name")
+    try:
+        billing_plan = BillingPlan(plan)
+    except ValueError:
+        raise Invalid(f"invalid plan {plan!r}: choose payg or seat") from None
+    if session.scalar(select(Account).where(Account.name == name)):
+        raise Conflict(f"an account named {name!r} already exists")
+    account = Account(name=name, plan=billing_plan)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_account(session: Session, name: str) -> Account:
+    account = session.scalar(select(Account).where(Account.name == name))
+    if account is None:
+        raise NotFound(f"unknown account {name!r}")
+    return account
+
+
+def list_accounts(session: Session) -> list[Account]:
+    return list(session.scalars(select(Account).order_by(Account.id)))
+
+
+def find_or_create_user(session: Session, account: Account, name: str, role: Role,
+                        password: str | None = None) -> User:
+    """Import an existing user of the account by name, or create one on the spot."""
+    validation.name(name, "user name")
+    user = session.scalar(select(User).where(User.account_id == account.id, User.name == name))
+    if user is None:
+        user = User(account_id=account.id, name=name, role=role)
+        session.add(user)
+    if password is not None:
+        user.password_hash = generate_password_hash(password)
+    session.flush()
+    return user

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base
+from engine.instances.models import Instance
+from engine.skillgroups.models import SkillGroup
+
+
+class Agent(Base):
+    """A seat: SIP credentials for a softphone, membership in skill groups."""
+
+    __tablename__ = "agent"
+    __table_args__ = (UniqueConstraint("instance_id", "extension"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    extension: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(64))
+    sip_secret: Mapped[str] = mapped_column(String(64))
+
+    instance: Mapped[Instance] = relationship()
+    memberships: Mapped[list["AgentSkillGroup"]] = relationship(
+        back_populates="agent", cascade="all, delete-orphan")
+
+    @property
+    def sip_username(self) -> str:
+        # Unique on the shared PBX: two instances may both have extension 1001.
+        return f"{self.instance.pbx_key}-{self.extension}"
+
+
+class AgentSkillGroup(Base):
+    __tablename__ = "agent_skill_group"
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agent.id", ondelete="CASCADE"), primary_key=True)
+    skill_group_id: Mapped[int] = mapped_column(
+        ForeignKey("skill_group.id", ondelete="CASCADE"), primary_key=True)
+    level: Mapped[int] = mapped_column(default=1)  # 1 (best) .. 10; becomes the queue penalty
+
+    agent: Mapped[Agent] = relationship(back_populates="memberships")
+    skill_group: Mapped[SkillGroup] = relationship()

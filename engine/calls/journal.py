@@ -1,0 +1,84 @@
+"""Reading the PBX's durable call journal (one CSV line per CDR, written by cdr_custom).
+
+The column order is fixed here and in ``dialplan_templates/asterisk/cdr_custom.conf.j2``.
+Pure parsing: no database, so it is unit-tested on sample lines.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+COLUMNS = ("linkedid", "uniqueid", "sequence", "accountcode", "src", "dst", "dcontext",
+           "channel", "dstchannel", "lastapp", "start", "answer", "end", "disposition",
+           "userfield")
+
+
+@dataclass(frozen=True)
+class CdrRow:
+    linkedid: str
+    uniqueid: str
+    sequence: str
+    accountcode: str
+    src: str
+    dst: str
+    dcontext: str
+    channel: str
+    dstchannel: str
+    lastapp: str
+    start: datetime | None
+    answer: datetime | None
+    end: datetime | None
+    disposition: str
+    userfield: dict[str, str]
+
+
+def _time(text: str) -> datetime | None:
+    # Asterisk writes unanswered times as an empty field or as zero.
+    if not text or float(text) <= 0:
+        return None
+    return datetime.fromtimestamp(float(text), timezone.utc).replace(tzinfo=None)
+
+
+def _userfield(text: str) -> dict[str, str]:
+    # The dialplan tags each call as a query string: dir=inbound&inst=i1&num=...
+    pairs = (item.partition("=") for item in text.split("&") if item)
+    return {key: value for key, _, value in pairs}
+
+
+def parse_line(line: str) -> CdrRow | None:
+    """One journal line, or None for a line that is not a complete record."""
+    fields = next(csv.reader([line]), [])
+    if len(fields) != len(COLUMNS):
+        return None
+    row = dict(zip(COLUMNS, fields))
+    try:
+        start, answer, end = _time(row["start"]), _time(row["answer"]), _time(row["end"])
+    except ValueError:
+        return None
+    return CdrRow(linkedid=row["linkedid"], uniqueid=row["uniqueid"], sequence=row["sequence"],
+                  accountcode=row["accountcode"], src=row["src"], dst=row["dst"],
+                  dcontext=row["dcontext"], channel=row["channel"], dstchannel=row["dstchannel"],
+                  lastapp=row["lastapp"], start=start, answer=answer, end=end,
+                  disposition=row["disposition"], userfield=_userfield(row["userfield"]))
+
+
+def read_new_lines(path, position: int) -> tuple[list[str], int]:
+    """Complete lines written after ``position`` and the position after them.
+
+    A line still being written (no newline yet) is left for the next read. A journal
+    shorter than the position was replaced, so it is read again from the start;
+    ingestion is idempotent, so re-reading is harmless.
+    """
+    try:
+        with open(path, "rb") as journal:
+            journal.seek(0, 2)
+            if journal.tell() < position:
+                position = 0
+            journal.seek(position)
+            data = journal.read()
+    except FileNotFoundError:
+        return [], position
+    complete = data[: data.rfind(b"\n") + 1]
+    lines = complete.decode("utf-8", errors="replace").splitlines()
+    return lines, position + len(complete)

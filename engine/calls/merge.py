@@ -1,0 +1,96 @@
+"""Merging CDR rows into one call record: commutative and idempotent by construction.
+
+A call produces several CDR rows (one per party pairing: every agent a queue rang, the
+answered leg, ...). All share the call's linked id. Each field merges with a rule that
+gives the same result whatever the order and however often a row is seen again, so a
+journal replayed after an outage never double-counts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.calls.journal import CdrRow
+
+# Rank of outcomes: a call answered on any leg is answered.
+DISPOSITIONS = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "no_answer",
+                "FAILED": "failed", "CONGESTION": "failed"}
+RANK = {"refused": 5, "answered": 4, "busy": 3, "no_answer": 2, "failed": 1}
+REFUSALS = {
+    "no_caller_id": "no number of this instance may call out "
+                    "(400 numbers are inbound only; bind a landline to a skill group)",
+    "no_trunk": "no carrier trunk is configured",
+}
+AGENT_CHANNEL = re.compile(r"^PJSIP/i\d+-(\d+)-[0-9a-f]+$")
+
+
+@dataclass
+class MergedCall:
+    pbx_call_id: str
+    started_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: str = "failed"   # the best outcome of any leg, as the PBX reported it
+    direction: str | None = None
+    instance_key: str | None = None
+    number: str | None = None
+    caller: str = ""
+    callee: str = ""
+    agent_extension: str | None = None
+    refusal_reason: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def disposition(self) -> str:
+        # An inbound call the PBX answered (IVR, queue) but no agent took was abandoned.
+        if self.direction == "inbound" and self.outcome == "answered" and not self.agent_extension:
+            return "abandoned"
+        return self.outcome
+
+    @property
+    def billable_seconds(self) -> int:
+        if self.answered_at is None or self.ended_at is None:
+            return 0
+        return max(0, round((self.ended_at - self.answered_at).total_seconds()))
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return min(x for x in (a, b) if x is not None) if (a or b) else None
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max(x for x in (a, b) if x is not None) if (a or b) else None
+
+
+def agent_of(channel: str) -> str | None:
+    match = AGENT_CHANNEL.match(channel)
+    return match.group(1) if match else None
+
+
+def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
+    call.started_at = _earliest(call.started_at, row.start)
+    call.ended_at = _latest(call.ended_at, row.end)
+    call.answered_at = _earliest(call.answered_at, row.answer)
+    outcome = "refused" if "refused" in row.userfield else DISPOSITIONS.get(row.disposition, "failed")
+    if RANK[outcome] > RANK[call.outcome]:
+        call.outcome = outcome
+    for key, value in row.userfield.items():
+        call.tags.setdefault(key, value)
+    tags = call.tags
+    call.direction = tags.get("dir", call.direction)
+    call.instance_key = tags.get("inst", call.instance_key)
+    if call.direction == "inbound":
+        call.number = tags.get("num", call.number)
+        call.callee = call.number or call.callee or row.dst
+        call.caller = min(filter(None, (call.caller, row.src)), default="")
+        answered_by = agent_of(row.dstchannel) if row.disposition == "ANSWERED" else None
+        call.agent_extension = min(filter(None, (call.agent_extension, answered_by)), default=None)
+    elif call.direction == "outbound":
+        if tags.get("num"):
+            call.number = call.caller = tags["num"]  # the caller ID shown to the callee
+        call.callee = call.callee or row.dst
+        call.agent_extension = tags.get("agent") or call.agent_extension or agent_of(row.channel)
+    if "refused" in tags:
+        call.refusal_reason = REFUSALS.get(tags["refused"], tags["refused"])
+    return call

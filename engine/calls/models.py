@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base
+
+
+class Direction(str, enum.Enum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+class CallRecord(Base):
+    """One call, merged from the PBX's CDR rows that share its linked id."""
+
+    __tablename__ = "call_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_call_id: Mapped[str] = mapped_column(String(64), unique=True)  # Asterisk linkedid
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instance.id", ondelete="SET NULL"), index=True)
+    number: Mapped[str | None] = mapped_column(String(24))
+    direction: Mapped[Direction] = mapped_column(
+        Enum(Direction, name="direction", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16))
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    callee: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    billable_seconds: Mapped[int] = mapped_column(default=0)
+    disposition: Mapped[str] = mapped_column(String(16))
+    agent_extension: Mapped[str | None] = mapped_column(String(8))
+    refusal_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class IngestCursor(Base):
+    """How far the durable CDR journal of a PBX site has been read."""
+
+    __tablename__ = "ingest_cursor"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)

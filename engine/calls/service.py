@@ -1,0 +1,83 @@
+"""Call records: ingestion from the PBX's journal (idempotent, catches up) and listing."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.calls.journal import CdrRow, parse_line, read_new_lines
+from engine.calls.merge import MergedCall, merge_row
+from engine.calls.models import CallRecord, Direction, IngestCursor
+from engine.instances.models import Instance
+from engine.settings import Settings
+
+
+def ingest(session: Session, settings: Settings) -> int:
+    """Read what the PBX journaled since the last read; return how many calls changed.
+
+    Rows are merged into the call record of their linked id, so a row read twice, or
+    a journal read again from the start, changes nothing.
+    """
+    source = str(settings.cdr_file)
+    cursor = session.get(IngestCursor, source) or IngestCursor(source=source, position=0)
+    session.add(cursor)
+    lines, cursor.position = read_new_lines(settings.cdr_file, cursor.position)
+    calls: OrderedDict[str, list[CdrRow]] = OrderedDict()
+    for line in lines:
+        row = parse_line(line)
+        if row is not None and row.linkedid:
+            calls.setdefault(row.linkedid, []).append(row)
+    for linkedid, rows in calls.items():
+        _store(session, linkedid, rows)
+    session.flush()
+    return len(calls)
+
+
+def _store(session: Session, linkedid: str, rows: list[CdrRow]) -> None:
+    record = session.scalar(select(CallRecord).where(CallRecord.pbx_call_id == linkedid))
+    merged = _from_record(record) if record else MergedCall(pbx_call_id=linkedid)
+    for row in rows:
+        merge_row(merged, row)
+    if merged.started_at is None:
+        return
+    instance_id = _instance_id(session, merged.instance_key)
+    if record is None:
+        record = CallRecord(pbx_call_id=linkedid)
+    record.instance_id = instance_id
+    record.direction = Direction(merged.direction or "internal")
+    record.number = merged.number
+    record.caller, record.callee = merged.caller, merged.callee
+    record.started_at, record.answered_at = merged.started_at, merged.answered_at
+    record.ended_at = merged.ended_at
+    record.billable_seconds = merged.billable_seconds
+    record.disposition = merged.disposition
+    record.agent_extension = merged.agent_extension
+    record.refusal_reason = merged.refusal_reason
+    session.add(record)
+
+
+def _from_record(record: CallRecord) -> MergedCall:
+    return MergedCall(
+        pbx_call_id=record.pbx_call_id, started_at=record.started_at,
+        answered_at=record.answered_at, ended_at=record.ended_at,
+        outcome="answered" if record.disposition == "abandoned" else record.disposition,
+        direction=record.direction.value,
+        instance_key=f"i{record.instance_id}" if record.instance_id else None,
+        number=record.number, caller=record.caller, callee=record.callee,
+        agent_extension=record.agent_extension, refusal_reason=record.refusal_reason)
+
+
+def _instance_id(session: Session, key: str | None) -> int | None:
+    if not key or not key.startswith("i") or not key[1:].isdigit():
+        return None
+    instance = session.get(Instance, int(key[1:]))
+    return instance.id if instance else None
+
+
+def list_call_records(session: Session, instance: Instance | None = None,
+                      limit: int = 100) -> list[CallRecord]:
+    query = select(CallRecord).order_by(CallRecord.started_at.desc(), CallRecord.id.desc())
+    if instance is not None:
+        query = query.where(CallRecord.instance_id == instance.id)
+    return list(session.scalars(query.limit(limit)))

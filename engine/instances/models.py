@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.accounts.models import Account
+from engine.db import Base, utcnow
+
+
+class Instance(Base):
+    """One call center of an account; every PBX object it owns is named from ``pbx_key``."""
+
+    __tablename__ = "instance"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(253), unique=True)  # immutable once created
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+    @property
+    def pbx_key(self) -> str:
+        # Derived from the id, which never changes, so renaming nothing can break the PBX.
+        return f"i{self.id}"

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base, utcnow
+from engine.instances.models import Instance
+
+
+class FlowState(str, enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class IvrFlow(Base):
+    __tablename__ = "ivr_flow"
+    __table_args__ = (UniqueConstraint("instance_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+
+    instance: Mapped[Instance] = relationship()
+    versions: Mapped[list["IvrFlowVersion"]] = relationship(
+        back_populates="flow", order_by="IvrFlowVersion.id", cascade="all, delete-orphan")
+
+
+class IvrFlowVersion(Base):
+    """A draft, or an immutable published version (numbered 1, 2, ...)."""
+
+    __tablename__ = "ivr_flow_version"
+    __table_args__ = (UniqueConstraint("flow_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("ivr_flow.id", ondelete="CASCADE"))
+    version: Mapped[int | None]  # None while a draft
+    state: Mapped[FlowState] = mapped_column(
+        Enum(FlowState, name="flow_state", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16))
+    definition: Mapped[str] = mapped_column(Text)  # the flow document, JSON
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    flow: Mapped[IvrFlow] = relationship(back_populates="versions")

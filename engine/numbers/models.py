@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base
+from engine.instances.models import Instance
+from engine.skillgroups.models import SkillGroup
+
+
+class NumberType(str, enum.Enum):
+    LANDLINE = "landline"
+    N400 = "400"             # inbound only: never a caller ID
+    N95 = "95"
+    VIRTUAL_MOBILE = "virtual_mobile"
+    INTERNATIONAL = "international"
+
+    @property
+    def can_call_out(self) -> bool:
+        return self is not NumberType.N400
+
+
+class Number(Base):
+    __tablename__ = "number"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="SET NULL"))
+    digits: Mapped[str] = mapped_column(String(24), unique=True)
+    type: Mapped[NumberType] = mapped_column(
+        Enum(NumberType, name="number_type", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16))
+    inbound_flow_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ivr_flow.id", ondelete="SET NULL"))
+
+    instance: Mapped[Instance | None] = relationship()
+    outbound_skill_groups: Mapped[list[SkillGroup]] = relationship(
+        secondary="number_skill_group", order_by="SkillGroup.id")
+
+
+class NumberSkillGroup(Base):
+    """Agents of the skill group may call out showing this number."""
+
+    __tablename__ = "number_skill_group"
+
+    number_id: Mapped[int] = mapped_column(
+        ForeignKey("number.id", ondelete="CASCADE"), primary_key=True)
+    skill_group_id: Mapped[int] = mapped_column(
+        ForeignKey("skill_group.id", ondelete="CASCADE"), primary_key=True)

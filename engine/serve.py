@@ -1,0 +1,101 @@
+"""``ccc serve``: the long-running side of the call center in one asyncio loop.
+
+- the FastAGI server the dialplan asks what to do with each inbound call;
+- call-record ingestion from the PBX's durable journal: on start (catching up on
+  whatever happened while it was down), on each AMI ``Cdr`` event, and every second;
+- the web admin, in a thread (a WSGI app must not block the loop).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+
+from engine.ami.client import AmiClient, AmiError
+from engine.agi.server import start_agi_server
+from engine.calls.service import ingest
+from engine.settings import Settings
+from engine.uow import transaction
+
+log = logging.getLogger(__name__)
+INGEST_EVERY = 1.0
+AMI_RETRY = 2.0
+
+
+class Ingestor:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.wake = asyncio.Event()
+
+    def _ingest_once(self) -> int:
+        with transaction(self.settings) as session:
+            return ingest(session, self.settings)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                changed = await loop.run_in_executor(None, self._ingest_once)
+                if changed:
+                    log.info("call records: %d calls updated", changed)
+            except Exception:  # a locked or unreachable database: try again shortly
+                log.exception("call-record ingestion failed; retrying")
+            try:
+                await asyncio.wait_for(self.wake.wait(), INGEST_EVERY)
+            except asyncio.TimeoutError:
+                pass
+            self.wake.clear()
+
+
+async def listen_ami(settings: Settings, ingestor: Ingestor) -> None:
+    """Stay connected to AMI; each Cdr event wakes ingestion at once."""
+    while True:
+        client = AmiClient.for_site(settings, events="cdr")
+        client.on_event("Cdr", lambda _event: ingestor.wake.set())
+        try:
+            await client.connect()
+            log.info("AMI listener connected")
+            await client.wait_closed()
+        except AmiError as error:
+            log.debug("AMI not available: %s", error)
+        finally:
+            await client.close()
+        await asyncio.sleep(AMI_RETRY)
+
+
+def start_web(settings: Settings):
+    from werkzeug.serving import make_server
+
+    from webadmin import create_app
+    server = make_server(settings.web_bind, settings.web_port, create_app(settings), threaded=True)
+    threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
+    return server
+
+
+async def main(settings: Settings, web: bool) -> None:
+    agi = await start_agi_server(settings)
+    ingestor = Ingestor(settings)
+    web_server = start_web(settings) if web else None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(ingestor.run()), asyncio.create_task(listen_ami(settings, ingestor))]
+    log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,
+             f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "")
+    try:
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        agi.close()
+        await agi.wait_closed()
+        if web_server is not None:
+            web_server.shutdown()
+
+
+def run(settings: Settings, web: bool = True) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(main(settings, web))

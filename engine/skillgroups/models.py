@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base
+from engine.instances.models import Instance
+
+
+class SkillGroup(Base):
+    __tablename__ = "skill_group"
+    __table_args__ = (UniqueConstraint("instance_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    strategy: Mapped[str] = mapped_column(String(16), default="rrmemory")
+    wait_timeout: Mapped[int] = mapped_column(default=300)  # seconds a caller may queue
+
+    instance: Mapped[Instance] = relationship()
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.instance.pbx_key}-q{self.id}"

@@ -1,0 +1,32 @@
+"""Shapes that user-given names must have before they reach the database or a template."""
+from __future__ import annotations
+
+import re
+
+from engine.errors import Invalid
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
+# A DNS name in lower case: labels of letters, digits and inner hyphens.
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+EXTENSION_RE = re.compile(r"^[1-9][0-9]{2,5}$")
+TRUNK_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+
+
+def check(pattern: re.Pattern, value: str, what: str, hint: str) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        raise Invalid(f"invalid {what} {value!r}: {hint}")
+    return value
+
+
+def name(value: str, what: str = "name") -> str:
+    return check(NAME_RE, value, what,
+                 "1-64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit")
+
+
+def domain(value: str) -> str:
+    return check(DOMAIN_RE, value, "access domain", "a lower-case DNS name such as acme.example.com")
+
+
+def extension(value: str) -> str:
+    return check(EXTENSION_RE, value, "extension", "3 to 6 digits, not starting with 0")

@@ -1,0 +1,28 @@
+"""The account overview: instances, their numbers and agents."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, render_template
+from sqlalchemy import select
+
+from engine.accounts.models import Account
+from engine.agents.service import list_agents
+from engine.instances.models import Instance
+from engine.numbers.service import list_numbers
+from engine.uow import transaction
+from webadmin.auth import login_required
+
+blueprint = Blueprint("overview", __name__)
+
+
+@blueprint.route("/")
+@login_required
+def index():
+    with transaction(current_app.config["CCC_SETTINGS"]) as db:
+        account = db.get(Account, g.account_id)
+        instances = [{
+            "name": i.name, "domain": i.domain, "description": i.description,
+            "numbers": [(n.digits, n.type.value) for n in list_numbers(db, instance_id=i.id)],
+            "agents": [(a.extension, a.name, a.sip_username) for a in list_agents(db, i)],
+        } for i in db.scalars(select(Instance).where(Instance.account_id == account.id)
+                              .order_by(Instance.id))]
+        return render_template("overview.html", account=account, instances=instances)
