@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,23 +25,31 @@ def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def postgres_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def postgres_database():
+    """A fresh, migrated PostgreSQL database, dropped afterwards."""
     name = f"ccc_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
-    upgrade(url)
-    yield url
-    from engine.db import _engines
-    engine = _engines.pop(url, None)
-    if engine is not None:
-        engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        from engine.db import _engines
+        engine = _engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -10,7 +10,9 @@ import asyncio
 import logging
 import re
 
-from panoramisk.fast_agi import Application
+from collections import OrderedDict
+
+from panoramisk.fast_agi import Application, Request
 
 from engine import variables
 from engine.db import session_factory
@@ -90,8 +92,43 @@ async def _command(request, command: str) -> dict:
     return result
 
 
-def build_application(settings: Settings) -> Application:
-    app = Application(loop=asyncio.get_running_loop())
+HEADER_TIMEOUT = 5.0
+HEADER_LIMIT = 16 * 1024
+
+
+class AgiApplication(Application):
+    """panoramisk's Application with a safe handshake.
+
+    panoramisk 1.4 reads the AGI headers in a loop that spins forever on a connection
+    closed before the blank line (a port probe is enough), blocking the event loop.
+    Here the headers are read with a size limit and a timeout, and such a connection
+    is simply dropped; routes still receive panoramisk ``Request`` objects.
+    """
+
+    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            block = await asyncio.wait_for(reader.readuntil(b"\n\n"), HEADER_TIMEOUT)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
+                ConnectionError):
+            writer.close()
+            return
+        lines = block.decode(self.default_encoding, errors="replace").splitlines()
+        headers = OrderedDict(line.split(": ", 1) for line in lines if ": " in line)
+        route = self._route.get(headers.get("agi_network_script", ""))
+        try:
+            if route is None:
+                log.error("no FastAGI route for %r", headers.get("agi_network_script"))
+            else:
+                await route(Request(app=self, headers=headers, reader=reader, writer=writer,
+                                    encoding=self.default_encoding))
+        except Exception:
+            log.exception("FastAGI route %r failed", headers.get("agi_network_script"))
+        finally:
+            writer.close()
+
+
+def build_application(settings: Settings) -> AgiApplication:
+    app = AgiApplication(loop=asyncio.get_running_loop())
     app.add_route("inbound", InboundRoute(settings).__call__)
     return app
 
@@ -99,4 +136,5 @@ def build_application(settings: Settings) -> Application:
 async def start_agi_server(settings: Settings) -> asyncio.AbstractServer:
     """Listen on loopback only: the PBX runs on this host, nobody else may ask."""
     app = build_application(settings)
-    return await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port)
+    return await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
+                                      limit=HEADER_LIMIT)

@@ -1,0 +1,166 @@
+"""A call center under test: the real `ccc` command, Asterisk, `ccc serve` and SIPp.
+
+Everything runs as separate processes, as an operator would run them, on loopback
+addresses of their own: the PBX on 127.0.0.1, the carrier on 127.0.0.2, agents on
+127.0.0.3 and up (PJSIP tells a trunk from an agent by source address).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+BIN = Path(sys.executable).parent
+CARRIER = ("127.0.0.2", 5070)
+PBX_IP = "127.0.0.1"
+
+
+@dataclass
+class Sipp:
+    process: subprocess.Popen
+    messages: Path
+    name: str
+
+    def wait(self, timeout: float = 40) -> int:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"SIPp {self.name} did not finish in {timeout}s")
+
+    def assert_success(self, timeout: float = 40) -> None:
+        code = self.wait(timeout)
+        assert code == 0, f"SIPp {self.name} failed (exit {code}):\n{self.log()}\n{self.output()}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def log(self) -> str:
+        return self.messages.read_text(errors="replace") if self.messages.exists() else ""
+
+    def output(self) -> str:
+        out = self.messages.with_suffix(".out")
+        return out.read_text(errors="replace")[-3000:] if out.exists() else ""
+
+    def requests(self, method: str) -> list[str]:
+        """Each SIP request of that method SIPp saw or sent, as text."""
+        blocks = self.log().split("\n\n")
+        return [b.strip() for b in blocks if b.strip().startswith(method + " ")]
+
+
+@dataclass
+class CallCenter:
+    env: dict[str, str]
+    workdir: Path
+    output: Path
+    serve_process: subprocess.Popen | None = None
+    sipps: list[Sipp] = field(default_factory=list)
+
+    # ---- the ccc command ------------------------------------------------------------
+    def ccc(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([str(BIN / "ccc"), *args], env=self.env, cwd=self.workdir,
+                                capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise AssertionError(f"ccc {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result
+
+    def ccc_json(self, *args: str):
+        return json.loads(self.ccc(*args, "--json").stdout)
+
+    def start_serve(self) -> None:
+        log = open(self.output / "serve.log", "a")
+        self.serve_process = subprocess.Popen([str(BIN / "ccc"), "serve", "--no-web"],
+                                              env=self.env, cwd=self.workdir, stdout=log,
+                                              stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        import socket
+        while time.monotonic() < deadline:  # ready when the FastAGI port answers
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", int(self.env["CCC_AGI_PORT"]))) == 0:
+                    return
+            assert self.serve_process.poll() is None, "ccc serve exited at start"
+            time.sleep(0.1)
+        raise AssertionError("ccc serve did not open its FastAGI port")
+
+    def stop_serve(self) -> None:
+        if self.serve_process and self.serve_process.poll() is None:
+            self.serve_process.send_signal(signal.SIGTERM)
+            try:
+                self.serve_process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.serve_process.kill()
+                self.serve_process.wait()
+        self.serve_process = None
+
+    # ---- SIPp ---------------------------------------------------------------------------
+    def sipp(self, name: str, scenario: str, local: tuple[str, int], service: str = "",
+             *extra: str, calls: int = 1) -> Sipp:
+        messages = self.output / f"sipp-{name}-{len(self.sipps)}.log"
+        port = self.env["CCC_SIP_PORT"]
+        argv = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", local[0], "-p", str(local[1]),
+                "-m", str(calls), "-trace_msg", "-message_file", str(messages),
+                "-timeout", "40s", "-timeout_error", "-nostdin"]
+        if service:
+            argv += ["-s", service]
+        argv += [*extra, f"{PBX_IP}:{port}"]
+        with open(messages.with_suffix(".out"), "w") as out:
+            process = subprocess.Popen(argv, cwd=self.output, stdout=out,
+                                       stderr=subprocess.STDOUT)
+        run = Sipp(process, messages, name)
+        self.sipps.append(run)
+        return run
+
+    def register(self, agent: dict, local: tuple[str, int]) -> None:
+        """The agent's softphone signs in from ``local``."""
+        self.sipp(f"register-{agent['sip_username']}", "register.xml", local,
+                  agent["sip_username"], "-au", agent["sip_username"],
+                  "-ap", agent["sip_password"]).assert_success(15)
+
+    def answering_agent(self, local: tuple[str, int]) -> Sipp:
+        """The signed-in softphone at ``local`` waits for a call, answers it."""
+        run = self.sipp("agent-answers", "answer.xml", local)
+        time.sleep(0.3)  # let it bind before a call can reach it
+        return run
+
+    def carrier_calls(self, number: str, caller: str, talk_ms: int) -> Sipp:
+        return self.sipp("carrier-calls", "call.xml", CARRIER, number, "-key", "caller", caller,
+                         "-d", str(talk_ms))
+
+    def kill_sipps(self) -> None:
+        for run in self.sipps:
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
+
+    # ---- call records ---------------------------------------------------------------------
+    def call_records(self) -> list[dict]:
+        return self.ccc_json("cdr", "list", "--limit", "1000")
+
+    def wait_for_record(self, predicate, timeout: float = 15) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for record in self.call_records():
+                if predicate(record):
+                    return record
+            time.sleep(0.5)
+        raise AssertionError(f"no matching call record within {timeout}s: {self.call_records()}")
+
+
+def environment(workdir: Path, database_url: str, site: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCC_")}
+    env.update(CCC_VAR_DIR=str(workdir / "var"), CCC_DATABASE_URL=database_url,
+               CCC_PBX_SITE=site, CCC_SIP_BIND=PBX_IP, CCC_SIP_PORT="25160",
+               CCC_AMI_PORT="25138", CCC_AGI_PORT="24673", CCC_RTP_PORTS="23000-23199",
+               CCC_WEB_PORT="28180")
+    if "CCC_PBX_ROOT" in os.environ:
+        env["CCC_PBX_ROOT"] = os.environ["CCC_PBX_ROOT"]
+    return env

@@ -1,0 +1,83 @@
+"""Integration fixtures: one real Asterisk for the session, a call center per database."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.migrate import upgrade
+from engine.settings import load_settings
+from provisioning import pbx_host
+from tests.conftest import postgres_database
+from tests.integration.callcenter import CallCenter, environment
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output" / "integration"
+SITE = f"it-{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def pbx_site(tmp_path_factory):
+    """The PBX site of this test run; stopped and removed at the end, whatever happened."""
+    workdir = tmp_path_factory.mktemp("pbx")
+    settings = load_settings(environment(workdir, "sqlite://", SITE))
+    assert pbx_host.is_installed(settings), (
+        "no PBX installed: run `make pbx` (make test does) before the integration tests")
+    yield SITE
+    pbx_host.stop(settings)
+    from provisioning import pbx_process
+    assert pbx_process.running_pid(settings) is None, "Asterisk is still running after stop"
+    logs = settings.site_dir / "log"
+    if logs.exists():
+        shutil.copytree(logs, OUTPUT / "asterisk-log", dirs_exist_ok=True)
+    shutil.rmtree(settings.site_dir, ignore_errors=True)
+
+
+def _provision(cc: CallCenter) -> dict:
+    """The operator's steps: an account, a carrier, two instances, the PBX up."""
+    cc.ccc("account", "create", "acme", "--plan", "payg")
+    cc.ccc("trunk", "create", "--name", "carrier", "--host", "127.0.0.2:5070")
+    sales = cc.ccc_json("instance", "create", "--account", "acme", "--name", "Sales",
+                        "--domain", "sales.acme", "--number", "01012345678",
+                        "--number-type", "landline", "--admin", "alice")
+    hotline = cc.ccc_json("instance", "create", "--account", "acme", "--name", "Hotline",
+                          "--domain", "hotline.acme", "--number", "4001234567",
+                          "--number-type", "400", "--admin", "carol")
+    cc.ccc("pbx", "start")
+    return {"sales": sales, "hotline": hotline}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def callcenter(request, pbx_site, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp(f"cc-{request.param}")
+    output = OUTPUT / request.param
+    shutil.rmtree(output, ignore_errors=True)
+    output.mkdir(parents=True)
+    if request.param == "sqlite":
+        database = _sqlite(workdir)
+    else:
+        database = postgres_database()
+    with database as url:
+        cc = CallCenter(environment(workdir, url, pbx_site), workdir, output)
+        cc.tag = {"sqlite": "1", "postgres": "2"}[request.param]
+        cc.instances = _provision(cc)
+        cc.start_serve()
+        try:
+            yield cc
+        finally:
+            cc.stop_serve()
+            cc.kill_sipps()
+
+
+class _sqlite:
+    def __init__(self, workdir: Path):
+        self.url = f"sqlite:///{workdir / 'ccc.sqlite3'}"
+
+    def __enter__(self) -> str:
+        upgrade(self.url)
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        pass
