@@ -239,7 +239,8 @@ def agent_list(app: AppState, domain, show_secrets, as_json) -> None:
     from engine.agents.service import list_agents
     from engine.instances.service import get_instance
     with app.transaction() as session:
-        rows = [_agent_row(a, show_secrets) for a in list_agents(session, get_instance(session, domain))]
+        agents = list_agents(session, get_instance(session, domain))
+        rows = [_agent_row(a, show_secrets) for a in agents]
     columns = ["extension", "name", "sip_username", "skill_groups"]
     emit(rows, as_json, columns + (["sip_password"] if show_secrets else []))
 

@@ -81,7 +81,8 @@ async def main(settings: Settings, web: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(ingestor.run()), asyncio.create_task(listen_ami(settings, ingestor))]
+    tasks = [asyncio.create_task(ingestor.run()),
+             asyncio.create_task(listen_ami(settings, ingestor))]
     log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,
              f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "")
     try:
@@ -97,5 +98,6 @@ async def main(settings: Settings, web: bool) -> None:
 
 
 def run(settings: Settings, web: bool = True) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(main(settings, web))

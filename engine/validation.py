@@ -7,7 +7,8 @@ from engine.errors import Invalid
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 # A DNS name in lower case: labels of letters, digits and inner hyphens.
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+DOMAIN_RE = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
 EXTENSION_RE = re.compile(r"^[1-9][0-9]{2,5}$")
 TRUNK_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
@@ -25,7 +26,8 @@ def name(value: str, what: str = "name") -> str:
 
 
 def domain(value: str) -> str:
-    return check(DOMAIN_RE, value, "access domain", "a lower-case DNS name such as acme.example.com")
+    return check(DOMAIN_RE, value, "access domain",
+                 "a lower-case DNS name such as acme.example.com")
 
 
 def extension(value: str) -> str:

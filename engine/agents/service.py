@@ -38,8 +38,8 @@ def create_agent(session: Session, instance: Instance, name: str, extension: str
     for group_name, level in (skill_groups or {}).items():
         if not 1 <= level <= 10:
             raise Invalid(f"invalid skill level {level} for {group_name!r}: 1 (best) to 10")
-        agent.memberships.append(
-            AgentSkillGroup(skill_group=get_skill_group(session, instance, group_name), level=level))
+        group = get_skill_group(session, instance, group_name)
+        agent.memberships.append(AgentSkillGroup(skill_group=group, level=level))
     session.flush()
     mark_pbx_changed(session)
     return agent

@@ -88,7 +88,8 @@ async def _command(request, command: str) -> dict:
     result = await request.send_command(command)
     if "error" in result:
         # Hang-ups and errors end the session; the dialplan decides what follows.
-        raise ConnectionError(f"{command.split()[0]} failed: {result.get('msg') or result['error']}")
+        reason = result.get("msg") or result["error"]
+        raise ConnectionError(f"{command.split()[0]} failed: {reason}")
     return result
 
 

@@ -11,7 +11,8 @@ from engine.numbers.models import Number, NumberType
 
 # What each type of number looks like (mainland China numbering, as the reference service).
 DIGITS_BY_TYPE = {
-    NumberType.LANDLINE: (re.compile(r"^0[1-9][0-9]{8,10}$"), "0 + area code + number, 10-12 digits"),
+    NumberType.LANDLINE: (re.compile(r"^0[1-9][0-9]{8,10}$"),
+                          "0 + area code + number, 10-12 digits"),
     NumberType.N400: (re.compile(r"^400[0-9]{7}$"), "400 followed by 7 digits"),
     NumberType.N95: (re.compile(r"^95[0-9]{3,6}$"), "95 followed by 3-6 digits"),
     NumberType.VIRTUAL_MOBILE: (re.compile(r"^1[3-9][0-9]{9}$"), "an 11-digit mobile number"),
