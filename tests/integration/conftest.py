@@ -18,10 +18,27 @@ OUTPUT = ROOT / "test-output" / "integration"
 SITE = f"it-{os.getpid()}"
 
 
+def _stop_abandoned_sites(workdir: Path) -> None:
+    """Stop the Asterisk of any earlier test run that died before its teardown.
+
+    A killed run leaves its site's Asterisk holding the test ports; each test site is
+    named after its pytest process, so a site whose process is gone is abandoned.
+    """
+    root = load_settings(environment(workdir, "sqlite://", SITE)).pbx_root
+    sites = root / "var/lib/ccc/sites"
+    for site_dir in sites.glob("it-*") if sites.is_dir() else []:
+        owner = site_dir.name.removeprefix("it-")
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            settings = load_settings(environment(workdir, "sqlite://", site_dir.name))
+            pbx_host.stop(settings)
+            shutil.rmtree(site_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def pbx_site(tmp_path_factory):
     """The PBX site of this test run; stopped and removed at the end, whatever happened."""
     workdir = tmp_path_factory.mktemp("pbx")
+    _stop_abandoned_sites(workdir)
     settings = load_settings(environment(workdir, "sqlite://", SITE))
     assert pbx_host.is_installed(settings), (
         "no PBX installed: run `make pbx` (make test does) before the integration tests")
