@@ -7,7 +7,7 @@ CCC    := $(VENV)/bin/ccc
 PYTEST := $(VENV)/bin/pytest
 # Debian packages: debootstrap builds the PBX root; SIPp and sox drive and check calls
 # in the tests; espeak-ng speaks prompts; postgresql is the second database.
-APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates
+APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium
 
 .PHONY: run test unit integration host-packages python pbx postgres clean
 

@@ -7,12 +7,13 @@ import secrets
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
                    session, url_for)
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.accounts.models import Account, User
 from engine.uow import transaction
 
 blueprint = Blueprint("auth", __name__)
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 
 def csrf_token() -> str:
@@ -24,8 +25,11 @@ def csrf_token() -> str:
 @blueprint.before_app_request
 def check_csrf() -> None:
     if request.method == "POST":
-        sent = request.form.get("csrf_token", "")
-        if not secrets.compare_digest(sent, session.get("csrf", "")):
+        # A session that never rendered a form has no token: "" must not match it.
+        expected = session.get("csrf", "")
+        # Bytes, because compare_digest raises TypeError on non-ASCII text.
+        sent = request.form.get("csrf_token", "").encode()
+        if not expected or not secrets.compare_digest(sent, expected.encode()):
             abort(400, "missing or wrong CSRF token")
 
 
@@ -53,8 +57,11 @@ def sign_in():
             user = db.scalar(select(User).join(Account).where(
                 Account.name == request.form.get("account", ""),
                 User.name == request.form.get("user", "")))
-            if user and user.password_hash and check_password_hash(
-                    user.password_hash, request.form.get("password", "")):
+            # An unknown user is checked against a dummy hash, so the answer takes as
+            # long as for a wrong password and does not tell which names exist.
+            stored = (user.password_hash if user else None) or _DUMMY_HASH
+            if check_password_hash(stored, request.form.get("password", "")) and user \
+                    and user.password_hash:
                 session.clear()
                 session.update(user_id=user.id, account_id=user.account_id)
                 return redirect(url_for("overview.index"))

@@ -1,0 +1,130 @@
+"""The web admin through Flask's test client: sign-in, CSRF, and one account's view only."""
+import re
+
+import pytest
+
+from engine.accounts.models import Role
+from engine.accounts.service import find_or_create_user, get_account
+from engine.agents.service import create_agent
+from engine.uow import transaction
+from tests.factories import add_account, add_instance
+from webadmin import create_app
+
+PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def client(settings):
+    """Two accounts, each with one instance; alice of acme has a password."""
+    with transaction(settings) as db:
+        add_account(db, "acme")
+        sales = add_instance(db, "acme", "Sales", "sales.acme", "01012345678", admin="alice")
+        create_agent(db, sales.instance, "bob", skill_groups={"default": 2})
+        find_or_create_user(db, get_account(db, "acme"), "alice", Role.OWNER, password=PASSWORD)
+        find_or_create_user(db, get_account(db, "acme"), "carol", Role.AGENT)  # no password
+        add_account(db, "globex")
+        add_instance(db, "globex", "Support", "support.globex", "02087654321", admin="mallory")
+        find_or_create_user(db, get_account(db, "globex"), "mallory", Role.OWNER,
+                            password="globex secret")
+    app = create_app(settings, {"TESTING": True})
+    return app.test_client()
+
+
+def csrf_from(client, path="/sign-in") -> str:
+    """The token the server put in the form, as a browser would read it."""
+    match = CSRF_INPUT.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token in the form of {path}"
+    return match.group(1)
+
+
+def sign_in(client, account="acme", user="alice", password=PASSWORD):
+    return client.post("/sign-in", data={"csrf_token": csrf_from(client), "account": account,
+                                         "user": user, "password": password})
+
+
+def test_the_overview_needs_a_signed_in_user(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/sign-in")
+
+
+def test_a_wrong_password_is_refused_and_keeps_what_was_typed(client):
+    response = sign_in(client, password="not the password")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "Unknown account, user or password." in page
+    assert 'name="account" value="acme"' in page and 'name="user" value="alice"' in page
+    assert "not the password" not in page
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("account, user", [("acme", "nobody"), ("globex", "alice"),
+                                           ("nowhere", "alice"), ("acme", "carol")])
+def test_unknown_users_and_users_without_a_password_are_refused(client, account, user):
+    # carol has no password: an empty one must not let her in either.
+    for password in (PASSWORD, ""):
+        assert sign_in(client, account, user, password).status_code == 401
+
+
+@pytest.mark.parametrize("token", [None, "", "forged-token", "jeton-forgé"])
+def test_a_post_without_the_session_csrf_token_is_refused(client, token):
+    csrf_from(client)  # the session holds a token; the form does not carry it
+    data = {"account": "acme", "user": "alice", "password": PASSWORD}
+    if token is not None:
+        data["csrf_token"] = token
+    assert client.post("/sign-in", data=data).status_code == 400
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("token", [None, ""])
+def test_a_post_from_a_fresh_session_is_refused(client, token):
+    # A client that never loaded a form has no token in its session: "" must not match it.
+    data = {"account": "acme", "user": "alice", "password": PASSWORD}
+    if token is not None:
+        data["csrf_token"] = token
+    assert client.post("/sign-in", data=data).status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_the_overview_shows_the_own_account_only(client):
+    response = sign_in(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Account acme" in page and "Sales" in page and "sales.acme" in page
+    assert "01012345678" in page and "landline" in page
+    assert re.search(r"<td>1001</td>\s*<td>alice</td>", page)
+    assert re.search(r"<td>1002</td>\s*<td>bob</td>", page)
+    for other in ("globex", "Support", "support.globex", "02087654321", "mallory"):
+        assert other not in page
+
+
+def test_the_other_account_sees_its_own_instance(client):
+    sign_in(client, "globex", "mallory", "globex secret")
+    page = client.get("/").get_data(as_text=True)
+    assert "support.globex" in page and "02087654321" in page and "mallory" in page
+    for other in ("sales.acme", "01012345678", "alice", "bob"):
+        assert other not in page
+
+
+def test_sign_out_clears_the_session(client):
+    sign_in(client)
+    token = csrf_from(client, "/")
+    assert client.post("/sign-out", data={}).status_code == 400  # sign-out needs the token too
+    assert client.get("/").status_code == 200
+    response = client.post("/sign-out", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
+    with client.session_transaction() as session:
+        assert dict(session) == {}
+    assert client.get("/").status_code == 302
+
+
+def test_a_session_whose_user_is_gone_must_sign_in_again(client):
+    with client.session_transaction() as session:
+        session.update(user_id=9999, account_id=1)
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
+    with client.session_transaction() as session:
+        assert "user_id" not in session
