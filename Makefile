@@ -6,7 +6,8 @@ PYTHON ?= python3
 CCC    := $(VENV)/bin/ccc
 PYTEST := $(VENV)/bin/pytest
 # Debian packages: debootstrap builds the PBX root; SIPp and sox drive and check calls
-# in the tests; espeak-ng speaks prompts; postgresql is the second database.
+# in the tests; espeak-ng speaks prompts; postgresql is the second database; chromium
+# runs the browser tests (driven by Playwright, never with a browser of its own).
 APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium
 
 .PHONY: run test unit integration host-packages python pbx postgres clean

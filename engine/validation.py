@@ -15,7 +15,9 @@ HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
 
 def check(pattern: re.Pattern, value: str, what: str, hint: str) -> str:
-    if not isinstance(value, str) or not pattern.match(value):
+    # fullmatch, not match: "$" also matches before a final newline, which would let
+    # "1001\n" through into a rendered configuration file.
+    if not isinstance(value, str) or not pattern.fullmatch(value):
         raise Invalid(f"invalid {what} {value!r}: {hint}")
     return value
 

@@ -75,7 +75,7 @@ class InboundRoute:
                 return
 
     async def _play(self, request, prompt: str) -> None:
-        if not PROMPT_NAME.match(prompt):
+        if not PROMPT_NAME.fullmatch(prompt):  # a final "\n" would end the AGI command
             raise FlowError(f"invalid prompt name {prompt!r}")
         path = self.settings.site_dir_in_pbx / "sounds" / prompt
         await _command(request, f'STREAM FILE {path} ""')

@@ -48,13 +48,17 @@ def _userfield(text: str) -> dict[str, str]:
 
 def parse_line(line: str) -> CdrRow | None:
     """One journal line, or None for a line that is not a complete record."""
-    fields = next(csv.reader([line]), [])
+    try:
+        # strict: a line cut inside a quoted field (a crash mid-write) is not a record.
+        fields = next(csv.reader([line], strict=True), [])
+    except csv.Error:
+        return None
     if len(fields) != len(COLUMNS):
         return None
     row = dict(zip(COLUMNS, fields))
     try:
         start, answer, end = _time(row["start"]), _time(row["answer"]), _time(row["end"])
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # not a time, or outside the calendar
         return None
     return CdrRow(linkedid=row["linkedid"], uniqueid=row["uniqueid"], sequence=row["sequence"],
                   accountcode=row["accountcode"], src=row["src"], dst=row["dst"],
@@ -80,5 +84,7 @@ def read_new_lines(path, position: int) -> tuple[list[str], int]:
     except FileNotFoundError:
         return [], position
     complete = data[: data.rfind(b"\n") + 1]
-    lines = complete.decode("utf-8", errors="replace").splitlines()
+    # Only "\n" ends a line: str.splitlines would also split on characters such as
+    # U+2028 that a caller's name may carry, and lose that call's row.
+    lines = [raw.decode("utf-8", errors="replace") for raw in complete.split(b"\n")[:-1]]
     return lines, position + len(complete)

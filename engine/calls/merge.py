@@ -50,9 +50,13 @@ class MergedCall:
 
     @property
     def billable_seconds(self) -> int:
+        """Seconds from answer to end; every started second counts (as every started
+        minute does on the bill), so a 60.4 s call is 61 s, never 60."""
         if self.answered_at is None or self.ended_at is None:
             return 0
-        return max(0, round((self.ended_at - self.answered_at).total_seconds()))
+        talk = self.ended_at - self.answered_at
+        microseconds = (talk.days * 86400 + talk.seconds) * 1_000_000 + talk.microseconds
+        return max(0, -(-microseconds // 1_000_000))
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -26,7 +26,7 @@ def ingest(session: Session, settings: Settings) -> int:
     calls: OrderedDict[str, list[CdrRow]] = OrderedDict()
     for line in lines:
         row = parse_line(line)
-        if row is not None and row.linkedid:
+        if row is not None and 0 < len(row.linkedid) <= _length("pbx_call_id"):
             calls.setdefault(row.linkedid, []).append(row)
     for linkedid, rows in calls.items():
         _store(session, linkedid, rows)
@@ -46,15 +46,25 @@ def _store(session: Session, linkedid: str, rows: list[CdrRow]) -> None:
         record = CallRecord(pbx_call_id=linkedid)
     record.instance_id = instance_id
     record.direction = Direction(merged.direction or "internal")
-    record.number = merged.number
-    record.caller, record.callee = merged.caller, merged.callee
+    record.number = _fit("number", merged.number)
+    record.caller, record.callee = _fit("caller", merged.caller), _fit("callee", merged.callee)
     record.started_at, record.answered_at = merged.started_at, merged.answered_at
     record.ended_at = merged.ended_at
     record.billable_seconds = merged.billable_seconds
     record.disposition = merged.disposition
-    record.agent_extension = merged.agent_extension
-    record.refusal_reason = merged.refusal_reason
+    record.agent_extension = _fit("agent_extension", merged.agent_extension)
+    record.refusal_reason = _fit("refusal_reason", merged.refusal_reason)
     session.add(record)
+
+
+def _length(column: str) -> int:
+    return CallRecord.__table__.c[column].type.length
+
+
+def _fit(column: str, value: str | None) -> str | None:
+    # The PBX writes what callers send: a caller ID longer than its column is cut
+    # rather than refused, or PostgreSQL would stop ingestion at that line for ever.
+    return value[:_length(column)] if value is not None else None
 
 
 def _from_record(record: CallRecord) -> MergedCall:

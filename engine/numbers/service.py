@@ -30,7 +30,7 @@ def parse_type(text: str) -> NumberType:
 
 def check_digits(digits: str, number_type: NumberType) -> str:
     pattern, hint = DIGITS_BY_TYPE[number_type]
-    if not isinstance(digits, str) or not pattern.match(digits):
+    if not isinstance(digits, str) or not pattern.fullmatch(digits):  # no final "\n"
         raise Invalid(f"malformed {number_type.value} number {digits!r}: expected {hint}")
     return digits
 
