@@ -17,13 +17,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from engine.ami.client import AmiError, ami_command
+from engine.ami.client import AmiActionFailed, AmiError, ami_command
 from engine.settings import Settings
 from provisioning.render import render_files
 from provisioning.site import create_site
 
 SOUNDS = Path(__file__).resolve().parent.parent / "sounds"
-KEEP_GENERATIONS = 3
+KEEP_GENERATIONS = 3  # older generations kept besides the current and previous ones
 
 
 class ApplyError(Exception):
@@ -112,9 +112,22 @@ def expectations(files: dict[str, str]) -> dict[str, object]:
     """What a PBX that took these files must show: endpoints, contexts, queues."""
     pjsip = files.get("pjsip.conf", "")
     contexts = re.findall(r"^\[(ccc-[^\]]+)\]", files.get("extensions.conf", ""), re.M)
+    # Every context an endpoint sends calls into must exist too: a dialplan that lost
+    # one (say ccc-from-carrier) loads without a complaint but takes no calls.
+    contexts += re.findall(r"^context=(\S+)$", pjsip, re.M)
+    contexts = list(dict.fromkeys(contexts))
     queues = [q for q in re.findall(r"^\[([^\]]+)\]", files.get("queues.conf", ""), re.M)
               if q != "general"]
     return {"endpoints": pjsip.count("\ntype=endpoint"), "contexts": contexts, "queues": queues}
+
+
+def has_context(settings: Settings, context: str) -> bool:
+    """Whether the running PBX's dialplan has the context."""
+    try:
+        text = ami_command(settings, f"dialplan show {context}")
+    except AmiActionFailed:
+        return False  # Asterisk 22 answers "no such context" with an AMI error
+    return "There is no existence" not in text
 
 
 def verify(settings: Settings, files: dict[str, str]) -> list[str]:
@@ -127,7 +140,7 @@ def verify(settings: Settings, files: dict[str, str]) -> list[str]:
     if count != expected["endpoints"]:
         problems.append(f"PJSIP has {count} endpoints, expected {expected['endpoints']}")
     for context in expected["contexts"]:
-        if "There is no existence" in ami_command(settings, f"dialplan show {context}"):
+        if not has_context(settings, context):
             problems.append(f"dialplan context {context} is missing")
     queue_text = ami_command(settings, "queue show")
     for queue in expected["queues"]:
@@ -136,12 +149,42 @@ def verify(settings: Settings, files: dict[str, str]) -> list[str]:
     return problems
 
 
-def _verify_settled(settings: Settings, files: dict[str, str], tries: int = 10) -> list[str]:
+# Modules that report configuration they refused; a refused object is otherwise
+# invisible, because PJSIP keeps the old one (counts and contexts still match).
+CONFIG_SOURCES = ("res_sorcery_config.c", "config_options.c", "config.c", "pbx_config.c")
+
+
+def _log(settings: Settings) -> Path:
+    return settings.site_dir / "log" / "messages.log"
+
+
+def _log_size(settings: Settings) -> int:
+    try:
+        return _log(settings).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def config_errors_since(settings: Settings, offset: int) -> list[str]:
+    """Errors about configuration the PBX logged after ``offset`` in its messages log."""
+    try:
+        with open(_log(settings), "rb") as log:
+            log.seek(offset)
+            text = log.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    return [line.split("] ", 1)[-1].strip() for line in text.splitlines()
+            if " ERROR[" in line and any(f" {source}:" in line for source in CONFIG_SOURCES)]
+
+
+def _verify_settled(settings: Settings, files: dict[str, str], log_offset: int | None = None,
+                    tries: int = 10) -> list[str]:
+    """Problems after a reload; with ``log_offset``, also errors logged since then."""
     # Some modules finish reloading on their own threads; give them a moment.
     for _ in range(tries):
         problems = verify(settings, files)
         if not problems:
-            return []
+            return [] if log_offset is None else config_errors_since(settings, log_offset)
         time.sleep(0.3)
     return problems
 
@@ -158,14 +201,20 @@ def apply_files(settings: Settings, files: dict[str, str], pbx_running: bool) ->
     _prune(settings, keep={generation, previous or ""})
     if not pbx_running:
         return ApplyResult(changed=True, live=False)
-    ami_command(settings, "core reload")
-    problems = _verify_settled(settings, files)
+    log_offset = _log_size(settings)
+    try:
+        ami_command(settings, "core reload")
+        problems = _verify_settled(settings, files, log_offset)
+    except AmiError as error:  # the PBX choked on the files: same as refusing them
+        problems = [str(error)]
     if problems:
         if previous:
             swap_to(settings, previous)
             ami_command(settings, "core reload")
+        restored = "the previous one is back in force" if previous else \
+            "there was no earlier configuration to return to"
         raise ApplyError("the PBX did not take the new configuration ("
-                         + "; ".join(problems) + "); the previous one is back in force")
+                         + "; ".join(problems) + f"); {restored}")
     return ApplyResult(changed=True, live=True)
 
 

@@ -55,7 +55,7 @@ def parse_line(line: str) -> CdrRow | None:
         return None
     if len(fields) != len(COLUMNS):
         return None
-    row = dict(zip(COLUMNS, fields))
+    row = dict(zip(COLUMNS, fields, strict=True))
     try:
         start, answer, end = _time(row["start"]), _time(row["answer"]), _time(row["end"])
     except (ValueError, OverflowError, OSError):  # not a time, or outside the calendar

@@ -76,7 +76,8 @@ def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
     call.started_at = _earliest(call.started_at, row.start)
     call.ended_at = _latest(call.ended_at, row.end)
     call.answered_at = _earliest(call.answered_at, row.answer)
-    outcome = "refused" if "refused" in row.userfield else DISPOSITIONS.get(row.disposition, "failed")
+    outcome = ("refused" if "refused" in row.userfield
+               else DISPOSITIONS.get(row.disposition, "failed"))
     if RANK[outcome] > RANK[call.outcome]:
         call.outcome = outcome
     for key, value in row.userfield.items():
@@ -95,6 +96,11 @@ def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
             call.number = call.caller = tags["num"]  # the caller ID shown to the callee
         call.callee = call.callee or row.dst
         call.agent_extension = tags.get("agent") or call.agent_extension or agent_of(row.channel)
+    elif call.direction == "internal":
+        # One agent calls another by extension: both sides are extensions.
+        call.caller = tags.get("agent") or call.caller
+        call.callee = call.callee or row.dst
+        call.agent_extension = tags.get("agent") or call.agent_extension
     if "refused" in tags:
         call.refusal_reason = REFUSALS.get(tags["refused"], tags["refused"])
     return call

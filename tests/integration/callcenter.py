@@ -33,7 +33,7 @@ class Sipp:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            raise AssertionError(f"SIPp {self.name} did not finish in {timeout}s")
+            raise AssertionError(f"SIPp {self.name} did not finish in {timeout}s") from None
 
     def assert_success(self, timeout: float = 40) -> None:
         code = self.wait(timeout)

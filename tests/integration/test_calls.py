@@ -2,8 +2,9 @@
 
 Configured (conftest): account acme; carrier trunk at 127.0.0.2:5070; instance Sales
 with landline 01012345678 and admin agent alice (1001); instance Hotline with the 400
-number 4001234567 and admin agent carol (1001). Each test runs on SQLite and PostgreSQL, against the same PBX site, whose call journal
-therefore holds both runs' calls: every number a test dials ends in the run's own tag.
+number 4001234567 and admin agent carol (1001). Each test runs on SQLite and
+PostgreSQL, against the same PBX site, whose call journal therefore holds both runs'
+calls: every number a test dials ends in the run's own tag.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def test_agent_calls_out_with_the_instance_number(callcenter):
     alice = callcenter.instances["sales"]["admin_agent"]
     callcenter.register(alice, ALICE_PHONE)
     carrier = callcenter.answering_agent(CARRIER)
-    call = callcenter.sipp("alice-calls-out", "call.xml", ALICE_PHONE, "1390013900" + callcenter.tag,
+    callee = "1390013900" + callcenter.tag
+    call = callcenter.sipp("alice-calls-out", "call.xml", ALICE_PHONE, callee,
                            "-key", "caller", alice["sip_username"],
                            "-au", alice["sip_username"], "-ap", alice["sip_password"],
                            "-d", "2000")
@@ -67,7 +69,8 @@ def test_an_instance_with_only_a_400_number_cannot_call_out(callcenter):
     carol = callcenter.instances["hotline"]["admin_agent"]
     callcenter.register(carol, CAROL_PHONE)
     carrier = callcenter.answering_agent(CARRIER)
-    refused = callcenter.sipp("carol-refused", "call_refused.xml", CAROL_PHONE, "1370013700" + callcenter.tag,
+    callee = "1370013700" + callcenter.tag
+    refused = callcenter.sipp("carol-refused", "call_refused.xml", CAROL_PHONE, callee,
                               "-key", "caller", carol["sip_username"],
                               "-au", carol["sip_username"], "-ap", carol["sip_password"])
     refused.assert_success()
@@ -93,7 +96,8 @@ def test_a_call_made_while_serve_is_down_is_recorded_when_it_returns(callcenter)
         caller.assert_success()
         agent.assert_success()
         time.sleep(1.5)
-        assert not [r for r in callcenter.call_records() if r["caller"] == "1350013500" + callcenter.tag]
+        caller_id = "1350013500" + callcenter.tag
+        assert not [r for r in callcenter.call_records() if r["caller"] == caller_id]
     finally:
         callcenter.start_serve()
     record = callcenter.wait_for_record(lambda r: r["caller"] == "1350013500" + callcenter.tag)

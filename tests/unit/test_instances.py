@@ -47,12 +47,12 @@ def test_secrets_differ_between_agents(session):
 
 
 @pytest.mark.parametrize("change, error, message", [
-    (dict(name="Sales", domain="other.acme", number="01099999999"), Conflict, "already has an instance named"),
-    (dict(name="Other", domain="sales.acme", number="01099999999"), Conflict, "already taken"),
-    (dict(name="Other", domain="other.acme", number="01012345678"), Conflict, "already in use"),
-    (dict(name="Other", domain="other.acme", number="12345"), Invalid, "malformed landline number"),
-    (dict(name="Other", domain="Bad Domain!", number="01099999999"), Invalid, "invalid access domain"),
-    (dict(name="Other", domain="other.acme", number="4001234567"), Invalid, "malformed landline"),
+    (("Sales", "other.acme", "01099999999"), Conflict, "already has an instance named"),
+    (("Other", "sales.acme", "01099999999"), Conflict, "already taken"),
+    (("Other", "other.acme", "01012345678"), Conflict, "already in use"),
+    (("Other", "other.acme", "12345"), Invalid, "malformed landline number"),
+    (("Other", "Bad Domain!", "01099999999"), Invalid, "invalid access domain"),
+    (("Other", "other.acme", "4001234567"), Invalid, "malformed landline"),
 ])
 def test_mistakes_write_nothing(settings, change, error, message):
     with transaction(settings) as session:
@@ -60,8 +60,8 @@ def test_mistakes_write_nothing(settings, change, error, message):
         add_instance(session)
     with pytest.raises(error, match=message):
         with transaction(settings) as session:
-            create_instance(session, "acme", change["name"], change["domain"], change["number"],
-                            "landline", "carol")
+            name, domain, number = change
+            create_instance(session, "acme", name, domain, number, "landline", "carol")
     with transaction(settings) as session:
         assert session.scalar(select(func.count()).select_from(Instance)) == 1
         assert session.scalar(select(func.count()).select_from(Number)) == 1

@@ -1,7 +1,8 @@
 """The pure IVR interpreter: no PBX, no database."""
 import pytest
 
-from engine.ivr.interpreter import MAX_STEPS, FlowError, Hangup, Interpreter, Play, Queue, run_to_end
+from engine.ivr.interpreter import (MAX_STEPS, FlowError, Hangup, Interpreter, Play, Queue,
+                                    run_to_end)
 from engine.ivr.service import welcome_document
 
 

@@ -1,0 +1,193 @@
+"""Applying rendered files without a PBX: generations, the atomic link, pruning, sounds."""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from engine.settings import load_settings
+from provisioning.apply import (
+    KEEP_GENERATIONS,
+    SOUNDS,
+    apply_files,
+    config_errors_since,
+    content_hash,
+    current_generation,
+    expectations,
+)
+
+FILES = {"extensions.conf": "[ccc-from-carrier]\nexten => _X.,1,Hangup()\n",
+         "pjsip.conf": "; no endpoints\n", "queues.conf": "[general]\n"}
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    return load_settings({"CCC_VAR_DIR": str(tmp_path / "var"),
+                          "CCC_PBX_ROOT": str(tmp_path / "pbx-root"), "CCC_PBX_SITE": "unit"})
+
+
+def link(settings) -> Path:
+    return settings.site_dir / "etc" / "asterisk"
+
+
+def generations(settings) -> list[str]:
+    return sorted(p.name for p in (settings.site_dir / "etc" / "generations").iterdir())
+
+
+def variant(n: int) -> dict[str, str]:
+    return {**FILES, "queues.conf": f"[general]\n; variant {n}\n"}
+
+
+def test_files_land_in_a_generation_named_by_their_content(settings):
+    result = apply_files(settings, FILES, pbx_running=False)
+    assert (result.changed, result.live) == (True, False)
+    assert "takes effect when the PBX starts" in result.message
+    name = content_hash(FILES)
+    assert len(name) == 16 and current_generation(settings) == name
+    assert generations(settings) == [name]
+    for file_name, text in FILES.items():
+        assert (link(settings) / file_name).read_text() == text
+
+
+def test_the_hash_depends_on_names_and_contents_not_on_order():
+    assert content_hash(FILES) == content_hash(dict(reversed(list(FILES.items()))))
+    assert content_hash(FILES) != content_hash(variant(1))
+    renamed = {"x" + name: text for name, text in FILES.items()}
+    assert content_hash(FILES) != content_hash(renamed)
+    # Name and text are kept apart: moving a character across the boundary changes it.
+    assert content_hash({"a.conf": "bc"}) != content_hash({"a.con": "fbc"})
+
+
+def test_the_link_is_relative_so_it_resolves_inside_the_chroot_too(settings):
+    apply_files(settings, FILES, pbx_running=False)
+    target = os.readlink(link(settings))
+    assert target == f"generations/{content_hash(FILES)}"
+    assert not os.path.isabs(target)
+    assert link(settings).resolve() == (
+        settings.site_dir / "etc" / "generations" / content_hash(FILES))
+
+
+def test_applying_the_same_files_again_changes_nothing(settings):
+    apply_files(settings, FILES, pbx_running=False)
+    before = (os.readlink(link(settings)), link(settings).lstat().st_mtime_ns)
+    result = apply_files(settings, dict(FILES), pbx_running=False)
+    assert (result.changed, result.live) == (False, False)
+    assert result.message == "PBX configuration unchanged"
+    assert (os.readlink(link(settings)), link(settings).lstat().st_mtime_ns) == before
+    assert generations(settings) == [content_hash(FILES)]
+
+
+def test_a_change_swaps_the_link_to_a_new_generation(settings):
+    apply_files(settings, FILES, pbx_running=False)
+    result = apply_files(settings, variant(1), pbx_running=False)
+    assert result.changed
+    assert current_generation(settings) == content_hash(variant(1))
+    assert (link(settings) / "queues.conf").read_text() == variant(1)["queues.conf"]
+    # the previous generation stays whole, ready for a roll back
+    assert generations(settings) == sorted([content_hash(FILES), content_hash(variant(1))])
+    old = settings.site_dir / "etc" / "generations" / content_hash(FILES)
+    assert (old / "queues.conf").read_text() == FILES["queues.conf"]
+    assert not list((settings.site_dir / "etc").glob(".*"))  # no temporary link left
+
+
+def test_going_back_to_earlier_files_reuses_their_generation(settings):
+    apply_files(settings, FILES, pbx_running=False)
+    apply_files(settings, variant(1), pbx_running=False)
+    assert apply_files(settings, FILES, pbx_running=False).changed
+    assert current_generation(settings) == content_hash(FILES)
+    assert len(generations(settings)) == 2
+
+
+def test_old_generations_are_pruned(settings):
+    names = []
+    for n in range(KEEP_GENERATIONS + 5):
+        apply_files(settings, variant(n), pbx_running=False)
+        names.append(content_hash(variant(n)))
+    kept = generations(settings)
+    # the current one, the previous one (for a roll back) and KEEP_GENERATIONS older ones
+    assert sorted(kept) == sorted(names[-(KEEP_GENERATIONS + 2):])
+    assert current_generation(settings) == names[-1]
+
+
+def test_files_are_readable_by_their_owner_only(settings):
+    apply_files(settings, FILES, pbx_running=False)
+    for path in link(settings).iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_a_plain_directory_left_by_hand_is_replaced_by_the_link(settings):
+    link(settings).mkdir(parents=True)
+    (link(settings) / "pjsip.conf").write_text("; edited by hand\n")
+    apply_files(settings, FILES, pbx_running=False)
+    assert link(settings).is_symlink()
+    assert (link(settings) / "pjsip.conf").read_text() == FILES["pjsip.conf"]
+
+
+def test_a_half_written_generation_is_written_again(settings):
+    staging = settings.site_dir / "etc" / "generations" / f".{content_hash(FILES)}.partial"
+    staging.mkdir(parents=True)
+    (staging / "pjsip.conf").write_text("; cut")
+    apply_files(settings, FILES, pbx_running=False)
+    assert (link(settings) / "pjsip.conf").read_text() == FILES["pjsip.conf"]
+    assert not staging.exists()
+
+
+def test_sounds_are_copied_into_the_site(settings):
+    wavs = sorted(SOUNDS.glob("*.wav"))
+    assert {"welcome.wav", "unavailable.wav", "call-refused.wav"} <= {w.name for w in wavs}
+    apply_files(settings, FILES, pbx_running=False)
+    target = settings.site_dir / "sounds"
+    for wav in wavs:
+        assert (target / wav.name).read_bytes() == wav.read_bytes()
+    # a damaged copy is repaired on the next apply, even when the files did not change
+    (target / wavs[0].name).write_bytes(b"RIFF")
+    apply_files(settings, FILES, pbx_running=False)
+    assert (target / wavs[0].name).read_bytes() == wavs[0].read_bytes()
+
+
+def test_the_site_directories_exist_after_an_apply(settings):
+    apply_files(settings, FILES, pbx_running=False)
+    for name in ("run", "log", "log/cdr-custom", "spool", "lib", "cache"):
+        assert (settings.site_dir / name).is_dir(), name
+
+
+def test_expectations_name_what_the_pbx_must_show():
+    files = {
+        "pjsip.conf": "[transport-udp]\ntype=transport\n\n[trunk-carrier]\ntype=endpoint\n"
+                      "context=ccc-from-carrier\n\n[i1-1001]\ntype=endpoint\n"
+                      "context=ccc-i1-agents\n\n[i1-1001]\ntype=aor\n",
+        "extensions.conf": "[general]\n[globals]\n[ccc-from-carrier]\n[ccc-i1-inbound]\n"
+                           "[ccc-i1-agents]\n",
+        "queues.conf": "[general]\n[i1-q1]\nstrategy=rrmemory\n[i2-q2]\n",
+    }
+    expected = expectations(files)
+    assert expected["endpoints"] == 2
+    assert expected["contexts"] == ["ccc-from-carrier", "ccc-i1-inbound", "ccc-i1-agents"]
+    assert expected["queues"] == ["i1-q1", "i2-q2"]
+
+
+def test_contexts_the_endpoints_route_into_are_expected_even_if_the_dialplan_lost_them():
+    files = {"pjsip.conf": "[trunk-carrier]\ntype=endpoint\ncontext=ccc-from-carrier\n\n"
+                           "[i1-1001]\ntype=endpoint\ncontext=ccc-i1-agents\n",
+             "extensions.conf": "[general]\n[ccc-i1-agents]\n"}
+    assert sorted(expectations(files)["contexts"]) == ["ccc-from-carrier", "ccc-i1-agents"]
+
+
+def test_configuration_errors_are_read_from_the_log_after_the_reload(settings):
+    log = settings.site_dir / "log" / "messages.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    before = ("[2026-11-23 23:30:38.921] ERROR[1] res_sorcery_config.c: Could not create an "
+              "object of type 'endpoint' with id 'old' from configuration file 'pjsip.conf'\n")
+    log.write_text(before)
+    offset = log.stat().st_size
+    with log.open("a") as out:
+        out.write("[2026-11-23 23:31:00.000] ERROR[2] netsock2.c: getaddrinfo(\"vm\") failed\n")
+        out.write("[2026-11-23 23:31:00.001] ERROR[2] config_options.c: Could not find option "
+                  "suitable for category 'i2-1001' named 'no_such_option' at line 66\n")
+        out.write("[2026-11-23 23:31:00.002] VERBOSE[2] pbx_config.c: reloaded\n")
+    assert config_errors_since(settings, offset) == [
+        "ERROR[2] config_options.c: Could not find option suitable for category 'i2-1001' "
+        "named 'no_such_option' at line 66"]
+    assert len(config_errors_since(settings, 0)) == 2
