@@ -4,9 +4,10 @@ Sessions are opened per command or request by ``engine.uow`` — never a global 
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -22,6 +23,16 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def value_enum(enum_class: type[enum.Enum], name: str, length: int = 16) -> Enum:
+    """A column type storing an enum's values (not its member names) as plain text.
+
+    Not a native PostgreSQL enum, so adding a value later needs no type migration and
+    both databases store the same strings.
+    """
+    return Enum(enum_class, name=name, native_enum=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base, utcnow
+from engine.db import Base, utcnow, value_enum
 
 
 class BillingPlan(str, enum.Enum):
@@ -27,9 +27,7 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    plan: Mapped[BillingPlan] = mapped_column(
-        Enum(BillingPlan, name="billing_plan", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16))
+    plan: Mapped[BillingPlan] = mapped_column(value_enum(BillingPlan, "billing_plan"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="account")
@@ -42,9 +40,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=32))
+    role: Mapped[Role] = mapped_column(value_enum(Role, "role", 32))
     password_hash: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

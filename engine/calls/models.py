@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base
+from engine.db import Base, value_enum
 
 
 class Direction(str, enum.Enum):
@@ -25,9 +25,7 @@ class CallRecord(Base):
     instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("instance.id", ondelete="SET NULL"), index=True)
     number: Mapped[str | None] = mapped_column(String(24))
-    direction: Mapped[Direction] = mapped_column(
-        Enum(Direction, name="direction", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16))
+    direction: Mapped[Direction] = mapped_column(value_enum(Direction, "direction"))
     caller: Mapped[str] = mapped_column(String(64), default="")
     callee: Mapped[str] = mapped_column(String(64), default="")
     started_at: Mapped[datetime] = mapped_column(index=True)

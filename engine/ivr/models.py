@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base, utcnow
+from engine.db import Base, utcnow, value_enum
 from engine.instances.models import Instance
 
 
@@ -37,9 +37,7 @@ class IvrFlowVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     flow_id: Mapped[int] = mapped_column(ForeignKey("ivr_flow.id", ondelete="CASCADE"))
     version: Mapped[int | None]  # None while a draft
-    state: Mapped[FlowState] = mapped_column(
-        Enum(FlowState, name="flow_state", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16))
+    state: Mapped[FlowState] = mapped_column(value_enum(FlowState, "flow_state"))
     definition: Mapped[str] = mapped_column(Text)  # the flow document, JSON
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

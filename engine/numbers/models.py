@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base
+from engine.db import Base, value_enum
 from engine.instances.models import Instance
 from engine.skillgroups.models import SkillGroup
 
@@ -29,9 +29,7 @@ class Number(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instance.id", ondelete="SET NULL"))
     digits: Mapped[str] = mapped_column(String(24), unique=True)
-    type: Mapped[NumberType] = mapped_column(
-        Enum(NumberType, name="number_type", values_callable=lambda e: [m.value for m in e],
-             native_enum=False, length=16))
+    type: Mapped[NumberType] = mapped_column(value_enum(NumberType, "number_type"))
     inbound_flow_id: Mapped[int | None] = mapped_column(
         ForeignKey("ivr_flow.id", ondelete="SET NULL"))
 
