@@ -10,6 +10,7 @@ from engine import validation
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
+from engine.numbers.models import Number
 from engine.skillgroups.service import get_skill_group
 from engine.uow import mark_pbx_changed
 
@@ -32,6 +33,10 @@ def create_agent(session: Session, instance: Instance, name: str, extension: str
     validation.extension(extension)
     if find_agent(session, instance, extension) is not None:
         raise Conflict(f"extension {extension} is already taken in {instance.domain}")
+    if session.scalar(select(Number).where(Number.instance_id == instance.id,
+                                           Number.digits == extension)):
+        # Agents dial both from one context: the number's test call would be unreachable.
+        raise Conflict(f"extension {extension} is one of {instance.domain}'s numbers")
     agent = Agent(instance=instance, name=name, extension=extension, user_id=user_id,
                   sip_secret=secrets.token_hex(16))
     session.add(agent)

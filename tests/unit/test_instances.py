@@ -87,3 +87,12 @@ def test_bad_number_type(session):
     add_account(session)
     with pytest.raises(Invalid, match="invalid number type 'mobile'"):
         add_instance(session, number_type="mobile")
+
+
+def test_an_extension_may_not_be_one_of_the_instance_numbers(session):
+    from engine.agents.service import create_agent
+    add_account(session)
+    created = add_instance(session, number="95123", number_type="95")
+    with pytest.raises(Conflict, match="is one of sales.acme's numbers"):
+        create_agent(session, created.instance, "dave", "95123")
+    assert create_agent(session, created.instance, "dave", "95124").extension == "95124"
