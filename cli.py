@@ -221,7 +221,7 @@ def agent_create(app: AppState, domain, name, extension, groups, as_json) -> Non
     from engine.instances.service import get_instance
     with app.transaction() as session:
         created = create_agent(session, get_instance(session, domain), name, extension,
-                               _parse_levels(groups) or {"default": 1})
+                               _parse_levels(groups) or None)
         row = _agent_row(created, secrets=True)
     if as_json:
         click.echo(json.dumps(row, indent=2))
@@ -268,15 +268,13 @@ def skillgroup() -> None:
 @click.pass_obj
 def skillgroup_list(app: AppState, domain, as_json) -> None:
     from engine.instances.service import get_instance
-    from engine.numbers.service import list_numbers
+    from engine.numbers.service import outbound_numbers
     from engine.skillgroups.service import list_skill_groups
     with app.transaction() as session:
-        instance = get_instance(session, domain)
-        numbers = list_numbers(session, instance_id=instance.id)
         rows = [{"name": g.name, "queue": g.queue_name, "strategy": g.strategy,
                  "wait_timeout": g.wait_timeout,
-                 "outbound_numbers": [n.digits for n in numbers if g in n.outbound_skill_groups]}
-                for g in list_skill_groups(session, instance)]
+                 "outbound_numbers": [n.digits for n in outbound_numbers(session, g.id)]}
+                for g in list_skill_groups(session, get_instance(session, domain))]
     emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "outbound_numbers"])
 
 

@@ -27,10 +27,21 @@ class Ingestor:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.wake = asyncio.Event()
+        self._read_up_to: int | None = None  # journal size at the last successful read
 
     def _ingest_once(self) -> int:
+        # The journal only grows: while its size is unchanged there is nothing to read,
+        # and the once-a-second poll costs a stat, not a database transaction.
+        try:
+            size = self.settings.cdr_file.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size == self._read_up_to:
+            return 0
         with transaction(self.settings) as session:
-            return ingest(session, self.settings)
+            changed = ingest(session, self.settings)
+        self._read_up_to = size
+        return changed
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()

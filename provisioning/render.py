@@ -6,13 +6,9 @@ so the same database always renders the same bytes.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-import jinja2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import variables
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.instances.models import Instance
 from engine.numbers.models import Number
@@ -21,24 +17,7 @@ from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import DEFAULT
 from engine.trunks.service import default_trunk, list_trunks
-
-TEMPLATES = Path(__file__).resolve().parent.parent / "dialplan_templates" / "asterisk"
-
-
-def _ref(name: str, offset: int | None = None, length: int | None = None) -> str:
-    """A dialplan reference to a channel variable: ${NAME} or ${NAME:offset:length}."""
-    if offset is None:
-        return "${%s}" % name
-    return "${%s:%d:%d}" % (name, offset, length)
-
-
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True, autoescape=False)
-    env.filters["ref"] = _ref
-    env.globals["var"] = variables
-    return env
+from provisioning.templates import render
 
 
 def _agent(agent: Agent, caller_id: str | None = None) -> dict:
@@ -68,6 +47,7 @@ def pjsip_context(session: Session, settings: Settings) -> dict:
 def extensions_context(session: Session, settings: Settings) -> dict:
     numbers = session.scalars(select(Number).where(Number.instance_id.is_not(None))
                               .order_by(Number.digits)).all()
+    agents = _agents(session)
     instances = []
     for instance in session.scalars(select(Instance).order_by(Instance.id)):
         groups = session.scalars(select(SkillGroup).where(SkillGroup.instance_id == instance.id)
@@ -78,7 +58,7 @@ def extensions_context(session: Session, settings: Settings) -> dict:
             "queue_prefix": f"{instance.pbx_key}-q",
             "default_queue": default.queue_name if default else "",
             "default_queue_timeout": default.wait_timeout if default else 0,
-            "agents": [_agent(a) for a in _agents(session) if a.instance_id == instance.id],
+            "agents": [_agent(a) for a in agents if a.instance_id == instance.id],
             "numbers": [n.digits for n in numbers if n.instance_id == instance.id],
         })
     trunk = default_trunk(session)
@@ -120,8 +100,7 @@ GENERATORS = {
 def render_files(session: Session, settings: Settings) -> dict[str, str]:
     """Every configuration file of the site: settings-only ones and database-derived ones."""
     from provisioning.site import static_files
-    env = environment()
     files = dict(static_files(settings))
     for name, context_of in GENERATORS.items():
-        files[name] = env.get_template(f"{name}.j2").render(**context_of(session, settings))
+        files[name] = render(name, **context_of(session, settings))
     return dict(sorted(files.items()))

@@ -7,15 +7,11 @@ configuration files that depend on settings only (not on the database).
 from __future__ import annotations
 
 import sysconfig
-from functools import lru_cache
 from pathlib import Path
-
-import jinja2
 
 from engine.settings import Settings
 from provisioning.secrets import ami_secret
-
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "dialplan_templates" / "asterisk"
+from provisioning.templates import render
 
 AMI_USERNAME = "ccc"
 
@@ -65,22 +61,6 @@ MODULES = (
 )
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-
-
-def _render(name: str, **context: object) -> str:
-    return _environment().get_template(f"{name}.j2").render(**context)
-
-
 def module_dir(pbx_root: Path) -> str:
     """Asterisk's module directory as seen inside the PBX root.
 
@@ -101,7 +81,7 @@ def module_dir(pbx_root: Path) -> str:
 
 def asterisk_conf(settings: Settings) -> str:
     """SITE/asterisk.conf: where this site's Asterisk finds and writes everything."""
-    return _render(
+    return render(
         "asterisk.conf",
         site=settings.site,
         site_dir=settings.site_dir_in_pbx,
@@ -124,7 +104,7 @@ def static_files(settings: Settings) -> dict[str, str]:
         "username": AMI_USERNAME,
         "secret": ami_secret(settings),
     }
-    return {name: _render(name, **context) for name in STATIC_TEMPLATES}
+    return {name: render(name, **context) for name in STATIC_TEMPLATES}
 
 
 def create_site(settings: Settings) -> Path:

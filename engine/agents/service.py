@@ -11,7 +11,7 @@ from engine.agents.models import Agent, AgentSkillGroup
 from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.numbers.models import Number
-from engine.skillgroups.service import get_skill_group
+from engine.skillgroups.service import DEFAULT, get_skill_group
 from engine.uow import mark_pbx_changed
 
 FIRST_EXTENSION = 1001
@@ -27,7 +27,11 @@ def next_extension(session: Session, instance: Instance) -> str:
 
 def create_agent(session: Session, instance: Instance, name: str, extension: str | None = None,
                  skill_groups: dict[str, int] | None = None, user_id: int | None = None) -> Agent:
-    """Add a seat with a generated SIP secret; ``skill_groups`` maps group name to level."""
+    """Add a seat with a generated SIP secret; ``skill_groups`` maps group name to level.
+
+    Without ``skill_groups`` the agent joins ``default`` at level 1, so a new seat
+    takes calls at once; pass ``{}`` for an agent in no group.
+    """
     validation.name(name, "agent name")
     extension = extension or next_extension(session, instance)
     validation.extension(extension)
@@ -40,7 +44,9 @@ def create_agent(session: Session, instance: Instance, name: str, extension: str
     agent = Agent(instance=instance, name=name, extension=extension, user_id=user_id,
                   sip_secret=secrets.token_hex(16))
     session.add(agent)
-    for group_name, level in (skill_groups or {}).items():
+    if skill_groups is None:
+        skill_groups = {DEFAULT: 1}
+    for group_name, level in skill_groups.items():
         if not 1 <= level <= 10:
             raise Invalid(f"invalid skill level {level} for {group_name!r}: 1 (best) to 10")
         group = get_skill_group(session, instance, group_name)

@@ -73,15 +73,14 @@ def _from_record(record: CallRecord) -> MergedCall:
         answered_at=record.answered_at, ended_at=record.ended_at,
         outcome="answered" if record.disposition == "abandoned" else record.disposition,
         direction=record.direction.value,
-        instance_key=f"i{record.instance_id}" if record.instance_id else None,
+        instance_key=Instance.pbx_key_for(record.instance_id) if record.instance_id else None,
         number=record.number, caller=record.caller, callee=record.callee,
         agent_extension=record.agent_extension, refusal_reason=record.refusal_reason)
 
 
 def _instance_id(session: Session, key: str | None) -> int | None:
-    if not key or not key.startswith("i") or not key[1:].isdigit():
-        return None
-    instance = session.get(Instance, int(key[1:]))
+    instance_id = Instance.id_from_pbx_key(key)
+    instance = session.get(Instance, instance_id) if instance_id is not None else None
     return instance.id if instance else None
 
 

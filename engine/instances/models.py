@@ -26,5 +26,16 @@ class Instance(Base):
 
     @property
     def pbx_key(self) -> str:
+        return self.pbx_key_for(self.id)
+
+    @staticmethod
+    def pbx_key_for(instance_id: int) -> str:
         # Derived from the id, which never changes, so renaming nothing can break the PBX.
-        return f"i{self.id}"
+        return f"i{instance_id}"
+
+    @staticmethod
+    def id_from_pbx_key(key: str | None) -> int | None:
+        """The instance id a PBX key names, or None for anything else."""
+        if not key or not key.startswith("i") or not key[1:].isdigit():
+            return None
+        return int(key[1:])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.instances.models import Instance
@@ -27,10 +28,10 @@ class QueueTarget:
 
 def plan_for_number(session: Session, digits: str) -> CallPlan | None:
     """The flow version a new call to ``digits`` runs; kept for the whole call."""
-    version = published_version_for_number(session, digits)
+    number = session.scalar(select(Number).where(Number.digits == digits))
+    version = published_version_for_number(session, number) if number else None
     if version is None:
         return None
-    number = session.query(Number).filter_by(digits=digits).one()
     return CallPlan(number.instance_id, version.id, json.loads(version.definition))
 
 

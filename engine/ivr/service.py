@@ -45,10 +45,9 @@ def publish(session: Session, flow: IvrFlow, document: dict) -> IvrFlowVersion:
     return version
 
 
-def published_version_for_number(session: Session, digits: str) -> IvrFlowVersion | None:
+def published_version_for_number(session: Session, number: Number) -> IvrFlowVersion | None:
     """The latest published version of the flow bound to the number, if any."""
-    number = session.scalar(select(Number).where(Number.digits == digits))
-    if number is None or number.inbound_flow_id is None:
+    if number.inbound_flow_id is None:
         return None
     return session.scalar(
         select(IvrFlowVersion)

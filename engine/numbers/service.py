@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Invalid
-from engine.numbers.models import Number, NumberType
+from engine.numbers.models import Number, NumberSkillGroup, NumberType
 
 # What each type of number looks like (mainland China numbering, as the reference service).
 DIGITS_BY_TYPE = {
@@ -55,9 +55,15 @@ def list_numbers(session: Session, account_id: int | None = None,
     return list(session.scalars(query))
 
 
+def outbound_numbers(session: Session, skill_group_id: int) -> list[Number]:
+    """Numbers bound to a skill group for outbound calls."""
+    return list(session.scalars(
+        select(Number).join(NumberSkillGroup, NumberSkillGroup.number_id == Number.id)
+        .where(NumberSkillGroup.skill_group_id == skill_group_id).order_by(Number.id)))
+
+
 def caller_id_numbers(session: Session, skill_group_ids: list[int]) -> list[Number]:
     """Numbers the given skill groups may show when calling out (never a 400 number)."""
-    from engine.numbers.models import NumberSkillGroup
     if not skill_group_ids:
         return []
     query = (select(Number).join(NumberSkillGroup, NumberSkillGroup.number_id == Number.id)

@@ -119,7 +119,7 @@ def test_quotes_inside_a_field_survive():
 
 
 def test_the_journal_columns_match_the_rendered_mapping():
-    from provisioning.render import TEMPLATES
+    from provisioning.templates import TEMPLATE_DIR as TEMPLATES
     text = (TEMPLATES / "cdr_custom.conf.j2").read_text()
     [mapping] = [line for line in text.splitlines() if line.startswith("ccc.csv =>")]
     assert tuple(re.findall(r"CDR\((\w+)", mapping)) == COLUMNS

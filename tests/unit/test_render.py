@@ -27,7 +27,8 @@ from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.trunks.service import create_trunk
 from engine.uow import transaction
-from provisioning.render import GENERATORS, environment, render_files
+from provisioning.render import GENERATORS, render_files
+from provisioning.templates import render
 from tests.factories import add_account, add_instance, add_trunk
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -60,9 +61,7 @@ def build_call_center(session) -> None:
 
 
 def render_database_files(session, settings) -> dict[str, str]:
-    env = environment()
-    return {name: env.get_template(f"{name}.j2").render(**GENERATORS[name](session, settings))
-            for name in DATABASE_FILES}
+    return {name: render(name, **GENERATORS[name](session, settings)) for name in DATABASE_FILES}
 
 
 @pytest.fixture
