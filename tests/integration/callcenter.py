@@ -17,8 +17,19 @@ from pathlib import Path
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 BIN = Path(sys.executable).parent
-CARRIER = ("127.0.0.2", 5070)
+# Every port a test run uses moves by this offset, so two checkouts can run their
+# integration tests at once on one machine without taking each other's ports.
+PORT_OFFSET = int(os.environ.get("CCC_TEST_PORT_OFFSET", "0"))
 PBX_IP = "127.0.0.1"
+
+
+def local(ip: str, port: int) -> tuple[str, int]:
+    """A SIPp party's address: its own loopback IP, its port moved by the run's offset."""
+    return (ip, port + PORT_OFFSET)
+
+
+CARRIER = local("127.0.0.2", 5070)
+CARRIER_HOST = f"{CARRIER[0]}:{CARRIER[1]}"
 
 
 @dataclass
@@ -108,7 +119,8 @@ class CallCenter:
         port = self.env["CCC_SIP_PORT"]
         argv = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", local[0], "-p", str(local[1]),
                 "-m", str(calls), "-trace_msg", "-message_file", str(messages),
-                "-timeout", "40s", "-timeout_error", "-nostdin"]
+                "-timeout", "40s", "-timeout_error", "-nostdin",
+                "-mp", str(16000 + 4 * PORT_OFFSET)]
         if service:
             argv += ["-s", service]
         argv += [*extra, f"{PBX_IP}:{port}"]
@@ -157,10 +169,11 @@ class CallCenter:
 
 def environment(workdir: Path, database_url: str, site: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCC_")}
+    rtp = 23000 + 2 * PORT_OFFSET
     env.update(CCC_VAR_DIR=str(workdir / "var"), CCC_DATABASE_URL=database_url,
-               CCC_PBX_SITE=site, CCC_SIP_BIND=PBX_IP, CCC_SIP_PORT="25160",
-               CCC_AMI_PORT="25138", CCC_AGI_PORT="24673", CCC_RTP_PORTS="23000-23199",
-               CCC_WEB_PORT="28180")
+               CCC_PBX_SITE=site, CCC_SIP_BIND=PBX_IP, CCC_SIP_PORT=str(25160 + PORT_OFFSET),
+               CCC_AMI_PORT=str(25138 + PORT_OFFSET), CCC_AGI_PORT=str(24673 + PORT_OFFSET),
+               CCC_RTP_PORTS=f"{rtp}-{rtp + 199}", CCC_WEB_PORT=str(28180 + PORT_OFFSET))
     if "CCC_PBX_ROOT" in os.environ:
         env["CCC_PBX_ROOT"] = os.environ["CCC_PBX_ROOT"]
     return env

@@ -11,7 +11,7 @@ from engine.migrate import upgrade
 from engine.settings import load_settings
 from provisioning import pbx_host
 from tests.conftest import postgres_database
-from tests.integration.callcenter import CallCenter, environment
+from tests.integration.callcenter import CARRIER_HOST, CallCenter, environment
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "integration"
@@ -55,7 +55,7 @@ def pbx_site(tmp_path_factory):
 def _provision(cc: CallCenter) -> dict:
     """The operator's steps: an account, a carrier, two instances, the PBX up."""
     cc.ccc("account", "create", "acme", "--plan", "payg")
-    cc.ccc("trunk", "create", "--name", "carrier", "--host", "127.0.0.2:5070")
+    cc.ccc("trunk", "create", "--name", "carrier", "--host", CARRIER_HOST)
     sales = cc.ccc_json("instance", "create", "--account", "acme", "--name", "Sales",
                         "--domain", "sales.acme", "--number", "01012345678",
                         "--number-type", "landline", "--admin", "alice")

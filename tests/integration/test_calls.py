@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 
-from tests.integration.callcenter import CARRIER
+from tests.integration.callcenter import CARRIER, CARRIER_HOST, local
 
-ALICE_PHONE = ("127.0.0.3", 5080)
-CAROL_PHONE = ("127.0.0.4", 5090)
+ALICE_PHONE = local("127.0.0.3", 5080)
+CAROL_PHONE = local("127.0.0.4", 5090)
 SALES_NUMBER, HOTLINE_NUMBER = "01012345678", "4001234567"
 
 
@@ -54,7 +54,7 @@ def test_agent_calls_out_with_the_instance_number(callcenter):
     carrier.assert_success()
     invites = carrier.requests("INVITE")
     assert len(invites) == 1
-    assert invites[0].startswith(f"INVITE sip:1390013900{callcenter.tag}@127.0.0.2:5070")
+    assert invites[0].startswith(f"INVITE sip:1390013900{callcenter.tag}@{CARRIER_HOST}")
     from_header = next(line for line in invites[0].splitlines() if line.startswith("From:"))
     assert f"<sip:{SALES_NUMBER}@" in from_header
     record = callcenter.wait_for_record(
