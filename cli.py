@@ -219,9 +219,11 @@ def skillgroup_list(app: AppState, domain, as_json) -> None:
     with app.transaction() as session:
         rows = [{"name": g.name, "queue": g.queue_name, "strategy": g.strategy,
                  "wait_timeout": g.wait_timeout,
+                 "overflow": g.overflow.name if g.overflow else None,
                  "outbound_numbers": [n.digits for n in outbound_numbers(session, g.id)]}
                 for g in list_skill_groups(session, get_instance(session, domain))]
-    emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "outbound_numbers"])
+    emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "overflow",
+                         "outbound_numbers"])
 
 
 # ---- numbers and trunks -------------------------------------------------------------

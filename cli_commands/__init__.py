@@ -5,8 +5,14 @@ import click
 
 
 def register(main: click.Group) -> None:
-    """Add every concept's command group to ``ccc``."""
+    """Add every concept's command group to ``ccc``, and commands to cli.py's groups."""
     # Imported here so ``ccc --help`` stays cheap and no group imports ``cli.py``.
+    from cli_commands import agents, skillgroups, tokens
     groups: list[click.Command] = []
     for group in groups:
         main.add_command(group)
+    # Module -> {existing group name: [commands]}: subcommands of the core groups.
+    for module in (agents, skillgroups, tokens):
+        for group_name, commands in module.COMMANDS.items():
+            for command in commands:
+                main.commands[group_name].add_command(command)

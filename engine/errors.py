@@ -1,8 +1,17 @@
-"""Errors the services raise; every face turns them into one clear message."""
+"""Errors the services raise; every face turns them into one clear message.
+
+``fields`` maps an input field name (the same in the web form, the API body and the
+CLI option) to its own message, so a form can show each error next to its field.
+"""
+from __future__ import annotations
 
 
 class DomainError(Exception):
     """A rule was broken; the message is meant for the operator as is."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = dict(fields or {})
 
 
 class NotFound(DomainError):

@@ -1,5 +1,5 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
-from engine.accounts.models import Account, BillingPlan, Role, User
+from engine.accounts.models import Account, ApiToken, BillingPlan, Role, User
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
@@ -10,7 +10,8 @@ from engine.skillgroups.models import SkillGroup
 from engine.trunks.models import Trunk
 
 __all__ = [
-    "Account", "Agent", "AgentSkillGroup", "Base", "BillingPlan", "CallRecord", "Direction",
+    "Account", "Agent", "AgentSkillGroup", "ApiToken", "Base", "BillingPlan", "CallRecord",
+    "Direction",
     "FlowState", "IngestCursor", "Instance", "IvrFlow", "IvrFlowVersion", "Number",
     "NumberSkillGroup", "NumberType", "Role", "SkillGroup", "Trunk", "User",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from engine.errors import Invalid
+from engine.errors import Conflict, DomainError, Invalid
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 # A DNS name in lower case: labels of letters, digits and inner hyphens.
@@ -34,3 +34,39 @@ def domain(value: str) -> str:
 
 def extension(value: str) -> str:
     return check(EXTENSION_RE, value, "extension", "3 to 6 digits, not starting with 0")
+
+
+class FieldErrors:
+    """Collects one message per input field, so a form learns all its mistakes at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+        self.conflicts: set[str] = set()
+
+    def check(self, field: str, check, *args, **kwargs):
+        """Run ``check``; a rule it breaks is recorded against ``field`` (None returned)."""
+        try:
+            return check(*args, **kwargs)
+        except DomainError as error:
+            self.add(field, str(error), isinstance(error, Conflict))
+            return None
+
+    def add(self, field: str, message: str, conflict: bool = False) -> None:
+        """Record a broken rule; ``conflict`` for a clash with existing data."""
+        if field not in self.errors:
+            self.errors[field] = message
+            if conflict:
+                self.conflicts.add(field)
+
+    def raise_if_any(self, error_class: type[DomainError] | None = None) -> None:
+        """Raise ``error_class``, by default Conflict when only clashes were found."""
+        if self.errors:
+            if error_class is None:
+                error_class = Conflict if self.conflicts == set(self.errors) else Invalid
+            raise error_class("; ".join(self.errors.values()), fields=self.errors)
+
+
+def text(value: str, what: str, limit: int) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise Invalid(f"{what} too long: at most {limit} characters")
+    return value

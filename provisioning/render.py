@@ -60,6 +60,11 @@ def extensions_context(session: Session, settings: Settings) -> dict:
             "default_queue_timeout": default.wait_timeout if default else 0,
             "agents": [_agent(a) for a in agents if a.instance_id == instance.id],
             "numbers": [n.digits for n in numbers if n.instance_id == instance.id],
+            # Only groups of the same instance: the service refuses any other target.
+            "overflows": [{"group_id": g.id, "skill_group": g.name, "queue": g.overflow.queue_name,
+                           "timeout": g.overflow.wait_timeout}
+                          for g in groups if g.overflow is not None
+                          and g.overflow.instance_id == instance.id],
         })
     trunk = default_trunk(session)
     return {"agi_port": settings.agi_port,

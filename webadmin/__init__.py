@@ -1,16 +1,71 @@
 """The web admin: a Flask app factory with one blueprint per area.
 
-This first page is deliberately small: sign in, then see the account's instances,
-numbers and agents. Every view reads only the signed-in user's account.
+Two tables below are the whole wiring: ``AREAS`` lists the blueprints (each a package
+``webadmin/<area>/`` with its templates in ``webadmin/<area>/templates/<area>/``), and
+``NAV`` lists the navigation entries. A NAV entry whose blueprint is not registered is
+not shown, so the entries of areas built elsewhere (ivr, audio, billing) can wait here.
+
+Plugging in an area: write ``webadmin/<area>/__init__.py`` defining ``blueprint``
+(``Blueprint("<area>", __name__, template_folder="templates")``); its views use
+``webadmin.auth.login_required``, load every resource through ``webadmin.access.load``
+(another account's resource answers 404), check ``require_configure`` before a change
+(403), write inside ``webadmin.access.work()`` and call ``flash_saved`` after a change
+(it says whether the PBX runs it yet). Templates extend ``base.html`` (blocks
+``title``, ``actions``, ``body``), import ``_forms.html`` ``with context`` for fields
+with their errors and the ``csrf_token`` field, and include ``_instance_tabs.html`` on
+an instance's pages. Then list the module in ``AREAS`` (ivr, audio and billing are in
+``OPTIONAL_AREAS`` already: their package existing is enough). NAV entries name an
+endpoint: ``billing.index`` (scope ``account``: no argument), ``ivr.index`` and
+``audio.index`` (scope ``instance``: given ``instance_id``, shown as tabs).
 """
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException
 
+from engine.access import ACCOUNT_ROLES
 from engine.settings import Settings
+
+# Registration table: every blueprint in one visible place (module paths, imported at
+# app creation so a missing optional area is simply absent).
+AREAS = (
+    "webadmin.auth",
+    "webadmin.overview",
+    "webadmin.instances",
+    "webadmin.agents",
+    "webadmin.skillgroups",
+    "webadmin.numbers",
+    "webadmin.api",
+)
+# Areas built in other branches; registered when their package exists.
+OPTIONAL_AREAS = ("webadmin.ivr", "webadmin.audio", "webadmin.billing")
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    blueprint: str
+    endpoint: str
+    label: str
+    scope: str = "account"  # or "instance": a tab of an instance, given instance_id
+    configures: bool = False  # shown only to users who may configure the account
+
+
+NAV = (
+    NavEntry("overview", "overview.index", "Overview"),
+    NavEntry("instances", "instances.new", "New instance", configures=True),
+    NavEntry("numbers", "numbers.index", "Numbers"),
+    NavEntry("billing", "billing.index", "Billing"),
+    NavEntry("instances", "instances.show", "Instance", "instance"),
+    NavEntry("agents", "agents.index", "Agents", "instance"),
+    NavEntry("skillgroups", "skillgroups.index", "Skill groups", "instance"),
+    NavEntry("ivr", "ivr.index", "IVR flows", "instance"),
+    NavEntry("audio", "audio.index", "Audio", "instance"),
+)
 
 
 def _secret_key(settings: Settings) -> str:
@@ -23,14 +78,44 @@ def _secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def create_app(settings: Settings, config: dict | None = None) -> Flask:
-    from webadmin import auth, overview
+def _register_areas(app: Flask) -> None:
+    for module_name in AREAS + OPTIONAL_AREAS:
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as error:
+            if module_name in OPTIONAL_AREAS and error.name == module_name:
+                continue
+            raise
+        app.register_blueprint(module.blueprint)
 
+
+def nav_entries(app: Flask, scope: str) -> list[NavEntry]:
+    return [e for e in NAV if e.scope == scope and e.blueprint in app.blueprints]
+
+
+def create_app(settings: Settings, config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(SECRET_KEY=_secret_key(settings), SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", CCC_SETTINGS=settings)
+                      SESSION_COOKIE_SAMESITE="Lax", CCC_SETTINGS=settings,
+                      MAX_CONTENT_LENGTH=8 * 1024 * 1024)
     app.config.update(config or {})
-    # Registration table: every blueprint in one visible place.
-    for blueprint in (auth.blueprint, overview.blueprint):
-        app.register_blueprint(blueprint)
+    _register_areas(app)
+
+    @app.context_processor
+    def navigation() -> dict:
+        configures = g.get("role") in ACCOUNT_ROLES
+        return {"account_nav": [e for e in nav_entries(app, "account")
+                                if configures or not e.configures],
+                "instance_nav": nav_entries(app, "instance")}
+
+    app.register_error_handler(HTTPException, _http_error)
     return app
+
+
+def _http_error(error: HTTPException):
+    from webadmin.api import PREFIX, json_error
+    if request.path.startswith(PREFIX + "/") or request.path == PREFIX:
+        return json_error(error)  # API clients get JSON, even for unknown paths
+    if error.code in (403, 404):
+        return render_template("error.html", error=error), error.code
+    return error

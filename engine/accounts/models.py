@@ -45,3 +45,20 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="users")
+
+
+class ApiToken(Base):
+    """A user's secret for the REST API; only its SHA-256 is stored.
+
+    The secret is 32 random bytes, so a fast hash is enough (no dictionary to guess
+    from) and lets a request find its token with one indexed look-up.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -1,13 +1,14 @@
 """Call center instances, including the one-minute creation of F3."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import validation
-from engine.accounts.models import Role
+from engine.accounts.models import Account, Role, User
 from engine.accounts.service import find_or_create_user, get_account
 from engine.agents.models import Agent
 from engine.agents.service import create_agent
@@ -15,9 +16,10 @@ from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.ivr.service import WELCOME, create_published_flow, welcome_document
 from engine.numbers.models import Number
-from engine.numbers.service import add_number, parse_type
+from engine.numbers.service import add_number, check_digits, parse_type
 from engine.skillgroups.service import DEFAULT, create_skill_group
 from engine.uow import mark_pbx_changed
+from engine.validation import FieldErrors
 
 
 @dataclass
@@ -25,28 +27,71 @@ class CreatedInstance:
     instance: Instance
     number: Number
     admin_agent: Agent | None
+    admin_agents: list[Agent] = field(default_factory=list)
+
+
+def _check_admins(session: Session, account: Account, admin_name: str | None,
+                  import_admins: Sequence[str], admin_password: str | None,
+                  errors: FieldErrors) -> list[str]:
+    """The administrators' names: the imported ones must already be users of the account.
+
+    A user created on the spot with a password must be new: the form must not become a
+    way to reset an existing user's password.
+    """
+    names = []
+    for name in import_admins:
+        if session.scalar(select(User).where(User.account_id == account.id,
+                                             User.name == name)) is None:
+            errors.add("admins", f"{name!r} is not a user of account {account.name!r}")
+        elif name not in names:
+            names.append(name)
+    if admin_name and errors.check("new_admin", validation.name, admin_name,
+                                   "administrator name"):
+        exists = session.scalar(select(User).where(User.account_id == account.id,
+                                                   User.name == admin_name)) is not None
+        if exists and admin_password is not None:
+            errors.add("new_admin", f"{admin_name!r} is already a user of the account: "
+                       "import it instead", conflict=True)
+        elif admin_name not in names:
+            names.append(admin_name)
+    return names
 
 
 def create_instance(session: Session, account_name: str, name: str, domain: str,
                     number_digits: str, number_type: str, admin_name: str | None = None,
-                    description: str = "") -> CreatedInstance:
+                    description: str = "", import_admins: Sequence[str] = (),
+                    admin_password: str | None = None) -> CreatedInstance:
     """Create an instance ready to take calls, all in the caller's transaction.
 
-    Besides the instance: skill group ``default``; the administrator as its first agent,
-    in ``default``; the number bound to a published ``welcome`` flow; and, unless the
-    number is a 400 number (inbound only), ``default`` bound to it for outbound calls.
+    Besides the instance: skill group ``default``; each administrator as an agent in
+    ``default`` (that seat is also what makes the user an administrator of it); the
+    number bound to a published ``welcome`` flow; and, unless the number is a 400
+    number (inbound only), ``default`` bound to it for outbound calls.
+
+    ``import_admins`` names existing users of the account; ``admin_name`` is found or
+    created on the spot (with ``admin_password``, if given, so the new user can sign in).
+    Every broken rule is reported against its field (name, domain, description, number,
+    number_type, admins, new_admin), and nothing is written.
     """
     account = get_account(session, account_name)
-    validation.name(name, "instance name")
-    validation.domain(domain)
-    kind = parse_type(number_type)
-    if len(description) > 500:
-        raise Invalid("description too long: at most 500 characters")
+    errors = FieldErrors()
+    errors.check("name", validation.name, name, "instance name")
+    errors.check("domain", validation.domain, domain)
+    errors.check("description", validation.text, description, "description", 500)
+    kind = errors.check("number_type", parse_type, number_type)
+    if kind is not None:
+        errors.check("number", check_digits, number_digits, kind)
+    admins = _check_admins(session, account, admin_name, import_admins, admin_password, errors)
+    errors.raise_if_any(Invalid)
     if session.scalar(select(Instance).where(Instance.account_id == account.id,
                                              Instance.name == name)):
-        raise Conflict(f"account {account.name!r} already has an instance named {name!r}")
+        errors.add("name", f"account {account.name!r} already has an instance named {name!r}",
+                   conflict=True)
     if session.scalar(select(Instance).where(Instance.domain == domain)):
-        raise Conflict(f"access domain {domain!r} is already taken")
+        errors.add("domain", f"access domain {domain!r} is already taken", conflict=True)
+    if session.scalar(select(Number).where(Number.digits == number_digits)):
+        errors.add("number", f"number {number_digits} is already in use", conflict=True)
+    errors.raise_if_any()
 
     instance = Instance(account=account, name=name, domain=domain, description=description)
     session.add(instance)
@@ -58,14 +103,15 @@ def create_instance(session: Session, account_name: str, name: str, domain: str,
     number.inbound_flow_id = flow.id
     if kind.can_call_out:
         number.outbound_skill_groups.append(group)
-    admin_agent = None
-    if admin_name:
-        user = find_or_create_user(session, account, admin_name, Role.INSTANCE_ADMIN)
-        admin_agent = create_agent(session, instance, admin_name,
-                                   skill_groups={DEFAULT: 1}, user_id=user.id)
+    agents = []
+    for admin in admins:
+        password = admin_password if admin == admin_name else None
+        user = find_or_create_user(session, account, admin, Role.INSTANCE_ADMIN, password)
+        agents.append(create_agent(session, instance, admin, skill_groups={DEFAULT: 1},
+                                   user_id=user.id))
     session.flush()
     mark_pbx_changed(session)
-    return CreatedInstance(instance, number, admin_agent)
+    return CreatedInstance(instance, number, agents[0] if agents else None, agents)
 
 
 def get_instance(session: Session, domain: str) -> Instance:
@@ -76,20 +122,28 @@ def get_instance(session: Session, domain: str) -> Instance:
     return instance
 
 
+def _field(field_name: str, check, *args) -> None:
+    errors = FieldErrors()
+    errors.check(field_name, check, *args)
+    errors.raise_if_any()
+
+
 def update_instance(session: Session, domain: str, name: str | None = None,
                     description: str | None = None, new_domain: str | None = None) -> Instance:
+    """Rename or redescribe an instance; its access domain never changes."""
     instance = get_instance(session, domain)
     if new_domain is not None and new_domain != instance.domain:
-        raise Invalid(f"the access domain of {instance.domain!r} cannot be changed")
+        raise Invalid(f"the access domain of {instance.domain!r} cannot be changed",
+                      fields={"domain": "the access domain cannot be changed"})
     if name is not None and name != instance.name:
-        validation.name(name, "instance name")
+        _field("name", validation.name, name, "instance name")
         if session.scalar(select(Instance).where(Instance.account_id == instance.account_id,
                                                  Instance.name == name)):
-            raise Conflict(f"the account already has an instance named {name!r}")
+            message = f"the account already has an instance named {name!r}"
+            raise Conflict(message, fields={"name": message})
         instance.name = name
     if description is not None:
-        if len(description) > 500:
-            raise Invalid("description too long: at most 500 characters")
+        _field("description", validation.text, description, "description", 500)
         instance.description = description
     session.flush()
     return instance

@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Invalid
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
+from engine.skillgroups.models import SkillGroup
+from engine.uow import mark_pbx_changed
+from engine.validation import FieldErrors
 
 # What each type of number looks like (mainland China numbering, as the reference service).
 DIGITS_BY_TYPE = {
@@ -70,3 +73,69 @@ def caller_id_numbers(session: Session, skill_group_ids: list[int]) -> list[Numb
              .where(NumberSkillGroup.skill_group_id.in_(skill_group_ids))
              .order_by(Number.id).distinct())
     return [n for n in session.scalars(query) if n.type.can_call_out]
+
+
+def bindable_flows(session: Session, instance_id: int) -> list:
+    """The instance's flows that have a published version: the only ones a number may run."""
+    from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
+    return list(session.scalars(
+        select(IvrFlow).where(IvrFlow.instance_id == instance_id, IvrFlow.id.in_(
+            select(IvrFlowVersion.flow_id).where(IvrFlowVersion.state == FlowState.PUBLISHED)))
+        .order_by(IvrFlow.name)))
+
+
+def _skill_groups(session: Session, instance_id: int | None, ids: list[int],
+                  errors: FieldErrors, field: str) -> list[SkillGroup]:
+    found = {g.id: g for g in session.scalars(
+        select(SkillGroup).where(SkillGroup.instance_id == instance_id,
+                                 SkillGroup.id.in_(ids)))} if ids else {}
+    for ident in ids:
+        if ident not in found:
+            errors.add(field, f"no skill group #{ident} in the number's instance")
+    return [found[i] for i in sorted(set(ids)) if i in found]
+
+
+def bind_number(session: Session, number: Number, inbound_flow_id: int | None,
+                skill_group_ids: list[int]) -> Number:
+    """Set the published flow a number runs for inbound calls and the groups calling out with it.
+
+    Fields: inbound_flow (a flow of the number's instance with a published version),
+    skill_groups (groups of that instance; none for a 400 number, which never calls out).
+    """
+    errors = FieldErrors()
+    if number.instance_id is None:
+        errors.add("inbound_flow", f"number {number.digits} belongs to no instance yet")
+    elif inbound_flow_id is not None and inbound_flow_id not in {
+            f.id for f in bindable_flows(session, number.instance_id)}:
+        errors.add("inbound_flow", "choose a published flow of the number's instance")
+    if skill_group_ids and not number.type.can_call_out:
+        errors.add("skill_groups", f"a {number.type.value} number cannot call out")
+    groups = _skill_groups(session, number.instance_id, skill_group_ids, errors, "skill_groups")
+    errors.raise_if_any()
+    number.inbound_flow_id = inbound_flow_id
+    number.outbound_skill_groups = groups
+    session.flush()
+    mark_pbx_changed(session)
+    return number
+
+
+def set_outbound_numbers(session: Session, group: SkillGroup, number_ids: list[int]) -> None:
+    """Make exactly these numbers of the group's instance its caller IDs for outbound calls."""
+    errors = FieldErrors()
+    numbers = {n.id: n for n in session.scalars(
+        select(Number).where(Number.instance_id == group.instance_id))}
+    for ident in number_ids:
+        if ident not in numbers:
+            errors.add("numbers", f"no number #{ident} in the group's instance")
+        elif not numbers[ident].type.can_call_out:
+            errors.add("numbers", f"{numbers[ident].digits} is a {numbers[ident].type.value} "
+                       "number: it cannot call out")
+    errors.raise_if_any()
+    for number in numbers.values():
+        bound = group in number.outbound_skill_groups
+        if number.id in number_ids and not bound:
+            number.outbound_skill_groups.append(group)
+        elif number.id not in number_ids and bound:
+            number.outbound_skill_groups.remove(group)
+    session.flush()
+    mark_pbx_changed(session)

@@ -16,8 +16,12 @@ class SkillGroup(Base):
     name: Mapped[str] = mapped_column(String(64))
     strategy: Mapped[str] = mapped_column(String(16), default="rrmemory")
     wait_timeout: Mapped[int] = mapped_column(default=300)  # seconds a caller may queue
+    # Where a caller goes after waiting wait_timeout in vain: another group of the instance.
+    overflow_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skill_group.id", ondelete="SET NULL"))
 
     instance: Mapped[Instance] = relationship()
+    overflow: Mapped["SkillGroup | None"] = relationship(remote_side=[id])
 
     @property
     def queue_name(self) -> str:

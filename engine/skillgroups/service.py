@@ -1,6 +1,8 @@
 """Skill groups: the queues agents answer from."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -9,19 +11,141 @@ from engine.errors import Conflict, NotFound
 from engine.instances.models import Instance
 from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
+from engine.validation import FieldErrors
 
 DEFAULT = "default"
+# The strategies Asterisk's app_queue knows and queues.conf.j2 renders as they are.
+STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear")
+WAIT_TIMEOUTS = range(10, 3601)  # seconds a caller may wait in the queue
 
 
-def create_skill_group(session: Session, instance: Instance, name: str) -> SkillGroup:
-    validation.name(name, "skill group name")
-    if find_skill_group(session, instance, name) is not None:
-        raise Conflict(f"skill group {name!r} already exists in {instance.domain}")
-    group = SkillGroup(instance=instance, name=name)
+def _check(session: Session, instance: Instance, name: str, strategy: str, wait_timeout,
+           overflow_id: int | None, group: SkillGroup | None = None) -> None:
+    errors = FieldErrors()
+    if overflow_id is not None:
+        target = session.get(SkillGroup, overflow_id) if isinstance(overflow_id, int) else None
+        if target is None or target.instance_id != instance.id:
+            errors.add("overflow", "choose another skill group of the same instance")
+        elif group is not None and target.id == group.id:
+            errors.add("overflow", "a skill group cannot overflow into itself")
+    if errors.check("name", validation.name, name, "skill group name"):
+        other = find_skill_group(session, instance, name)
+        if other is not None and other is not group:
+            errors.add("name", f"skill group {name!r} already exists in {instance.domain}",
+                       conflict=True)
+    if strategy not in STRATEGIES:
+        errors.add("strategy", f"invalid strategy {strategy!r}: choose one of "
+                   + ", ".join(STRATEGIES))
+    if not isinstance(wait_timeout, int) or wait_timeout not in WAIT_TIMEOUTS:
+        errors.add("wait_timeout", f"invalid wait timeout {wait_timeout!r}: "
+                   f"{WAIT_TIMEOUTS.start} to {WAIT_TIMEOUTS.stop - 1} seconds")
+    if group is not None and name != group.name:
+        _refuse_if_used(session, group, "renamed", "name")
+    errors.raise_if_any()
+
+
+def create_skill_group(session: Session, instance: Instance, name: str,
+                       strategy: str = "rrmemory", wait_timeout: int = 300,
+                       overflow_id: int | None = None) -> SkillGroup:
+    """A new, empty queue of the instance (fields: name, strategy, wait_timeout, overflow).
+
+    A caller who waited ``wait_timeout`` seconds in vain goes on to the ``overflow``
+    group (one hop: from there, to the 'unavailable' prompt).
+    """
+    _check(session, instance, name, strategy, wait_timeout, overflow_id)
+    group = SkillGroup(instance=instance, name=name, strategy=strategy,
+                       wait_timeout=wait_timeout, overflow_id=overflow_id)
     session.add(group)
     session.flush()
     mark_pbx_changed(session)
     return group
+
+
+def update_skill_group(session: Session, group: SkillGroup, name: str, strategy: str,
+                       wait_timeout: int, overflow_id: int | None = None) -> SkillGroup:
+    """Change a group's name, routing strategy, wait timeout or overflow group."""
+    _check(session, group.instance, name, strategy, wait_timeout, overflow_id, group)
+    group.name, group.strategy, group.wait_timeout = name, strategy, wait_timeout
+    group.overflow_id = overflow_id
+    session.flush()
+    mark_pbx_changed(session)
+    return group
+
+
+def set_members(session: Session, group: SkillGroup, levels: dict[int, int]) -> None:
+    """Make exactly these agents (id -> skill level) the group's members."""
+    from engine.agents.models import Agent, AgentSkillGroup
+    errors = FieldErrors()
+    agents = {a.id: a for a in session.scalars(
+        select(Agent).where(Agent.instance_id == group.instance_id))}
+    for agent_id, level in levels.items():
+        if agent_id not in agents:
+            errors.add("agents", f"no agent #{agent_id} in {group.instance.domain}")
+        elif not isinstance(level, int) or not 1 <= level <= 10:
+            errors.add("agents", f"invalid skill level {level!r}: 1 (best) to 10")
+    errors.raise_if_any()
+    # Through the agents' collections, so agents already loaded see the change at once.
+    for agent in agents.values():
+        membership = next((m for m in agent.memberships if m.skill_group_id == group.id), None)
+        if agent.id not in levels:
+            if membership is not None:
+                agent.memberships.remove(membership)
+        elif membership is None:
+            agent.memberships.append(AgentSkillGroup(skill_group=group, level=levels[agent.id]))
+        else:
+            membership.level = levels[agent.id]
+    session.flush()
+    mark_pbx_changed(session)
+
+
+def members(session: Session, group: SkillGroup) -> dict[int, int]:
+    """Agent id -> skill level of the group's members."""
+    from engine.agents.models import AgentSkillGroup
+    return dict(session.execute(select(AgentSkillGroup.agent_id, AgentSkillGroup.level)
+                                .where(AgentSkillGroup.skill_group_id == group.id)).all())
+
+
+def flows_using(session: Session, group: SkillGroup) -> list[str]:
+    """Names of the instance's flows whose published versions send callers to the group.
+
+    Flows name groups, so such a group may be neither renamed nor deleted: the flow
+    would send callers to a queue that no longer exists.
+    """
+    from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
+    rows = session.execute(
+        select(IvrFlow.name, IvrFlowVersion.definition).join(IvrFlowVersion)
+        .where(IvrFlow.instance_id == group.instance_id,
+               IvrFlowVersion.state == FlowState.PUBLISHED).order_by(IvrFlow.name)).all()
+    used = []
+    for flow_name, definition in rows:
+        nodes = json.loads(definition).get("nodes", [])
+        if any(node.get("skill_group") == group.name for node in nodes) and flow_name not in used:
+            used.append(flow_name)
+    return used
+
+
+def _refuse_if_used(session: Session, group: SkillGroup, what: str, field: str) -> None:
+    used = flows_using(session, group)
+    if group.name == DEFAULT or used:
+        why = "it is the instance's default group" if group.name == DEFAULT else \
+            "published flows send callers to it: " + ", ".join(used)
+        message = f"skill group {group.name!r} cannot be {what}: {why}"
+        raise Conflict(message, fields={field: message})
+
+
+def delete_skill_group(session: Session, group: SkillGroup) -> None:
+    """Remove a group no published flow uses; its agents and numbers just lose it."""
+    _refuse_if_used(session, group, "deleted", "name")
+    set_members(session, group, {})
+    from engine.numbers.models import Number, NumberSkillGroup
+    for number in session.scalars(select(Number).join(NumberSkillGroup).where(
+            NumberSkillGroup.skill_group_id == group.id)):
+        number.outbound_skill_groups.remove(group)  # in the session too, not only the table
+    for other in session.scalars(select(SkillGroup).where(SkillGroup.overflow_id == group.id)):
+        other.overflow_id = None
+    session.delete(group)
+    session.flush()
+    mark_pbx_changed(session)
 
 
 def find_skill_group(session: Session, instance: Instance, name: str) -> SkillGroup | None:
@@ -39,3 +163,5 @@ def get_skill_group(session: Session, instance: Instance, name: str) -> SkillGro
 def list_skill_groups(session: Session, instance: Instance) -> list[SkillGroup]:
     return list(session.scalars(
         select(SkillGroup).where(SkillGroup.instance_id == instance.id).order_by(SkillGroup.id)))
+
+

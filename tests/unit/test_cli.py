@@ -159,7 +159,7 @@ def test_agents(ccc, settings, acme):
 def test_skill_groups_and_numbers(ccc, acme):
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme") == [
         {"name": "default", "queue": "i1-q1", "strategy": "rrmemory", "wait_timeout": 300,
-         "outbound_numbers": ["01012345678"]}]
+         "overflow": None, "outbound_numbers": ["01012345678"]}]
     # a 400 number is never bound for outbound calls
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "hotline.acme")[0][
         "outbound_numbers"] == []

@@ -1,0 +1,62 @@
+"""``ccc skillgroup create|update|delete``: added to the ``skillgroup`` group of cli.py."""
+from __future__ import annotations
+
+import click
+
+from cli_commands.common import AppState
+
+STRATEGY_HELP = "ringall, leastrecent, fewestcalls, random, rrmemory or linear."
+
+
+@click.command("create")
+@click.option("--instance", "domain", required=True)
+@click.option("--name", required=True)
+@click.option("--strategy", default="rrmemory", show_default=True, help=STRATEGY_HELP)
+@click.option("--wait-timeout", default=300, show_default=True, type=int, help="Seconds.")
+@click.pass_obj
+def skillgroup_create(app: AppState, domain, name, strategy, wait_timeout) -> None:
+    from engine.instances.service import get_instance
+    from engine.skillgroups.service import create_skill_group
+    with app.transaction() as session:
+        group = create_skill_group(session, get_instance(session, domain), name, strategy,
+                                   wait_timeout)
+        click.echo(f"skill group {group.name} created (queue {group.queue_name})")
+
+
+@click.command("update")
+@click.option("--instance", "domain", required=True)
+@click.option("--name", required=True)
+@click.option("--new-name")
+@click.option("--strategy", help=STRATEGY_HELP)
+@click.option("--wait-timeout", type=int, help="Seconds.")
+@click.option("--overflow", help="The group callers go to after the wait timeout ('' for none).")
+@click.pass_obj
+def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_timeout,
+                      overflow) -> None:
+    from engine.instances.service import get_instance
+    from engine.skillgroups.service import get_skill_group, update_skill_group
+    with app.transaction() as session:
+        group = get_skill_group(session, get_instance(session, domain), name)
+        overflow_id = group.overflow_id
+        if overflow is not None:
+            overflow_id = get_skill_group(session, group.instance, overflow).id if overflow \
+                else None
+        update_skill_group(session, group, new_name or group.name, strategy or group.strategy,
+                           wait_timeout if wait_timeout is not None else group.wait_timeout,
+                           overflow_id)
+        click.echo(f"skill group {group.name} updated")
+
+
+@click.command("delete")
+@click.option("--instance", "domain", required=True)
+@click.option("--name", required=True)
+@click.pass_obj
+def skillgroup_delete(app: AppState, domain, name) -> None:
+    from engine.instances.service import get_instance
+    from engine.skillgroups.service import delete_skill_group, get_skill_group
+    with app.transaction() as session:
+        delete_skill_group(session, get_skill_group(session, get_instance(session, domain), name))
+        click.echo(f"skill group {name} deleted")
+
+
+COMMANDS = {"skillgroup": [skillgroup_create, skillgroup_update, skillgroup_delete]}

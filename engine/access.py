@@ -1,0 +1,69 @@
+"""Who may see and change what: every face loads resources through these functions.
+
+A resource of another account is reported as not found (never "forbidden"), so a
+user cannot even learn that it exists. Configuring needs the owner role, or the
+instance administrator role for an instance the user administers.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.accounts.models import Role, User
+from engine.agents.models import Agent
+from engine.errors import NotFound
+from engine.instances.models import Instance
+
+ACCOUNT_ROLES = (Role.OWNER,)  # may configure the account itself (create instances)
+
+
+class Forbidden(Exception):
+    """The user's role may not do this (the resource itself is the user's account's)."""
+
+
+def owned(session: Session, model, ident: int, account_id: int,
+          instance_id: int | None = None):
+    """Load ``model`` #``ident`` if it belongs to the account (and to the instance, if given).
+
+    The model has an ``account_id`` column, or an ``instance_id`` one through which the
+    account is found; raises NotFound otherwise, whatever the reason.
+    """
+    query = select(model).where(model.id == ident)
+    # Its own account column first: a number has one, and may belong to no instance yet.
+    if hasattr(model, "account_id"):
+        query = query.where(model.account_id == account_id)
+    elif hasattr(model, "instance_id"):
+        query = query.join(Instance, Instance.id == model.instance_id).where(
+            Instance.account_id == account_id)
+    else:
+        raise TypeError(f"{model.__name__} has no way to its account")
+    if instance_id is not None:
+        query = query.where((model.id if model is Instance else model.instance_id)
+                            == instance_id)
+    found = session.scalar(query)
+    if found is None:
+        raise NotFound(f"no such {model.__tablename__.replace('_', ' ')}")
+    return found
+
+
+def administered_instance_ids(session: Session, user: User) -> set[int]:
+    """Instances the user administers: create_instance gives each administrator a seat."""
+    return set(session.scalars(select(Agent.instance_id).where(Agent.user_id == user.id)))
+
+
+def may_configure(session: Session, user: User, instance: Instance | None = None) -> bool:
+    """Owners configure the whole account; instance administrators their instances only.
+
+    Without an instance, the question is about the account itself (say, creating an
+    instance), which only its owner may do.
+    """
+    if user.role in ACCOUNT_ROLES:
+        return True
+    if user.role is Role.INSTANCE_ADMIN and instance is not None:
+        return instance.id in administered_instance_ids(session, user)
+    return False
+
+
+def check_configure(session: Session, user: User, instance: Instance | None = None) -> None:
+    if not may_configure(session, user, instance):
+        raise Forbidden(f"the {user.role.value} role may not change this")

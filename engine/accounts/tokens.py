@@ -1,0 +1,39 @@
+"""API tokens: generated per user, shown once, stored hashed."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.accounts.models import ApiToken, User
+from engine.accounts.service import get_account
+from engine.errors import NotFound
+
+PREFIX = "ccc_"  # recognisable in a log or a leaked file
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session: Session, account_name: str, user_name: str) -> str:
+    """A new secret for the user; the caller shows it once, nobody can read it again."""
+    account = get_account(session, account_name)
+    user = session.scalar(select(User).where(User.account_id == account.id,
+                                             User.name == user_name))
+    if user is None:
+        raise NotFound(f"unknown user {user_name!r} in account {account.name!r}")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(secret)))
+    session.flush()
+    return secret
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    """The user a presented secret belongs to, or None."""
+    if not secret.startswith(PREFIX) or len(secret) > 100:
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    return token.user if token else None

@@ -1,0 +1,94 @@
+"""CSV import of agents: every row is checked first; a file with any bad row writes nothing.
+
+Columns (a header line is required, in any order): ``name`` (required), ``extension``
+(optional: the next free one from 1001), ``skill_groups`` (optional, ``default:1;vip:2``;
+empty puts the agent in ``default`` at level 1, as ``ccc agent create`` does).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from engine.agents.models import Agent
+from engine.agents.service import check_agent, create_agent, next_extension, parse_levels
+from engine.errors import DomainError, Invalid
+from engine.instances.models import Instance
+from engine.skillgroups.service import DEFAULT
+from engine.validation import FieldErrors
+
+COLUMNS = ("name", "extension", "skill_groups")
+MAX_ROWS = 2000
+MAX_BYTES = 512 * 1024
+
+
+@dataclass
+class RowError:
+    line: int       # line of the file, 1 = the header
+    field: str
+    message: str
+
+
+class ImportRejected(Invalid):
+    """Raised with the whole report; the caller's transaction rolls back."""
+
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} problem(s) in the file; nothing imported: "
+                         + "; ".join(f"line {e.line}: {e.message}" for e in errors[:5]))
+        self.errors = errors
+
+
+def _rows(data: bytes | str) -> list[dict[str, str]]:
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            raise ImportRejected([RowError(0, "file", f"file larger than {MAX_BYTES} bytes")])
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportRejected([RowError(0, "file", "the file is not UTF-8 text")]) from None
+    reader = csv.DictReader(io.StringIO(data))
+    header = [h.strip() for h in reader.fieldnames or []]
+    if "name" not in header or set(header) - set(COLUMNS):
+        raise ImportRejected([RowError(1, "file", "the header must name the columns "
+                                       + ", ".join(COLUMNS) + " (name is required)")])
+    reader.fieldnames = header
+    rows = list(reader)
+    if not rows:
+        raise ImportRejected([RowError(1, "file", "the file has no agent rows")])
+    if len(rows) > MAX_ROWS:
+        raise ImportRejected([RowError(0, "file", f"more than {MAX_ROWS} rows")])
+    return rows
+
+
+def import_agents(session: Session, instance: Instance, data: bytes | str) -> list[Agent]:
+    """Create one agent per row, or none: any broken rule raises ImportRejected with a
+    report of every bad row (line, field, message)."""
+    report: list[RowError] = []
+    planned: list[tuple[str, str, dict[str, int]]] = []
+    in_file: set[str] = set()
+    for line, row in enumerate(_rows(data), start=2):
+        if None in row:  # more cells than header columns
+            report.append(RowError(line, "file", "more cells than columns"))
+            continue
+        name = (row.get("name") or "").strip()
+        extension = (row.get("extension") or "").strip() or next_extension(
+            session, instance, in_file)
+        errors = FieldErrors()
+        levels = errors.check("skill_groups", parse_levels, row.get("skill_groups") or "")
+        if levels == {}:
+            levels = {DEFAULT: 1}
+        check_agent(session, instance, name, extension, levels or {}, errors)
+        if extension in in_file:
+            errors.add("extension", f"extension {extension} appears twice in the file")
+        in_file.add(extension)
+        report += [RowError(line, f, m) for f, m in errors.errors.items()]
+        planned.append((name, extension, levels or {}))
+    if report:
+        raise ImportRejected(report)
+    try:
+        return [create_agent(session, instance, name, extension, levels)
+                for name, extension, levels in planned]
+    except DomainError as error:  # checked above; kept as a guard, never a partial import
+        raise ImportRejected([RowError(0, "file", str(error))]) from None

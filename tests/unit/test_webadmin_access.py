@@ -1,0 +1,219 @@
+"""Who may reach what, web and API: the cross-account matrix, roles, CSRF.
+
+The matrix is built from the tables below: every route with a resource in its path,
+by method. An area added later (ivr, audio, billing) adds its rows to WEB_ROUTES or
+API_ROUTES, the id of its resource in the other account to RESOURCE_IDS (creating it
+in tests/unit/webadmin_world.build_world), and the coverage tests fail until it does.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.models import Agent, Instance, Number, SkillGroup
+from engine.uow import transaction
+from tests.unit.webadmin_world import (bearer, csrf_from, post_form, signed_in, sqlite_world,
+                                       world)
+
+__all__ = ["sqlite_world", "world"]  # fixtures
+
+# (method, path, configures): configures = only roles that may change the resource.
+WEB_ROUTES = [
+    ("GET", "/instances/{instance_id}", False),
+    ("GET", "/instances/{instance_id}/edit", True),
+    ("POST", "/instances/{instance_id}/edit", True),
+    ("GET", "/instances/{instance_id}/agents", False),
+    ("GET", "/instances/{instance_id}/agents/new", True),
+    ("POST", "/instances/{instance_id}/agents/new", True),
+    ("GET", "/instances/{instance_id}/agents/import", True),
+    ("POST", "/instances/{instance_id}/agents/import", True),
+    ("GET", "/instances/{instance_id}/agents/{agent_id}/edit", True),
+    ("POST", "/instances/{instance_id}/agents/{agent_id}/edit", True),
+    ("POST", "/instances/{instance_id}/agents/{agent_id}/delete", True),
+    ("GET", "/instances/{instance_id}/skillgroups", False),
+    ("GET", "/instances/{instance_id}/skillgroups/new", True),
+    ("POST", "/instances/{instance_id}/skillgroups/new", True),
+    ("GET", "/instances/{instance_id}/skillgroups/{group_id}/edit", True),
+    ("POST", "/instances/{instance_id}/skillgroups/{group_id}/edit", True),
+    ("POST", "/instances/{instance_id}/skillgroups/{group_id}/delete", True),
+    ("GET", "/numbers/{number_id}/edit", True),
+    ("POST", "/numbers/{number_id}/edit", True),
+]
+API = "/api/v1"
+API_ROUTES = [
+    ("GET", API + "/instances/{instance_id}", False),
+    ("PATCH", API + "/instances/{instance_id}", True),
+    ("GET", API + "/instances/{instance_id}/agents", False),
+    ("POST", API + "/instances/{instance_id}/agents", True),
+    ("POST", API + "/instances/{instance_id}/agents/import", True),
+    ("GET", API + "/instances/{instance_id}/agents/{agent_id}", False),
+    ("PATCH", API + "/instances/{instance_id}/agents/{agent_id}", True),
+    ("DELETE", API + "/instances/{instance_id}/agents/{agent_id}", True),
+    ("GET", API + "/instances/{instance_id}/skillgroups", False),
+    ("POST", API + "/instances/{instance_id}/skillgroups", True),
+    ("GET", API + "/instances/{instance_id}/skillgroups/{group_id}", False),
+    ("PATCH", API + "/instances/{instance_id}/skillgroups/{group_id}", True),
+    ("DELETE", API + "/instances/{instance_id}/skillgroups/{group_id}", True),
+    ("GET", API + "/numbers/{number_id}", False),
+    ("PATCH", API + "/numbers/{number_id}", True),
+]
+# URL parameter -> (the other account's resource, the own account's resource).
+RESOURCE_IDS = {
+    "instance_id": ("globex_instance", "acme_instance"),
+    "agent_id": ("globex_agent", "acme_agent"),
+    "group_id": ("globex_group", "acme_group"),
+    "number_id": ("globex_number", "acme_number"),
+}
+# What a POST of each route sends (a valid change, so only the checks can stop it).
+BODIES = {"name": "Renamed", "description": "x", "strategy": "linear", "wait_timeout": "60"}
+
+
+def fill(path: str, ids: dict[str, int], own_instance: bool = False, world=None) -> str:
+    def value(match):
+        other, own = RESOURCE_IDS[match.group(1)]
+        key = own if own_instance and match.group(1) == "instance_id" else other
+        return str(world.ids[key])
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+def own(path: str, world) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(world.ids[RESOURCE_IDS[m.group(1)][1]]), path)
+
+
+def snapshot(world) -> dict:
+    with transaction(world.settings) as db:
+        return {model.__name__: db.scalar(select(func.count()).select_from(model))
+                for model in (Instance, Agent, SkillGroup, Number)} | {
+            "names": sorted(db.scalars(select(Instance.name))),
+            "groups": sorted(db.scalars(select(SkillGroup.strategy)))}
+
+
+def web_request(client, method: str, path: str):
+    if method == "GET":
+        return client.get(path)
+    return post_form(client, path, BODIES)
+
+
+def api_request(client, method: str, path: str, headers: dict):
+    kwargs = {"headers": headers}
+    if path.endswith("/import"):
+        kwargs["data"] = b"name\nnew agent\n"
+    elif method in ("POST", "PATCH"):
+        kwargs["json"] = {"name": "Renamed", "strategy": "linear"}
+    return client.open(path, method=method, **kwargs)
+
+
+def _pattern(rule) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+
+
+def test_the_tables_cover_every_route_with_a_resource(sqlite_world):
+    app = sqlite_world.app()
+    covered = {(m, p) for m, p, _ in WEB_ROUTES + API_ROUTES}
+    missing = [(method, _pattern(rule)) for rule in app.url_map.iter_rules() if "<" in rule.rule
+               and rule.endpoint != "static"
+               for method in rule.methods - {"HEAD", "OPTIONS"}
+               if (method, _pattern(rule)) not in covered]
+    assert missing == [], "add these routes to the access tables"
+    assert set(RESOURCE_IDS) >= {p for r in app.url_map.iter_rules()
+                                 for p in re.findall(r"<(?:\w+:)?(\w+)>", r.rule)} - {"filename"}
+
+
+def test_another_accounts_resources_answer_404_on_every_route(world):
+    """Web and API, every verb; both with the other account's ids throughout and with
+    the own instance holding the other account's agent, group or number."""
+    before = snapshot(world)
+    client = signed_in(world, "olivia")
+    api = world.app().test_client()
+    failures = []
+    for method, path, _ in WEB_ROUTES + API_ROUTES:
+        variants = {fill(path, {}, world=world), fill(path, {}, own_instance=True, world=world)}
+        for url in sorted(variants):
+            if url == own(path, world):
+                continue  # the own resource itself: not a cross-account request
+            response = (api_request(api, method, url, bearer(world)) if url.startswith(API)
+                        else web_request(client, method, url))
+            if response.status_code != 404:
+                failures.append((method, url, response.status_code))
+            elif url.startswith(API):
+                assert set(response.get_json()) == {"error"}, (method, url)  # JSON, no detail
+    assert failures == []
+    assert snapshot(world) == before
+
+
+def test_the_overview_and_lists_show_the_own_account_only(sqlite_world):
+    client = signed_in(sqlite_world, "olivia")
+    for path in ("/", "/numbers"):
+        page = client.get(path).get_data(as_text=True)
+        assert "01012345678" in page
+        assert "02087654321" not in page and "support.globex" not in page
+    listed = sqlite_world.app().test_client().get(API + "/instances",
+                                                  headers=bearer(sqlite_world)).get_json()
+    assert [i["domain"] for i in listed] == ["sales.acme", "hotline.acme"]
+    numbers = sqlite_world.app().test_client().get(API + "/numbers",
+                                                   headers=bearer(sqlite_world)).get_json()
+    assert sorted(n["digits"] for n in numbers) == ["01012345678", "4001234567"]
+
+
+@pytest.mark.parametrize("user", ["andy", "rita", "sam"])
+def test_roles_that_may_not_configure_get_403(sqlite_world, user):
+    before = snapshot(sqlite_world)
+    client = signed_in(sqlite_world, user)
+    for method, path, configures in WEB_ROUTES + [("GET", "/instances/new", True),
+                                                  ("POST", "/instances/new", True)]:
+        status = web_request(client, method, own(path, sqlite_world)).status_code
+        assert status == (403 if configures else 200), (user, method, path, status)
+    assert snapshot(sqlite_world) == before
+
+
+def test_an_agent_token_may_read_but_not_change(sqlite_world):
+    before = snapshot(sqlite_world)
+    api = sqlite_world.app().test_client()
+    for method, path, configures in API_ROUTES + [("POST", API + "/instances", True)]:
+        response = api_request(api, method, own(path, sqlite_world), bearer(sqlite_world, "andy"))
+        assert response.status_code == (403 if configures else 200), (method, path)
+        if configures:
+            assert "may not" in response.get_json()["error"]
+    assert snapshot(sqlite_world) == before
+
+
+def test_an_instance_administrator_configures_only_the_instances_they_administer(sqlite_world):
+    client = signed_in(sqlite_world, "alice")
+    sales, hotline = sqlite_world.ids["acme_instance"], sqlite_world.ids["acme_hotline"]
+    assert client.get(f"/instances/{sales}/agents/new").status_code == 200
+    assert client.get(f"/instances/{hotline}/agents/new").status_code == 403
+    assert client.get(f"/instances/{hotline}/agents").status_code == 200  # may look
+    assert client.get("/instances/new").status_code == 403  # the account's, not theirs
+    response = post_form(client, f"/instances/{hotline}/agents/new", {"name": "eve"})
+    assert response.status_code == 403
+    response = post_form(client, f"/instances/{sales}/agents/new", {"name": "eve"})
+    assert response.status_code == 302
+    api = sqlite_world.app().test_client()
+    assert api.post(f"{API}/instances/{hotline}/skillgroups", json={"name": "x"},
+                    headers=bearer(sqlite_world, "alice")).status_code == 403
+    assert api.post(f"{API}/instances/{sales}/skillgroups", json={"name": "x"},
+                    headers=bearer(sqlite_world, "alice")).status_code == 201
+
+
+def test_every_form_post_without_the_csrf_token_is_refused(sqlite_world):
+    before = snapshot(sqlite_world)
+    client = signed_in(sqlite_world, "olivia")
+    csrf_from(client, "/")
+    for method, path, _ in WEB_ROUTES + [("POST", "/instances/new", True)]:
+        if method != "POST":
+            continue
+        for data in (BODIES, BODIES | {"csrf_token": "forged"}):
+            response = client.post(own(path, sqlite_world), data=data)
+            assert response.status_code == 400, path
+    assert snapshot(sqlite_world) == before
+
+
+def test_pages_need_a_signed_in_user(sqlite_world):
+    client = sqlite_world.app().test_client()
+    for method, path, _ in WEB_ROUTES:
+        if method == "GET":
+            response = client.get(own(path, sqlite_world))
+            assert response.status_code == 302 and response.headers["Location"].endswith(
+                "/sign-in"), path

@@ -1,0 +1,124 @@
+"""Test data and helpers shared by the web admin and API tests.
+
+Configured: account acme (owner olivia; Sales with administrator alice and agent bob,
+skill groups default and vip; Hotline on a 400 number with administrator carol; users
+andy (agent), rita (reviewer), sam (supplier)), and account globex (owner mallory;
+Support with its own agent, group and number). Every user's password is PASSWORD;
+olivia, alice, andy and mallory have API tokens. The PBX is "not running": its AMI
+port is one nobody listens on, so a change is written but not reloaded.
+"""
+from __future__ import annotations
+
+import re
+import socket
+from dataclasses import dataclass, replace
+
+import pytest
+
+from engine.accounts.models import Role
+from engine.accounts.service import find_or_create_user, get_account
+from engine.accounts.tokens import create_token
+from engine.agents.service import create_agent
+from engine.settings import load_settings
+from engine.skillgroups.service import create_skill_group
+from engine.uow import transaction
+from tests.factories import add_account, add_instance
+from webadmin import create_app
+
+PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class World:
+    settings: object
+    ids: dict[str, int]        # acme_instance, acme_agent, ... globex_number
+    tokens: dict[str, str]     # user name -> API token
+
+    def app(self):
+        return create_app(self.settings, {"TESTING": True})
+
+
+def build_world(settings) -> World:
+    settings = replace(settings, ami_port=free_port())
+    with transaction(settings) as db:
+        add_account(db, "acme")
+        sales = add_instance(db, "acme", "Sales", "sales.acme", "01012345678", admin="alice")
+        hotline = add_instance(db, "acme", "Hotline", "hotline.acme", "4001234567", "400",
+                               admin="carol")
+        vip = create_skill_group(db, sales.instance, "vip")
+        bob = create_agent(db, sales.instance, "bob", skill_groups={"default": 2})
+        acme = get_account(db, "acme")
+        for name, role in (("olivia", Role.OWNER), ("alice", Role.INSTANCE_ADMIN),
+                           ("carol", Role.INSTANCE_ADMIN), ("andy", Role.AGENT),
+                           ("rita", Role.REVIEWER), ("sam", Role.SUPPLIER)):
+            find_or_create_user(db, acme, name, role, password=PASSWORD)
+        add_account(db, "globex")
+        support = add_instance(db, "globex", "Support", "support.globex", "02087654321",
+                               admin="mallory")
+        globex_group = create_skill_group(db, support.instance, "tier2")
+        mallory = find_or_create_user(db, get_account(db, "globex"), "mallory", Role.OWNER,
+                                      password=PASSWORD)
+        mallory.role = Role.OWNER  # created as Support's administrator; owns the account too
+        tokens = {user: create_token(db, account, user) for account, user in (
+            ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
+        ids = {"acme_instance": sales.instance.id, "acme_hotline": hotline.instance.id,
+               "acme_agent": bob.id, "acme_admin_agent": sales.admin_agent.id,
+               "acme_group": vip.id,
+               "acme_default_group": sales.number.outbound_skill_groups[0].id,
+               "acme_number": sales.number.id, "acme_400": hotline.number.id,
+               "hotline_agent": hotline.admin_agent.id,
+               "globex_instance": support.instance.id, "globex_agent": support.admin_agent.id,
+               "globex_group": globex_group.id, "globex_number": support.number.id}
+    return World(settings, ids, tokens)
+
+
+@pytest.fixture
+def world(settings) -> World:
+    """The world on both databases."""
+    return build_world(settings)
+
+
+@pytest.fixture
+def sqlite_world(tmp_path, sqlite_url) -> World:
+    """The world on SQLite only, for the many tests whose point is not the database."""
+    base = load_settings({"CCC_VAR_DIR": str(tmp_path / "var"),
+                          "CCC_PBX_ROOT": str(tmp_path / "pbx-root"), "CCC_PBX_SITE": "unit"})
+    return build_world(replace(base, database_url=sqlite_url))
+
+
+def csrf_from(client, path: str = "/sign-in") -> str:
+    """The token the server put in the page's form, as a browser would read it."""
+    match = CSRF_INPUT.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token in the form of {path}"
+    return match.group(1)
+
+
+def signed_in(world: World, user: str = "olivia", account: str = "acme",
+              password: str = PASSWORD):
+    client = world.app().test_client()
+    response = client.post("/sign-in", data={"csrf_token": csrf_from(client), "account": account,
+                                             "user": user, "password": password})
+    assert response.status_code == 302, f"{user} could not sign in"
+    return client
+
+
+def post_form(client, path: str, data: dict | None = None, **kwargs):
+    """POST with the session's CSRF token, as the page's own form would."""
+    token = csrf_from(client, "/")
+    return client.post(path, data={"csrf_token": token} | (data or {}), **kwargs)
+
+
+def field_errors(page: str) -> dict[str, str]:
+    """Field name -> the message shown next to it."""
+    return dict(re.findall(r'class="field-error" id="([\w-]+)-error">([^<]*)<', page))
+
+
+def bearer(world: World, user: str = "olivia") -> dict:
+    return {"Authorization": f"Bearer {world.tokens[user]}"}

@@ -1,0 +1,128 @@
+"""The API blueprint, the ``route`` decorator every API module uses, and the OpenAPI
+document built from what was registered (so the document cannot forget a route)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import Blueprint
+
+PREFIX = "/api/v1"
+blueprint = Blueprint("api", __name__, url_prefix=PREFIX)
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    path: str            # Flask rule below PREFIX, e.g. /instances/<int:instance_id>
+    method: str
+    endpoint: str        # "api.<function name>"
+    summary: str
+    tag: str
+    request: dict | None = None     # JSON schema of the body
+    response: dict | None = None    # JSON schema of the success body
+    status: int = 200
+    content_type: str = "application/json"
+    public: bool = False            # readable without a token
+    errors: tuple[int, ...] = field(default=(401, 404))
+
+
+ROUTES: list[ApiRoute] = []
+
+
+def route(path: str, method: str, summary: str, *, request: dict | None = None,
+          response: dict | None = None, status: int = 200, public: bool = False,
+          content_type: str = "application/json", errors: tuple[int, ...] = (401, 404)):
+    """Register a view on the API blueprint and describe it for the OpenAPI document."""
+    def decorate(view):
+        tag = view.__module__.rsplit(".", 1)[-1]
+        view.public = public  # read by the token check in webadmin.api
+        blueprint.add_url_rule(path, view_func=view, methods=[method])
+        ROUTES.append(ApiRoute(path, method, f"api.{view.__name__}", summary, tag, request,
+                               response, status, content_type, public, errors))
+        return view
+    return decorate
+
+
+# Shared schemas.
+ERROR = {"type": "object", "required": ["error"], "properties": {
+    "error": {"type": "string"},
+    "fields": {"type": "object", "additionalProperties": {"type": "string"},
+               "description": "field name -> what is wrong with it"}}}
+PBX = {"type": ["object", "null"], "description": "the PBX change that followed the commit",
+       "properties": {"live": {"type": "boolean"}, "message": {"type": "string"},
+                      "error": {"type": "boolean"}}}
+ERROR_TEXT = {400: "Malformed request", 401: "Missing or bad token",
+              403: "The user's role may not do this", 404: "No such resource in the account",
+              409: "Conflicts with existing data", 422: "Invalid fields"}
+_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def openapi_path(path: str) -> str:
+    return PREFIX + _CONVERTER.sub(lambda m: "{" + m.group(2) + "}", path)
+
+
+def _operation(api: ApiRoute) -> dict:
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "integer" if conv == "int" else "string"}}
+                  for conv, name in _CONVERTER.findall(api.path)]
+    responses = {str(api.status): {"description": "Success"}}
+    if api.response is not None:
+        responses[str(api.status)]["content"] = {"application/json": {"schema": api.response}}
+    for code in (() if api.public else api.errors) + ((422,) if api.request else ()):
+        responses[str(code)] = {"description": ERROR_TEXT[code], "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    operation = {"operationId": api.endpoint.removeprefix("api."), "summary": api.summary,
+                 "tags": [api.tag], "parameters": parameters, "responses": responses}
+    if api.public:
+        operation["security"] = []
+    if api.request is not None:
+        operation["requestBody"] = {"required": True, "content": {
+            api.content_type: {"schema": api.request}}}
+    return operation
+
+
+def openapi_document() -> dict:
+    """OpenAPI 3.1 for every registered route."""
+    paths: dict[str, dict] = {}
+    for api in ROUTES:
+        paths.setdefault(openapi_path(api.path), {})[api.method.lower()] = _operation(api)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ccc call center API", "version": "1",
+                 "description": "Every operation of the web admin; the same engine services."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "A user's token: `ccc account token create --account A --user U`"}},
+            "schemas": {"Error": ERROR}},
+        "paths": dict(sorted(paths.items())),
+    }
+
+
+_TYPES = {"string": str, "integer": int, "object": dict, "array": list, "boolean": bool}
+
+
+def type_errors(data: dict, schema: dict) -> dict[str, str]:
+    """Fields of ``data`` whose JSON type differs from ``schema``'s (the services check
+    the values; this keeps a list from reaching a service that expects a name)."""
+    errors = {}
+    for name in schema.get("required", []):
+        if name not in data:
+            errors[name] = "required"
+    for name, spec in schema.get("properties", {}).items():
+        if name not in data or data[name] is None:
+            continue
+        value, kind = data[name], spec.get("type")
+        expected = _TYPES.get(kind) if isinstance(kind, str) else None
+        wrong = expected is not None and (not isinstance(value, expected) or (
+            expected is int and isinstance(value, bool)))
+        if "enum" in spec and value not in spec["enum"]:
+            errors[name] = "one of " + ", ".join(map(str, spec["enum"]))
+        elif wrong:
+            errors[name] = f"must be a JSON {kind}"
+        elif kind == "array" and "items" in spec and spec["items"].get("type") in _TYPES:
+            item_type = _TYPES[spec["items"]["type"]]
+            if not all(isinstance(item, item_type) for item in value):
+                errors[name] = f"must be an array of {spec['items']['type']}s"
+    return errors

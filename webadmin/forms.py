@@ -1,0 +1,34 @@
+"""Turning form fields into service arguments; the rules themselves live in the services."""
+from __future__ import annotations
+
+from engine.errors import DomainError
+
+
+def errors_of(error: DomainError) -> tuple[dict[str, str], str | None]:
+    """Per-field messages, and the message for the form as a whole when none has a field."""
+    return error.fields, None if error.fields else str(error)
+
+
+def int_or_none(text: str | None) -> int | None:
+    """A select's value: '' means none; anything not a number is kept for the service to
+    refuse (returned as -1, which matches no row)."""
+    if text is None or text == "":
+        return None
+    return int(text) if text.isdigit() else -1
+
+
+def int_or_text(text: str | None):
+    """A number field: an int when it is one, else the text itself, so the service's
+    message quotes what the user typed."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else text
+
+
+def ids(values: list[str]) -> list[int]:
+    return [int(v) if v.isdigit() else -1 for v in values]
+
+
+def levels_from(form, prefix: str) -> dict[str, int | str]:
+    """``prefix<key>`` selects -> {key: level}; an empty select means 'not a member'."""
+    return {key[len(prefix):]: int_or_text(value) for key, value in form.items()
+            if key.startswith(prefix) and value != ""}

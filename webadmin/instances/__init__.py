@@ -1,0 +1,91 @@
+"""Instances: the one-minute form of F3, the instance page with its access address, editing."""
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine.accounts.models import Account, User
+from engine.agents.models import Agent
+from engine.errors import DomainError
+from engine.instances.models import Instance
+from engine.instances.service import create_instance, update_instance
+from engine.numbers.models import NumberType
+from engine.numbers.service import list_numbers
+from webadmin.access import flash_saved, load, may_configure, require_configure, work
+from webadmin.auth import login_required
+from webadmin.forms import errors_of
+
+blueprint = Blueprint("instances", __name__, template_folder="templates")
+NUMBER_TYPES = [(t.value, t.value.replace("_", " ")) for t in NumberType]
+
+
+def _users(db) -> list[str]:
+    return list(db.scalars(select(User.name).where(User.account_id == g.account_id)
+                           .order_by(User.name)))
+
+
+@blueprint.route("/instances/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form, errors, error = request.form, {}, None
+    with work() as db:
+        require_configure(db)
+        users = _users(db)
+    if request.method == "POST":
+        try:
+            with work() as db:
+                created = create_instance(
+                    db, db.get(Account, g.account_id).name, form.get("name", "").strip(),
+                    form.get("domain", "").strip(), form.get("number", "").strip(),
+                    form.get("number_type", ""), form.get("new_admin", "").strip() or None,
+                    form.get("description", ""), form.getlist("admins"),
+                    form.get("new_admin_password") or None)
+                instance_id = created.instance.id
+            flash_saved(f"Instance {form.get('name', '').strip()} created")
+            return redirect(url_for("instances.show", instance_id=instance_id))
+        except DomainError as failure:
+            errors, error = errors_of(failure)
+    return render_template("instances/new.html", form=form, errors=errors, error=error,
+                           users=users, chosen=form.getlist("admins"),
+                           number_types=NUMBER_TYPES), 422 if errors or error else 200
+
+
+@blueprint.route("/instances/<int:instance_id>")
+@login_required
+def show(instance_id: int):
+    with work() as db:
+        instance = load(db, Instance, instance_id)
+        numbers = list_numbers(db, instance_id=instance.id)
+        admins = _admins(db, instance)
+        return render_template("instances/show.html", instance=instance, numbers=numbers,
+                               admins=admins, may_configure=may_configure(db, instance))
+
+
+def _admins(db, instance: Instance) -> list[str]:
+    # An administrator is recorded as a seat of the instance tied to the user.
+    return list(db.scalars(select(User.name).join(Agent, Agent.user_id == User.id)
+                           .where(Agent.instance_id == instance.id).distinct()
+                           .order_by(User.name)))
+
+
+@blueprint.route("/instances/<int:instance_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(instance_id: int):
+    errors, error = {}, None
+    with work() as db:
+        instance = load(db, Instance, instance_id)
+        require_configure(db, instance)
+        form = request.form if request.method == "POST" else {
+            "name": instance.name, "description": instance.description}
+        domain = instance.domain
+    if request.method == "POST":
+        try:
+            with work() as db:
+                update_instance(db, domain, form.get("name", "").strip(),
+                                form.get("description", ""))
+            flash_saved("Instance saved")
+            return redirect(url_for("instances.show", instance_id=instance_id))
+        except DomainError as failure:
+            errors, error = errors_of(failure)
+    return render_template("instances/edit.html", instance=instance, form=form, errors=errors,
+                           error=error), 422 if errors or error else 200

@@ -1,0 +1,69 @@
+"""Numbers of the account: type, the published flow run for inbound calls, the skill
+groups that call out with them."""
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine.errors import DomainError
+from engine.numbers.models import Number
+from engine.numbers.service import bind_number, bindable_flows
+from engine.skillgroups.service import list_skill_groups
+from webadmin.access import flash_saved, load, may_configure, require_configure, work
+from webadmin.auth import login_required
+from webadmin.forms import errors_of, ids, int_or_none
+
+blueprint = Blueprint("numbers", __name__, template_folder="templates")
+
+
+def _configurable(db, number_id: int) -> Number:
+    number = load(db, Number, number_id)
+    require_configure(db, number.instance)
+    return number
+
+
+@blueprint.route("/numbers")
+@login_required
+def index():
+    with work() as db:
+        numbers = list(db.scalars(select(Number).where(Number.account_id == g.account_id)
+                                  .order_by(Number.digits)))
+        flows = {n.id: n.inbound_flow_id for n in numbers}
+        names = {}
+        for number in numbers:
+            if number.instance_id is not None and number.instance_id not in names:
+                names[number.instance_id] = {f.id: f.name
+                                             for f in bindable_flows(db, number.instance_id)}
+        rows = [(n, names.get(n.instance_id, {}).get(flows[n.id]),
+                 may_configure(db, n.instance) if n.instance else False) for n in numbers]
+        return render_template("numbers/index.html", rows=rows)
+
+
+@blueprint.route("/numbers/<int:number_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(number_id: int):
+    errors, error, form = {}, None, request.form
+    if request.method == "POST":
+        try:
+            with work() as db:
+                number = _configurable(db, number_id)
+                bind_number(db, number, int_or_none(form.get("inbound_flow")),
+                            ids(form.getlist("skill_groups")))
+                digits = number.digits
+            flash_saved(f"Number {digits} saved")
+            return redirect(url_for("numbers.index"))
+        except DomainError as failure:
+            errors, error = errors_of(failure)
+    with work() as db:
+        number = _configurable(db, number_id)
+        if request.method == "GET":
+            form = {"inbound_flow": number.inbound_flow_id or ""}
+            chosen = [group.id for group in number.outbound_skill_groups]
+        else:
+            chosen = [int(v) for v in form.getlist("skill_groups") if v.isdigit()]
+        instance = number.instance
+        flows = bindable_flows(db, instance.id) if instance else []
+        groups = list_skill_groups(db, instance) if instance else []
+        return render_template("numbers/edit.html", number=number, form=form, errors=errors,
+                               error=error, flows=[(f.id, f.name) for f in flows],
+                               groups=groups, chosen=chosen), 422 if errors or error else 200

@@ -1,0 +1,142 @@
+"""Skill groups of an instance: routing strategy, wait timeout, agents with levels,
+outbound numbers."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from engine.agents.service import list_agents
+from engine.errors import DomainError, Invalid
+from engine.instances.models import Instance
+from engine.numbers.service import list_numbers, outbound_numbers, set_outbound_numbers
+from engine.skillgroups.models import SkillGroup
+from engine.skillgroups.service import (STRATEGIES, create_skill_group, delete_skill_group,
+                                        list_skill_groups, members, set_members,
+                                        update_skill_group)
+from webadmin.access import flash_saved, load, may_configure, require_configure, work
+from webadmin.auth import login_required
+from webadmin.forms import errors_of, ids, int_or_none, int_or_text, levels_from
+
+blueprint = Blueprint("skillgroups", __name__, template_folder="templates")
+MEMBER = "agent_"  # form field prefix: agent_<agent id> -> level
+
+
+def _configurable(db, instance_id: int) -> Instance:
+    instance = load(db, Instance, instance_id)
+    require_configure(db, instance)
+    return instance
+
+
+def save_group(db, group: SkillGroup, form) -> None:
+    """Every part of the form, each through its service; all fields' errors at once."""
+    fields: dict[str, str] = {}
+    steps = (
+        lambda: update_skill_group(db, group, form.get("name", "").strip(),
+                                   form.get("strategy", ""), int_or_text(form.get("wait_timeout")),
+                                   int_or_none(form.get("overflow"))),
+        lambda: set_members(db, group, {int(k) if k.isdigit() else -1: v for k, v in
+                                        levels_from(form, MEMBER).items()}),
+        lambda: set_outbound_numbers(db, group, ids(form.getlist("numbers"))),
+    )
+    for step in steps:
+        try:
+            step()
+        except DomainError as error:
+            fields |= error.fields or {"form": str(error)}
+    if fields:  # raised, so the transaction rolls back the steps that did succeed
+        raise Invalid("; ".join(fields.values()), fields=fields)
+
+
+def _form_page(db, instance: Instance, form, errors, error, group: SkillGroup | None = None):
+    return render_template(
+        "skillgroups/form.html", instance=instance, group=group, form=form, errors=errors,
+        error=error or errors.get("form"), strategies=[(s, s) for s in STRATEGIES],
+        agents=list_agents(db, instance), numbers=list_numbers(db, instance_id=instance.id),
+        overflows=[(g.id, g.name) for g in list_skill_groups(db, instance) if g is not group],
+        member=MEMBER, chosen=_chosen(form)), 422 if errors or error else 200
+
+
+def _chosen(form) -> list[int]:
+    """The checked numbers: from the sent form, or from the database on a first GET."""
+    if hasattr(form, "getlist"):
+        return [int(v) for v in form.getlist("numbers") if v.isdigit()]
+    return list(form.get("numbers", []))
+
+
+@blueprint.route("/instances/<int:instance_id>/skillgroups")
+@login_required
+def index(instance_id: int):
+    with work() as db:
+        instance = load(db, Instance, instance_id)
+        groups = [(g, len(members(db, g)), [n.digits for n in outbound_numbers(db, g.id)],
+                   g.overflow.name if g.overflow else "")
+                  for g in list_skill_groups(db, instance)]
+        return render_template("skillgroups/index.html", instance=instance, groups=groups,
+                               may_configure=may_configure(db, instance))
+
+
+@blueprint.route("/instances/<int:instance_id>/skillgroups/new", methods=["GET", "POST"])
+@login_required
+def new(instance_id: int):
+    errors, error, form = {}, None, request.form
+    if request.method == "POST":
+        try:
+            with work() as db:
+                instance = _configurable(db, instance_id)
+                group = create_skill_group(db, instance, form.get("name", "").strip(),
+                                           form.get("strategy", ""),
+                                           int_or_text(form.get("wait_timeout")),
+                                           int_or_none(form.get("overflow")))
+                save_group(db, group, form)
+                name = group.name
+            flash_saved(f"Skill group {name} created")
+            return redirect(url_for("skillgroups.index", instance_id=instance_id))
+        except DomainError as failure:
+            errors, error = errors_of(failure)
+    with work() as db:
+        instance = _configurable(db, instance_id)
+        if request.method == "GET":
+            form = {"strategy": "rrmemory", "wait_timeout": 300, "numbers": []}
+        return _form_page(db, instance, form, errors, error)
+
+
+@blueprint.route("/instances/<int:instance_id>/skillgroups/<int:group_id>/edit",
+                 methods=["GET", "POST"])
+@login_required
+def edit(instance_id: int, group_id: int):
+    errors, error, form = {}, None, request.form
+    if request.method == "POST":
+        try:
+            with work() as db:
+                _configurable(db, instance_id)
+                group = load(db, SkillGroup, group_id, instance_id)
+                save_group(db, group, form)
+                name = group.name
+            flash_saved(f"Skill group {name} saved")
+            return redirect(url_for("skillgroups.index", instance_id=instance_id))
+        except DomainError as failure:
+            errors, error = errors_of(failure)
+    with work() as db:
+        instance = _configurable(db, instance_id)
+        group = load(db, SkillGroup, group_id, instance_id)
+        if request.method == "GET":
+            form = {"name": group.name, "strategy": group.strategy,
+                    "wait_timeout": group.wait_timeout, "overflow": group.overflow_id or "",
+                    "numbers": [n.id for n in outbound_numbers(db, group.id)]} | {
+                f"{MEMBER}{agent_id}": level for agent_id, level in members(db, group).items()}
+        return _form_page(db, instance, form, errors, error, group)
+
+
+@blueprint.route("/instances/<int:instance_id>/skillgroups/<int:group_id>/delete",
+                 methods=["POST"])
+@login_required
+def delete(instance_id: int, group_id: int):
+    try:
+        with work() as db:
+            _configurable(db, instance_id)
+            group = load(db, SkillGroup, group_id, instance_id)
+            name = group.name
+            delete_skill_group(db, group)
+        flash_saved(f"Skill group {name} deleted")
+    except DomainError as failure:
+        flash(str(failure), "error")
+    return redirect(url_for("skillgroups.index", instance_id=instance_id))
