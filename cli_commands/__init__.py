@@ -7,6 +7,7 @@ import click
 def register(main: click.Group) -> None:
     """Add every concept's command group to ``ccc``."""
     # Imported here so ``ccc --help`` stays cheap and no group imports ``cli.py``.
-    groups: list[click.Command] = []
+    from cli_commands.billing import billing
+    groups: list[click.Command] = [billing]
     for group in groups:
         main.add_command(group)
