@@ -1,6 +1,10 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from engine.accounts.models import Account, ApiToken, BillingPlan, Role, User
 from engine.agents.models import Agent, AgentSkillGroup
+from engine.billing.models import (
+    ContractDiscount, MonthlyCharge, PackageUse, Payment, RatedUsage, RatingRun, Tariff,
+    UsageExport, VoicePackage,
+)
 from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
 from engine.instances.models import Instance
@@ -14,4 +18,6 @@ __all__ = [
     "Direction",
     "FlowState", "IngestCursor", "Instance", "IvrFlow", "IvrFlowVersion", "Number",
     "NumberSkillGroup", "NumberType", "Role", "SkillGroup", "Trunk", "User",
+    "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
+    "Tariff", "UsageExport", "VoicePackage",
 ]

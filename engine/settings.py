@@ -26,6 +26,7 @@ class Settings:
     rtp_end: int
     web_bind: str = "127.0.0.1"
     web_port: int = 8080
+    billing_utc_offset_minutes: int = 480  # the billing clock: months start at its midnight
 
     @property
     def site_dir_in_pbx(self) -> Path:
@@ -54,6 +55,13 @@ def _default_pbx_root() -> str:
     return "/" if Path("/usr/sbin/asterisk").exists() else "/var/lib/ccc/pbx-root"
 
 
+def _utc_offset_minutes(text: str) -> int:
+    # "+08:00" (China Standard Time, the reference service's billing clock) -> 480
+    sign = -1 if text.startswith("-") else 1
+    hours, _, minutes = text.lstrip("+-").partition(":")
+    return sign * (int(hours) * 60 + int(minutes or 0))
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from ``CCC_*`` environment variables (defaults suit ``make run``)."""
     env = dict(os.environ if env is None else env)
@@ -72,4 +80,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         rtp_end=rtp_end,
         web_bind=env.get("CCC_WEB_BIND", "127.0.0.1"),
         web_port=int(env.get("CCC_WEB_PORT", "8080")),
+        billing_utc_offset_minutes=_utc_offset_minutes(env.get("CCC_BILLING_UTC_OFFSET", "+08:00")),
     )

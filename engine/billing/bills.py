@@ -1,0 +1,156 @@
+"""The monthly bill of an account (F13) and the payments that settle it.
+
+Rounding: each bill line's original price is unit price x usage rounded half-up to
+the fen; its discount is the original price x the contract discount, rounded half-up
+to the fen; amount payable is original minus discount. Totals are sums of lines, so
+the lines always add up to the total.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from engine.accounts.models import Account, BillingPlan
+from engine.billing import rating
+from engine.billing.contracts import discount_for
+from engine.billing.models import Item, MonthlyCharge, Payment, RatedUsage
+from engine.billing.money import parse_decimal, show, to_fen
+from engine.billing.periods import Month
+from engine.billing.tariffs import Tier, split_by_tier, tiers
+from engine.errors import Invalid
+
+# The F13 bill columns, in order.
+BILL_COLUMNS = ("billing_item", "unit_price", "price_unit", "usage", "usage_unit",
+                "original_price", "discount", "amount_payable", "amount_unpaid")
+ITEM_ORDER = [item.value for item in Item]
+
+
+@dataclass
+class BillLine:
+    billing_item: str
+    unit_price: Decimal
+    price_unit: str
+    usage: int
+    usage_unit: str
+    original_price: Decimal
+    discount: Decimal
+    amount_payable: Decimal
+    amount_unpaid: Decimal = Decimal(0)
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        for key in ("unit_price", "original_price", "discount", "amount_payable",
+                    "amount_unpaid"):
+            row[key] = show(row[key])
+        return row
+
+
+@dataclass
+class Bill:
+    account: str
+    month: str
+    plan: str
+    discount_percent: Decimal
+    lines: list[BillLine]
+    paid: Decimal
+
+    @property
+    def payable(self) -> Decimal:
+        return sum((line.amount_payable for line in self.lines), Decimal("0.00"))
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.payable - self.paid
+
+
+def bill(session: Session, account: Account, month: Month) -> Bill:
+    """The account's bill for ``month``; the month is rated first if it never was."""
+    if not rating.is_rated(session, account, month):
+        rating.rate_month(session, month, account)
+    percent = discount_for(session, account.id, month)
+    lines = []
+    for item, variant, label, quantity in _usage(session, account, month):
+        lines += _priced(session, account.plan, item, variant, label, quantity, percent)
+    paid = paid_for(session, account, month)
+    _spread_payments(lines, paid)
+    return Bill(account.name, month.key, account.plan.value, percent, lines, paid)
+
+
+def _usage(session: Session, account: Account, month: Month):
+    """(item, variant, label, quantity charged) in bill order; package minutes apart."""
+    rated = session.execute(
+        select(RatedUsage.item, func.sum(RatedUsage.minutes), func.sum(RatedUsage.package_minutes),
+               func.sum(case((RatedUsage.recorded, RatedUsage.minutes), else_=0)))
+        .where(RatedUsage.account_id == account.id, RatedUsage.month == month.key)
+        .group_by(RatedUsage.item)).all()
+    usage = []
+    for item, minutes, from_packages, _ in rated:
+        if from_packages:
+            usage.append((item, "", f"{item} (voice package)", -int(from_packages)))
+        if minutes - from_packages:
+            usage.append((item, "", item, int(minutes - from_packages)))
+    all_minutes = sum(int(r[1]) for r in rated)
+    if account.plan is BillingPlan.PAYG and all_minutes:
+        usage.append((Item.PLATFORM.value, "", Item.PLATFORM.value, all_minutes))
+    recorded = sum(int(r[3]) for r in rated)
+    if recorded:
+        usage.append((Item.RECORD_STORAGE.value, "", Item.RECORD_STORAGE.value, recorded))
+    monthly = session.execute(
+        select(MonthlyCharge.item, MonthlyCharge.variant, func.count())
+        .where(MonthlyCharge.account_id == account.id, MonthlyCharge.month == month.key)
+        .group_by(MonthlyCharge.item, MonthlyCharge.variant))
+    usage += [(item, variant, f"{item} {variant}".strip(), count)
+              for item, variant, count in monthly]
+    return sorted(usage, key=lambda u: (ITEM_ORDER.index(u[0]), u[1], u[3] > 0, u[2]))
+
+
+def _priced(session, plan, item, variant, label, quantity, percent) -> list[BillLine]:
+    steps = tiers(session, plan, item, variant)
+    if quantity < 0:  # minutes a voice package paid for: shown, not charged
+        free = Tier(0, None, Decimal(0), steps[0].unit)
+        return [_line(label, free, -quantity, percent)]
+    return [_line(label if len(steps) == 1 else f"{label} (from {tier.start})", tier, used,
+                  percent) for tier, used in split_by_tier(steps, quantity)]
+
+
+def _line(label: str, tier: Tier, usage: int, percent: Decimal) -> BillLine:
+    original = to_fen(tier.unit_price * usage)
+    discount = to_fen(original * percent / 100)
+    usage_unit = tier.unit.split("-")[0]  # 3 seat(s) priced per seat-month
+    return BillLine(label, tier.unit_price, f"CNY/{tier.unit}", usage, usage_unit, original,
+                    discount, original - discount)
+
+
+def _spread_payments(lines: list[BillLine], paid: Decimal) -> None:
+    """Payments settle the lines in bill order, so each line shows what is left of it."""
+    for line in lines:
+        settled = min(paid, line.amount_payable)
+        line.amount_unpaid = line.amount_payable - settled
+        paid -= settled
+
+
+def paid_for(session: Session, account: Account, month: Month) -> Decimal:
+    total = session.scalar(select(func.sum(Payment.amount)).where(
+        Payment.account_id == account.id, Payment.month == month.key))
+    return total if total is not None else Decimal("0.00")
+
+
+def pay(session: Session, account: Account, month: Month, amount: str,
+        reference: str = "") -> Payment:
+    """Record a payment against a month's bill; it may not exceed what is unpaid."""
+    value = parse_decimal(amount, "amount", 2)
+    if value == 0:
+        raise Invalid("invalid amount 0: a payment is more than nothing")
+    if len(reference) > 64:
+        raise Invalid("reference too long: at most 64 characters")
+    unpaid = bill(session, account, month).unpaid
+    if value > unpaid:
+        raise Invalid(f"payment {show(value)} exceeds the unpaid {show(unpaid)} CNY "
+                      f"of {account.name}'s bill for {month}")
+    payment = Payment(account_id=account.id, month=month.key, amount=value, reference=reference)
+    session.add(payment)
+    session.flush()
+    return payment
