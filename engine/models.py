@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from engine.accounts.models import Account, BillingPlan, Role, User
 from engine.agents.models import Agent, AgentSkillGroup
+from engine.audio.models import AudioFile
 from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
 from engine.instances.models import Instance
@@ -10,7 +11,7 @@ from engine.skillgroups.models import SkillGroup
 from engine.trunks.models import Trunk
 
 __all__ = [
-    "Account", "Agent", "AgentSkillGroup", "Base", "BillingPlan", "CallRecord", "Direction",
-    "FlowState", "IngestCursor", "Instance", "IvrFlow", "IvrFlowVersion", "Number",
+    "Account", "Agent", "AgentSkillGroup", "AudioFile", "Base", "BillingPlan", "CallRecord",
+    "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow", "IvrFlowVersion", "Number",
     "NumberSkillGroup", "NumberType", "Role", "SkillGroup", "Trunk", "User",
 ]
