@@ -24,13 +24,13 @@ def _secret_key(settings: Settings) -> str:
 
 
 def create_app(settings: Settings, config: dict | None = None) -> Flask:
-    from webadmin import auth, overview
+    from webadmin import audio, auth, ivr, overview
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=_secret_key(settings), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", CCC_SETTINGS=settings)
     app.config.update(config or {})
     # Registration table: every blueprint in one visible place.
-    for blueprint in (auth.blueprint, overview.blueprint):
+    for blueprint in (auth.blueprint, overview.blueprint, ivr.blueprint, audio.blueprint):
         app.register_blueprint(blueprint)
     return app
