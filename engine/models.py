@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from engine.accounts.models import Account, ApiToken, BillingPlan, Role, User
 from engine.agents.models import Agent, AgentSkillGroup
+from engine.audio.models import AudioFile
 from engine.billing.models import (
     ContractDiscount, MonthlyCharge, PackageUse, Payment, RatedUsage, RatingRun, Tariff,
     UsageExport, VoicePackage,
@@ -14,9 +15,9 @@ from engine.skillgroups.models import SkillGroup
 from engine.trunks.models import Trunk
 
 __all__ = [
-    "Account", "Agent", "AgentSkillGroup", "ApiToken", "Base", "BillingPlan", "CallRecord",
-    "Direction",
-    "FlowState", "IngestCursor", "Instance", "IvrFlow", "IvrFlowVersion", "Number",
+    "Account", "Agent", "AgentSkillGroup", "ApiToken", "AudioFile", "Base", "BillingPlan",
+    "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
+    "IvrFlowVersion", "Number",
     "NumberSkillGroup", "NumberType", "Role", "SkillGroup", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
     "Tariff", "UsageExport", "VoicePackage",

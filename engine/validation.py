@@ -12,6 +12,15 @@ DOMAIN_RE = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
 EXTENSION_RE = re.compile(r"^[1-9][0-9]{2,5}$")
 TRUNK_NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+# Audio names become file names and AGI arguments: lower case, no dot, no space.
+AUDIO_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# IVR flows: node ids and variable names reach channel variables and the editor's DOM.
+IVR_NODE_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+IVR_VARIABLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+# Flow names are what goto_flow and ``ccc ivr`` use; no spaces, so they need no quoting.
+IVR_FLOW_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# A number an IVR transfers to: digits only (an optional leading "+"), never dialplan syntax.
+DIAL_NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
 
 
 def check(pattern: re.Pattern, value: str, what: str, hint: str) -> str:
@@ -70,3 +79,8 @@ def text(value: str, what: str, limit: int) -> str:
     if not isinstance(value, str) or len(value) > limit:
         raise Invalid(f"{what} too long: at most {limit} characters")
     return value
+
+
+def audio_name(value: str) -> str:
+    return check(AUDIO_NAME_RE, value, "audio name",
+                 "1-64 lower-case letters, digits, '_' or '-', starting with a letter or digit")

@@ -3,11 +3,19 @@
 Templates receive this module as ``var`` and the AGI routes import it, so a name can't
 drift between the dialplan and Python.
 """
-ACTION = "CCC_ACTION"              # what the IVR decided: queue | hangup
+ACTION = "CCC_ACTION"              # what the IVR decided: one of the ACTION_* values below
 QUEUE = "CCC_QUEUE"                # the queue to wait in, when ACTION is queue
 QUEUE_TIMEOUT = "CCC_QUEUE_TIMEOUT"
+DIAL_AGENT = "CCC_DIAL_AGENT"      # the agent's endpoint to ring, when ACTION is agent
+DIAL_NUMBER = "CCC_DIAL_NUMBER"    # the external number to call, when ACTION is external
+DIAL_TIMEOUT = "CCC_DIAL_TIMEOUT"  # seconds to ring an agent or an external number
 HANGUP_REASON = "CCC_HANGUP_REASON"
-FLOW_VERSION = "CCC_FLOW_VERSION"  # the published flow version this call runs
+FLOW_VERSION = "CCC_FLOW_VERSION"  # the published flow version this call runs (kept on resume)
+FLOW_VARIABLES = "CCC_FLOW_VARS"   # the flow's variables, JSON, carried across a resume
+ON_FAILED = "CCC_ON_FAILED"        # node to resume at: overflow / no answer / dial failed
+ON_AFTER = "CCC_ON_AFTER"          # node to resume at: the agent hung up first
+RESUME_AT = "CCC_RESUME_AT"        # set by the dialplan: the node the resume route starts at
+RESUMES = "CCC_RESUMES"            # how many times this call came back to the IVR
 CALLER_ID = "CCC_CALLERID"         # set on each agent's endpoint: number shown when calling out
 AGENT = "CCC_AGENT"                # set on each agent's endpoint: the agent's extension
 REFUSAL = "CCC_REFUSAL"            # why an outbound call is refused, when it is
@@ -15,4 +23,14 @@ AGI_URL = "CCC_AGI"                # global: where the FastAGI server listens
 SOUNDS = "CCC_SOUNDS"              # global: the product's prompts as the PBX sees them
 
 ACTION_QUEUE = "queue"
+ACTION_AGENT = "agent"
+ACTION_EXTERNAL = "external"
 ACTION_HANGUP = "hangup"
+
+# Routes of the FastAGI server the dialplan calls.
+ROUTE_INBOUND = "inbound"
+ROUTE_RESUME = "resume"
+
+# A flow that keeps coming back (queue overflow into the same queue, say) is cut off
+# after this many returns: the caller hears "unavailable" instead of waiting for ever.
+MAX_RESUMES = 20

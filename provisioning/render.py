@@ -56,6 +56,9 @@ def extensions_context(session: Session, settings: Settings) -> dict:
         instances.append({
             "key": instance.pbx_key,
             "queue_prefix": f"{instance.pbx_key}-q",
+            "agent_prefix": f"{instance.pbx_key}-",
+            "caller_id": next((n.digits for n in numbers
+                               if n.instance_id == instance.id and n.type.can_call_out), None),
             "default_queue": default.queue_name if default else "",
             "default_queue_timeout": default.wait_timeout if default else 0,
             "agents": [_agent(a) for a in agents if a.instance_id == instance.id],

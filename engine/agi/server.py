@@ -1,96 +1,108 @@
 """FastAGI server (panoramisk): adapts the pure IVR interpreter to Asterisk.
 
-The session ends as soon as the flow names a queue or a hang-up (ARCHITECTURE
-decision 2); the dialplan then does the waiting. Any failure leaves CCC_ACTION unset,
-which sends the caller to the dialplan's fallback, never to silence.
+Two routes. ``inbound`` starts a new call on the number's latest published flow
+version; ``resume`` continues a call the dialplan hands back (queue overflow, no
+answer, the agent hung up) on the very version and variables it left on the channel.
+A session ends as soon as the flow names a queue, an agent, a number or a hang-up
+(ARCHITECTURE decision 2); the dialplan then does the waiting. Any failure leaves
+CCC_ACTION unset, which sends the caller to the dialplan's fallback, never to silence.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-
 from collections import OrderedDict
+from datetime import datetime, timezone
 
 from panoramisk.fast_agi import Application, Request
 
-from engine import variables
+from engine import variables as var
+from engine.agi.actions import ActionRunner, decode_variables, node_id
+from engine.agi.channel import AgiChannel, AgiError, AgiHangup
 from engine.db import session_factory
-from engine.ivr.interpreter import FlowError, Hangup, Interpreter, Play, Queue
-from engine.ivr.runtime import CallPlan, plan_for_number, queue_for
+from engine.errors import DomainError
+from engine.ivr.actions import (TERMINAL, GetDigits, HttpRequest, Play, Record, SaveSurvey,
+                                SetVariables)
+from engine.ivr.interpreter import CallContext, FlowError, Interpreter
+from engine.ivr.runtime import CallPlan, plan_for_number, plan_for_version
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
-PROMPT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# What each non-terminal action is, on the adapter's side.
+STEPS = {Play: ActionRunner.play, GetDigits: ActionRunner.get_digits,
+         Record: ActionRunner.record, SaveSurvey: ActionRunner.save_survey,
+         HttpRequest: ActionRunner.http, SetVariables: ActionRunner.set_variables}
+# Failures that end a session early and hand the caller to the dialplan's fallback.
+SESSION_FAILURES = (FlowError, AgiError, AgiHangup, DomainError, OSError, ValueError,
+                    asyncio.TimeoutError)
 
 
-def _quote(value: str) -> str:
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-class InboundRoute:
+class IvrRoutes:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.sessions = session_factory(settings.database_url)
 
-    async def _db(self, function, *args):
-        # Database work runs in the default thread pool: the loop never blocks on it.
+    async def db(self, function, *args):
+        """Run a service function in its own committed transaction, off the event loop."""
         def work():
-            with self.sessions() as session:
+            with self.sessions() as session, session.begin():
                 return function(session, *args)
         return await asyncio.get_running_loop().run_in_executor(None, work)
 
-    async def __call__(self, request) -> None:
-        digits = request.headers.get("agi_extension", "")
-        try:
-            plan = await self._db(plan_for_number, digits)
-            if plan is None:
-                log.warning("no published flow for number %r: dialplan fallback", digits)
-                return
-            await self._set(request, variables.FLOW_VERSION, str(plan.flow_version_id))
-            await self._run(request, plan)
-        except (FlowError, ConnectionError, OSError) as error:
-            log.error("IVR failed for %r: %s; dialplan fallback", digits, error)
+    async def inbound(self, channel: AgiChannel) -> None:
+        """A new call: the number's latest published version, from its start node."""
+        digits = channel.headers.get("agi_extension", "")
+        plan = await self.db(plan_for_number, digits)
+        if plan is None:
+            log.warning("no published flow for number %r: dialplan fallback", digits)
+            return
+        await self._run(channel, plan, {}, None)
 
-    async def _run(self, request, plan: CallPlan) -> None:
-        interpreter = Interpreter(plan.document)
+    async def resume(self, channel: AgiChannel) -> None:
+        """A call back from the dialplan: the version it started with, never a newer one."""
+        version = await channel.get_variable(var.FLOW_VERSION) or ""
+        resume_at = node_id(await channel.get_variable(var.RESUME_AT))
+        values = decode_variables(await channel.get_variable(var.FLOW_VARIABLES))
+        if not version.isdigit() or not resume_at:
+            raise FlowError(f"nothing to resume (version {version!r}, node {resume_at!r})")
+        plan = await self.db(plan_for_version, int(version))
+        if plan is None:
+            raise FlowError(f"flow version {version} is not published")
+        # Decision 4 again: the version must be of the instance whose context runs the call.
+        if await channel.channel_value("accountcode") != plan.pbx_key:
+            raise FlowError(f"flow version {version} is not of this call's instance")
+        await self._run(channel, plan, values, resume_at)
+
+    async def _run(self, channel: AgiChannel, plan: CallPlan, values: dict[str, str],
+                   resume_at: str | None) -> None:
+        context = CallContext(caller=channel.headers.get("agi_callerid", ""),
+                              dialled=channel.headers.get("agi_extension", ""),
+                              instance_id=plan.instance_id, now=datetime.now(timezone.utc),
+                              variables=values)
+        interpreter = Interpreter(plan.document, context, plan.flows.get,
+                                  flow_ref=str(plan.flow_version_id), resume_at=resume_at)
+        runner = ActionRunner(self.settings, channel, plan, self.db)
         while True:
             action = interpreter.next_action()
-            if isinstance(action, Play):
-                await self._play(request, action.prompt)
-            elif isinstance(action, Queue):
-                target = await self._db(queue_for, plan.instance_id, action.skill_group)
-                if target is None:
-                    raise FlowError(f"unknown skill group {action.skill_group!r}")
-                await self._set(request, variables.QUEUE, target.queue)
-                await self._set(request, variables.QUEUE_TIMEOUT, str(target.timeout))
-                await self._set(request, variables.ACTION, variables.ACTION_QUEUE)
+            if isinstance(action, TERMINAL):
+                await runner.finish(action, interpreter.flow_ref, interpreter.variables)
+                log.info("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
+                         type(action).__name__, "/".join(interpreter.path))
                 return
-            elif isinstance(action, Hangup):
-                await self._set(request, variables.HANGUP_REASON, action.reason)
-                await self._set(request, variables.ACTION, variables.ACTION_HANGUP)
-                return
-            if interpreter.current is None:
-                await self._set(request, variables.ACTION, variables.ACTION_HANGUP)
-                return
+            answer = await STEPS[type(action)](runner, action)
+            if answer is not None:
+                interpreter.give(answer)
 
-    async def _play(self, request, prompt: str) -> None:
-        if not PROMPT_NAME.fullmatch(prompt):  # a final "\n" would end the AGI command
-            raise FlowError(f"invalid prompt name {prompt!r}")
-        path = self.settings.site_dir_in_pbx / "sounds" / prompt
-        await _command(request, f'STREAM FILE {path} ""')
-
-    async def _set(self, request, name: str, value: str) -> None:
-        await _command(request, f"SET VARIABLE {name} {_quote(value)}")
-
-
-async def _command(request, command: str) -> dict:
-    result = await request.send_command(command)
-    if "error" in result:
-        # Hang-ups and errors end the session; the dialplan decides what follows.
-        reason = result.get("msg") or result["error"]
-        raise ConnectionError(f"{command.split()[0]} failed: {reason}")
-    return result
+    def route(self, handler):
+        async def serve(request) -> None:
+            channel = AgiChannel(request.reader, request.writer, request.headers)
+            try:
+                await handler(channel)
+            except SESSION_FAILURES as error:
+                log.error("IVR %s failed for %r: %s; dialplan fallback", handler.__name__,
+                          request.headers.get("agi_extension"), error)
+        serve.__name__ = handler.__name__
+        return serve
 
 
 HEADER_TIMEOUT = 5.0
@@ -130,7 +142,10 @@ class AgiApplication(Application):
 
 def build_application(settings: Settings) -> AgiApplication:
     app = AgiApplication(loop=asyncio.get_running_loop())
-    app.add_route("inbound", InboundRoute(settings).__call__)
+    routes = IvrRoutes(settings)
+    # Explicit registration: the dialplan calls exactly these two.
+    app.add_route(var.ROUTE_INBOUND, routes.route(routes.inbound))
+    app.add_route(var.ROUTE_RESUME, routes.route(routes.resume))
     return app
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base, value_enum
+from engine.db import Base, utcnow, value_enum
 
 
 class Direction(str, enum.Enum):
@@ -44,3 +44,34 @@ class IngestCursor(Base):
 
     source: Mapped[str] = mapped_column(String(200), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
+
+
+class Voicemail(Base):
+    """A message a caller left (IVR voicemail module), kept with its call record.
+
+    Keyed by the PBX's linked id like ``CallRecord``: the message is stored while the
+    call is still up, before ingestion has created the call's record.
+    """
+
+    __tablename__ = "call_voicemail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_call_id: Mapped[str] = mapped_column(String(64), index=True)
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instance.id", ondelete="SET NULL"), index=True)
+    path: Mapped[str] = mapped_column(String(400))  # the WAV file as this host sees it
+    seconds: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyScore(Base):
+    """The caller's 1-5 satisfaction score after the agent hung up; one per call."""
+
+    __tablename__ = "call_survey"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_call_id: Mapped[str] = mapped_column(String(64), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instance.id", ondelete="SET NULL"), index=True)
+    score: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from engine.calls.journal import CdrRow, parse_line, read_new_lines
 from engine.calls.merge import MergedCall, merge_row
-from engine.calls.models import CallRecord, Direction, IngestCursor
+from engine.calls.models import CallRecord, Direction, IngestCursor, SurveyScore, Voicemail
+from engine.errors import Invalid
 from engine.instances.models import Instance
 from engine.settings import Settings
 
@@ -90,3 +91,54 @@ def list_call_records(session: Session, instance: Instance | None = None,
     if instance is not None:
         query = query.where(CallRecord.instance_id == instance.id)
     return list(session.scalars(query.limit(limit)))
+
+
+# ---- what the IVR stores with a call ---------------------------------------------------
+
+SURVEY_SCORES = range(1, 6)
+
+
+def save_voicemail(session: Session, pbx_call_id: str, instance_id: int | None, path: str,
+                   seconds: int) -> Voicemail:
+    """Keep a caller's recorded message with the call (joined to its record by linked id)."""
+    _check_call_id(pbx_call_id)
+    message = Voicemail(pbx_call_id=pbx_call_id, instance_id=instance_id, path=path,
+                        seconds=max(0, int(seconds)))
+    session.add(message)
+    session.flush()
+    return message
+
+
+def save_survey(session: Session, pbx_call_id: str, instance_id: int | None,
+                score: int) -> SurveyScore:
+    """Keep the caller's 1-5 score; a second survey in the same call replaces the first."""
+    _check_call_id(pbx_call_id)
+    if score not in SURVEY_SCORES:
+        raise Invalid(f"a survey score is 1 to 5, not {score!r}")
+    row = session.scalar(select(SurveyScore).where(SurveyScore.pbx_call_id == pbx_call_id))
+    row = row or SurveyScore(pbx_call_id=pbx_call_id, instance_id=instance_id)
+    row.score = score
+    session.add(row)
+    session.flush()
+    return row
+
+
+def ivr_results(session: Session, pbx_call_ids: list[str]) -> dict[str, dict]:
+    """Voicemail messages and survey scores of these calls: linked id -> what they hold."""
+    results = {call_id: {"voicemail": [], "survey_score": None} for call_id in pbx_call_ids}
+    if not pbx_call_ids:
+        return results
+    for message in session.scalars(select(Voicemail)
+                                   .where(Voicemail.pbx_call_id.in_(pbx_call_ids))
+                                   .order_by(Voicemail.id)):
+        results[message.pbx_call_id]["voicemail"].append(
+            {"path": message.path, "seconds": message.seconds})
+    for row in session.scalars(select(SurveyScore)
+                               .where(SurveyScore.pbx_call_id.in_(pbx_call_ids))):
+        results[row.pbx_call_id]["survey_score"] = row.score
+    return results
+
+
+def _check_call_id(pbx_call_id: str) -> None:
+    if not 0 < len(pbx_call_id) <= _length("pbx_call_id"):
+        raise Invalid(f"invalid PBX call id {pbx_call_id!r}")

@@ -1,21 +1,29 @@
 """The IVR interpreter: pure and engine-agnostic (ARCHITECTURE decision 1).
 
-A flow document plus what happened so far yields the next action. It knows nothing of
-AGI or the event socket; adapters translate actions into PBX commands and feed results
-back. The same code runs under the simulator and the unit tests.
+A flow document, the call's context and the answers so far yield the next action. It
+knows nothing of AGI, the event socket, the clock or the network: the time is in the
+context, HTTP is an action the adapter performs. Adapters, the simulator and the unit
+tests drive it the same way::
 
-A flow document::
+    interpreter = Interpreter(document, context=CallContext(...), load_flow=..., flow_ref="41")
+    action = interpreter.next_action()
+    if isinstance(action, GetDigits):
+        interpreter.give(DigitsResult("1"))
 
-    {"nodes": [{"id": "start", "type": "start"},
-               {"id": "hello", "type": "play", "prompt": "welcome"},
-               {"id": "to_queue", "type": "transfer_skill_group", "skill_group": "default"}],
-     "edges": [{"from": "start", "to": "hello"}, {"from": "hello", "to": "to_queue"}]}
+The module handlers are in ``engine.ivr.modules``; the document format in FORMAT.md.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import datetime
 
-MAX_STEPS = 100  # a flow that loops without end hangs up instead of spinning forever
+from engine.ivr.actions import (EXPECTS, TERMINAL, Action, DialAgent, DialExternal,  # noqa: F401
+                                DigitsResult, GetDigits, Hangup, HttpRequest, HttpResult, Play,
+                                Prompt, Queue, Record, RecordResult, Result, SaveSurvey,
+                                SetVariables)
+from engine.ivr.spec import BUILTIN_VARIABLES, MAX_STEPS, UNAVAILABLE
 
 
 class FlowError(Exception):
@@ -23,87 +31,175 @@ class FlowError(Exception):
 
 
 @dataclass(frozen=True)
-class Play:
-    prompt: str
+class CallContext:
+    caller: str = ""
+    dialled: str = ""
+    instance_id: int = 0
+    now: datetime | None = None          # aware; needed by time conditions
+    variables: dict[str, str] = field(default_factory=dict)  # the flow's own, when resuming
 
 
 @dataclass(frozen=True)
-class Queue:
-    skill_group: str
+class LoadedFlow:
+    """A published flow version that goto_flow moves to; ``ref`` names it for a resume."""
+
+    ref: str
+    document: dict
 
 
-@dataclass(frozen=True)
-class Hangup:
-    reason: str = ""
-
-
-Action = Play | Queue | Hangup
-TERMINAL = (Queue, Hangup)  # after these the AGI session ends and the dialplan takes over
+FlowLoader = Callable[[str], LoadedFlow | None]
+MAX_VALUE = 1024  # characters of a variable's value
+# Values come from callers and HTTP answers and end up in AGI commands and speech: no
+# control characters (a newline would end an AGI command early).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+Steps = Generator[Action, Result | None, str | None]
 
 
 class Interpreter:
-    """Walks one call through a flow; call :meth:`next_action` until a terminal action."""
+    """Walks one call (one session of it) through a flow, one action at a time."""
 
-    def __init__(self, document: dict):
-        self.nodes = {node["id"]: node for node in document.get("nodes", [])}
-        self.edges: dict[str, list[dict]] = {}
-        for edge in document.get("edges", []):
-            self.edges.setdefault(edge["from"], []).append(edge)
-        starts = [n for n in self.nodes.values() if n.get("type") == "start"]
-        if len(starts) != 1:
-            raise FlowError("a flow needs exactly one start node")
-        self.current: str | None = starts[0]["id"]
-        self.steps = 0
+    def __init__(self, document: dict, context: CallContext | None = None,
+                 load_flow: FlowLoader | None = None, flow_ref: str | None = None,
+                 resume_at: str | None = None):
+        self.context = context or CallContext()
+        self.load_flow = load_flow
+        self._variables = dict(self.context.variables)
         self.path: list[str] = []
+        self.steps = 0
+        self.current: str | None = None  # the node being run
+        self.finished = False
+        self._waiting: Action | None = None
+        self._answer: Result | None = None
+        self._use(document, flow_ref)
+        first = resume_at if resume_at is not None else self._start_id()
+        self._run = self._walk(first)
+
+    # ---- driving ------------------------------------------------------------------
 
     def next_action(self) -> Action:
-        while True:
-            self.steps += 1
-            if self.steps > MAX_STEPS:
-                return Hangup("loop cap reached")
-            node = self._enter(self.current)
-            action = self._act(node)
-            if action is not None:
-                return action
+        """The next thing to do; a terminal action (TERMINAL) ends the session."""
+        if self.finished:
+            raise FlowError("the session has ended")
+        if self._waiting is not None:
+            raise FlowError(f"{type(self._waiting).__name__} waits for an answer: give() it")
+        answer, self._answer = self._answer, None
+        try:
+            action = self._run.send(answer)
+        except StopIteration:
+            action = Hangup("flow ended")
+        except FlowError:
+            self.finished = True
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # A draft may be invalid (the simulator runs drafts): say where it broke.
+            self.finished = True
+            raise FlowError(f"node {self.current!r}: bad field {error}") from None
+        if type(action) in EXPECTS:
+            self._waiting = action
+        if isinstance(action, TERMINAL):
+            self.finished = True
+        return action
 
-    def _enter(self, node_id: str | None) -> dict:
-        if node_id is None or node_id not in self.nodes:
+    def give(self, answer: Result) -> None:
+        """The answer to the action that waits for one (GetDigits, Record, HttpRequest)."""
+        if self._waiting is None:
+            raise FlowError("no action waits for an answer")
+        expected = EXPECTS[type(self._waiting)]
+        if not isinstance(answer, expected):
+            raise FlowError(f"{type(self._waiting).__name__} needs a {expected.__name__}")
+        self._waiting, self._answer = None, answer
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """The flow's own variables (not the built-in ones): kept on the channel to resume."""
+        return dict(self._variables)
+
+    # ---- what module handlers use ---------------------------------------------------
+
+    def lookup(self) -> dict[str, str]:
+        builtins = {"caller": self.context.caller, "dialled": self.context.dialled,
+                    "instance": str(self.context.instance_id)}
+        return self._variables | builtins
+
+    def assign(self, values: dict[str, str]) -> Generator[Action, None, None]:
+        for name in values:
+            if name in BUILTIN_VARIABLES:
+                raise FlowError(f"node {self.current!r}: variable {name!r} is read-only")
+        clean = {name: CONTROL.sub(" ", value)[:MAX_VALUE] for name, value in values.items()}
+        self._variables.update(clean)
+        if clean:
+            yield SetVariables(clean)
+
+    def outlet(self, node: dict, name: str) -> str | None:
+        return self._edges.get((node["id"], name))
+
+    def leave(self, node: dict, name: str) -> Steps:
+        """Follow an outlet; without one, end the call politely (FORMAT.md)."""
+        target = self.outlet(node, name)
+        if target is None:
+            yield Play(Prompt(audio=UNAVAILABLE))
+            yield Hangup(f"no {name!r} branch at node {node['id']!r}")
+        return target
+
+    def switch_flow(self, loaded: LoadedFlow) -> str:
+        """goto_flow: the rest of the session runs ``loaded``; variables are kept."""
+        self._use(loaded.document, loaded.ref)
+        return self._start_id()
+
+    # ---- internals ----------------------------------------------------------------
+
+    def _use(self, document: dict, flow_ref: str | None) -> None:
+        if not isinstance(document, dict):
+            raise FlowError("a flow document is a JSON object")
+        self.document = document
+        nodes = document.get("nodes") or []
+        self.nodes = {n["id"]: n for n in nodes if isinstance(n, dict) and "id" in n}
+        self._edges: dict[tuple[str, str], str] = {}
+        for edge in document.get("edges") or []:
+            key = (edge.get("from"), edge.get("when") or "next")
+            self._edges.setdefault(key, edge.get("to"))
+        self.flow_ref = flow_ref
+
+    def _start_id(self) -> str:
+        starts = [i for i, n in self.nodes.items() if n.get("type") == "start"]
+        if len(starts) != 1:
+            raise FlowError("a flow needs exactly one start node")
+        return starts[0]
+
+    def _walk(self, node_id: str | None) -> Steps:
+        from engine.ivr.modules import HANDLERS
+        while node_id is not None:
+            if self.steps >= MAX_STEPS:
+                yield Hangup("loop cap reached")
+                return None
+            self.steps += 1
+            node = self._enter(node_id)
+            handler = HANDLERS.get(node.get("type"))
+            if handler is None:
+                raise FlowError(f"node {node_id!r}: unknown module {node.get('type')!r}")
+            node_id = yield from handler(self, node)
+        yield Hangup("flow ended")
+        return None
+
+    def _enter(self, node_id: str) -> dict:
+        if node_id not in self.nodes:
             raise FlowError(f"edge to a missing node {node_id!r}")
+        self.current = node_id
         self.path.append(node_id)
         return self.nodes[node_id]
 
-    def _follow(self, node: dict, when: str | None = None) -> str | None:
-        for edge in self.edges.get(node["id"], []):
-            if edge.get("when") == when:
-                return edge["to"]
-        return None
 
-    def _act(self, node: dict) -> Action | None:
-        kind = node.get("type")
-        if kind == "start":
-            self.current = self._follow(node)
-            return None
-        if kind == "play":
-            self.current = self._follow(node)
-            return Play(node["prompt"])
-        if kind == "transfer_skill_group":
-            self.current = None
-            return Queue(node["skill_group"])
-        if kind == "hangup":
-            self.current = None
-            return Hangup(node.get("reason", ""))
-        raise FlowError(f"node {node['id']!r}: unknown module {kind!r}")
-
-
-def run_to_end(document: dict) -> tuple[list[Action], list[str]]:
-    """Every action a caller meets, in order (no caller input in this flow's modules)."""
-    interpreter = Interpreter(document)
+def run_to_end(document: dict, context: CallContext | None = None,
+               load_flow: FlowLoader | None = None) -> tuple[list[Action], list[str]]:
+    """Every action of one session when the caller does nothing (no key, silence, no
+    HTTP answer). The simulator (``engine.ivr.simulator``) takes scripted answers."""
+    interpreter = Interpreter(document, context, load_flow)
+    silence = {GetDigits: DigitsResult(""), Record: RecordResult(0),
+               HttpRequest: HttpResult(None)}
     actions: list[Action] = []
-    while True:
+    while not interpreter.finished:
         action = interpreter.next_action()
         actions.append(action)
-        if isinstance(action, TERMINAL):
-            return actions, interpreter.path
-        if interpreter.current is None:
-            actions.append(Hangup("flow ended"))
-            return actions, interpreter.path
+        if type(action) in silence:
+            interpreter.give(silence[type(action)])
+    return actions, interpreter.path

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, utcnow, value_enum
@@ -32,7 +32,12 @@ class IvrFlowVersion(Base):
     """A draft, or an immutable published version (numbered 1, 2, ...)."""
 
     __tablename__ = "ivr_flow_version"
-    __table_args__ = (UniqueConstraint("flow_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("flow_id", "version"),
+        # At most one draft per flow, even when the web editor and the CLI save at once.
+        Index("uq_ivr_flow_version_one_draft", "flow_id", unique=True,
+              sqlite_where=text("state = 'draft'"), postgresql_where=text("state = 'draft'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flow_id: Mapped[int] = mapped_column(ForeignKey("ivr_flow.id", ondelete="CASCADE"))

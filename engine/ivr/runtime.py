@@ -1,13 +1,21 @@
-"""What the IVR runtime asks the database during a call (engine-agnostic)."""
+"""What the IVR runtime asks the database during a call (engine-agnostic).
+
+A call runs one published version from its first node to its last: a new call takes
+the number's latest version; a call that comes back from the dialplan (queue overflow,
+the agent hung up...) names the version it runs and gets exactly that one.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.agents.models import Agent
 from engine.instances.models import Instance
+from engine.ivr.interpreter import LoadedFlow
+from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
 from engine.ivr.service import published_version_for_number
 from engine.numbers.models import Number
 from engine.skillgroups.service import find_skill_group
@@ -18,6 +26,13 @@ class CallPlan:
     instance_id: int
     flow_version_id: int
     document: dict
+    # goto_flow targets: the instance's published flows by name, read once per session
+    # so the interpreter never waits on the database in the middle of a step.
+    flows: dict[str, LoadedFlow] = field(default_factory=dict)
+
+    @property
+    def pbx_key(self) -> str:
+        return Instance.pbx_key_for(self.instance_id)
 
 
 @dataclass(frozen=True)
@@ -30,9 +45,37 @@ def plan_for_number(session: Session, digits: str) -> CallPlan | None:
     """The flow version a new call to ``digits`` runs; kept for the whole call."""
     number = session.scalar(select(Number).where(Number.digits == digits))
     version = published_version_for_number(session, number) if number else None
-    if version is None:
+    if version is None or number.instance_id is None:
         return None
-    return CallPlan(number.instance_id, version.id, json.loads(version.definition))
+    return _plan(session, number.instance_id, version)
+
+
+def plan_for_version(session: Session, version_id: int) -> CallPlan | None:
+    """The very version a call in progress started with, never the flow's latest one."""
+    version = session.get(IvrFlowVersion, version_id)
+    if version is None or version.state != FlowState.PUBLISHED:
+        return None
+    return _plan(session, version.flow.instance_id, version)
+
+
+def _plan(session: Session, instance_id: int, version: IvrFlowVersion) -> CallPlan:
+    return CallPlan(instance_id, version.id, json.loads(version.definition),
+                    published_flows(session, instance_id))
+
+
+def published_flows(session: Session, instance_id: int) -> dict[str, LoadedFlow]:
+    """The latest published version of each flow of the instance, by flow name."""
+    latest = (select(IvrFlowVersion.flow_id, func.max(IvrFlowVersion.version).label("v"))
+              .where(IvrFlowVersion.state == FlowState.PUBLISHED)
+              .group_by(IvrFlowVersion.flow_id).subquery())
+    rows = session.execute(
+        select(IvrFlow.name, IvrFlowVersion)
+        .join(IvrFlowVersion, IvrFlowVersion.flow_id == IvrFlow.id)
+        .join(latest, (latest.c.flow_id == IvrFlowVersion.flow_id)
+              & (latest.c.v == IvrFlowVersion.version))
+        .where(IvrFlow.instance_id == instance_id))
+    return {name: LoadedFlow(str(version.id), json.loads(version.definition))
+            for name, version in rows}
 
 
 def queue_for(session: Session, instance_id: int, skill_group: str) -> QueueTarget | None:
@@ -40,3 +83,10 @@ def queue_for(session: Session, instance_id: int, skill_group: str) -> QueueTarg
     instance = session.get(Instance, instance_id)
     group = find_skill_group(session, instance, skill_group) if instance else None
     return QueueTarget(group.queue_name, group.wait_timeout) if group else None
+
+
+def agent_endpoint(session: Session, instance_id: int, extension: str) -> str | None:
+    """The SIP endpoint of an agent of the call's own instance (never another's)."""
+    agent = session.scalar(select(Agent).where(Agent.instance_id == instance_id,
+                                               Agent.extension == extension))
+    return agent.sip_username if agent else None

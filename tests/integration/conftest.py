@@ -11,10 +11,11 @@ from engine.migrate import upgrade
 from engine.settings import load_settings
 from provisioning import pbx_host
 from tests.conftest import postgres_database
-from tests.integration.callcenter import CARRIER_HOST, CallCenter, environment
+from tests.integration.callcenter import PORT_OFFSET, CARRIER_HOST, CallCenter, environment
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = ROOT / "test-output" / "integration"
+# Runs with different port offsets may share a checkout: each keeps its own logs.
+OUTPUT = ROOT / "test-output" / ("integration" + (f"-{PORT_OFFSET}" if PORT_OFFSET else ""))
 SITE = f"it-{os.getpid()}"
 
 

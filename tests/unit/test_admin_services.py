@@ -164,8 +164,9 @@ def test_overflow_targets_a_group_of_the_same_instance_and_is_rendered(session, 
         f" same => n,Queue({backup.queue_name},r,,,20)"]
     offset = len(f"{key}-q")
     goto = (f"ccc-{key}-overflow,${{CCC_QUEUE:{offset}:12}},1")
-    assert f'GotoIf($["${{QUEUESTATUS}}" = "TIMEOUT" & ${{DIALPLAN_EXISTS({goto})}}]?{goto})' \
-        in text
+    # Only when the flow has no overflow branch of its own (CCC_ON_FAILED empty).
+    assert (f'GotoIf($["${{QUEUESTATUS}}" = "TIMEOUT" & "${{CCC_ON_FAILED}}" = "" & '
+            f'${{DIALPLAN_EXISTS({goto})}}]?{goto})') in text
     # the other instance has no overflow: nothing rendered for it, no reach across
     assert f"ccc-{support.instance.pbx_key}-overflow" not in text
     assert set(re.findall(r"Queue\((i\d+)-q", section)) == {key}

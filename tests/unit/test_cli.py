@@ -172,6 +172,14 @@ def test_skill_groups_and_numbers(ccc, acme):
             ] == ["4001234567"]
 
 
+def test_skill_group_create_adds_a_queue_to_the_pbx(ccc, settings, acme):
+    assert ccc("skillgroup", "create", "--instance", "sales.acme", "--name", "vip").stdout \
+        .startswith("skill group vip created (queue i1-q3)")
+    assert [g["name"] for g in ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme")
+            ] == ["default", "vip"]
+    assert "[i1-q3]" in pbx_file(settings, "queues.conf")
+
+
 def test_call_records(ccc, settings, acme):
     assert ccc_json(ccc, "cdr", "list") == []
     settings.cdr_file.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +196,8 @@ def test_call_records(ccc, settings, acme):
         "number": "01012345678", "caller": "13800138000", "callee": "01012345678",
         "start": "2026-11-23 23:20:31.013334", "answer": "2026-11-23 23:20:31.013630",
         "end": "2026-11-23 23:20:37.019469", "billable_seconds": 7,
-        "disposition": "answered", "agent": "1001", "refusal_reason": None}
+        "disposition": "answered", "agent": "1001", "refusal_reason": None,
+        "voicemail": [], "survey_score": None}
     assert ccc_json(ccc, "cdr", "list", "--instance", "hotline.acme") == []
     table = ccc("cdr", "list").stdout.splitlines()
     assert table[0].split()[:3] == ["START", "DIRECTION", "NUMBER"] and "answered" in table[1]
@@ -244,6 +253,10 @@ MISTAKES = {
                                  "--extension", "1001"], "unknown instance 'nowhere.acme'"),
     "unknown-instance-groups": (["skillgroup", "list", "--instance", "nowhere.acme"],
                                 "unknown instance 'nowhere.acme'"),
+    "duplicate-skill-group": (["skillgroup", "create", "--instance", "sales.acme", "--name",
+                               "default"], "skill group 'default' already exists"),
+    "bad-skill-group-name": (["skillgroup", "create", "--instance", "sales.acme", "--name",
+                              "a]\n[b"], "invalid skill group name"),
     "unknown-instance-numbers": (["number", "list", "--instance", "nowhere.acme"],
                                  "unknown instance 'nowhere.acme'"),
     "unknown-instance-cdr": (["cdr", "list", "--instance", "nowhere.acme"],

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.service import create_instance, get_instance, update_instance
-from engine.ivr.interpreter import Play, Queue, run_to_end
+from engine.ivr.interpreter import Play, Prompt, Queue, run_to_end
 from engine.ivr.models import FlowState, IvrFlow
 from engine.models import Agent, Instance, Number, SkillGroup
 from engine.uow import transaction
@@ -26,7 +26,7 @@ def test_instance_comes_ready_to_take_calls(session):
     assert flow.name == "welcome"
     assert [(v.version, v.state) for v in flow.versions] == [(1, FlowState.PUBLISHED)]
     actions, _ = run_to_end(json.loads(flow.versions[0].definition))
-    assert actions == [Play("welcome"), Queue("default")]
+    assert actions == [Play(Prompt("welcome")), Queue("default")]
     assert [g.name for g in created.number.outbound_skill_groups] == ["default"]
 
 

@@ -125,6 +125,20 @@ def test_no_context_of_one_instance_reaches_another(rendered, key, other):
         assert contexts == [f"context=ccc-{key}-agents"]
 
 
+def test_ivr_targets_are_checked_against_the_instance_in_the_dialplan(rendered):
+    """The AGI names a queue, an agent or a number; the dialplan still refuses a target
+    outside the instance, and a 400-only instance has no external path at all."""
+    sales = "\n".join(sections(rendered["extensions.conf"])["ccc-i1-inbound"])
+    hotline = "\n".join(sections(rendered["extensions.conf"])["ccc-i2-inbound"])
+    assert '(queue),GotoIf($["${CCC_QUEUE:0:4}" != "i1-q"]?fallback)' in sales
+    assert '(agent),GotoIf($["${CCC_DIAL_AGENT:0:3}" != "i1-"]?fallback)' in sales
+    assert "Queue(${CCC_QUEUE},rc," in sales  # c: the caller continues after the agent
+    # The instance's own number that may call out is the caller ID of an IVR transfer.
+    assert "Dial(PJSIP/${CCC_DIAL_NUMBER}@trunk-carrier,${CCC_DIAL_TIMEOUT},gf(01012345678))" \
+        in sales
+    assert "(external),Goto(failed)" in hotline and "@trunk-carrier" not in hotline
+
+
 def test_queues_carry_members_and_skill_levels(rendered):
     queues = sections(rendered["queues.conf"])
     assert set(queues) == {"general", "i1-q1", "i1-q3", "i2-q2"}

@@ -1,0 +1,212 @@
+"""FastAGI benchmark: our AgiApplication beside a plain panoramisk Application.
+
+Each server runs in its own process with one route that sends five of the commands
+the inbound route sends for the welcome flow (the prompt, queue, queue timeout, flow
+version, action); no database. Ours goes the inbound route's own way
+(``IvrRoutes.route`` wrapping an ``AgiChannel``: command checks, reply parsing, the
+failure fallback); the baseline is panoramisk's ``Request.send_command``.
+
+A client in this process speaks Asterisk's side of FastAGI: it sends the agi_* headers
+and a blank line, answers each command with ``200 result=0``, and closes when the
+server does. Sessions run back to back on 50, then 200 connections at once. Figures:
+sessions per second, the time from connect to the server's close (p50, p99), and the
+server process's CPU time per session (which the shared client does not blur).
+
+    .venv/bin/python bench/agi_bench.py [--sessions N] [--rounds R]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runnable from a checkout, installed or not
+
+from engine import variables  # noqa: E402
+
+SERVERS = {"ours": "ccc AgiApplication", "panoramisk": "panoramisk Application"}
+CONCURRENCY = (50, 200)
+SOUNDS = "/var/lib/ccc/sites/default/sounds"
+
+
+PROMPT = f"{SOUNDS}/welcome"
+VALUES = [(variables.QUEUE, "i1-default"), (variables.QUEUE_TIMEOUT, "300"),
+          (variables.FLOW_VERSION, "1"), (variables.ACTION, variables.ACTION_QUEUE)]
+# What Asterisk receives, both servers alike (checked by the client).
+COMMANDS = [f'STREAM FILE {PROMPT} ""'] + [f'SET VARIABLE {name} "{value}"'
+                                           for name, value in VALUES]
+
+
+# ---- the servers, one process each -----------------------------------------------------
+
+async def serve(kind: str) -> None:
+    """Listen on a free loopback port, print it, serve until killed."""
+    loop = asyncio.get_running_loop()
+    if kind == "ours":
+        from engine.agi.channel import quote
+        from engine.agi.server import HEADER_LIMIT, AgiApplication, IvrRoutes
+        from engine.settings import load_settings
+
+        async def welcome(channel) -> None:  # what ActionRunner.stream and finish send
+            await channel.command("STREAM", "FILE", PROMPT, quote(""))
+            for name, value in VALUES:
+                await channel.set_variable(name, value)
+        # The database is never opened: the URL only has to be one.
+        routes = IvrRoutes(load_settings({"CCC_DATABASE_URL": "sqlite://"}))
+        app = AgiApplication(loop=loop)
+        app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
+        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT)
+    else:
+        from panoramisk.fast_agi import Application
+
+        async def route(request) -> None:
+            for command in COMMANDS:
+                await request.send_command(command)
+        app = Application(loop=loop)
+        app.add_route(variables.ROUTE_INBOUND, route)
+        server = await asyncio.start_server(app.handler, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+
+
+def start_server(kind: str) -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen([sys.executable, __file__, "--serve", kind],
+                               stdout=subprocess.PIPE, text=True)
+    port = process.stdout.readline().strip()
+    if not port.isdigit():
+        process.kill()
+        raise SystemExit(f"the {kind} server did not start")
+    return process, int(port)
+
+
+# ---- Asterisk's side ------------------------------------------------------------------------
+
+def agi_headers(n: int) -> bytes:
+    headers = {
+        "agi_network": "yes", "agi_network_script": variables.ROUTE_INBOUND,
+        "agi_request": f"agi://127.0.0.1/{variables.ROUTE_INBOUND}",
+        "agi_channel": f"PJSIP/carrier-{n:08x}", "agi_language": "en", "agi_type": "PJSIP",
+        "agi_uniqueid": f"1764130000.{n}", "agi_version": "22.0.0",
+        "agi_callerid": "13800138000", "agi_calleridname": "unknown",
+        "agi_callingpres": "0", "agi_callingani2": "0", "agi_callington": "0",
+        "agi_callingtns": "0", "agi_dnid": "01012345678", "agi_rdnis": "unknown",
+        "agi_context": "ccc-from-carrier", "agi_extension": "01012345678",
+        "agi_priority": "2", "agi_enhanced": "0.0", "agi_accountcode": "",
+        "agi_threadid": str(140000000 + n),
+    }
+    # Always the whole block with its blank line: panoramisk's own handler spins on a
+    # connection closed before it.
+    return "".join(f"{k}: {v}\n" for k, v in headers.items()).encode() + b"\n"
+
+
+async def agi_session(port: int, n: int) -> float:
+    """One call's FastAGI session; returns its duration in seconds."""
+    start = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(agi_headers(n))
+    received = []
+    while line := await reader.readline():  # b"" once the server has closed
+        received.append(line.decode().rstrip("\n"))
+        writer.write(b"200 result=0\n")
+    writer.close()
+    elapsed = time.perf_counter() - start
+    if received != COMMANDS:  # both servers must do the same work
+        raise RuntimeError(f"session {n}: got {received!r}")
+    return elapsed
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Figures:
+    wall: float = 0.0
+    server_cpu: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def row(self) -> tuple[float, float, float, float]:
+        cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
+        count = len(self.latencies)
+        return (count / self.wall, cuts[49] * 1000, cuts[98] * 1000,
+                self.server_cpu / count * 1e6)
+
+
+async def run(port: int, concurrency: int, sessions: int, figures: Figures,
+              pid: int | None = None) -> None:
+    numbers = iter(range(sessions))
+
+    async def caller() -> None:
+        for n in numbers:  # one shared iterator: each session runs once
+            try:
+                figures.latencies.append(await agi_session(port, n))
+            except (OSError, RuntimeError):
+                figures.errors += 1
+    cpu = cpu_seconds(pid) if pid else 0.0
+    start = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    figures.wall += time.perf_counter() - start
+    figures.server_cpu += (cpu_seconds(pid) - cpu) if pid else 0.0
+
+
+async def measure(servers: dict[str, tuple[int, int]], sessions: int, rounds: int) -> dict:
+    """Figures per concurrency and server; ``servers`` maps a kind to (pid, port)."""
+    results = {}
+    for _pid, port in servers.values():  # warm up: imports, first connections
+        await run(port, 50, 200, Figures())
+    for concurrency in CONCURRENCY:
+        cell = {kind: Figures() for kind in servers}
+        for number in range(rounds):
+            # Alternate who goes first, so neither always meets a warmer machine.
+            order = list(servers) if number % 2 == 0 else list(reversed(servers))
+            for kind in order:
+                pid, port = servers[kind]
+                await run(port, concurrency, sessions, cell[kind], pid)
+        results[concurrency] = cell
+    return results
+
+
+def report(results: dict, sessions: int, rounds: int) -> None:
+    print(f"FastAGI, {len(COMMANDS)} commands a session, {sessions} sessions x {rounds} rounds "
+          "per cell;\neach server in its own process, one client process")
+    print(f"{'concurrent':>10}  {'server':<24}{'sessions/s':>11}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'CPU us/session':>16}{'errors':>8}")
+    for concurrency, cell in results.items():
+        for kind, figures in cell.items():
+            rate, p50, p99, cpu = figures.row()
+            print(f"{concurrency:>10}  {SERVERS[kind]:<24}{rate:>11.0f}{p50:>9.2f}{p99:>9.2f}"
+                  f"{cpu:>16.0f}{figures.errors:>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=2000, help="sessions per cell and round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--serve", choices=sorted(SERVERS), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(args.serve))
+        return
+    started = {kind: start_server(kind) for kind in SERVERS}
+    try:
+        servers = {kind: (process.pid, port) for kind, (process, port) in started.items()}
+        results = asyncio.run(measure(servers, args.sessions, args.rounds))
+    finally:
+        for process, _port in started.values():
+            process.terminate()
+            process.wait(timeout=10)
+    report(results, args.sessions, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Judge a file as WAV by its header, never by its name.
+
+A WAV is a RIFF container of form WAVE holding a ``fmt `` chunk (the codec and
+layout) before a ``data`` chunk (the samples). Whether sox can decode the codec is
+left to sox itself (see ``storage.convert_for_pbx``).
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, replace
+
+from engine.errors import Invalid
+
+FORMAT_PCM = 1
+
+
+@dataclass(frozen=True)
+class WavInfo:
+    audio_format: int      # 1 PCM, 3 float, 6 A-law, 7 mu-law, 0xFFFE extensible...
+    channels: int
+    sample_rate: int
+    byte_rate: int
+    bits_per_sample: int
+    data_bytes: int        # bytes of samples actually present
+
+    @property
+    def duration_ms(self) -> int:
+        return self.data_bytes * 1000 // self.byte_rate
+
+
+def _chunks(data: bytes):
+    """Yield (chunk id, offset of its body, declared size) after the RIFF/WAVE header."""
+    offset = 12
+    while offset < len(data):
+        if offset + 8 > len(data):
+            raise Invalid("not a valid WAV file: truncated header (a chunk header is cut off)")
+        chunk_id, size = struct.unpack_from("<4sI", data, offset)
+        yield chunk_id, offset + 8, size
+        offset += 8 + size + (size & 1)  # chunks are padded to an even length
+
+
+def _fmt(data: bytes, body: int, size: int) -> WavInfo:
+    if size < 16 or body + 16 > len(data):
+        raise Invalid("not a valid WAV file: truncated header (the fmt chunk is cut off)")
+    audio_format, channels, rate, byte_rate, _align, bits = struct.unpack_from(
+        "<HHIIHH", data, body)
+    if not channels or not rate or not byte_rate:
+        raise Invalid("not a valid WAV file: the fmt chunk gives no channels, rate or byte rate")
+    return WavInfo(audio_format, channels, rate, byte_rate, bits, 0)
+
+
+def inspect_wav(data: bytes) -> WavInfo:
+    """The format of a WAV file's bytes; ``Invalid`` with the reason when it is not one."""
+    if len(data) < 12 or data[:4] != b"RIFF":
+        raise Invalid("not a WAV file: it has no RIFF header (only WAV audio is accepted)")
+    if data[8:12] != b"WAVE":
+        raise Invalid(f"not a WAV file: a RIFF file of form {data[8:12]!r}, not WAVE")
+    info = None
+    for chunk_id, body, size in _chunks(data):
+        if chunk_id == b"fmt ":
+            info = _fmt(data, body, size)
+        elif chunk_id == b"data":
+            if info is None:
+                raise Invalid("not a valid WAV file: the data chunk comes before any fmt chunk")
+            # Writers that stream often leave the size unset (0 or 0xFFFFFFFF): count
+            # the bytes really there.
+            present = min(size, len(data) - body) if size else len(data) - body
+            if present <= 0:
+                raise Invalid("not a valid WAV file: the data chunk holds no audio")
+            return replace(info, data_bytes=present)
+    if info is None:
+        raise Invalid("not a valid WAV file: it has no fmt chunk")
+    raise Invalid("not a valid WAV file: it has no data chunk")

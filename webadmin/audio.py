@@ -1,0 +1,115 @@
+"""An instance's audio library (F6): list, upload, play, download, rename, delete.
+
+The rules (WAV by header, 5 MB, names, 'used by a published flow') are the audio
+service's; this face maps its refusals to the form field they are about.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+
+from engine import validation
+from engine.audio import service as audio
+from engine.errors import Conflict, DomainError, NotFound
+from engine.uow import transaction
+from webadmin.auth import login_required
+from webadmin.scope import load_instance
+
+blueprint = Blueprint("audio", __name__)
+
+
+def _settings():
+    return current_app.config["CCC_SETTINGS"]
+
+
+def _page(db, instance, errors=None, form=None, status=200):
+    files = audio.list_audio(db, instance)
+    return render_template("audio/list.html", instance=instance, files=files,
+                           errors=errors or {}, form=form or {},
+                           max_mb=audio.MAX_BYTES // (1024 * 1024)), status
+
+
+@blueprint.route("/instances/<int:instance_id>/audio")
+@login_required
+def index(instance_id: int):
+    with transaction(_settings()) as db:
+        return _page(db, load_instance(db, instance_id))
+
+
+def _upload_error_field(error: DomainError) -> str:
+    # A clash with an existing or reserved name is about the name; the rest is the file.
+    return "name" if isinstance(error, Conflict) or "audio name" in str(error) else "file"
+
+
+@blueprint.route("/instances/<int:instance_id>/audio", methods=["POST"])
+@login_required
+def upload(instance_id: int):
+    upload_file = request.files.get("file")
+    form = {"name": request.form.get("name", "").strip(), "replace": "replace" in request.form}
+    with transaction(_settings()) as db:
+        instance = load_instance(db, instance_id)
+        if upload_file is None or not upload_file.filename:
+            return _page(db, instance, {"file": "Choose a WAV file."}, form, 400)
+        name = form["name"] or audio.name_from_filename(upload_file.filename)
+        try:
+            validation.audio_name(name)
+        except DomainError as error:
+            return _page(db, instance, {"name": str(error)}, form, 400)
+        try:
+            audio.upload(db, _settings(), instance, name, upload_file.stream,
+                         replace=form["replace"])
+        except DomainError as error:
+            db.rollback()  # nothing of a refused upload is kept
+            return _page(db, instance, {_upload_error_field(error): str(error)}, form, 400)
+    flash(f"Audio {name} uploaded.")
+    return redirect(url_for("audio.index", instance_id=instance_id))
+
+
+@blueprint.route("/instances/<int:instance_id>/audio/<name>.wav")
+@login_required
+def download(instance_id: int, name: str):
+    with transaction(_settings()) as db:
+        instance = load_instance(db, instance_id)
+        try:
+            data = audio.read(db, _settings(), instance, name)
+        except NotFound:
+            abort(404)
+    response = Response(data, mimetype="audio/wav")
+    # Played in the page by default; ?download=1 saves it under its library name.
+    disposition = "attachment" if request.args.get("download") else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}.wav"'
+    return response
+
+
+@blueprint.route("/instances/<int:instance_id>/audio/<name>/rename", methods=["POST"])
+@login_required
+def rename(instance_id: int, name: str):
+    new = request.form.get("new_name", "").strip()
+    with transaction(_settings()) as db:
+        instance = load_instance(db, instance_id)
+        if audio.find_audio(db, instance, name) is None:
+            abort(404)
+        try:
+            audio.rename(db, _settings(), instance, name, new)
+        except DomainError as error:
+            db.rollback()
+            return _page(db, instance, {f"rename:{name}": str(error)},
+                         {f"rename:{name}": new}, 400)
+    flash(f"Audio {name} renamed to {new}.")
+    return redirect(url_for("audio.index", instance_id=instance_id))
+
+
+@blueprint.route("/instances/<int:instance_id>/audio/<name>/delete", methods=["POST"])
+@login_required
+def delete(instance_id: int, name: str):
+    with transaction(_settings()) as db:
+        instance = load_instance(db, instance_id)
+        if audio.find_audio(db, instance, name) is None:
+            abort(404)
+        try:
+            audio.delete(db, _settings(), instance, name)
+        except DomainError as error:
+            db.rollback()
+            return _page(db, instance, {f"delete:{name}": str(error)}, None, 409)
+    flash(f"Audio {name} deleted.")
+    return redirect(url_for("audio.index", instance_id=instance_id))
