@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -51,28 +49,18 @@ def rate(app: AppState, month_text, account_name, as_json) -> None:
 @click.pass_obj
 def bill(app: AppState, account_name, month_text, as_json, as_csv) -> None:
     """The monthly bill (rated first if the month never was)."""
-    from engine.billing.bills import BILL_COLUMNS, bill
+    from engine.billing.bills import BILL_COLUMNS, bill, bill_csv, bill_dict
     from engine.billing.money import show
     if as_json and as_csv:
         raise click.ClickException("choose one of --json and --csv")
     with app.transaction() as session:
         result = bill(session, _account(session, account_name), _month(app, month_text))
-    rows = [line.as_row() for line in result.lines]
     if as_json:
-        click.echo(json.dumps({"account": result.account, "month": result.month,
-                               "plan": result.plan,
-                               "discount_percent": str(result.discount_percent),
-                               "lines": rows, "amount_payable": show(result.payable),
-                               "paid": show(result.paid), "amount_unpaid": show(result.unpaid)},
-                              indent=2))
+        click.echo(json.dumps(bill_dict(result), indent=2))
     elif as_csv:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, BILL_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(bill_csv(result), nl=False)
     else:
-        emit(rows, False, list(BILL_COLUMNS))
+        emit([line.as_row() for line in result.lines], False, list(BILL_COLUMNS))
         click.echo(f"total payable {show(result.payable)} CNY, paid {show(result.paid)}, "
                    f"unpaid {show(result.unpaid)} (plan {result.plan}, "
                    f"discount {result.discount_percent}%)")

@@ -59,7 +59,7 @@ NAV = (
     NavEntry("overview", "overview.index", "Overview"),
     NavEntry("instances", "instances.new", "New instance", configures=True),
     NavEntry("numbers", "numbers.index", "Numbers"),
-    NavEntry("billing", "billing.index", "Billing"),
+    NavEntry("billing", "billing.index", "Billing", configures=True),  # the owner's only
     NavEntry("instances", "instances.show", "Instance", "instance"),
     NavEntry("agents", "agents.index", "Agents", "instance"),
     NavEntry("skillgroups", "skillgroups.index", "Skill groups", "instance"),

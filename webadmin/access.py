@@ -70,3 +70,10 @@ def require_configure(db, instance: Instance | None = None) -> None:
     """403 unless the user's role may change this instance (or the account, without one)."""
     if not may_configure(db, instance):
         abort(403, f"The {g.role.value} role may not change this.")
+
+
+def require_account_role(what: str) -> None:
+    """403 unless the user acts for the account as a whole (its owner): the account's
+    money (bills, payments, usage exports) is no business of the other roles."""
+    if g.role not in access.ACCOUNT_ROLES:
+        abort(403, f"The {g.role.value} role may not {what}.")

@@ -7,6 +7,8 @@ the lines always add up to the total.
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -56,6 +58,14 @@ class Bill:
     discount_percent: Decimal
     lines: list[BillLine]
     paid: Decimal
+
+    @property
+    def original(self) -> Decimal:
+        return sum((line.original_price for line in self.lines), Decimal("0.00"))
+
+    @property
+    def discount(self) -> Decimal:
+        return sum((line.discount for line in self.lines), Decimal("0.00"))
 
     @property
     def payable(self) -> Decimal:
@@ -143,14 +153,37 @@ def pay(session: Session, account: Account, month: Month, amount: str,
     """Record a payment against a month's bill; it may not exceed what is unpaid."""
     value = parse_decimal(amount, "amount", 2)
     if value == 0:
-        raise Invalid("invalid amount 0: a payment is more than nothing")
+        raise _invalid("amount", "invalid amount 0: a payment is more than nothing")
     if len(reference) > 64:
-        raise Invalid("reference too long: at most 64 characters")
+        raise _invalid("reference", "reference too long: at most 64 characters")
     unpaid = bill(session, account, month).unpaid
     if value > unpaid:
-        raise Invalid(f"payment {show(value)} exceeds the unpaid {show(unpaid)} CNY "
-                      f"of {account.name}'s bill for {month}")
+        raise _invalid("amount", f"payment {show(value)} exceeds the unpaid {show(unpaid)} CNY "
+                                 f"of {account.name}'s bill for {month}")
     payment = Payment(account_id=account.id, month=month.key, amount=value, reference=reference)
     session.add(payment)
     session.flush()
     return payment
+
+
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(message, fields={field: message})
+
+
+def bill_csv(result: Bill) -> str:
+    """The bill's lines as CSV: the F13 columns as the header, one row per line."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, BILL_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(line.as_row() for line in result.lines)
+    return buffer.getvalue()
+
+
+def bill_dict(result: Bill) -> dict:
+    """The bill as JSON-ready data (amounts as text, so no float ever rounds them)."""
+    return {"account": result.account, "month": result.month, "plan": result.plan,
+            "discount_percent": str(result.discount_percent),
+            "lines": [line.as_row() for line in result.lines],
+            "original_price": show(result.original), "discount": show(result.discount),
+            "amount_payable": show(result.payable), "paid": show(result.paid),
+            "amount_unpaid": show(result.unpaid)}

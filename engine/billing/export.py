@@ -48,8 +48,8 @@ def _item_filter(account: Account, item: str):
         return RatedUsage.recorded
     if item == Item.NUMBER_RENT.value:
         return false()
-    raise Invalid(f"unknown billing item {item!r}: choose one of "
-                  + ", ".join(i.value for i in Item))
+    message = f"unknown billing item {item!r}: choose one of " + ", ".join(i.value for i in Item)
+    raise Invalid(message, fields={"item": message})
 
 
 def export_usage(session: Session, exports_dir: Path, account: Account, month: Month,
@@ -61,7 +61,8 @@ def export_usage(session: Session, exports_dir: Path, account: Account, month: M
     The month is rated first if it never was, as for its bill.
     """
     if instance is not None and instance.account_id != account.id:
-        raise Invalid(f"instance {instance.domain!r} is not one of {account.name}'s")
+        message = f"instance {instance.domain!r} is not one of {account.name}'s"
+        raise Invalid(message, fields={"instance": message})
     if not rating.is_rated(session, account, month):
         rating.rate_month(session, month, account)
     query = usage_query(account, month, instance.id if instance else None, item)
@@ -134,10 +135,26 @@ def list_exports(session: Session, account: Account | None = None) -> list[Usage
     return list(session.scalars(query))
 
 
-def get_export(session: Session, exports_dir: Path, export_id: int) -> UsageExport:
-    """A recorded export whose file is still there to be downloaded again."""
+def account_instance(session: Session, account: Account, instance_id: int | None
+                     ) -> Instance | None:
+    """The instance an export is narrowed to, by id: one of the account's, or refused on
+    the ``instance`` field with the same words whether it is another account's or none at
+    all (a user learns nothing of other accounts)."""
+    if instance_id is None:
+        return None
+    instance = session.get(Instance, instance_id)
+    if instance is None or instance.account_id != account.id:
+        message = f"no instance {instance_id} in {account.name}"
+        raise Invalid(message, fields={"instance": message})
+    return instance
+
+
+def get_export(session: Session, exports_dir: Path, export_id: int,
+               account: Account | None = None) -> UsageExport:
+    """A recorded export whose file is still there to be downloaded again; given an
+    account, only one of its own (another account's is not found, as a missing one)."""
     record = session.get(UsageExport, export_id)
-    if record is None:
+    if record is None or (account is not None and record.account_id != account.id):
         raise NotFound(f"no usage export {export_id}")
     if not (exports_dir / record.file_name).is_file():
         raise NotFound(f"the file of usage export {export_id} is gone from {exports_dir}")

@@ -54,12 +54,18 @@ def parse_decimal(text: str, what: str, places: int) -> Decimal:
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:
-        raise Invalid(f"invalid {what} {text!r}: expected a number like 12.34") from None
+        raise _invalid(what, f"invalid {what} {text!r}: expected a number like 12.34") from None
     if not value.is_finite() or value < 0:
-        raise Invalid(f"invalid {what} {text!r}: expected a number of zero or more")
+        raise _invalid(what, f"invalid {what} {text!r}: expected a number of zero or more")
     if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        raise Invalid(f"invalid {what} {text!r}: at most {places} decimal places")
+        raise _invalid(what, f"invalid {what} {text!r}: at most {places} decimal places")
     return value
+
+
+def _invalid(field: str, message: str) -> Invalid:
+    # ``what`` is the input's name in every face (the form field, the JSON key, the
+    # CLI option), so a form can show the message next to it.
+    return Invalid(message, fields={field: message})
 
 
 def show(amount: Decimal) -> str:

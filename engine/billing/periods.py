@@ -26,7 +26,8 @@ class Month:
     def parse(cls, text: str, utc_offset_minutes: int = 480) -> Month:
         match = MONTH.fullmatch(text or "")
         if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
-            raise Invalid(f"invalid month {text!r}: expected YYYY-MM, e.g. 2026-11")
+            message = f"invalid month {text!r}: expected YYYY-MM, e.g. 2026-11"
+            raise Invalid(message, fields={"month": message})
         return cls(int(match.group(1)), int(match.group(2)),
                    timedelta(minutes=utc_offset_minutes))
 

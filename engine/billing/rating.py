@@ -44,7 +44,8 @@ def rate_month(session: Session, month: Month, account: Account | None = None) -
     """Rate one month of one account, or of every account; returns calls rated per account."""
     start, _ = month.utc_bounds()
     if start > utcnow():
-        raise Invalid(f"month {month} has not started yet")
+        message = f"month {month} has not started yet"
+        raise Invalid(message, fields={"month": message})
     accounts = [account] if account else list(session.scalars(select(Account).order_by(Account.id)))
     results = []
     for each in accounts:

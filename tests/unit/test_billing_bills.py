@@ -125,3 +125,34 @@ def test_the_billing_clock_is_a_setting():
     assert load_settings({}).billing_utc_offset_minutes == 480
     assert load_settings({"CCC_BILLING_UTC_OFFSET": "-05:30"}).billing_utc_offset_minutes == -330
     assert load_settings({"CCC_BILLING_UTC_OFFSET": "+00:00"}).billing_utc_offset_minutes == 0
+
+
+def test_refusals_name_the_field_the_user_typed_into(session, world):
+    """Every face shows the message next to its field: month, amount, reference."""
+    def fields_of(call, *args):
+        with pytest.raises(Invalid) as refused:
+            call(*args)
+        return refused.value.fields
+    acme, november = world["acme"], month("2026-11")
+    assert list(fields_of(Month.parse, "2026-13")) == ["month"]
+    assert list(fields_of(bill, session, acme, Month.parse("2999-01"))) == ["month"]
+    for bad in ("0", "-5", "abc", "1.001", "1000000"):
+        assert list(fields_of(pay, session, acme, november, bad)) == ["amount"], bad
+    assert list(fields_of(pay, session, acme, november, "1", "r" * 65)) == ["reference"]
+
+
+def test_the_bill_as_csv_and_as_data_with_its_totals(session, world):
+    import csv
+    import io
+
+    from engine.billing.bills import BILL_COLUMNS, bill_csv, bill_dict
+    add_call(session, world["sales"], "2026-11-10 10:00:00", 65)
+    set_discount(session, world["acme"], "20", month("2026-11"))
+    result = bill(session, world["acme"], month("2026-11"))
+    rows = list(csv.reader(io.StringIO(bill_csv(result))))
+    assert tuple(rows[0]) == BILL_COLUMNS
+    assert [row[0] for row in rows[1:]] == [line.billing_item for line in result.lines]
+    data = bill_dict(result)
+    assert data["original_price"] == show(sum(line.original_price for line in result.lines))
+    assert Decimal(data["original_price"]) - Decimal(data["discount"]) == Decimal(
+        data["amount_payable"]) == result.payable

@@ -136,3 +136,21 @@ def test_fractions_of_a_second_are_dropped_alike_on_both_databases(session, tmp_
     assert cells[1] == "2026-11-10 10:00:59"
     assert (int(cells[8]), int(cells[9])) == (epoch("2026-11-10 10:00:59"),
                                               epoch("2026-11-10 10:01:59"))
+
+
+def test_the_instance_filter_is_one_of_the_accounts_own(session, world):
+    from engine.billing.export import account_instance
+    assert account_instance(session, world["acme"], None) is None
+    assert account_instance(session, world["acme"], world["hotline"].id) is world["hotline"]
+    for other in (world["support"].id, 999_999):  # another account's, or none: same words
+        with pytest.raises(Invalid) as refused:
+            account_instance(session, world["acme"], other)
+        assert refused.value.fields == {"instance": f"no instance {other} in acme"}
+
+
+def test_an_export_is_found_for_its_own_account_only(session, world, tmp_path):
+    from engine.billing.export import get_export
+    record, _ = export(session, tmp_path, world)
+    assert get_export(session, tmp_path / "exports", record.id, world["acme"]) is record
+    with pytest.raises(NotFound, match=f"no usage export {record.id}$"):
+        get_export(session, tmp_path / "exports", record.id, world["beta"])

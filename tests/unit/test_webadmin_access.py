@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from engine.billing.models import Payment, UsageExport
 from engine.models import Agent, Instance, Number, SkillGroup
 from engine.uow import transaction
 from tests.unit.webadmin_world import (bearer, csrf_from, post_form, signed_in, sqlite_world,
@@ -40,6 +41,12 @@ WEB_ROUTES = [
     ("POST", "/instances/{instance_id}/skillgroups/{group_id}/delete", True),
     ("GET", "/numbers/{number_id}/edit", True),
     ("POST", "/numbers/{number_id}/edit", True),
+    # Billing is the owner's only: every other role gets 403, even to look.
+    ("GET", "/billing", True),
+    ("GET", "/billing/bill.csv", True),
+    ("POST", "/billing/payments", True),
+    ("POST", "/billing/exports", True),
+    ("GET", "/billing/exports/{export_id}/download", True),
 ]
 API = "/api/v1"
 API_ROUTES = [
@@ -58,6 +65,11 @@ API_ROUTES = [
     ("DELETE", API + "/instances/{instance_id}/skillgroups/{group_id}", True),
     ("GET", API + "/numbers/{number_id}", False),
     ("PATCH", API + "/numbers/{number_id}", True),
+    ("GET", API + "/billing/bills/{month}", True),
+    ("POST", API + "/billing/payments", True),
+    ("POST", API + "/billing/exports", True),
+    ("GET", API + "/billing/exports", True),
+    ("GET", API + "/billing/exports/{export_id}/download", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {
@@ -65,13 +77,19 @@ RESOURCE_IDS = {
     "agent_id": ("globex_agent", "acme_agent"),
     "group_id": ("globex_group", "acme_group"),
     "number_id": ("globex_number", "acme_number"),
+    "export_id": ("globex_export", "acme_export"),
 }
+# URL parameters that name no resource (every account has every month): one value for
+# both accounts, so such a route has no cross-account variant, only the role checks.
+NOT_RESOURCES = {"month": "2026-01"}
 # What a POST of each route sends (a valid change, so only the checks can stop it).
 BODIES = {"name": "Renamed", "description": "x", "strategy": "linear", "wait_timeout": "60"}
 
 
 def fill(path: str, ids: dict[str, int], own_instance: bool = False, world=None) -> str:
     def value(match):
+        if match.group(1) in NOT_RESOURCES:
+            return NOT_RESOURCES[match.group(1)]
         other, own = RESOURCE_IDS[match.group(1)]
         key = own if own_instance and match.group(1) == "instance_id" else other
         return str(world.ids[key])
@@ -79,13 +97,14 @@ def fill(path: str, ids: dict[str, int], own_instance: bool = False, world=None)
 
 
 def own(path: str, world) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: str(world.ids[RESOURCE_IDS[m.group(1)][1]]), path)
+    return re.sub(r"\{(\w+)\}", lambda m: NOT_RESOURCES.get(m.group(1)) or str(
+        world.ids[RESOURCE_IDS[m.group(1)][1]]), path)
 
 
 def snapshot(world) -> dict:
     with transaction(world.settings) as db:
         return {model.__name__: db.scalar(select(func.count()).select_from(model))
-                for model in (Instance, Agent, SkillGroup, Number)} | {
+                for model in (Instance, Agent, SkillGroup, Number, UsageExport, Payment)} | {
             "names": sorted(db.scalars(select(Instance.name))),
             "groups": sorted(db.scalars(select(SkillGroup.strategy)))}
 
@@ -118,7 +137,8 @@ def test_the_tables_cover_every_route_with_a_resource(sqlite_world):
                if (method, _pattern(rule)) not in covered]
     assert missing == [], "add these routes to the access tables"
     assert set(RESOURCE_IDS) >= {p for r in app.url_map.iter_rules()
-                                 for p in re.findall(r"<(?:\w+:)?(\w+)>", r.rule)} - {"filename"}
+                                 for p in re.findall(r"<(?:\w+:)?(\w+)>", r.rule)} - {
+        "filename", *NOT_RESOURCES}
 
 
 def test_another_accounts_resources_answer_404_on_every_route(world):

@@ -3,7 +3,8 @@
 Configured: account acme (owner olivia; Sales with administrator alice and agent bob,
 skill groups default and vip; Hotline on a 400 number with administrator carol; users
 andy (agent), rita (reviewer), sam (supplier)), and account globex (owner mallory;
-Support with its own agent, group and number). Every user's password is PASSWORD;
+Support with its own agent, group and number); each account has one usage export (of
+EXPORT_MONTH, empty). Every user's password is PASSWORD;
 olivia, alice, andy and mallory have API tokens. The PBX is "not running": its AMI
 port is one nobody listens on, so a change is written but not reloaded.
 """
@@ -19,6 +20,8 @@ from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.accounts.tokens import create_token
 from engine.agents.service import create_agent
+from engine.billing.export import export_usage, exports_dir
+from engine.billing.periods import Month
 from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction
@@ -26,6 +29,7 @@ from tests.factories import add_account, add_instance
 from webadmin import create_app
 
 PASSWORD = "correct horse battery"
+EXPORT_MONTH = Month.parse("2026-01")
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -66,6 +70,10 @@ def build_world(settings) -> World:
         mallory = find_or_create_user(db, get_account(db, "globex"), "mallory", Role.OWNER,
                                       password=PASSWORD)
         mallory.role = Role.OWNER  # created as Support's administrator; owns the account too
+        # One usage export per account (an empty past month: no call records needed),
+        # so the cross-account matrix can ask for the other account's.
+        exports = {name: export_usage(db, exports_dir(settings.var_dir), get_account(db, name),
+                                      EXPORT_MONTH).id for name in ("acme", "globex")}
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
         ids = {"acme_instance": sales.instance.id, "acme_hotline": hotline.instance.id,
@@ -75,7 +83,8 @@ def build_world(settings) -> World:
                "acme_number": sales.number.id, "acme_400": hotline.number.id,
                "hotline_agent": hotline.admin_agent.id,
                "globex_instance": support.instance.id, "globex_agent": support.admin_agent.id,
-               "globex_group": globex_group.id, "globex_number": support.number.id}
+               "globex_group": globex_group.id, "globex_number": support.number.id,
+               "acme_export": exports["acme"], "globex_export": exports["globex"]}
     return World(settings, ids, tokens)
 
 
