@@ -396,8 +396,7 @@ def demo(app: AppState) -> None:
         click.echo(line)
 
 
+register(main)
+
 if __name__ == "__main__":
     sys.exit(main())
-
-
-register(main)

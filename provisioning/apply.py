@@ -222,8 +222,13 @@ def apply(session: Session, settings: Settings) -> ApplyResult:
     """Render the site's configuration from the database and put it in force."""
     from provisioning.pbx_host import is_running
     files = render_files(session, settings)
+    from engine.audio.service import sync_pbx_copies
     try:
         running = is_running(settings)
     except AmiError:
         running = False
-    return apply_files(settings, files, running)
+    result = apply_files(settings, files, running)
+    # The audio library's 8 kHz copies live in the site too: a site created (or
+    # restored) after the uploads gets them here, before any call can ask for them.
+    sync_pbx_copies(session, settings)
+    return result

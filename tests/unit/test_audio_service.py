@@ -207,3 +207,15 @@ def test_audio_in_a_published_flow_cannot_be_deleted_or_renamed(
 def test_name_from_filename():
     assert service.name_from_filename("/tmp/Main Menu.WAV") == "main-menu"
     assert service.name_from_filename("_hello_world.wav") == "hello_world"
+
+
+def test_applying_the_configuration_gives_a_new_site_the_library(
+        session, settings, instance, tone):
+    """Audio uploaded before the PBX site existed reaches it with the first apply."""
+    from provisioning.apply import apply
+    service.upload(session, settings, instance, "prompt", tone)
+    session.commit()
+    assert not settings.site_dir.exists()
+    apply(session, settings)  # no PBX running: files are written for its next start
+    copy = pbx_path(settings, instance.pbx_key, "prompt")
+    assert (soxi(copy, "-r"), soxi(copy, "-c")) == ("8000", "1")
