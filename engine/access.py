@@ -15,6 +15,8 @@ from engine.errors import NotFound
 from engine.instances.models import Instance
 
 ACCOUNT_ROLES = (Role.OWNER,)  # may configure the account itself (create instances)
+# May configure some instance: the owner every one, an instance administrator their own.
+CONFIGURING_ROLES = (Role.OWNER, Role.INSTANCE_ADMIN)
 
 
 class Forbidden(Exception):

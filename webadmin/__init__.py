@@ -3,7 +3,7 @@
 Two tables below are the whole wiring: ``AREAS`` lists the blueprints (each a package
 ``webadmin/<area>/`` with its templates in ``webadmin/<area>/templates/<area>/``), and
 ``NAV`` lists the navigation entries. A NAV entry whose blueprint is not registered is
-not shown, so the entries of areas built elsewhere (ivr, audio, billing) can wait here.
+not shown (an optional area may be left out of a build).
 
 Plugging in an area: write ``webadmin/<area>/__init__.py`` defining ``blueprint``
 (``Blueprint("<area>", __name__, template_folder="templates")``); its views use
@@ -13,10 +13,10 @@ Plugging in an area: write ``webadmin/<area>/__init__.py`` defining ``blueprint`
 (it says whether the PBX runs it yet). Templates extend ``base.html`` (blocks
 ``title``, ``actions``, ``body``), import ``_forms.html`` ``with context`` for fields
 with their errors and the ``csrf_token`` field, and include ``_instance_tabs.html`` on
-an instance's pages. Then list the module in ``AREAS`` (ivr, audio and billing are in
-``OPTIONAL_AREAS`` already: their package existing is enough). NAV entries name an
-endpoint: ``billing.index`` (scope ``account``: no argument), ``ivr.index`` and
-``audio.index`` (scope ``instance``: given ``instance_id``, shown as tabs).
+an instance's pages. Then list the module in ``AREAS`` (billing is in
+``OPTIONAL_AREAS``: its package existing is enough). NAV entries name an endpoint:
+``billing.index`` (scope ``account``: no argument), ``ivr.index`` and ``audio.index``
+(scope ``instance``: given ``instance_id``, shown as tabs).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from engine.access import ACCOUNT_ROLES
+from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES
 from engine.settings import Settings
 
 # Registration table: every blueprint in one visible place (module paths, imported at
@@ -40,10 +40,12 @@ AREAS = (
     "webadmin.agents",
     "webadmin.skillgroups",
     "webadmin.numbers",
+    "webadmin.ivr",
+    "webadmin.audio",
     "webadmin.api",
 )
-# Areas built in other branches; registered when their package exists.
-OPTIONAL_AREAS = ("webadmin.ivr", "webadmin.audio", "webadmin.billing")
+# An area built in another branch; registered when its package exists.
+OPTIONAL_AREAS = ("webadmin.billing",)
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,9 @@ class NavEntry:
     endpoint: str
     label: str
     scope: str = "account"  # or "instance": a tab of an instance, given instance_id
-    configures: bool = False  # shown only to users who may configure the account
+    # Shown only to users who may configure: the account (account scope), or some
+    # instance (instance scope: the IVR and audio areas are configuration only).
+    configures: bool = False
 
 
 NAV = (
@@ -63,8 +67,8 @@ NAV = (
     NavEntry("instances", "instances.show", "Instance", "instance"),
     NavEntry("agents", "agents.index", "Agents", "instance"),
     NavEntry("skillgroups", "skillgroups.index", "Skill groups", "instance"),
-    NavEntry("ivr", "ivr.index", "IVR flows", "instance"),
-    NavEntry("audio", "audio.index", "Audio", "instance"),
+    NavEntry("ivr", "ivr.index", "IVR flows", "instance", configures=True),
+    NavEntry("audio", "audio.index", "Audio", "instance", configures=True),
 )
 
 
@@ -104,9 +108,11 @@ def create_app(settings: Settings, config: dict | None = None) -> Flask:
     @app.context_processor
     def navigation() -> dict:
         configures = g.get("role") in ACCOUNT_ROLES
+        configures_instances = g.get("role") in CONFIGURING_ROLES
         return {"account_nav": [e for e in nav_entries(app, "account")
                                 if configures or not e.configures],
-                "instance_nav": nav_entries(app, "instance")}
+                "instance_nav": [e for e in nav_entries(app, "instance")
+                                 if configures_instances or not e.configures]}
 
     app.register_error_handler(HTTPException, _http_error)
     return app

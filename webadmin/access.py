@@ -72,6 +72,13 @@ def require_configure(db, instance: Instance | None = None) -> None:
         abort(403, f"The {g.role.value} role may not change this.")
 
 
+def configurable_instance(db, instance_id: int) -> Instance:
+    """The account's instance (404 otherwise) that the user may change (403 otherwise)."""
+    instance = load(db, Instance, instance_id)
+    require_configure(db, instance)
+    return instance
+
+
 def require_account_role(what: str) -> None:
     """403 unless the user acts for the account as a whole (its owner): the account's
     money (bills, payments, usage exports) is no business of the other roles."""

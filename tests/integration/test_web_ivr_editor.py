@@ -143,15 +143,22 @@ def sign_in(page, base: str) -> None:
     page.get_by_label("User").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="IVR flows & audio")).to_be_visible()
+    expect(page.get_by_role("link", name="Sales", exact=True)).to_be_visible()
+
+
+def open_tab(page, tab: str, instance: str = "Sales") -> None:
+    """From anywhere: the overview, the instance, then its tab (IVR flows, Audio...)."""
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Overview").click()
+    page.get_by_role("link", name=instance, exact=True).click()
+    page.get_by_role("navigation", name="Instance").get_by_role("link", name=tab).click()
+    expect(page.locator('.tabs a[aria-current="page"]')).to_have_text(tab)
 
 
 def build_and_publish(page, base: str, tag: str) -> None:
     """alice's clicks, from the sign-in page to the number bound to the new flow."""
     sign_in(page, base)
-    page.get_by_role("link", name="IVR flows & audio").click()
-    page.get_by_role("link", name="IVR flows of Sales").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("IVR flows · Sales")
+    open_tab(page, "IVR flows")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sales")
     shot(page, f"flows-{tag}")
 
     page.get_by_label("Name").fill("twobranch")
@@ -205,8 +212,7 @@ def build_and_publish(page, base: str, tag: str) -> None:
     expect(page.locator("#version-document")).to_contain_text('"skill_group": "group_b"')
     shot(page, f"version-{tag}")
 
-    page.goto(base + "/ivr")
-    page.get_by_role("link", name="IVR flows of Sales").click()
+    open_tab(page, "IVR flows")
     page.locator("#bind-number").select_option(label=f"{NUMBER} (landline)")
     page.locator("#bind-flow").select_option(label="twobranch")
     page.locator("#bind-submit").click()
@@ -300,8 +306,7 @@ def test_audio_upload_play_and_use_as_a_prompt(page, web_admin, settings, tmp_pa
         out.setframerate(8000)
         out.writeframes(b"\x00\x08" * 4000)
     sign_in(page, web_admin)
-    page.get_by_role("link", name="IVR flows & audio").click()
-    page.get_by_role("link", name="Audio of Sales").click()
+    open_tab(page, "Audio")
 
     page.locator("#audio-file").set_input_files(str(song))
     page.locator("#audio-name").fill("song")
@@ -325,8 +330,7 @@ def test_audio_upload_play_and_use_as_a_prompt(page, web_admin, settings, tmp_pa
     assert 0.4 < duration < 0.6  # the browser decoded it: 4000 frames at 8 kHz
     shot(page, f"audio-{tag}")
 
-    page.goto(web_admin + "/ivr")
-    page.get_by_role("link", name="IVR flows of Sales").click()
+    open_tab(page, "IVR flows")
     page.get_by_role("link", name="welcome").click()
     edit(page, "welcome")
     library = page.locator("#inspector-body optgroup[label='Audio library'] option")
@@ -337,8 +341,7 @@ def test_the_editor_by_keyboard_renaming_and_deleting(page, web_admin):
     """Connect with Enter alone, move a box with the arrow keys, rename a node (a bad id
     is refused at its field), delete a connection and a node."""
     sign_in(page, web_admin)
-    page.goto(web_admin + "/ivr")
-    page.get_by_role("link", name="IVR flows of Sales").click()
+    open_tab(page, "IVR flows")
     page.get_by_label("Name").fill("keyboard")
     page.get_by_role("button", name="Create and edit").click()
     add(page, "Play audio")

@@ -12,7 +12,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from engine.audio.models import AudioFile
 from engine.billing.models import Payment, UsageExport
+from engine.ivr.models import IvrFlow, IvrFlowVersion
 from engine.models import Agent, Instance, Number, SkillGroup
 from engine.uow import transaction
 from tests.unit.webadmin_world import (bearer, csrf_from, post_form, signed_in, sqlite_world,
@@ -20,6 +22,7 @@ from tests.unit.webadmin_world import (bearer, csrf_from, post_form, signed_in, 
 
 __all__ = ["sqlite_world", "world"]  # fixtures
 
+FLOW = "/instances/{instance_id}/flows/{flow_id}"
 # (method, path, configures): configures = only roles that may change the resource.
 WEB_ROUTES = [
     ("GET", "/instances/{instance_id}", False),
@@ -47,6 +50,24 @@ WEB_ROUTES = [
     ("POST", "/billing/payments", True),
     ("POST", "/billing/exports", True),
     ("GET", "/billing/exports/{export_id}/download", True),
+    # IVR flows and audio are configuration: even a look needs a configuring role.
+    ("GET", "/instances/{instance_id}/flows", True),
+    ("POST", "/instances/{instance_id}/flows", True),
+    ("POST", "/instances/{instance_id}/bind", True),
+    ("GET", FLOW, True),
+    ("POST", FLOW + "/draft", True),
+    ("POST", FLOW + "/validate", True),
+    ("POST", FLOW + "/publish", True),
+    ("POST", FLOW + "/simulate", True),
+    ("GET", FLOW + "/versions", True),
+    ("GET", FLOW + "/versions/{version}", True),
+    ("GET", FLOW + "/versions/{version}/export", True),
+    ("POST", FLOW + "/versions/{version}/restore", True),
+    ("GET", "/instances/{instance_id}/audio", True),
+    ("POST", "/instances/{instance_id}/audio", True),
+    ("GET", "/instances/{instance_id}/audio/{name}.wav", True),
+    ("POST", "/instances/{instance_id}/audio/{name}/rename", True),
+    ("POST", "/instances/{instance_id}/audio/{name}/delete", True),
 ]
 API = "/api/v1"
 API_ROUTES = [
@@ -70,6 +91,21 @@ API_ROUTES = [
     ("POST", API + "/billing/exports", True),
     ("GET", API + "/billing/exports", True),
     ("GET", API + "/billing/exports/{export_id}/download", True),
+    ("GET", API + "/instances/{instance_id}/flows", True),
+    ("POST", API + "/instances/{instance_id}/flows", True),
+    ("GET", API + FLOW, True),
+    ("PUT", API + FLOW + "/draft", True),
+    ("POST", API + FLOW + "/validate", True),
+    ("POST", API + FLOW + "/publish", True),
+    ("POST", API + FLOW + "/bind", True),
+    ("POST", API + FLOW + "/simulate", True),
+    ("GET", API + FLOW + "/versions", True),
+    ("GET", API + FLOW + "/versions/{version}", True),
+    ("GET", API + "/instances/{instance_id}/audio", True),
+    ("POST", API + "/instances/{instance_id}/audio", True),
+    ("GET", API + "/instances/{instance_id}/audio/{name}.wav", True),
+    ("PATCH", API + "/instances/{instance_id}/audio/{name}", True),
+    ("DELETE", API + "/instances/{instance_id}/audio/{name}", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {
@@ -78,6 +114,9 @@ RESOURCE_IDS = {
     "group_id": ("globex_group", "acme_group"),
     "number_id": ("globex_number", "acme_number"),
     "export_id": ("globex_export", "acme_export"),
+    "flow_id": ("globex_flow", "acme_flow"),
+    "version": ("globex_version", "acme_version"),  # a flow's version number
+    "name": ("globex_audio", "acme_audio"),  # an audio file's name in its instance
 }
 # URL parameters that name no resource (every account has every month): one value for
 # both accounts, so such a route has no cross-account variant, only the role checks.
@@ -104,9 +143,13 @@ def own(path: str, world) -> str:
 def snapshot(world) -> dict:
     with transaction(world.settings) as db:
         return {model.__name__: db.scalar(select(func.count()).select_from(model))
-                for model in (Instance, Agent, SkillGroup, Number, UsageExport, Payment)} | {
+                for model in (Instance, Agent, SkillGroup, Number, UsageExport, Payment,
+                              IvrFlow, IvrFlowVersion, AudioFile)} | {
             "names": sorted(db.scalars(select(Instance.name))),
-            "groups": sorted(db.scalars(select(SkillGroup.strategy)))}
+            "groups": sorted(db.scalars(select(SkillGroup.strategy))),
+            "audio": sorted(db.scalars(select(AudioFile.name))),
+            "flows": sorted(db.scalars(select(IvrFlowVersion.definition))),
+            "bound": sorted(map(str, db.scalars(select(Number.inbound_flow_id))))}
 
 
 def web_request(client, method: str, path: str):
@@ -215,6 +258,12 @@ def test_an_instance_administrator_configures_only_the_instances_they_administer
                     headers=bearer(sqlite_world, "alice")).status_code == 403
     assert api.post(f"{API}/instances/{sales}/skillgroups", json={"name": "x"},
                     headers=bearer(sqlite_world, "alice")).status_code == 201
+    # IVR flows and audio: the instance administrator's own instance only, even to look.
+    for area in ("flows", "audio"):
+        assert client.get(f"/instances/{sales}/{area}").status_code == 200
+        assert client.get(f"/instances/{hotline}/{area}").status_code == 403
+        assert api.get(f"{API}/instances/{hotline}/{area}",
+                       headers=bearer(sqlite_world, "alice")).status_code == 403
 
 
 def test_every_form_post_without_the_csrf_token_is_refused(sqlite_world):

@@ -1,7 +1,8 @@
 """The audio library pages through Flask's test client.
 
-Configured: acme's Sales and globex's Support (see web_helpers). Observed: sign-in and
-account checks on every route, CSRF on uploads, refused uploads (not a WAV, over 5 MB)
+Configured: the world of tests/unit/webadmin_world (acme's Sales with audio
+acme-hello, globex's Support with globex-hello). Observed: sign-in and account checks
+on every route, CSRF on uploads, refused uploads (not a WAV, over 5 MB)
 shown at the file field with nothing written, play/download with the WAV content
 type, rename, and delete refused while a published flow plays the audio.
 """
@@ -9,33 +10,25 @@ from __future__ import annotations
 
 import io
 import json
-import wave
 
 import pytest
 
 from engine.audio.service import MAX_BYTES, list_audio
 from engine.instances.service import get_instance
 from engine.uow import transaction
-from tests.unit.web_helpers import build_accounts, csrf_from, post_json, sign_in
-from webadmin import create_app
+from tests.unit.webadmin_world import csrf_from, post_json, sign_in, wav_bytes, world
 
-
-def wav_bytes(seconds: float = 0.2, rate: int = 16000) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\x00\x10" * int(rate * seconds))
-    return buffer.getvalue()
+__all__ = ["world"]  # fixture
+OWN = "acme-hello"  # Sales's audio in the world, before any test uploads
 
 
 @pytest.fixture
-def web(settings):
-    ids = build_accounts(settings)
-    app = create_app(settings, {"TESTING": True})
-    return {"client": app.test_client(), "settings": settings, "sales": ids["sales.acme"],
-            "support": ids["support.globex"]}
+def web(world):
+    web = {"client": world.app().test_client(), "settings": world.settings,
+           "sales": world.ids["acme_instance"], "support": world.ids["globex_instance"],
+           "world": world}
+    web["files"] = audio_files(world.settings)  # the world's own, before the test
+    return web
 
 
 def upload(client, instance, token, data=None, filename="Main Menu.wav", **form):
@@ -85,26 +78,26 @@ def test_another_accounts_audio_answers_404_on_every_route(web):
     sign_in(client, "mallory", "globex")
     token = csrf_from(client, f"/instances/{web['support']}/audio")
     assert upload(client, web["support"], token, name="secret").status_code == 302
-    client = create_app(web["settings"], {"TESTING": True}).test_client()
-    token = sign_in(client)
+    client = web["world"].app().test_client()
+    token = sign_in(client, "alice")
     # The other account's instance; and the own instance naming the other's audio.
     cases = routes(web["support"], "secret") + routes(web["sales"], "secret")[2:]
     for verb, path, form in cases:
         assert send(client, verb, path, form, token).status_code == 404, (verb, path)
-    assert library(web["settings"], "support.globex") == ["secret"]
-    assert library(web["settings"]) == []
+    assert library(web["settings"], "support.globex") == ["globex-hello", "secret"]
+    assert library(web["settings"]) == [OWN]
 
 
 def test_an_upload_without_the_csrf_token_is_refused(web):
     client = web["client"]
-    sign_in(client)
+    sign_in(client, "alice")
     assert upload(client, web["sales"], "forged").status_code == 400
-    assert library(web["settings"]) == []
+    assert library(web["settings"]) == [OWN]
 
 
 def test_upload_play_download_rename_and_delete(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     response = upload(client, web["sales"], token)
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -123,12 +116,12 @@ def test_upload_play_download_rename_and_delete(web):
     assert "invalid audio name" in page and 'value="Bad Name"' in page
     response = client.post(f"/instances/{web['sales']}/audio/main-menu/rename",
                            data={"csrf_token": token, "new_name": "greeting"})
-    assert response.status_code == 302 and library(web["settings"]) == ["greeting"]
+    assert response.status_code == 302 and library(web["settings"]) == [OWN, "greeting"]
     assert client.get(f"/instances/{web['sales']}/audio/greeting.wav").data == wav_bytes()
 
     response = client.post(f"/instances/{web['sales']}/audio/greeting/delete",
                            data={"csrf_token": token})
-    assert response.status_code == 302 and library(web["settings"]) == []
+    assert response.status_code == 302 and library(web["settings"]) == [OWN]
     assert client.get(f"/instances/{web['sales']}/audio/greeting.wav").status_code == 404
 
 
@@ -139,29 +132,29 @@ def test_upload_play_download_rename_and_delete(web):
 ])
 def test_a_file_that_is_not_a_wav_is_refused_at_the_file_field(web, data, filename, message):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     response = upload(client, web["sales"], token, data=data, filename=filename, name="typed")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     error = page.split('id="file-error"', 1)[1].split("</span>", 1)[0]
     assert message in error
     assert 'name="name" id="audio-name" value="typed"' in page  # what was typed stays
-    assert library(web["settings"]) == [] and audio_files(web["settings"]) == []
+    assert library(web["settings"]) == [OWN] and audio_files(web["settings"]) == web["files"]
 
 
 def test_a_file_over_5_mb_is_refused(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     big = wav_bytes(seconds=1) + bytes(MAX_BYTES)  # a WAV header in front of 5 MB more
     response = upload(client, web["sales"], token, data=big, filename="big.wav")
     assert response.status_code == 400
     assert "larger than 5 MB" in response.get_data(as_text=True).split('id="file-error"', 1)[1]
-    assert library(web["settings"]) == [] and audio_files(web["settings"]) == []
+    assert library(web["settings"]) == [OWN] and audio_files(web["settings"]) == web["files"]
 
 
 def test_bad_or_taken_names_are_refused_at_the_name_field(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     for name in ("Has Space", "welcome"):  # malformed; one of the product's own sounds
         response = upload(client, web["sales"], token, name=name)
         assert response.status_code == 400 and 'id="name-error"' in response.get_data(as_text=True)
@@ -169,14 +162,14 @@ def test_bad_or_taken_names_are_refused_at_the_name_field(web):
     response = upload(client, web["sales"], token, name="menu")
     assert response.status_code == 400 and "already exists" in response.get_data(as_text=True)
     assert upload(client, web["sales"], token, name="menu", replace="on").status_code == 302
-    assert library(web["settings"]) == ["menu"]
+    assert library(web["settings"]) == [OWN, "menu"]
     response = client.post(f"/instances/{web['sales']}/audio", data={"csrf_token": token})
     assert response.status_code == 400 and "Choose a WAV file." in response.get_data(as_text=True)
 
 
 def test_audio_used_by_a_published_flow_cannot_be_deleted(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     assert upload(client, web["sales"], token, name="menu-prompt").status_code == 302
     response = client.post(f"/instances/{web['sales']}/flows",
                            data={"csrf_token": token, "name": "uses-audio"})
@@ -191,12 +184,12 @@ def test_audio_used_by_a_published_flow_cannot_be_deleted(web):
                            data={"csrf_token": token})
     assert response.status_code == 409
     assert "used by a published IVR flow" in response.get_data(as_text=True)
-    assert library(web["settings"]) == ["menu-prompt"]
+    assert library(web["settings"]) == [OWN, "menu-prompt"]
 
 
 def test_an_agent_may_not_manage_audio(web):
     client = web["client"]
-    token = sign_in(client, "dave")
+    token = sign_in(client, "andy")
     assert client.get(f"/instances/{web['sales']}/audio").status_code == 403
     assert upload(client, web["sales"], token).status_code == 403
-    assert library(web["settings"]) == []
+    assert library(web["settings"]) == [OWN]

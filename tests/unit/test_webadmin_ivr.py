@@ -1,7 +1,9 @@
 """IVR flow pages and the editor's JSON calls through Flask's test client.
 
-Configured: acme's Sales (skill groups group_a, group_b), acme's Hotline and globex's
-Support (see web_helpers). Observed: sign-in, account and role checks on every route,
+Configured: the world of tests/unit/webadmin_world (acme's Sales with skill groups
+default and vip, acme's Hotline, globex's Support; each with its published welcome
+flow). Observed: sign-in, account and role checks on every route (the cross-account
+matrix of test_webadmin_access covers them too),
 CSRF on every POST, drafts kept with per-node problems, publish refused when invalid,
 versions, binding only published flows, the simulator's path.
 """
@@ -15,19 +17,20 @@ from sqlalchemy import select
 from engine.ivr.models import IvrFlow
 from engine.numbers.models import Number
 from engine.uow import transaction
-from tests.unit.web_helpers import build_accounts, csrf_from, post_json, sign_in
-from webadmin import create_app
+from tests.unit.webadmin_world import csrf_from, post_json, sign_in, world
+
+__all__ = ["world"]  # fixture
 
 START = {"id": "start", "type": "start", "x": 60, "y": 40}
 
 
-def two_branch(group_b="group_b", prompt="welcome") -> dict:
+def two_branch(group_b="vip", prompt="welcome") -> dict:
     menu = {"id": "menu", "type": "menu", "x": 60, "y": 200}
     if prompt:
         menu["prompt"] = prompt
     return {"format": 1,
             "nodes": [START, menu,
-                      {"id": "to_a", "type": "transfer_skill_group", "skill_group": "group_a",
+                      {"id": "to_a", "type": "transfer_skill_group", "skill_group": "default",
                        "x": 20, "y": 400},
                       {"id": "to_b", "type": "transfer_skill_group", "skill_group": group_b,
                        "x": 260, "y": 400}],
@@ -37,14 +40,12 @@ def two_branch(group_b="group_b", prompt="welcome") -> dict:
 
 
 @pytest.fixture
-def web(settings):
-    ids = build_accounts(settings)
-    with transaction(settings) as db:
-        flows = {f.instance_id: f.id for f in db.scalars(select(IvrFlow))}  # the welcome flows
-    app = create_app(settings, {"TESTING": True})
-    return {"client": app.test_client(), "settings": settings, "sales": ids["sales.acme"],
-            "hotline": ids["hotline.acme"], "support": ids["support.globex"],
-            "sales_flow": flows[ids["sales.acme"]], "support_flow": flows[ids["support.globex"]]}
+def web(world):
+    ids = world.ids
+    return {"client": world.app().test_client(), "settings": world.settings,
+            "sales": ids["acme_instance"], "hotline": ids["acme_hotline"],
+            "support": ids["globex_instance"], "sales_flow": ids["acme_flow"],
+            "support_flow": ids["globex_flow"]}
 
 
 def new_flow(web, token, name="twobranch") -> int:
@@ -80,7 +81,7 @@ def send(client, verb, path, body, token):
 def test_every_route_needs_a_signed_in_user(web):
     client = web["client"]
     token = csrf_from(client)  # a real token, so only the missing sign-in is refused
-    for verb, path, body in routes(web["sales"], web["sales_flow"]) + [("GET", "/ivr", None)]:
+    for verb, path, body in routes(web["sales"], web["sales_flow"]):
         response = send(client, verb, path, body, token)
         assert response.status_code == 302, (verb, path)
         assert response.headers["Location"].endswith("/sign-in")
@@ -88,7 +89,7 @@ def test_every_route_needs_a_signed_in_user(web):
 
 def test_another_accounts_instance_and_flow_answer_404_on_every_route(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     # The own instance with the other account's flow: every route that names a flow.
     mixed = [r for r in routes(web["sales"], web["support_flow"])
              if f"/flows/{web['support_flow']}" in r[1] or r[1].endswith("/bind")]
@@ -97,16 +98,16 @@ def test_another_accounts_instance_and_flow_answer_404_on_every_route(web):
     with transaction(web["settings"]) as db:  # and nothing was changed there
         assert [f.name for f in db.scalars(select(IvrFlow).where(
             IvrFlow.instance_id == web["support"]))] == ["welcome"]
-    page = client.get("/ivr").get_data(as_text=True)
-    assert "Sales" in page and "Support" not in page
+    page = client.get(f"/instances/{web['sales']}/flows").get_data(as_text=True)
+    assert "sales.acme" in page and "support.globex" not in page
 
 
 def test_the_account_owner_configures_every_instance_of_the_account(web):
     client = web["client"]
-    sign_in(client, "oscar")
-    page = client.get("/ivr").get_data(as_text=True)
-    assert "Sales" in page and "Hotline" in page and "Support" not in page
+    sign_in(client, "olivia")
     for instance in ("sales", "hotline"):
+        page = client.get(f"/instances/{web[instance]}").get_data(as_text=True)
+        assert f'href="/instances/{web[instance]}/flows"' in page  # the instance's tab
         assert client.get(f"/instances/{web[instance]}/flows").status_code == 200
     assert client.get(f"/instances/{web['support']}/flows").status_code == 404
 
@@ -114,22 +115,24 @@ def test_the_account_owner_configures_every_instance_of_the_account(web):
 def test_an_instance_administrator_configures_only_their_instance(web):
     client = web["client"]
     token = sign_in(client, "carol")
+    # Their account's instance, not theirs to configure: 403, as in every area (404 is
+    # for another account's).
     for verb, path, body in routes(web["sales"], web["sales_flow"]):
-        assert send(client, verb, path, body, token).status_code == 404, (verb, path)
+        assert send(client, verb, path, body, token).status_code == 403, (verb, path)
     assert client.get(f"/instances/{web['hotline']}/flows").status_code == 200
 
 
 def test_an_agent_may_not_configure_flows(web):
     client = web["client"]
-    sign_in(client, "dave")
-    assert client.get("/ivr").status_code == 403
+    sign_in(client, "andy")
     assert client.get(f"/instances/{web['sales']}/flows").status_code == 403
+    assert client.get(f"/instances/{web['sales']}/flows/{web['sales_flow']}").status_code == 403
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-CSRF-Token": ""}, {"X-CSRF-Token": "forged"}])
 def test_json_posts_without_the_csrf_header_are_refused(web, headers):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     flow = new_flow(web, token)
     url = f"/instances/{web['sales']}/flows/{flow}/draft"
     # The token in the body of a JSON request does not count either: only the header.
@@ -141,7 +144,7 @@ def test_json_posts_without_the_csrf_header_are_refused(web, headers):
 
 def test_creating_a_flow_with_a_bad_name_shows_the_error_and_keeps_it(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     response = client.post(f"/instances/{web['sales']}/flows",
                            data={"csrf_token": token, "name": "bad name!"})
     page = response.get_data(as_text=True)
@@ -154,13 +157,13 @@ def test_creating_a_flow_with_a_bad_name_shows_the_error_and_keeps_it(web):
 
 def test_the_editor_offers_the_instances_own_resources(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     flow = new_flow(web, token)
     page = client.get(f"/instances/{web['sales']}/flows/{flow}").get_data(as_text=True)
     data = json.loads(page.split('id="editor-data">', 1)[1].split("</script>", 1)[0])
     assert data["document"]["nodes"][0]["type"] == "start"
     resources = data["resources"]
-    assert {"default", "group_a", "group_b"} <= set(resources["skill_groups"])
+    assert {"default", "vip"} <= set(resources["skill_groups"])
     assert "welcome" in resources["builtin"] and "welcome" in resources["flows"]
     assert [a["value"] for a in resources["agents"]] == ["1001", "1002"]
     assert data["outlets"]["menu"] and data["csrf"] == token
@@ -170,7 +173,7 @@ def test_the_editor_offers_the_instances_own_resources(web):
 
 def test_an_invalid_draft_is_saved_with_its_problems_on_their_nodes(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     flow = new_flow(web, token)
     base = f"/instances/{web['sales']}/flows/{flow}"
     document = two_branch(group_b="nowhere", prompt=None)
@@ -191,7 +194,7 @@ def test_an_invalid_draft_is_saved_with_its_problems_on_their_nodes(web):
 
 def test_publish_is_refused_while_invalid_and_keeps_the_draft(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     flow = new_flow(web, token)
     base = f"/instances/{web['sales']}/flows/{flow}"
     response = post_json(client, f"{base}/publish",
@@ -205,7 +208,7 @@ def test_publish_is_refused_while_invalid_and_keeps_the_draft(web):
 
 def test_publish_makes_numbered_versions_to_view_and_export(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     flow = new_flow(web, token)
     base = f"/instances/{web['sales']}/flows/{flow}"
     document = two_branch()
@@ -239,7 +242,7 @@ def test_publish_makes_numbered_versions_to_view_and_export(web):
 
 def test_binding_offers_and_accepts_only_published_flows(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     draft_only = new_flow(web, token, "drafty")
     published = new_flow(web, token, "twobranch")
     post_json(client, f"/instances/{web['sales']}/flows/{published}/publish",
@@ -272,7 +275,7 @@ def test_binding_offers_and_accepts_only_published_flows(web):
 
 def test_simulate_shows_the_path_a_key_takes(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     flow = new_flow(web, token)
     url = f"/instances/{web['sales']}/flows/{flow}/simulate"
     response = post_json(client, url, {"document": two_branch(), "digits": "2",
@@ -280,12 +283,12 @@ def test_simulate_shows_the_path_a_key_takes(web):
     assert response.status_code == 200, response.get_data(as_text=True)
     answer = response.get_json()
     assert answer["path"][:2] == ["start", "menu"] and answer["path"][-1] == "to_b"
-    assert any("group_b" in action for action in answer["actions"])
+    assert any("vip" in action for action in answer["actions"])
 
 
 def test_simulate_refuses_bad_input_with_a_message(web):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     url = f"/instances/{web['sales']}/flows/{web['sales_flow']}/simulate"
     response = post_json(client, url, {"document": two_branch(), "digits": "1x"}, token)
     assert response.status_code == 400 and "invalid digits" in response.get_json()["error"]
@@ -296,7 +299,7 @@ def test_simulate_refuses_bad_input_with_a_message(web):
 @pytest.mark.parametrize("body", [None, {"document": "not an object"}, {"nodes": []}])
 def test_a_request_without_a_document_is_refused(web, body):
     client = web["client"]
-    token = sign_in(client)
+    token = sign_in(client, "alice")
     url = f"/instances/{web['sales']}/flows/{web['sales_flow']}/draft"
     response = client.post(url, data=json.dumps(body), content_type="application/json",
                            headers={"X-CSRF-Token": token})

@@ -4,14 +4,18 @@ Configured: account acme (owner olivia; Sales with administrator alice and agent
 skill groups default and vip; Hotline on a 400 number with administrator carol; users
 andy (agent), rita (reviewer), sam (supplier)), and account globex (owner mallory;
 Support with its own agent, group and number); each account has one usage export (of
-EXPORT_MONTH, empty). Every user's password is PASSWORD;
-olivia, alice, andy and mallory have API tokens. The PBX is "not running": its AMI
+EXPORT_MONTH, empty), its instance's published ``welcome`` flow (acme's at version 1,
+globex's at version 2) and one audio file (acme-hello in Sales, globex-hello in
+Support). Every user's password is PASSWORD; olivia, alice, andy and mallory have API
+tokens. The PBX is "not running": its AMI
 port is one nobody listens on, so a change is written but not reloaded.
 """
 from __future__ import annotations
 
+import io
 import re
 import socket
+import wave
 from dataclasses import dataclass, replace
 
 import pytest
@@ -20,8 +24,10 @@ from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.accounts.tokens import create_token
 from engine.agents.service import create_agent
+from engine.audio.service import upload
 from engine.billing.export import export_usage, exports_dir
 from engine.billing.periods import Month
+from engine.ivr import service as ivr
 from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction
@@ -39,10 +45,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wav_bytes(seconds: float = 0.2, rate: int = 16000) -> bytes:
+    """A short mono WAV, as an upload would send it."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x10" * int(rate * seconds))
+    return buffer.getvalue()
+
+
 @dataclass
 class World:
     settings: object
-    ids: dict[str, int]        # acme_instance, acme_agent, ... globex_number
+    ids: dict[str, int | str]  # acme_instance, acme_agent, ... globex_audio (a name)
     tokens: dict[str, str]     # user name -> API token
 
     def app(self):
@@ -74,6 +91,13 @@ def build_world(settings) -> World:
         # so the cross-account matrix can ask for the other account's.
         exports = {name: export_usage(db, exports_dir(settings.var_dir), get_account(db, name),
                                       EXPORT_MONTH).id for name in ("acme", "globex")}
+        # The welcome flows (create_instance publishes them) and one audio file each;
+        # globex's flow gets a second version, so its version numbers differ from acme's.
+        flows = {name: ivr.get_flow(db, instance, ivr.WELCOME)
+                 for name, instance in (("acme", sales.instance), ("globex", support.instance))}
+        ivr.publish(db, flows["globex"], ivr.document_of(db, flows["globex"]))
+        for name, instance in (("acme", sales.instance), ("globex", support.instance)):
+            upload(db, settings, instance, f"{name}-hello", wav_bytes())
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
         ids = {"acme_instance": sales.instance.id, "acme_hotline": hotline.instance.id,
@@ -84,7 +108,10 @@ def build_world(settings) -> World:
                "hotline_agent": hotline.admin_agent.id,
                "globex_instance": support.instance.id, "globex_agent": support.admin_agent.id,
                "globex_group": globex_group.id, "globex_number": support.number.id,
-               "acme_export": exports["acme"], "globex_export": exports["globex"]}
+               "acme_export": exports["acme"], "globex_export": exports["globex"],
+               "acme_flow": flows["acme"].id, "globex_flow": flows["globex"].id,
+               "acme_version": 1, "globex_version": 2,
+               "acme_audio": "acme-hello", "globex_audio": "globex-hello"}
     return World(settings, ids, tokens)
 
 
@@ -109,12 +136,19 @@ def csrf_from(client, path: str = "/sign-in") -> str:
     return match.group(1)
 
 
-def signed_in(world: World, user: str = "olivia", account: str = "acme",
-              password: str = PASSWORD):
-    client = world.app().test_client()
+def sign_in(client, user: str = "olivia", account: str = "acme",
+            password: str = PASSWORD) -> str:
+    """Sign ``client`` in; return the new session's CSRF token (signing in starts one)."""
     response = client.post("/sign-in", data={"csrf_token": csrf_from(client), "account": account,
                                              "user": user, "password": password})
     assert response.status_code == 302, f"{user} could not sign in"
+    return csrf_from(client, "/")
+
+
+def signed_in(world: World, user: str = "olivia", account: str = "acme",
+              password: str = PASSWORD):
+    client = world.app().test_client()
+    sign_in(client, user, account, password)
     return client
 
 
@@ -122,6 +156,11 @@ def post_form(client, path: str, data: dict | None = None, **kwargs):
     """POST with the session's CSRF token, as the page's own form would."""
     token = csrf_from(client, "/")
     return client.post(path, data={"csrf_token": token} | (data or {}), **kwargs)
+
+
+def post_json(client, path: str, body, token: str):
+    """POST JSON as the IVR editor does: the CSRF token in the X-CSRF-Token header."""
+    return client.post(path, json=body, headers={"X-CSRF-Token": token})
 
 
 def field_errors(page: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from engine.agents.service import create_agent, delete_agent, list_agents, updat
 from engine.errors import DomainError
 from engine.instances.models import Instance
 from engine.skillgroups.service import DEFAULT, list_skill_groups
-from webadmin.access import flash_saved, load, may_configure, require_configure, work
+from webadmin.access import configurable_instance, flash_saved, load, may_configure, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, levels_from
 
@@ -26,12 +26,6 @@ def _levels_by_name(db, instance: Instance, form) -> dict[str, int]:
     names = {str(g.id): g.name for g in list_skill_groups(db, instance)}
     # An id that is not one of the instance's groups is passed on as such, to be refused.
     return {names.get(key, f"#{key}"): level for key, level in levels_from(form, LEVEL).items()}
-
-
-def _configurable(db, instance_id: int) -> Instance:
-    instance = load(db, Instance, instance_id)
-    require_configure(db, instance)
-    return instance
 
 
 def _form_page(db, instance: Instance, form, errors, error, agent: Agent | None = None):
@@ -57,7 +51,7 @@ def new(instance_id: int):
     if request.method == "POST":
         try:
             with work() as db:
-                instance = _configurable(db, instance_id)
+                instance = configurable_instance(db, instance_id)
                 agent = create_agent(db, instance, form.get("name", "").strip(),
                                      form.get("extension", "").strip() or None,
                                      _levels_by_name(db, instance, form))
@@ -67,7 +61,7 @@ def new(instance_id: int):
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         if request.method == "GET":  # a new seat takes calls at once: default, level 1
             form = {f"{LEVEL}{g.id}": 1 for g in list_skill_groups(db, instance)
                     if g.name == DEFAULT}
@@ -82,7 +76,7 @@ def edit(instance_id: int, agent_id: int):
     if request.method == "POST":
         try:
             with work() as db:
-                instance = _configurable(db, instance_id)
+                instance = configurable_instance(db, instance_id)
                 agent = load(db, Agent, agent_id, instance_id)
                 update_agent(db, agent, form.get("name", "").strip(),
                              _levels_by_name(db, instance, form))
@@ -92,7 +86,7 @@ def edit(instance_id: int, agent_id: int):
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         agent = load(db, Agent, agent_id, instance_id)
         if request.method == "GET":
             form = {"name": agent.name, "extension": agent.extension} | {
@@ -104,7 +98,7 @@ def edit(instance_id: int, agent_id: int):
 @login_required
 def delete(instance_id: int, agent_id: int):
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         agent = load(db, Agent, agent_id, instance_id)
         extension = agent.extension
         delete_agent(db, instance, extension)
@@ -122,7 +116,7 @@ def import_csv(instance_id: int):
             if upload is None or not upload.filename:
                 raise DomainError("choose a CSV file to import")
             with work() as db:
-                created = import_agents(db, _configurable(db, instance_id), upload.read())
+                created = import_agents(db, configurable_instance(db, instance_id), upload.read())
                 count = len(created)
             flash_saved(f"{count} agent(s) imported")
             return redirect(url_for("agents.index", instance_id=instance_id))
@@ -132,6 +126,6 @@ def import_csv(instance_id: int):
         except DomainError as failure:
             error = str(failure)
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         return render_template("agents/import.html", instance=instance, report=report,
                                error=error, columns=COLUMNS), 422 if error else 200

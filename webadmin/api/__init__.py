@@ -31,8 +31,8 @@ from engine.errors import Conflict, DomainError, Invalid, NotFound
 from engine.uow import transaction
 from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, type_errors
 
-MODULES = ("instances", "agents", "skillgroups", "numbers")
-OPTIONAL_MODULES = ("ivr", "audio", "billing")  # built in other branches
+MODULES = ("instances", "agents", "skillgroups", "numbers", "ivr", "audio")
+OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 
 def json_error(error: HTTPException):

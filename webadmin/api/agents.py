@@ -7,7 +7,7 @@ from engine.agents.importing import ImportRejected, import_agents
 from engine.agents.models import Agent
 from engine.agents.service import create_agent, delete_agent, list_agents, update_agent
 from engine.instances.models import Instance
-from webadmin.access import load, pbx_report, require_configure, work
+from webadmin.access import configurable_instance, load, pbx_report, work
 from webadmin.api import body
 from webadmin.api.registry import PBX, route
 
@@ -40,12 +40,6 @@ def agent_json(agent: Agent, secret: bool = False) -> dict:
     return row
 
 
-def _configurable(db, instance_id: int) -> Instance:
-    instance = load(db, Instance, instance_id)
-    require_configure(db, instance)
-    return instance
-
-
 @route(PATH, "GET", "The instance's agents", response={"type": "array", "items": AGENT})
 def list_agents_(instance_id: int):
     with work() as db:
@@ -56,7 +50,7 @@ def list_agents_(instance_id: int):
        response=WITH_SECRET, status=201, errors=(401, 403, 404, 409))
 def create_agent_(instance_id: int):
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         data = body(CREATE)
         agent = create_agent(db, instance, data.get("name"),
                              data.get("extension"), data.get("skill_groups"))
@@ -75,7 +69,7 @@ def get_agent(instance_id: int, agent_id: int):
        request=UPDATE, response=AGENT, errors=(401, 403, 404))
 def update_agent_(instance_id: int, agent_id: int):
     with work() as db:
-        _configurable(db, instance_id)
+        configurable_instance(db, instance_id)
         agent = load(db, Agent, agent_id, instance_id)
         data = body(UPDATE)
         current = {m.skill_group.name: m.level for m in agent.memberships}
@@ -88,7 +82,7 @@ def update_agent_(instance_id: int, agent_id: int):
        errors=(401, 403, 404))
 def delete_agent_(instance_id: int, agent_id: int):
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         delete_agent(db, instance, load(db, Agent, agent_id, instance_id).extension)
     return "", 204
 
@@ -99,7 +93,7 @@ def delete_agent_(instance_id: int, agent_id: int):
 def import_agents_(instance_id: int):
     try:
         with work() as db:
-            created = import_agents(db, _configurable(db, instance_id), request.get_data())
+            created = import_agents(db, configurable_instance(db, instance_id), request.get_data())
             rows = [agent_json(a, secret=True) for a in created]
     except ImportRejected as rejected:
         return jsonify({"error": "nothing imported: correct these rows",

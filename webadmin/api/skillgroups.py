@@ -10,7 +10,7 @@ from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import (STRATEGIES, create_skill_group, delete_skill_group,
                                         list_skill_groups, members, set_members,
                                         update_skill_group)
-from webadmin.access import load, pbx_report, require_configure, work
+from webadmin.access import configurable_instance, load, pbx_report, work
 from webadmin.api import body
 from webadmin.api.registry import PBX, route
 
@@ -36,12 +36,6 @@ def group_json(db, group: SkillGroup) -> dict:
             "overflow_id": group.overflow_id,
             "agents": {str(k): v for k, v in sorted(members(db, group).items())},
             "numbers": [n.id for n in outbound_numbers(db, group.id)]}
-
-
-def _configurable(db, instance_id: int) -> Instance:
-    instance = load(db, Instance, instance_id)
-    require_configure(db, instance)
-    return instance
 
 
 def _agent_levels(data: dict) -> dict[int, int]:
@@ -71,7 +65,7 @@ def list_groups(instance_id: int):
        errors=(401, 403, 404, 409))
 def create_group(instance_id: int):
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         data = body(CREATE)
         group = create_skill_group(db, instance, data["name"],
                                    data.get("strategy", "rrmemory"),
@@ -92,7 +86,7 @@ def get_group(instance_id: int, group_id: int):
        response=GROUP, errors=(401, 403, 404, 409))
 def update_group(instance_id: int, group_id: int):
     with work() as db:
-        _configurable(db, instance_id)
+        configurable_instance(db, instance_id)
         group = load(db, SkillGroup, group_id, instance_id)
         data = body(UPDATE)
         _apply(db, group, data)
@@ -104,6 +98,6 @@ def update_group(instance_id: int, group_id: int):
        status=204, errors=(401, 403, 404, 409))
 def delete_group(instance_id: int, group_id: int):
     with work() as db:
-        _configurable(db, instance_id)
+        configurable_instance(db, instance_id)
         delete_skill_group(db, load(db, SkillGroup, group_id, instance_id))
     return "", 204

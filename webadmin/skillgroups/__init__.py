@@ -12,18 +12,12 @@ from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import (STRATEGIES, create_skill_group, delete_skill_group,
                                         list_skill_groups, members, set_members,
                                         update_skill_group)
-from webadmin.access import flash_saved, load, may_configure, require_configure, work
+from webadmin.access import configurable_instance, flash_saved, load, may_configure, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, ids, int_or_none, int_or_text, levels_from
 
 blueprint = Blueprint("skillgroups", __name__, template_folder="templates")
 MEMBER = "agent_"  # form field prefix: agent_<agent id> -> level
-
-
-def _configurable(db, instance_id: int) -> Instance:
-    instance = load(db, Instance, instance_id)
-    require_configure(db, instance)
-    return instance
 
 
 def save_group(db, group: SkillGroup, form) -> None:
@@ -81,7 +75,7 @@ def new(instance_id: int):
     if request.method == "POST":
         try:
             with work() as db:
-                instance = _configurable(db, instance_id)
+                instance = configurable_instance(db, instance_id)
                 group = create_skill_group(db, instance, form.get("name", "").strip(),
                                            form.get("strategy", ""),
                                            int_or_text(form.get("wait_timeout")),
@@ -93,7 +87,7 @@ def new(instance_id: int):
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         if request.method == "GET":
             form = {"strategy": "rrmemory", "wait_timeout": 300, "numbers": []}
         return _form_page(db, instance, form, errors, error)
@@ -107,7 +101,7 @@ def edit(instance_id: int, group_id: int):
     if request.method == "POST":
         try:
             with work() as db:
-                _configurable(db, instance_id)
+                configurable_instance(db, instance_id)
                 group = load(db, SkillGroup, group_id, instance_id)
                 save_group(db, group, form)
                 name = group.name
@@ -116,7 +110,7 @@ def edit(instance_id: int, group_id: int):
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
-        instance = _configurable(db, instance_id)
+        instance = configurable_instance(db, instance_id)
         group = load(db, SkillGroup, group_id, instance_id)
         if request.method == "GET":
             form = {"name": group.name, "strategy": group.strategy,
@@ -132,7 +126,7 @@ def edit(instance_id: int, group_id: int):
 def delete(instance_id: int, group_id: int):
     try:
         with work() as db:
-            _configurable(db, instance_id)
+            configurable_instance(db, instance_id)
             group = load(db, SkillGroup, group_id, instance_id)
             name = group.name
             delete_skill_group(db, group)

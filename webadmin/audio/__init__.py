@@ -1,7 +1,9 @@
 """An instance's audio library (F6): list, upload, play, download, rename, delete.
 
 The rules (WAV by header, 5 MB, names, 'used by a published flow') are the audio
-service's; this face maps its refusals to the form field they are about.
+service's; this face maps its refusals to the form field they are about. The library is
+configuration: every route needs a user who may configure the instance (404 for another
+account's, 403 for a role that may not), as in the IVR area whose flows play it.
 """
 from __future__ import annotations
 
@@ -11,11 +13,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from engine import validation
 from engine.audio import service as audio
 from engine.errors import Conflict, DomainError, NotFound
-from engine.uow import transaction
+from webadmin.access import configurable_instance, work
 from webadmin.auth import login_required
-from webadmin.scope import load_instance
 
-blueprint = Blueprint("audio", __name__)
+blueprint = Blueprint("audio", __name__, template_folder="templates")
 
 
 def _settings():
@@ -24,7 +25,7 @@ def _settings():
 
 def _page(db, instance, errors=None, form=None, status=200):
     files = audio.list_audio(db, instance)
-    return render_template("audio/list.html", instance=instance, files=files,
+    return render_template("audio/index.html", instance=instance, files=files,
                            errors=errors or {}, form=form or {},
                            max_mb=audio.MAX_BYTES // (1024 * 1024)), status
 
@@ -32,8 +33,8 @@ def _page(db, instance, errors=None, form=None, status=200):
 @blueprint.route("/instances/<int:instance_id>/audio")
 @login_required
 def index(instance_id: int):
-    with transaction(_settings()) as db:
-        return _page(db, load_instance(db, instance_id))
+    with work() as db:
+        return _page(db, configurable_instance(db, instance_id))
 
 
 def _upload_error_field(error: DomainError) -> str:
@@ -46,8 +47,8 @@ def _upload_error_field(error: DomainError) -> str:
 def upload(instance_id: int):
     upload_file = request.files.get("file")
     form = {"name": request.form.get("name", "").strip(), "replace": "replace" in request.form}
-    with transaction(_settings()) as db:
-        instance = load_instance(db, instance_id)
+    with work() as db:
+        instance = configurable_instance(db, instance_id)
         if upload_file is None or not upload_file.filename:
             return _page(db, instance, {"file": "Choose a WAV file."}, form, 400)
         name = form["name"] or audio.name_from_filename(upload_file.filename)
@@ -68,8 +69,8 @@ def upload(instance_id: int):
 @blueprint.route("/instances/<int:instance_id>/audio/<name>.wav")
 @login_required
 def download(instance_id: int, name: str):
-    with transaction(_settings()) as db:
-        instance = load_instance(db, instance_id)
+    with work() as db:
+        instance = configurable_instance(db, instance_id)
         try:
             data = audio.read(db, _settings(), instance, name)
         except NotFound:
@@ -85,8 +86,8 @@ def download(instance_id: int, name: str):
 @login_required
 def rename(instance_id: int, name: str):
     new = request.form.get("new_name", "").strip()
-    with transaction(_settings()) as db:
-        instance = load_instance(db, instance_id)
+    with work() as db:
+        instance = configurable_instance(db, instance_id)
         if audio.find_audio(db, instance, name) is None:
             abort(404)
         try:
@@ -102,8 +103,8 @@ def rename(instance_id: int, name: str):
 @blueprint.route("/instances/<int:instance_id>/audio/<name>/delete", methods=["POST"])
 @login_required
 def delete(instance_id: int, name: str):
-    with transaction(_settings()) as db:
-        instance = load_instance(db, instance_id)
+    with work() as db:
+        instance = configurable_instance(db, instance_id)
         if audio.find_audio(db, instance, name) is None:
             abort(404)
         try:

@@ -1,24 +1,66 @@
-"""The editor's JSON calls: save draft, validate, publish, simulate.
+"""The visual editor's page and its JSON calls: save draft, validate, publish, simulate.
 
-Each takes ``{"document": ...}`` (with the CSRF token in the ``X-CSRF-Token`` header)
-and answers JSON; problems come back as ``{"node", "code", "message"}`` so the editor
-can show each on its node.
+The calls take ``{"document": ...}`` and answer JSON; problems come back as
+``{"node", "code", "message"}`` so the editor shows each on its node. They use the
+session, not an API token, so each carries the CSRF token in the ``X-CSRF-Token``
+header (checked in webadmin.auth for every JSON POST). The REST API offers the same
+operations to token holders (webadmin/api/ivr.py), through the same services.
 """
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, render_template, request, url_for
 
+from engine.agents.service import list_agents
+from engine.audio.service import list_audio
 from engine.errors import DomainError
 from engine.ivr import service as ivr
-from engine.uow import transaction
-from webadmin.auth import login_required
-from webadmin.ivr import blueprint, load_flow, settings
+from engine.ivr.spec import MODULES, PRODUCT_SOUNDS
+from engine.skillgroups.service import list_skill_groups
+from webadmin.access import work
+from webadmin.auth import csrf_token, login_required
+from webadmin.ivr import blueprint, flow_row, load_flow
 
 FLOW = "/instances/<int:instance_id>/flows/<int:flow_id>"
 
 
 def as_json(problems) -> list[dict]:
-    return [{"node": p.node, "code": p.code, "message": p.message} for p in problems]
+    return [p.as_dict() for p in problems]
+
+
+def editor_resources(db, instance, flow) -> dict:
+    """The instance's own things a node may name, for the editor's selects."""
+    others = [f.name for f in ivr.list_flows(db, instance)
+              if f.id != flow.id and ivr.latest_version(db, f) is not None]
+    return {
+        "audio": [a.name for a in list_audio(db, instance)],
+        "builtin": sorted(PRODUCT_SOUNDS),
+        "skill_groups": [g.name for g in list_skill_groups(db, instance)],
+        "agents": [{"value": a.extension, "text": f"{a.extension} {a.name}"}
+                   for a in list_agents(db, instance)],
+        "flows": others,
+    }
+
+
+def flow_urls(instance_id: int, flow_id: int) -> dict:
+    return {name: url_for(f"ivr.{name}", instance_id=instance_id, flow_id=flow_id)
+            for name in ("draft", "validate", "publish", "simulate", "versions")}
+
+
+@blueprint.route(FLOW)
+@login_required
+def editor(instance_id: int, flow_id: int):
+    with work() as db:
+        instance, flow = load_flow(db, instance_id, flow_id)
+        document = ivr.current_document(db, flow)
+        data = {
+            "flow": {"id": flow.id, "name": flow.name}, "document": document,
+            "problems": as_json(ivr.problems(db, flow, document)),
+            "resources": editor_resources(db, instance, flow),
+            "outlets": {t: list(m.required + m.optional) for t, m in MODULES.items()},
+            "urls": flow_urls(instance_id, flow_id), "csrf": csrf_token(),
+        }
+        return render_template("ivr/editor.html", instance=instance, flow=flow_row(db, flow),
+                               data=data)
 
 
 def posted_document():
@@ -35,8 +77,8 @@ def posted_document():
 @login_required
 def draft(instance_id: int, flow_id: int):
     document, refused = posted_document()
-    with transaction(settings()) as db:
-        _instance, flow = load_flow(db, instance_id, flow_id)
+    with work() as db:
+        _instance, flow = load_flow(db, instance_id, flow_id)  # 404/403 before 400
         if refused:
             return refused
         try:
@@ -51,7 +93,7 @@ def draft(instance_id: int, flow_id: int):
 @login_required
 def validate(instance_id: int, flow_id: int):
     document, refused = posted_document()
-    with transaction(settings()) as db:
+    with work() as db:
         _instance, flow = load_flow(db, instance_id, flow_id)
         if refused:
             return refused
@@ -66,7 +108,7 @@ def validate(instance_id: int, flow_id: int):
 def publish(instance_id: int, flow_id: int):
     """Save and publish: the draft is kept either way, a version only when it is valid."""
     document, refused = posted_document()
-    with transaction(settings()) as db:
+    with work() as db:
         _instance, flow = load_flow(db, instance_id, flow_id)
         if refused:
             return refused
@@ -83,23 +125,27 @@ def publish(instance_id: int, flow_id: int):
         return jsonify(version=version.version, problems=[])
 
 
+def simulation_json(result) -> dict:
+    """The path and the actions of a simulated call, one line per step."""
+    return {"path": list(result.path), "error": result.error, "actions": [
+        f"[{s['node']}] {s['action']}" + (f" <- {s['answer']}" if s["answer"] else "")
+        for s in result.as_dict()["steps"]]}
+
+
 @blueprint.route(f"{FLOW}/simulate", methods=["POST"])
 @login_required
 def simulate(instance_id: int, flow_id: int):
     """Run the editor's document through the interpreter: the path and the actions."""
     document, refused = posted_document()
     body = request.get_json(silent=True) or {}
-    with transaction(settings()) as db:
+    with work() as db:
         instance, flow = load_flow(db, instance_id, flow_id)
         if refused:
             return refused
         try:
             result = ivr.simulate(db, instance, document, str(body.get("digits", "")),
                                   str(body.get("at") or "") or None, str(body.get("caller", "")),
-                                  {}, [], [], flow.name)
+                                  flow_name=flow.name)
         except DomainError as error:
             return jsonify(error=str(error)), 400
-        steps = result.as_dict()["steps"]
-        return jsonify(path=list(result.path), error=result.error, actions=[
-            f"[{s['node']}] {s['action']}" + (f" <- {s['answer']}" if s["answer"] else "")
-            for s in steps])
+        return jsonify(simulation_json(result))
