@@ -241,15 +241,34 @@ def find_number(session: Session, instance: Instance, digits: str) -> Number:
     return number
 
 
-def bind_number(session: Session, number: Number, flow: IvrFlow) -> None:
-    """Calls to ``number`` run ``flow`` from the next call; only a published flow of the
-    number's own instance. No PBX reload: the flow is looked up at each call."""
+def check_bindable(session: Session, number: Number, flow: IvrFlow) -> None:
+    """The one rule for what a number may run: a published flow of its own instance."""
     if number.instance_id is None or flow.instance_id != number.instance_id:
         raise Invalid(f"flow {flow.name!r} is not in the instance of number {number.digits}")
     if latest_version(session, flow) is None:
         raise Invalid(f"flow {flow.name!r} has no published version: publish it first")
+
+
+def bind_number(session: Session, number: Number, flow: IvrFlow) -> None:
+    """Calls to ``number`` run ``flow`` from the next call. No PBX reload: the flow is
+    looked up at each call."""
+    check_bindable(session, number, flow)
     number.inbound_flow_id = flow.id
     session.flush()
+
+
+def bindable_flows(session: Session, instance_id: int) -> list[IvrFlow]:
+    """The instance's flows that have a published version: the only ones a number may run."""
+    return list(session.scalars(
+        select(IvrFlow).where(IvrFlow.instance_id == instance_id, IvrFlow.id.in_(
+            select(IvrFlowVersion.flow_id).where(IvrFlowVersion.state == FlowState.PUBLISHED)))
+        .order_by(IvrFlow.name)))
+
+
+def bound_numbers(session: Session, flow: IvrFlow) -> list[str]:
+    """The numbers whose calls run this flow."""
+    return list(session.scalars(select(Number.digits).where(Number.inbound_flow_id == flow.id)
+                                .order_by(Number.digits)))
 
 
 def published_version_for_number(session: Session, number: Number) -> IvrFlowVersion | None:

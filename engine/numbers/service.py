@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, Invalid
+from engine.ivr.models import IvrFlow
+from engine.ivr.service import check_bindable
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
 from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
@@ -75,15 +77,6 @@ def caller_id_numbers(session: Session, skill_group_ids: list[int]) -> list[Numb
     return [n for n in session.scalars(query) if n.type.can_call_out]
 
 
-def bindable_flows(session: Session, instance_id: int) -> list:
-    """The instance's flows that have a published version: the only ones a number may run."""
-    from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
-    return list(session.scalars(
-        select(IvrFlow).where(IvrFlow.instance_id == instance_id, IvrFlow.id.in_(
-            select(IvrFlowVersion.flow_id).where(IvrFlowVersion.state == FlowState.PUBLISHED)))
-        .order_by(IvrFlow.name)))
-
-
 def _skill_groups(session: Session, instance_id: int | None, ids: list[int],
                   errors: FieldErrors, field: str) -> list[SkillGroup]:
     found = {g.id: g for g in session.scalars(
@@ -105,9 +98,12 @@ def bind_number(session: Session, number: Number, inbound_flow_id: int | None,
     errors = FieldErrors()
     if number.instance_id is None:
         errors.add("inbound_flow", f"number {number.digits} belongs to no instance yet")
-    elif inbound_flow_id is not None and inbound_flow_id not in {
-            f.id for f in bindable_flows(session, number.instance_id)}:
-        errors.add("inbound_flow", "choose a published flow of the number's instance")
+    elif inbound_flow_id is not None:
+        flow = session.get(IvrFlow, inbound_flow_id)
+        if flow is None:
+            errors.add("inbound_flow", "choose a published flow of the number's instance")
+        else:
+            errors.check("inbound_flow", check_bindable, session, number, flow)
     if skill_group_ids and not number.type.can_call_out:
         errors.add("skill_groups", f"a {number.type.value} number cannot call out")
     groups = _skill_groups(session, number.instance_id, skill_group_ids, errors, "skill_groups")

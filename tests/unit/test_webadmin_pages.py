@@ -337,7 +337,7 @@ def test_a_number_is_offered_published_flows_only(sqlite_world):
     response = post_form(client, path, {"inbound_flow": str(draft)})
     assert response.status_code == 422
     assert field_errors(page_of(response)) == {
-        "inbound_flow": "choose a published flow of the number's instance"}
+        "inbound_flow": "flow 'draft idea' has no published version: publish it first"}
     page = follow(client, post_form(client, path, {
         "inbound_flow": str(published), "skill_groups": [str(sqlite_world.ids["acme_group"])]}))
     assert re.search(r"<td>01012345678</td><td>landline</td>.*?<td>sales menu</td>\s*"

@@ -5,7 +5,8 @@ from flask import g, jsonify
 from sqlalchemy import select
 
 from engine.numbers.models import Number
-from engine.numbers.service import bind_number, bindable_flows
+from engine.ivr.service import bindable_flows
+from engine.numbers.service import bind_number
 from webadmin.access import load, pbx_report, require_configure, work
 from webadmin.api import body
 from webadmin.api.registry import route

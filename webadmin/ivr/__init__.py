@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from engine.errors import DomainError
 from engine.ivr import service as ivr
@@ -33,11 +32,6 @@ def load_flow(db, instance_id: int, flow_id: int):
     return instance, load(db, IvrFlow, flow_id, instance_id)
 
 
-def bound_numbers(db, flow: IvrFlow) -> list[str]:
-    return list(db.scalars(select(Number.digits).where(Number.inbound_flow_id == flow.id)
-                           .order_by(Number.digits)))
-
-
 def flow_row(db, flow: IvrFlow) -> dict:
     """A flow as the lists show it (the web page and the API)."""
     latest = ivr.latest_version(db, flow)
@@ -45,7 +39,7 @@ def flow_row(db, flow: IvrFlow) -> dict:
             "state": "published" if latest else "draft",
             "latest": latest.version if latest else None,
             "unpublished_changes": bool(latest) and ivr.draft_of(db, flow) is not None,
-            "numbers": bound_numbers(db, flow)}
+            "numbers": ivr.bound_numbers(db, flow)}
 
 
 def _index_page(db, instance, errors=None, form=None, status=200):

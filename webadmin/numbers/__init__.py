@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from engine.errors import DomainError
 from engine.numbers.models import Number
-from engine.numbers.service import bind_number, bindable_flows
+from engine.ivr.service import bindable_flows
+from engine.numbers.service import bind_number
 from engine.skillgroups.service import list_skill_groups
 from webadmin.access import flash_saved, load, may_configure, require_configure, work
 from webadmin.auth import login_required
