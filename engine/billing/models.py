@@ -93,7 +93,7 @@ class RatedUsage(Base):
     started_at: Mapped[datetime]
     minutes: Mapped[int]                  # every started minute counts as a whole one
     package_minutes: Mapped[int] = mapped_column(default=0)  # of those, paid by packages
-    recorded: Mapped[bool] = mapped_column(default=False)    # an agent took it (F9 records)
+    recorded: Mapped[bool] = mapped_column(default=False)    # the PBX kept a recording of it
     detail: Mapped[str] = mapped_column(Text)  # the call's usage-detail CSV line (F13)
 
 

@@ -80,7 +80,7 @@ def _insert_rated_calls(session: Session, account: Account, month: Month) -> int
         select(CallRecord.id, CallRecord.instance_id, call_item().label("item"),
                CallRecord.started_at, CallRecord.ended_at, CallRecord.caller,
                CallRecord.callee, ((CallRecord.billable_seconds + 59) // 60).label("minutes"),
-               CallRecord.agent_extension.is_not(None).label("recorded"))
+               CallRecord.recorded.label("recorded"))
         .join(Instance, Instance.id == CallRecord.instance_id)
         .join(Number, Number.digits == CallRecord.number)
         .where(Instance.account_id == account.id,

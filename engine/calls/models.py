@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow, value_enum
@@ -35,6 +35,9 @@ class CallRecord(Base):
     disposition: Mapped[str] = mapped_column(String(16))
     agent_extension: Mapped[str | None] = mapped_column(String(8))
     refusal_reason: Mapped[str | None] = mapped_column(String(200))
+    # The PBX kept a recording of the call; `RecordStorage` is billed on these minutes
+    # only. Nothing sets it yet: call recording is not built, so no storage is charged.
+    recorded: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class IngestCursor(Base):

@@ -35,7 +35,8 @@ def build_accounts(session) -> dict:
 
 def add_call(session, instance, local_start: str, seconds: int, direction: str = "outbound",
              number: str = SALES, answered: bool = True, agent: str | None = "1001",
-             caller: str | None = None, callee: str = "13900139000") -> CallRecord:
+             caller: str | None = None, callee: str = "13900139000",
+             recorded: bool | None = None) -> CallRecord:
     """A call starting at ``local_start`` on the billing clock (CST), ``seconds`` long."""
     start = datetime.fromisoformat(local_start) - CST
     record = CallRecord(
@@ -46,7 +47,9 @@ def add_call(session, instance, local_start: str, seconds: int, direction: str =
         answered_at=start + timedelta(seconds=2) if answered else None,
         ended_at=start + timedelta(seconds=2 + seconds), billable_seconds=seconds if answered
         else 0, disposition="answered" if answered else "no_answer",
-        agent_extension=agent if answered else None)
+        agent_extension=agent if answered else None,
+        # As F9 has it: a call an agent answered is recorded (unless a test says not).
+        recorded=(answered and agent is not None) if recorded is None else recorded)
     session.add(record)
     session.flush()
     return record

@@ -69,6 +69,17 @@ def test_payg_prices_inbound_outbound_and_400(session, world):
     assert result.payable == Decimal("130.66") == result.unpaid
 
 
+def test_recording_storage_is_billed_only_for_calls_the_pbx_recorded(session, world):
+    add_call(session, world["sales"], "2026-11-10 10:00:00", 125, recorded=False)
+    items = [line[0] for line in lines(bill(session, world["acme"], month("2026-11")))]
+    assert "Landline_Outbound" in items and "RecordStorage" not in items
+    add_call(session, world["sales"], "2026-11-10 11:00:00", 125, recorded=True)
+    rate_month(session, month("2026-11"), world["acme"])
+    storage = [line for line in lines(bill(session, world["acme"], month("2026-11")))
+               if line[0] == "RecordStorage"]
+    assert storage == [("RecordStorage", "0.0050", 3, "0.02", "0.00", "0.02")]
+
+
 def test_seat_plan_inbound_is_free_outbound_011_and_a_fee_per_seat(session, world):
     add_call(session, world["support"], "2026-11-10 10:00:00", 65, direction="inbound",
              number=SUPPORT, agent=None)
