@@ -48,7 +48,7 @@ def rate(app: AppState, month_text, account_name, as_json) -> None:
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.pass_obj
 def bill(app: AppState, account_name, month_text, as_json, as_csv) -> None:
-    """The monthly bill (rated first if the month never was)."""
+    """The monthly bill (the month is rated first if calls came in since it last was)."""
     from engine.billing.bills import BILL_COLUMNS, bill, bill_csv, bill_dict
     from engine.billing.money import show
     if as_json and as_csv:

@@ -77,8 +77,8 @@ class Bill:
 
 
 def bill(session: Session, account: Account, month: Month) -> Bill:
-    """The account's bill for ``month``; the month is rated first if it never was."""
-    if not rating.is_rated(session, account, month):
+    """The account's bill for ``month``; rated first if never, or calls came in since."""
+    if not rating.is_up_to_date(session, account, month):
         rating.rate_month(session, month, account)
     percent = discount_for(session, account.id, month)
     lines = []

@@ -58,12 +58,12 @@ def export_usage(session: Session, exports_dir: Path, account: Account, month: M
                  on_total: Callable[[int], None] | None = None) -> UsageExport:
     """Write the usage detail of an account's month (filtered) and record the export.
 
-    The month is rated first if it never was, as for its bill.
+    The month is rated first if calls came in since it last was, as for its bill.
     """
     if instance is not None and instance.account_id != account.id:
         message = f"instance {instance.domain!r} is not one of {account.name}'s"
         raise Invalid(message, fields={"instance": message})
-    if not rating.is_rated(session, account, month):
+    if not rating.is_up_to_date(session, account, month):
         rating.rate_month(session, month, account)
     query = usage_query(account, month, instance.id if instance else None, item)
     if on_total is not None:

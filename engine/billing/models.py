@@ -134,6 +134,9 @@ class RatingRun(Base):
     month: Mapped[str] = mapped_column(String(7))
     calls: Mapped[int]
     rated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The newest call record when it was rated: a record ingested later (a higher id)
+    # of that month makes the rating out of date, and the next bill or export rates again.
+    last_call_id: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Payment(Base):

@@ -146,8 +146,17 @@ def _record_run(session: Session, account: Account, month: Month, calls: int) ->
         run = RatingRun(account_id=account.id, month=month.key, calls=calls)
         session.add(run)
     run.calls, run.rated_at = calls, utcnow()
+    run.last_call_id = session.scalar(select(func.max(CallRecord.id))) or 0
 
 
-def is_rated(session: Session, account: Account, month: Month) -> bool:
-    return session.scalar(select(func.count()).select_from(RatingRun).where(
-        RatingRun.account_id == account.id, RatingRun.month == month.key)) > 0
+def is_up_to_date(session: Session, account: Account, month: Month) -> bool:
+    """Rated, and no call of that month ingested since (records only ever get new ids)."""
+    run = session.scalar(select(RatingRun).where(RatingRun.account_id == account.id,
+                                                 RatingRun.month == month.key))
+    if run is None:
+        return False
+    start, end = month.utc_bounds()
+    newer = select(CallRecord.id).join(Instance, Instance.id == CallRecord.instance_id).where(
+        Instance.account_id == account.id, CallRecord.id > run.last_call_id,
+        CallRecord.started_at >= start, CallRecord.started_at < end)
+    return session.scalar(select(newer.exists())) is False

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.billing.bills import bill
 from engine.billing.contracts import add_package
-from engine.billing.models import PackageUse, RatedUsage
+from engine.billing.models import PackageUse, RatedUsage, RatingRun
 from engine.billing.rating import rate_month
 from engine.calls.models import CallRecord, IngestCursor
 from engine.calls.service import ingest
@@ -104,6 +104,20 @@ def test_a_call_across_midnight_is_billed_on_the_day_and_month_it_starts(session
     rate_month(session, month("2026-11"), world["acme"])
     november = session.scalars(select(RatedUsage.minutes).where(RatedUsage.month == "2026-11"))
     assert list(november) == [1]
+
+
+def test_a_bill_shown_before_a_call_arrives_includes_it_next_time(session, world):
+    add_call(session, world["sales"], "2026-11-10 10:00:00", 65)
+    before = {line[0]: line[2] for line in lines(bill(session, world["acme"], month("2026-11")))}
+    assert before["Landline_Outbound"] == 2
+    run = session.scalar(select(RatingRun))
+    rated_at = run.rated_at
+    bill(session, world["acme"], month("2026-11"))  # nothing new: not rated again
+    assert session.scalar(select(RatingRun)).rated_at == rated_at
+    add_call(session, world["sales"], "2026-11-11 10:00:00", 5)   # ingested later
+    add_call(session, world["sales"], "2026-10-11 10:00:00", 5)   # another month: no matter
+    after = {line[0]: line[2] for line in lines(bill(session, world["acme"], month("2026-11")))}
+    assert after["Landline_Outbound"] == 3
 
 
 def test_rating_again_gives_the_same_result(session, world):
