@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import validation
 from engine.agents.models import Agent, AgentSkillGroup
-from engine.errors import Invalid, NotFound
+from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.numbers.models import Number
 from engine.skillgroups.models import SkillGroup
@@ -115,6 +115,11 @@ def delete_agent(session: Session, instance: Instance, extension: str) -> None:
     agent = find_agent(session, instance, extension)
     if agent is None:
         raise NotFound(f"no agent with extension {extension} in {instance.domain}")
+    from engine.ivr.service import flows_naming
+    used = flows_naming(session, instance, "agent", extension)
+    if used:
+        raise Conflict(f"agent {extension} cannot be deleted: published flows transfer "
+                       "callers to it: " + ", ".join(used))
     session.delete(agent)
     session.flush()
     mark_pbx_changed(session)

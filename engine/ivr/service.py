@@ -198,6 +198,18 @@ def load_flow_for(session: Session, instance: Instance) -> FlowLoader:
     return found.get
 
 
+def flows_naming(session: Session, instance: Instance, field: str, value: str) -> list[str]:
+    """Names of the instance's flows whose latest published version has a node with
+    ``field`` = ``value`` (``skill_group``, ``agent``, ``prompt``...): what numbers can run.
+
+    Such a target may be neither renamed nor deleted: the flow would send callers to
+    something that no longer exists.
+    """
+    return sorted(name for name, version in latest_versions(session, instance).items()
+                  if any(isinstance(node, dict) and node.get(field) == value
+                         for node in json.loads(version.definition).get("nodes", [])))
+
+
 def audio_in_use(session: Session, instance: Instance) -> set[str]:
     """Audio names played by the latest published version of any flow of the instance:
     what its numbers (and goto_flow) can run, so what may not be deleted."""

@@ -1,7 +1,6 @@
 """Skill groups: the queues agents answer from."""
 from __future__ import annotations
 
-import json
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,22 +105,9 @@ def members(session: Session, group: SkillGroup) -> dict[int, int]:
 
 
 def flows_using(session: Session, group: SkillGroup) -> list[str]:
-    """Names of the instance's flows whose published versions send callers to the group.
-
-    Flows name groups, so such a group may be neither renamed nor deleted: the flow
-    would send callers to a queue that no longer exists.
-    """
-    from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
-    rows = session.execute(
-        select(IvrFlow.name, IvrFlowVersion.definition).join(IvrFlowVersion)
-        .where(IvrFlow.instance_id == group.instance_id,
-               IvrFlowVersion.state == FlowState.PUBLISHED).order_by(IvrFlow.name)).all()
-    used = []
-    for flow_name, definition in rows:
-        nodes = json.loads(definition).get("nodes", [])
-        if any(node.get("skill_group") == group.name for node in nodes) and flow_name not in used:
-            used.append(flow_name)
-    return used
+    """Names of the instance's flows whose published version sends callers to the group."""
+    from engine.ivr.service import flows_naming
+    return flows_naming(session, group.instance, "skill_group", group.name)
 
 
 def _refuse_if_used(session: Session, group: SkillGroup, what: str, field: str) -> None:

@@ -172,3 +172,38 @@ def test_overflow_targets_a_group_of_the_same_instance_and_is_rendered(session, 
     assert set(re.findall(r"Queue\((i\d+)-q", section)) == {key}
     delete_skill_group(session, backup)
     assert default.overflow_id is None
+
+
+def _publish(session, instance, nodes: list[dict]) -> None:
+    """Publish a flow "main" of ``instance`` whose start leads to ``nodes`` (a chain)."""
+    from engine.ivr.service import create_flow, find_flow, publish
+    ids = ["start"] + [node["id"] for node in nodes]
+    document = {"nodes": [{"id": "start", "type": "start"}] + nodes,
+                "edges": [{"from": a, "to": b} for a, b in zip(ids[:-1], ids[1:], strict=True)]}
+    flow = find_flow(session, instance, "main") or create_flow(session, instance, "main")
+    publish(session, flow, document)
+
+
+def test_targets_of_the_latest_published_version_cannot_be_deleted(session, two_accounts):
+    """An agent or skill group a flow's latest version transfers to stays; once a new
+    version no longer names it, it may go."""
+    from engine.agents.service import delete_agent
+    sales, _ = two_accounts
+    bob = create_agent(session, sales.instance, "bob", "1002")
+    vip = create_skill_group(session, sales.instance, "vip")
+    _publish(session, sales.instance, [
+        {"id": "menu", "type": "transfer_agent", "agent": "1002"},
+    ])
+    with pytest.raises(Conflict, match="agent 1002 cannot be deleted: .*main"):
+        delete_agent(session, sales.instance, "1002")
+    _publish(session, sales.instance, [
+        {"id": "vip", "type": "transfer_skill_group", "skill_group": "vip"},
+    ])
+    with pytest.raises(Conflict, match="published flows send callers to it: main"):
+        delete_skill_group(session, vip)
+    delete_agent(session, sales.instance, "1002")  # version 2 no longer names bob
+    assert bob not in list_agents(session, sales.instance)
+    _publish(session, sales.instance, [{"id": "bye", "type": "hangup"}])
+    delete_skill_group(session, vip)
+    assert session.scalar(select(func.count()).select_from(SkillGroup)
+                          .where(SkillGroup.name == "vip")) == 0
