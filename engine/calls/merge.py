@@ -39,12 +39,15 @@ class MergedCall:
     callee: str = ""
     agent_extension: str | None = None
     refusal_reason: str | None = None
+    # An inbound call the IVR sent to an outside number (through the trunk), answered there.
+    answered_outside: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def disposition(self) -> str:
-        # An inbound call the PBX answered (IVR, queue) but no agent took was abandoned.
-        if self.direction == "inbound" and self.outcome == "answered" and not self.agent_extension:
+        # An inbound call the PBX answered (IVR, queue) but nobody took was abandoned.
+        if self.direction == "inbound" and self.outcome == "answered" \
+                and not self.agent_extension and not self.answered_outside:
             return "abandoned"
         return self.outcome
 
@@ -91,6 +94,10 @@ def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
         call.caller = min(filter(None, (call.caller, row.src)), default="")
         answered_by = agent_of(row.dstchannel) if row.disposition == "ANSWERED" else None
         call.agent_extension = min(filter(None, (call.agent_extension, answered_by)), default=None)
+        # A leg answered by a channel that is not an agent's: the trunk, for an external
+        # transfer (the PBX's own answer has no destination channel).
+        if row.disposition == "ANSWERED" and row.dstchannel and answered_by is None:
+            call.answered_outside = True
     elif call.direction == "outbound":
         if tags.get("num"):
             call.number = call.caller = tags["num"]  # the caller ID shown to the callee

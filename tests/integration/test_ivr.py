@@ -279,8 +279,10 @@ def test_transfer_to_an_external_number_goes_out_with_the_instance_number(callce
     assert invite.startswith(f"INVITE sip:{callee}@{CARRIER_HOST}")
     from_header = next(line for line in invite.splitlines() if line.startswith("From:"))
     assert f"<sip:{NUMBER}@" in from_header
-    # The caller keeps their own number in the call's record.
-    assert record_of(callcenter, caller)["direction"] == "inbound"
+    # The caller keeps their own number in the call's record, answered outside.
+    record = record_of(callcenter, caller)
+    assert record["direction"] == "inbound" and record["disposition"] == "answered"
+    assert record["agent"] is None
 
 
 def test_when_the_ivr_is_down_at_a_resume_the_caller_hears_unavailable(callcenter, phones):

@@ -223,6 +223,22 @@ def test_a_call_the_pbx_answered_but_no_agent_took_is_abandoned():
     assert call.billable_seconds == 21         # 20.5 s from the PBX's answer
 
 
+TRANSFERRED_CALL = "e2e-1795476400.1"
+# The IVR answered, then dialled an outside number through the trunk, which answered.
+TRANSFERRED_ROWS = [
+    journal_line(TRANSFERRED_CALL, sequence="13", lastapp="Dial",
+                 dstchannel="PJSIP/carrier-00000011",
+                 start=1795476400.0, answer=1795476400.4, end=1795476431.0),
+]
+
+
+def test_an_inbound_call_transferred_outside_and_answered_there_is_answered():
+    call = merged(*TRANSFERRED_ROWS)
+    assert call.agent_extension is None and call.answered_outside
+    assert call.disposition == "answered"
+    assert merged(*TRANSFERRED_ROWS, *ABANDONED_ROWS[1:]).disposition == "answered"
+
+
 def test_an_inbound_call_nobody_answered_is_not_abandoned():
     call = merged(journal_line(disposition="NO ANSWER"))
     assert call.disposition == "no_answer" and call.billable_seconds == 0
