@@ -12,6 +12,7 @@ import sys
 import click
 
 from cli_commands import register
+from cli_commands.agents import agent_row
 from cli_commands.common import AppState, Group, emit, ensure_schema, json_option
 from engine.settings import load_settings
 
@@ -36,34 +37,6 @@ def db_upgrade(app: AppState) -> None:
     """Run the migrations up to the latest."""
     ensure_schema(app.settings)
     click.echo("database is at the latest schema")
-
-
-# ---- accounts -----------------------------------------------------------------------
-
-@main.group()
-def account() -> None:
-    """Accounts: the paying tenants."""
-
-
-@account.command("create")
-@click.argument("name")
-@click.option("--plan", required=True, help="payg (pay-as-you-go) or seat (per-seat monthly).")
-@click.pass_obj
-def account_create(app: AppState, name: str, plan: str) -> None:
-    from engine.accounts.service import create_account
-    with app.transaction() as session:
-        created = create_account(session, name, plan)
-        click.echo(f"account {created.name} created ({created.plan.value})")
-
-
-@account.command("list")
-@json_option
-@click.pass_obj
-def account_list(app: AppState, as_json: bool) -> None:
-    from engine.accounts.service import list_accounts
-    with app.transaction() as session:
-        rows = [{"id": a.id, "name": a.name, "plan": a.plan.value} for a in list_accounts(session)]
-    emit(rows, as_json, ["id", "name", "plan"])
 
 
 # ---- instances ----------------------------------------------------------------------
@@ -98,7 +71,7 @@ def instance_create(app: AppState, account_name, name, domain, digits, number_ty
                                   admin_name, description)
         row = _instance_row(created.instance) | {"number": created.number.digits}
         if created.admin_agent:
-            row["admin_agent"] = _agent_row(created.admin_agent, secrets=True)
+            row["admin_agent"] = agent_row(created.admin_agent, secrets=True)
     if as_json:
         click.echo(json.dumps(row, indent=2))
     else:
@@ -128,102 +101,6 @@ def instance_list(app: AppState, account_name, as_json) -> None:
     with app.transaction() as session:
         rows = [_instance_row(i) for i in list_instances(session, account_name)]
     emit(rows, as_json, ["id", "account", "name", "domain", "description"])
-
-
-# ---- agents and skill groups -------------------------------------------------------------
-
-def _agent_row(agent, secrets: bool = False) -> dict:
-    row = {"extension": agent.extension, "name": agent.name, "sip_username": agent.sip_username,
-           "skill_groups": {m.skill_group.name: m.level for m in agent.memberships}}
-    if secrets:
-        row["sip_password"] = agent.sip_secret
-    return row
-
-
-def _parse_levels(values: tuple[str, ...]) -> dict[str, int]:
-    levels = {}
-    for value in values:
-        name, _, level = value.partition(":")
-        if level and not level.isdigit():
-            raise click.ClickException(f"invalid skill group {value!r}: use NAME or NAME:LEVEL")
-        levels[name] = int(level or 1)
-    return levels
-
-
-@main.group()
-def agent() -> None:
-    """Agents (seats) and their SIP credentials."""
-
-
-@agent.command("create")
-@click.option("--instance", "domain", required=True)
-@click.option("--name", required=True)
-@click.option("--extension", help="3-6 digits; the next free one from 1001 if omitted.")
-@click.option("--skill-group", "groups", multiple=True, help="NAME[:LEVEL], repeatable.")
-@json_option
-@click.pass_obj
-def agent_create(app: AppState, domain, name, extension, groups, as_json) -> None:
-    from engine.agents.service import create_agent
-    from engine.instances.service import get_instance
-    with app.transaction() as session:
-        created = create_agent(session, get_instance(session, domain), name, extension,
-                               _parse_levels(groups) or None)
-        row = _agent_row(created, secrets=True)
-    if as_json:
-        click.echo(json.dumps(row, indent=2))
-    else:
-        click.echo(f"agent {row['extension']} created: SIP user {row['sip_username']}, "
-                   f"password {row['sip_password']}")
-
-
-@agent.command("list")
-@click.option("--instance", "domain", required=True)
-@click.option("--show-secrets", is_flag=True, help="Include SIP passwords.")
-@json_option
-@click.pass_obj
-def agent_list(app: AppState, domain, show_secrets, as_json) -> None:
-    from engine.agents.service import list_agents
-    from engine.instances.service import get_instance
-    with app.transaction() as session:
-        agents = list_agents(session, get_instance(session, domain))
-        rows = [_agent_row(a, show_secrets) for a in agents]
-    columns = ["extension", "name", "sip_username", "skill_groups"]
-    emit(rows, as_json, columns + (["sip_password"] if show_secrets else []))
-
-
-@agent.command("delete")
-@click.option("--instance", "domain", required=True)
-@click.option("--extension", required=True)
-@click.pass_obj
-def agent_delete(app: AppState, domain, extension) -> None:
-    from engine.agents.service import delete_agent
-    from engine.instances.service import get_instance
-    with app.transaction() as session:
-        delete_agent(session, get_instance(session, domain), extension)
-        click.echo(f"agent {extension} deleted")
-
-
-@main.group()
-def skillgroup() -> None:
-    """Skill groups (queues)."""
-
-
-@skillgroup.command("list")
-@click.option("--instance", "domain", required=True)
-@json_option
-@click.pass_obj
-def skillgroup_list(app: AppState, domain, as_json) -> None:
-    from engine.instances.service import get_instance
-    from engine.numbers.service import outbound_numbers
-    from engine.skillgroups.service import list_skill_groups
-    with app.transaction() as session:
-        rows = [{"name": g.name, "queue": g.queue_name, "strategy": g.strategy,
-                 "wait_timeout": g.wait_timeout,
-                 "overflow": g.overflow.name if g.overflow else None,
-                 "outbound_numbers": [n.digits for n in outbound_numbers(session, g.id)]}
-                for g in list_skill_groups(session, get_instance(session, domain))]
-    emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "overflow",
-                         "outbound_numbers"])
 
 
 # ---- numbers and trunks -------------------------------------------------------------

@@ -5,17 +5,14 @@ import click
 
 
 def register(main: click.Group) -> None:
-    """Add every concept's command group to ``ccc``, and commands to cli.py's groups."""
-    # Imported here so ``ccc --help`` stays cheap and no group imports ``cli.py``.
-    from cli_commands import agents, skillgroups, tokens
+    """Add every concept's command group to ``ccc``: the one table of them."""
+    # Imported here so no module of this package imports ``cli.py``.
+    from cli_commands.accounts import account
+    from cli_commands.agents import agent
     from cli_commands.audio import audio
     from cli_commands.billing import billing
     from cli_commands.ivr import ivr
-    groups: list[click.Command] = [audio, billing, ivr]
+    from cli_commands.skillgroups import skillgroup
+    groups: list[click.Command] = [account, agent, audio, billing, ivr, skillgroup]
     for group in groups:
         main.add_command(group)
-    # Module -> {existing group name: [commands]}: subcommands of the core groups.
-    for module in (agents, skillgroups, tokens):
-        for group_name, commands in module.COMMANDS.items():
-            for command in commands:
-                main.commands[group_name].add_command(command)

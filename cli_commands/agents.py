@@ -1,14 +1,77 @@
-"""``ccc agent import`` and ``ccc agent update``: added to the ``agent`` group of cli.py."""
+"""``ccc agent``: seats, their SIP credentials and skill groups; CSV import."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
-from cli_commands.common import AppState
+from cli_commands.common import AppState, emit, json_option
 
 
-@click.command("import")
+def agent_row(agent, secrets: bool = False) -> dict:
+    """An agent as `ccc` prints it (also in `ccc instance create`)."""
+    row = {"extension": agent.extension, "name": agent.name, "sip_username": agent.sip_username,
+           "skill_groups": {m.skill_group.name: m.level for m in agent.memberships}}
+    if secrets:
+        row["sip_password"] = agent.sip_secret
+    return row
+
+
+@click.group()
+def agent() -> None:
+    """Agents (seats) and their SIP credentials."""
+
+
+@agent.command("create")
+@click.option("--instance", "domain", required=True)
+@click.option("--name", required=True)
+@click.option("--extension", help="3-6 digits; the next free one from 1001 if omitted.")
+@click.option("--skill-group", "groups", multiple=True, help="NAME[:LEVEL], repeatable.")
+@json_option
+@click.pass_obj
+def agent_create(app: AppState, domain, name, extension, groups, as_json) -> None:
+    from engine.agents.service import create_agent, parse_levels
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        created = create_agent(session, get_instance(session, domain), name, extension,
+                               parse_levels(";".join(groups)) or None)
+        row = agent_row(created, secrets=True)
+    if as_json:
+        click.echo(json.dumps(row, indent=2))
+    else:
+        click.echo(f"agent {row['extension']} created: SIP user {row['sip_username']}, "
+                   f"password {row['sip_password']}")
+
+
+@agent.command("list")
+@click.option("--instance", "domain", required=True)
+@click.option("--show-secrets", is_flag=True, help="Include SIP passwords.")
+@json_option
+@click.pass_obj
+def agent_list(app: AppState, domain, show_secrets, as_json) -> None:
+    from engine.agents.service import list_agents
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        agents = list_agents(session, get_instance(session, domain))
+        rows = [agent_row(a, show_secrets) for a in agents]
+    columns = ["extension", "name", "sip_username", "skill_groups"]
+    emit(rows, as_json, columns + (["sip_password"] if show_secrets else []))
+
+
+@agent.command("delete")
+@click.option("--instance", "domain", required=True)
+@click.option("--extension", required=True)
+@click.pass_obj
+def agent_delete(app: AppState, domain, extension) -> None:
+    from engine.agents.service import delete_agent
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        delete_agent(session, get_instance(session, domain), extension)
+        click.echo(f"agent {extension} deleted")
+
+
+@agent.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--instance", "domain", required=True)
 @click.pass_obj
@@ -29,7 +92,7 @@ def agent_import(app: AppState, file: Path, domain: str) -> None:
         click.echo(line)
 
 
-@click.command("update")
+@agent.command("update")
 @click.option("--instance", "domain", required=True)
 @click.option("--extension", required=True)
 @click.option("--name")
@@ -49,6 +112,3 @@ def agent_update(app: AppState, domain, extension, name, groups) -> None:
             m.skill_group.name: m.level for m in agent.memberships}
         update_agent(session, agent, name or agent.name, levels)
         click.echo(f"agent {extension} updated")
-
-
-COMMANDS = {"agent": [agent_import, agent_update]}

@@ -1,14 +1,38 @@
-"""``ccc skillgroup create|update|delete``: added to the ``skillgroup`` group of cli.py."""
+"""``ccc skillgroup``: the queues agents answer, their strategy, timeouts and overflow."""
 from __future__ import annotations
 
 import click
 
-from cli_commands.common import AppState
+from cli_commands.common import AppState, emit, json_option
+
+
+@click.group()
+def skillgroup() -> None:
+    """Skill groups (queues)."""
+
+
+@skillgroup.command("list")
+@click.option("--instance", "domain", required=True)
+@json_option
+@click.pass_obj
+def skillgroup_list(app: AppState, domain, as_json) -> None:
+    from engine.instances.service import get_instance
+    from engine.numbers.service import outbound_numbers
+    from engine.skillgroups.service import list_skill_groups
+    with app.transaction() as session:
+        rows = [{"name": g.name, "queue": g.queue_name, "strategy": g.strategy,
+                 "wait_timeout": g.wait_timeout,
+                 "overflow": g.overflow.name if g.overflow else None,
+                 "outbound_numbers": [n.digits for n in outbound_numbers(session, g.id)]}
+                for g in list_skill_groups(session, get_instance(session, domain))]
+    emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "overflow",
+                         "outbound_numbers"])
+
 
 STRATEGY_HELP = "ringall, leastrecent, fewestcalls, random, rrmemory or linear."
 
 
-@click.command("create")
+@skillgroup.command("create")
 @click.option("--instance", "domain", required=True)
 @click.option("--name", required=True)
 @click.option("--strategy", default="rrmemory", show_default=True, help=STRATEGY_HELP)
@@ -23,7 +47,7 @@ def skillgroup_create(app: AppState, domain, name, strategy, wait_timeout) -> No
         click.echo(f"skill group {group.name} created (queue {group.queue_name})")
 
 
-@click.command("update")
+@skillgroup.command("update")
 @click.option("--instance", "domain", required=True)
 @click.option("--name", required=True)
 @click.option("--new-name")
@@ -47,7 +71,7 @@ def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_time
         click.echo(f"skill group {group.name} updated")
 
 
-@click.command("delete")
+@skillgroup.command("delete")
 @click.option("--instance", "domain", required=True)
 @click.option("--name", required=True)
 @click.pass_obj
@@ -57,6 +81,3 @@ def skillgroup_delete(app: AppState, domain, name) -> None:
     with app.transaction() as session:
         delete_skill_group(session, get_skill_group(session, get_instance(session, domain), name))
         click.echo(f"skill group {name} deleted")
-
-
-COMMANDS = {"skillgroup": [skillgroup_create, skillgroup_update, skillgroup_delete]}

@@ -1,0 +1,52 @@
+"""``ccc account``: the paying tenants, and their users' REST API tokens."""
+from __future__ import annotations
+
+import click
+
+from cli_commands.common import AppState, emit, json_option
+
+
+@click.group()
+def account() -> None:
+    """Accounts: the paying tenants."""
+
+
+@account.command("create")
+@click.argument("name")
+@click.option("--plan", required=True, help="payg (pay-as-you-go) or seat (per-seat monthly).")
+@click.pass_obj
+def account_create(app: AppState, name: str, plan: str) -> None:
+    from engine.accounts.service import create_account
+    with app.transaction() as session:
+        created = create_account(session, name, plan)
+        click.echo(f"account {created.name} created ({created.plan.value})")
+
+
+@account.command("list")
+@json_option
+@click.pass_obj
+def account_list(app: AppState, as_json: bool) -> None:
+    from engine.accounts.service import list_accounts
+    with app.transaction() as session:
+        rows = [{"id": a.id, "name": a.name, "plan": a.plan.value} for a in list_accounts(session)]
+    emit(rows, as_json, ["id", "name", "plan"])
+
+
+@click.group("token")
+def token() -> None:
+    """REST API tokens (Authorization: Bearer <token>)."""
+
+
+@token.command("create")
+@click.option("--account", "account_name", required=True)
+@click.option("--user", "user_name", required=True)
+@click.pass_obj
+def token_create(app: AppState, account_name: str, user_name: str) -> None:
+    """Print a new token for the user; only its hash is kept, so it cannot be shown again."""
+    from engine.accounts.tokens import create_token
+    with app.transaction() as session:
+        secret = create_token(session, account_name, user_name)
+    click.echo(secret)
+
+
+account.add_command(token)
