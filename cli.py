@@ -86,6 +86,7 @@ def instance_create(app: AppState, account_name, name, domain, digits, number_ty
 @click.option("--domain", "new_domain", help="Refused: an access domain never changes.")
 @click.pass_obj
 def instance_update(app: AppState, domain, name, description, new_domain) -> None:
+    """Rename an instance or change its description (the domain cannot change)."""
     from engine.instances.service import update_instance
     with app.transaction() as session:
         updated = update_instance(session, domain, name, description, new_domain)
@@ -97,6 +98,7 @@ def instance_update(app: AppState, domain, name, description, new_domain) -> Non
 @json_option
 @click.pass_obj
 def instance_list(app: AppState, account_name, as_json) -> None:
+    """The instances, of one account or of all."""
     from engine.instances.service import list_instances
     with app.transaction() as session:
         rows = [_instance_row(i) for i in list_instances(session, account_name)]
@@ -115,6 +117,7 @@ def number() -> None:
 @json_option
 @click.pass_obj
 def number_list(app: AppState, domain, as_json) -> None:
+    """Phone numbers: type, instance, inbound flow, outbound skill groups."""
     from engine.instances.service import get_instance
     from engine.numbers.service import list_numbers
     with app.transaction() as session:
@@ -137,6 +140,7 @@ def trunk() -> None:
 @click.option("--host", "host_port", required=True, help="HOST[:PORT] of the carrier.")
 @click.pass_obj
 def trunk_create(app: AppState, name, host_port) -> None:
+    """Add a carrier trunk (HOST:PORT); the lowest-numbered one carries outbound calls."""
     from engine.trunks.service import create_trunk
     with app.transaction() as session:
         created = create_trunk(session, name, host_port)
@@ -147,6 +151,7 @@ def trunk_create(app: AppState, name, host_port) -> None:
 @json_option
 @click.pass_obj
 def trunk_list(app: AppState, as_json) -> None:
+    """The carrier trunks."""
     from engine.trunks.service import list_trunks
     with app.transaction() as session:
         rows = [{"name": t.name, "host": t.host, "port": t.port} for t in list_trunks(session)]
@@ -166,6 +171,7 @@ def cdr() -> None:
 @json_option
 @click.pass_obj
 def cdr_list(app: AppState, domain, limit, as_json) -> None:
+    """Call records, newest first, with voicemail and survey scores."""
     from engine.calls.service import ivr_results, list_call_records
     from engine.instances.service import get_instance
     with app.transaction() as session:
@@ -222,6 +228,7 @@ def pbx_start(app: AppState) -> None:
 @pbx.command("stop")
 @click.pass_obj
 def pbx_stop(app: AppState) -> None:
+    """Stop the PBX (calls in progress end)."""
     from provisioning.pbx_host import stop
     stop(app.settings)
     click.echo("PBX stopped")
@@ -239,6 +246,7 @@ def pbx_apply(app: AppState) -> None:
 @json_option
 @click.pass_obj
 def pbx_status(app: AppState, as_json) -> None:
+    """Whether the PBX runs: its version, uptime and active channels."""
     from provisioning.pbx_host import status
     info = status(app.settings)
     if as_json:

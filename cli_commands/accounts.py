@@ -16,6 +16,7 @@ def account() -> None:
 @click.option("--plan", required=True, help="payg (pay-as-you-go) or seat (per-seat monthly).")
 @click.pass_obj
 def account_create(app: AppState, name: str, plan: str) -> None:
+    """Open an account on a billing plan."""
     from engine.accounts.service import create_account
     with app.transaction() as session:
         created = create_account(session, name, plan)
@@ -26,6 +27,7 @@ def account_create(app: AppState, name: str, plan: str) -> None:
 @json_option
 @click.pass_obj
 def account_list(app: AppState, as_json: bool) -> None:
+    """The accounts and their plans."""
     from engine.accounts.service import list_accounts
     with app.transaction() as session:
         rows = [{"id": a.id, "name": a.name, "plan": a.plan.value} for a in list_accounts(session)]

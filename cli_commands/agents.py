@@ -31,6 +31,7 @@ def agent() -> None:
 @json_option
 @click.pass_obj
 def agent_create(app: AppState, domain, name, extension, groups, as_json) -> None:
+    """Add a seat; prints its SIP user and generated password."""
     from engine.agents.service import create_agent, parse_levels
     from engine.instances.service import get_instance
     with app.transaction() as session:
@@ -50,6 +51,7 @@ def agent_create(app: AppState, domain, name, extension, groups, as_json) -> Non
 @json_option
 @click.pass_obj
 def agent_list(app: AppState, domain, show_secrets, as_json) -> None:
+    """An instance's agents and their skill groups."""
     from engine.agents.service import list_agents
     from engine.instances.service import get_instance
     with app.transaction() as session:
@@ -64,6 +66,7 @@ def agent_list(app: AppState, domain, show_secrets, as_json) -> None:
 @click.option("--extension", required=True)
 @click.pass_obj
 def agent_delete(app: AppState, domain, extension) -> None:
+    """Remove a seat (refused while a published flow transfers to it)."""
     from engine.agents.service import delete_agent
     from engine.instances.service import get_instance
     with app.transaction() as session:

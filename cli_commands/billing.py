@@ -134,6 +134,7 @@ def exports() -> None:
 @json_option
 @click.pass_obj
 def exports_list(app: AppState, account_name, as_json) -> None:
+    """Past usage exports, each downloadable again."""
     from engine.billing.export import list_exports
     with app.transaction() as session:
         account = _account(session, account_name) if account_name else None

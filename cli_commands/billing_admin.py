@@ -16,6 +16,7 @@ def tariff() -> None:
 @json_option
 @click.pass_obj
 def tariff_list(app: AppState, plan, as_json) -> None:
+    """The tariff table: prices by plan, item and tier."""
     from engine.billing.money import show
     from engine.billing.tariffs import list_tariffs
     with app.transaction() as session:
@@ -33,6 +34,7 @@ def tariff_list(app: AppState, plan, as_json) -> None:
 @click.option("--tier-from", default=0, show_default=True, help="First unit of the tier.")
 @click.pass_obj
 def tariff_set(app: AppState, plan, item, price, variant, tier_from) -> None:
+    """Set a price (per plan, item and tier); bills use it from then on."""
     from engine.billing.money import show
     from engine.billing.tariffs import set_price
     with app.transaction() as session:
@@ -52,6 +54,7 @@ def discount() -> None:
 @click.option("--from", "month_text", help="First month it applies to (default: this one).")
 @click.pass_obj
 def discount_set(app: AppState, account_name, percent, month_text) -> None:
+    """Set an account's contract discount from a month on."""
     from engine.accounts.service import get_account
     from engine.billing.contracts import set_discount
     from engine.billing.periods import Month
@@ -69,6 +72,7 @@ def discount_set(app: AppState, account_name, percent, month_text) -> None:
 @json_option
 @click.pass_obj
 def discount_list(app: AppState, account_name, as_json) -> None:
+    """An account's contract discounts."""
     from engine.accounts.service import get_account
     from engine.billing.contracts import list_discounts
     with app.transaction() as session:
@@ -97,6 +101,7 @@ def _package_row(p) -> dict:
 @click.pass_obj
 def package_add(app: AppState, account_name, direction, minutes, valid_from, valid_until,
                 as_json) -> None:
+    """Add a prepaid voice package (minutes by direction, valid between dates)."""
     from engine.accounts.service import get_account
     from engine.billing.contracts import add_package
     with app.transaction() as session:
@@ -110,6 +115,7 @@ def package_add(app: AppState, account_name, direction, minutes, valid_from, val
 @json_option
 @click.pass_obj
 def package_list(app: AppState, account_name, as_json) -> None:
+    """An account's voice packages: direction, minutes and validity."""
     from engine.accounts.service import get_account
     from engine.billing.contracts import list_packages
     with app.transaction() as session:

@@ -40,6 +40,7 @@ def ivr() -> None:
 @json_option
 @click.pass_obj
 def flow_list(app: AppState, domain: str, as_json: bool) -> None:
+    """An instance's flows: draft or published, latest version, bound numbers."""
     from engine.instances.service import get_instance
     from engine.ivr.service import draft_of, latest_version, list_flows
     with app.transaction() as session:
@@ -93,6 +94,7 @@ def flow_import(app: AppState, path: Path, domain: str, name: str | None) -> Non
 @click.pass_obj
 def flow_export(app: AppState, name: str, domain: str, number: int | None,
                 output: Path | None) -> None:
+    """Write a flow's document (the draft, or a published version) as JSON."""
     from engine.ivr.service import document_of
     from engine.ivr.documents import dump_document
     with app.transaction() as session:
@@ -143,6 +145,7 @@ def flow_publish(app: AppState, name: str, domain: str) -> None:
 @json_option
 @click.pass_obj
 def flow_versions(app: AppState, name: str, domain: str, as_json: bool) -> None:
+    """A flow's published versions."""
     from engine.ivr.service import versions
     with app.transaction() as session:
         rows = [{"version": v.version, "state": v.state.value, "created_at": v.created_at}

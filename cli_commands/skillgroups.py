@@ -16,6 +16,7 @@ def skillgroup() -> None:
 @json_option
 @click.pass_obj
 def skillgroup_list(app: AppState, domain, as_json) -> None:
+    """An instance's skill groups, queues and outbound numbers."""
     from engine.instances.service import get_instance
     from engine.numbers.service import outbound_numbers
     from engine.skillgroups.service import list_skill_groups
@@ -39,6 +40,7 @@ STRATEGY_HELP = "ringall, leastrecent, fewestcalls, random, rrmemory or linear."
 @click.option("--wait-timeout", default=300, show_default=True, type=int, help="Seconds.")
 @click.pass_obj
 def skillgroup_create(app: AppState, domain, name, strategy, wait_timeout) -> None:
+    """Add a skill group (a queue) to an instance."""
     from engine.instances.service import get_instance
     from engine.skillgroups.service import create_skill_group
     with app.transaction() as session:
@@ -57,6 +59,7 @@ def skillgroup_create(app: AppState, domain, name, strategy, wait_timeout) -> No
 @click.pass_obj
 def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_timeout,
                       overflow) -> None:
+    """Rename a group or change its strategy, wait timeout or overflow."""
     from engine.instances.service import get_instance
     from engine.skillgroups.service import get_skill_group, update_skill_group
     with app.transaction() as session:
@@ -76,6 +79,7 @@ def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_time
 @click.option("--name", required=True)
 @click.pass_obj
 def skillgroup_delete(app: AppState, domain, name) -> None:
+    """Remove a group (not default, not one a published flow uses)."""
     from engine.instances.service import get_instance
     from engine.skillgroups.service import delete_skill_group, get_skill_group
     with app.transaction() as session:
