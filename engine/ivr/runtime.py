@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.agents.models import Agent
 from engine.instances.models import Instance
 from engine.ivr.interpreter import LoadedFlow
-from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
-from engine.ivr.service import published_version_for_number
+from engine.ivr.models import FlowState, IvrFlowVersion
+from engine.ivr.service import latest_versions, published_version_for_number
 from engine.numbers.models import Number
 from engine.skillgroups.service import find_skill_group
 
@@ -64,18 +64,10 @@ def _plan(session: Session, instance_id: int, version: IvrFlowVersion) -> CallPl
 
 
 def published_flows(session: Session, instance_id: int) -> dict[str, LoadedFlow]:
-    """The latest published version of each flow of the instance, by flow name."""
-    latest = (select(IvrFlowVersion.flow_id, func.max(IvrFlowVersion.version).label("v"))
-              .where(IvrFlowVersion.state == FlowState.PUBLISHED)
-              .group_by(IvrFlowVersion.flow_id).subquery())
-    rows = session.execute(
-        select(IvrFlow.name, IvrFlowVersion)
-        .join(IvrFlowVersion, IvrFlowVersion.flow_id == IvrFlow.id)
-        .join(latest, (latest.c.flow_id == IvrFlowVersion.flow_id)
-              & (latest.c.v == IvrFlowVersion.version))
-        .where(IvrFlow.instance_id == instance_id))
+    """What goto_flow may enter: each flow's latest published version, by flow name."""
+    instance = session.get(Instance, instance_id)
     return {name: LoadedFlow(str(version.id), json.loads(version.definition))
-            for name, version in rows}
+            for name, version in latest_versions(session, instance).items()}
 
 
 def queue_for(session: Session, instance_id: int, skill_group: str) -> QueueTarget | None:

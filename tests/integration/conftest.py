@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from engine.migrate import upgrade
 from engine.settings import load_settings
@@ -99,3 +100,22 @@ class _sqlite:
 
     def __exit__(self, *exc) -> None:
         pass
+
+
+# Debian's Chromium, not Playwright's download; nothing may reach the network.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for a module's browser tests. Not for the whole session:
+    Playwright's sync API keeps an event loop running while it is open, and the other
+    tests' own asyncio.run() calls must not find one."""
+    assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
@@ -31,22 +31,8 @@ from tests.unit.billing_support import HOTLINE, add_call
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "integration" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-# Debian's Chromium, not Playwright's download; nothing may reach the network.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PASSWORD = "owner's long password"
 OCTOBER = "2026-10"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
