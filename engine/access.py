@@ -53,6 +53,13 @@ def administered_instance_ids(session: Session, user: User) -> set[int]:
     return set(session.scalars(select(Agent.instance_id).where(Agent.user_id == user.id)))
 
 
+def administrators(session: Session, instance: Instance) -> list[str]:
+    """Names of the users who administer the instance (the other side of the rule above)."""
+    return list(session.scalars(select(User.name).join(Agent, Agent.user_id == User.id)
+                                .where(Agent.instance_id == instance.id).distinct()
+                                .order_by(User.name)))
+
+
 def may_configure(session: Session, user: User, instance: Instance | None = None) -> bool:
     """Owners configure the whole account; instance administrators their instances only.
 

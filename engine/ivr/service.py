@@ -121,19 +121,31 @@ def problems(session: Session, flow: IvrFlow, document) -> list[FlowProblem]:
 def publish(session: Session, flow: IvrFlow, document: dict | None = None) -> IvrFlowVersion:
     """Validate the draft (``document`` is saved as the draft first) and make it the next
     numbered version; numbers run it from their next call. Refused when invalid."""
-    if document is not None:
-        save_draft(session, flow, document)
+    version, found = save_and_publish(session, flow, document)
+    if version is None:
+        raise FlowInvalid(flow, found)
+    return version
+
+
+def save_and_publish(session: Session, flow: IvrFlow, document: dict | None = None
+                     ) -> tuple[IvrFlowVersion | None, list[FlowProblem]]:
+    """"Save and publish" as the editor and the API offer it: ``document`` (if given) is
+    kept as the draft either way; it becomes the next numbered version only when it is
+    valid. Returns the version (None when not published) and the draft's problems, so
+    the caller's transaction commits the draft even when publishing is refused."""
+    found = save_draft(session, flow, document) if document is not None else None
     draft = draft_of(session, flow)
     if draft is None:
         raise Conflict(f"flow {flow.name!r} has no draft: nothing to publish")
-    found = problems(session, flow, json.loads(draft.definition))
+    if found is None:
+        found = problems(session, flow, json.loads(draft.definition))
     if found:
-        raise FlowInvalid(flow, found)
+        return None, found
     last = session.scalar(select(func.max(IvrFlowVersion.version))
                           .where(IvrFlowVersion.flow_id == flow.id)) or 0
     draft.version, draft.state = last + 1, FlowState.PUBLISHED
     session.flush()
-    return draft
+    return draft, []
 
 
 def versions(session: Session, flow: IvrFlow) -> list[IvrFlowVersion]:
@@ -275,6 +287,13 @@ def bindable_flows(session: Session, instance_id: int) -> list[IvrFlow]:
         select(IvrFlow).where(IvrFlow.instance_id == instance_id, IvrFlow.id.in_(
             select(IvrFlowVersion.flow_id).where(IvrFlowVersion.state == FlowState.PUBLISHED)))
         .order_by(IvrFlow.name)))
+
+
+def flow_names(session: Session, flow_ids) -> dict[int, str]:
+    """Flow id -> name, for showing what numbers run."""
+    ids = {i for i in flow_ids if i is not None}
+    return dict(session.execute(select(IvrFlow.id, IvrFlow.name)
+                                .where(IvrFlow.id.in_(ids))).all()) if ids else {}
 
 
 def bound_numbers(session: Session, flow: IvrFlow) -> list[str]:

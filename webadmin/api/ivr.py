@@ -120,15 +120,10 @@ def validate_flow(instance_id: int, flow_id: int):
 def publish_flow(instance_id: int, flow_id: int):
     with work() as db:
         flow = _flow(db, instance_id, flow_id)
-        document = body(PUBLISH).get("document")
-        if document is not None:
-            ivr.save_draft(db, flow, document)
-            db.commit()  # a refused publish still keeps the sent draft
-        try:
-            version = ivr.publish(db, flow)
-        except ivr.FlowInvalid as invalid:
+        version, problems = ivr.save_and_publish(db, flow, body(PUBLISH).get("document"))
+        if version is None:  # the sent draft is kept all the same
             return jsonify(error="not published: the draft has problems",
-                           problems=as_json(invalid.problems)), 422
+                           problems=as_json(problems)), 422
         return jsonify(version_json(version)), 201
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from engine.access import administrators
 from engine.accounts.models import Account, User
-from engine.agents.models import Agent
 from engine.errors import DomainError
 from engine.instances.models import Instance
 from engine.instances.service import create_instance, update_instance
@@ -56,16 +56,9 @@ def show(instance_id: int):
     with work() as db:
         instance = load(db, Instance, instance_id)
         numbers = list_numbers(db, instance_id=instance.id)
-        admins = _admins(db, instance)
+        admins = administrators(db, instance)
         return render_template("instances/show.html", instance=instance, numbers=numbers,
                                admins=admins, may_configure=may_configure(db, instance))
-
-
-def _admins(db, instance: Instance) -> list[str]:
-    # An administrator is recorded as a seat of the instance tied to the user.
-    return list(db.scalars(select(User.name).join(Agent, Agent.user_id == User.id)
-                           .where(Agent.instance_id == instance.id).distinct()
-                           .order_by(User.name)))
 
 
 @blueprint.route("/instances/<int:instance_id>/edit", methods=["GET", "POST"])

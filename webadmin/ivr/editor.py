@@ -113,15 +113,13 @@ def publish(instance_id: int, flow_id: int):
         if refused:
             return refused
         try:
-            ivr.save_draft(db, flow, document)
-            db.commit()  # a refused publish still keeps what the user built
-            version = ivr.publish(db, flow)
-        except ivr.FlowInvalid as invalid:
-            return jsonify(error="Not published: fix the problems first.",
-                           problems=as_json(invalid.problems)), 422
-        except DomainError as error:
+            version, problems = ivr.save_and_publish(db, flow, document)
+        except DomainError as error:  # not a flow document at all: nothing is saved
             db.rollback()
             return jsonify(error=str(error)), 400
+        if version is None:  # what the user built is kept as the draft all the same
+            return jsonify(error="Not published: fix the problems first.",
+                           problems=as_json(problems)), 422
         return jsonify(version=version.version, problems=[])
 
 

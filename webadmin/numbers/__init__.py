@@ -3,12 +3,11 @@ groups that call out with them."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from engine.errors import DomainError
+from engine.ivr.service import bindable_flows, flow_names
 from engine.numbers.models import Number
-from engine.ivr.service import bindable_flows
-from engine.numbers.service import bind_number
+from engine.numbers.service import bind_number, list_numbers
 from engine.skillgroups.service import list_skill_groups
 from webadmin.access import flash_saved, load, may_configure, require_configure, work
 from webadmin.auth import login_required
@@ -27,15 +26,9 @@ def _configurable(db, number_id: int) -> Number:
 @login_required
 def index():
     with work() as db:
-        numbers = list(db.scalars(select(Number).where(Number.account_id == g.account_id)
-                                  .order_by(Number.digits)))
-        flows = {n.id: n.inbound_flow_id for n in numbers}
-        names = {}
-        for number in numbers:
-            if number.instance_id is not None and number.instance_id not in names:
-                names[number.instance_id] = {f.id: f.name
-                                             for f in bindable_flows(db, number.instance_id)}
-        rows = [(n, names.get(n.instance_id, {}).get(flows[n.id]),
+        numbers = sorted(list_numbers(db, g.account_id), key=lambda n: n.digits)
+        names = flow_names(db, (n.inbound_flow_id for n in numbers))
+        rows = [(n, names.get(n.inbound_flow_id),
                  may_configure(db, n.instance) if n.instance else False) for n in numbers]
         return render_template("numbers/index.html", rows=rows)
 
