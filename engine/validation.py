@@ -19,8 +19,16 @@ IVR_NODE_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 IVR_VARIABLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # Flow names are what goto_flow and ``ccc ivr`` use; no spaces, so they need no quoting.
 IVR_FLOW_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-# A number an IVR transfers to: digits only (an optional leading "+"), never dialplan syntax.
-DIAL_NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
+# What may reach a dial string (docs/security.md). A phone number is ASCII digits with an
+# optional leading "+", never dialplan syntax; the dialplan's own patterns accept exactly
+# these lengths, so the PBX and the engine refuse the same things.
+PHONE_DIGITS_MAX = 20
+DIAL_NUMBER_DIGITS_MIN = 3      # what an IVR may transfer to (short service numbers too)
+OUTSIDE_NUMBER_DIGITS_MIN = 7   # what an agent dials out: shorter ones are extensions
+DIAL_NUMBER_RE = re.compile(rf"^\+?[0-9]{{{DIAL_NUMBER_DIGITS_MIN},{PHONE_DIGITS_MAX}}}$")
+# Names the engine derives for PBX objects (endpoints, queues, contexts, the site):
+# lower-case letters, digits, '_' and '-' only, so they never carry dial-string syntax.
+PBX_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def check(pattern: re.Pattern, value: str, what: str, hint: str) -> str:

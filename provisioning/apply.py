@@ -21,6 +21,7 @@ from engine.ami.client import AmiActionFailed, AmiError, ami_command
 from engine.settings import Settings
 from provisioning.render import render_files
 from provisioning.site import create_site
+from provisioning.templates import UnsafeValue
 
 SOUNDS = Path(__file__).resolve().parent.parent / "sounds"
 KEEP_GENERATIONS = 3  # older generations kept besides the current and previous ones
@@ -221,7 +222,12 @@ def apply_files(settings: Settings, files: dict[str, str], pbx_running: bool) ->
 def apply(session: Session, settings: Settings) -> ApplyResult:
     """Render the site's configuration from the database and put it in force."""
     from provisioning.pbx_host import is_running
-    files = render_files(session, settings)
+    try:
+        files = render_files(session, settings)
+    except UnsafeValue as error:
+        # Only data that bypassed the services' validation gets here: nothing is written.
+        raise ApplyError(f"{error}; nothing was written, the PBX keeps its configuration") \
+            from None
     from engine.audio.service import sync_pbx_copies
     try:
         running = is_running(settings)

@@ -17,6 +17,8 @@ from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import DEFAULT
 from engine.trunks.service import default_trunk, list_trunks
+from engine.validation import (DIAL_NUMBER_DIGITS_MIN, OUTSIDE_NUMBER_DIGITS_MIN,
+                               PHONE_DIGITS_MAX)
 from provisioning.templates import render
 
 
@@ -42,6 +44,17 @@ def pjsip_context(session: Session, settings: Settings) -> dict:
         agents.append(_agent(agent, numbers[0].digits if numbers else None))
     return {"sip_bind": settings.sip_bind, "sip_port": settings.sip_port,
             "trunks": [_trunk(t) for t in list_trunks(session)], "agents": agents}
+
+
+# What the dialplan's patterns admit, from the engine's one rule (engine/validation.py).
+DIALLED_NUMBERS = {
+    "dial_number_digits_min": DIAL_NUMBER_DIGITS_MIN,
+    "outside_digits_min": OUTSIDE_NUMBER_DIGITS_MIN,
+    "phone_digits_max": PHONE_DIGITS_MAX,
+    "outside_patterns": ["X" * n for n in range(OUTSIDE_NUMBER_DIGITS_MIN, PHONE_DIGITS_MAX + 1)],
+    # An extension is 3 to 6 digits (engine/validation.EXTENSION_RE).
+    "extension_patterns": ["X" * n for n in range(3, 7)],
+}
 
 
 def extensions_context(session: Session, settings: Settings) -> dict:
@@ -70,7 +83,7 @@ def extensions_context(session: Session, settings: Settings) -> dict:
                           and g.overflow.instance_id == instance.id],
         })
     trunk = default_trunk(session)
-    return {"agi_port": settings.agi_port,
+    return {**DIALLED_NUMBERS, "agi_port": settings.agi_port,
             "sounds_dir": str(settings.site_dir_in_pbx / "sounds"),
             "inbound_numbers": [{"digits": n.digits, "instance_key": n.instance.pbx_key}
                                 for n in numbers],

@@ -1,21 +1,76 @@
-"""The one Jinja2 environment for every PBX file, settings-only or database-derived."""
+"""The one Jinja2 environment for every PBX file, settings-only or database-derived.
+
+Every value a template writes passes through a filter that names its shape (``digits``,
+``pbx_name``, ``host``...) and refuses anything else, so no value can carry dialplan or
+configuration syntax into the PBX, whatever let it into the database.
+``tests/unit/test_templates.py`` checks that every template expression ends in one.
+"""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import jinja2
 
 from engine import variables
+from engine.validation import HOST_RE, PBX_NAME_RE, PHONE_DIGITS_MAX
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "dialplan_templates" / "asterisk"
 
 
+class UnsafeValue(ValueError):
+    """A value of the wrong shape was about to be written into a PBX file."""
+
+
+_DIGITS = re.compile(rf"^\+?[0-9]{{1,{PHONE_DIGITS_MAX}}}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+_PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
+_IP = re.compile(r"^[0-9.]{7,15}$|^[0-9a-fA-F:]{2,39}$")
+# Free text that only ever lands in a comment: one line, printable.
+_LABEL = re.compile(r"^[^\x00-\x1f\x7f]{0,64}$")
+_VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+_PATTERN = re.compile(rf"^X{{1,{PHONE_DIGITS_MAX}}}$")
+
+
+def _shape(pattern: re.Pattern, what: str):
+    def check(value: object) -> str:
+        text = str(value) if isinstance(value, (str, PurePath)) else None
+        if text is None or not pattern.fullmatch(text) or (pattern is _PATH and ".." in text):
+            raise UnsafeValue(f"refusing to write {value!r} into a PBX file: not a valid {what}")
+        return text
+    check.__name__ = what.replace(" ", "_")
+    return check
+
+
+def _integer(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UnsafeValue(f"refusing to write {value!r} into a PBX file: not an integer")
+    return str(value)
+
+
 def _ref(name: str, offset: int | None = None, length: int | None = None) -> str:
     """A dialplan reference to a channel variable: ${NAME} or ${NAME:offset:length}."""
+    name = _shape(_VARIABLE, "channel variable name")(name)
     if offset is None:
         return "${%s}" % name
-    return "${%s:%d:%d}" % (name, offset, length)
+    return "${%s:%s:%s}" % (name, _integer(offset), _integer(length))
+
+
+# Filter name -> check. The only ways a template may write a value (constants of
+# ``engine.variables`` aside).
+FILTERS = {
+    "digits": _shape(_DIGITS, "number or extension"),
+    "pbx_name": _shape(PBX_NAME_RE, "PBX object name"),
+    "host": _shape(HOST_RE, "host"),
+    "ip": _shape(_IP, "IP address"),
+    "secret": _shape(_SECRET, "secret"),
+    "path": _shape(_PATH, "path"),
+    "label": _shape(_LABEL, "one-line label"),
+    "pattern": _shape(_PATTERN, "digits pattern"),
+    "integer": _integer,
+    "ref": _ref,
+}
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +78,7 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
-    env.filters["ref"] = _ref
+    env.filters.update(FILTERS)
     env.globals["var"] = variables
     return env
 

@@ -21,6 +21,9 @@ REFUSALS = {
     "no_caller_id": "no number of this instance may call out "
                     "(400 numbers are inbound only; bind a landline to a skill group)",
     "no_trunk": "no carrier trunk is configured",
+    "invalid_number": "not a number: only digits, with an optional leading +, may be dialled",
+    "unknown_extension": "no agent of this instance has that extension",
+    "not_in_service": "the number dialled is not in service",
 }
 AGENT_CHANNEL = re.compile(r"^PJSIP/i\d+-(\d+)-[0-9a-f]+$")
 

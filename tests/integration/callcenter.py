@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +95,6 @@ class CallCenter:
                                               env=self.env, cwd=self.workdir, stdout=log,
                                               stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
-        import socket
         while time.monotonic() < deadline:  # ready when the FastAGI port answers
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", int(self.env["CCC_AGI_PORT"]))) == 0:
@@ -192,6 +193,38 @@ class CallCenter:
                     return record
             time.sleep(0.5)
         raise AssertionError(f"no matching call record within {timeout}s: {self.call_records()}")
+
+
+class Listener:
+    """A UDP socket on a SIP party's address that answers nothing and keeps what arrives:
+    a phone that must not ring, a carrier that must not be called, an attacker's server."""
+
+    def __init__(self, address: tuple[str, int]):
+        self.address = address
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(address)
+        self.socket.settimeout(0.2)
+        self.received: list[str] = []
+        self._open = True
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while self._open:
+            try:
+                data, _ = self.socket.recvfrom(65535)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.received.append(data.decode("utf-8", errors="replace"))
+
+    def close(self) -> list[str]:
+        """Stop listening; return every message that arrived."""
+        self._open = False
+        self._thread.join()
+        self.socket.close()
+        return self.received
 
 
 def environment(workdir: Path, database_url: str, site: str) -> dict[str, str]:

@@ -111,11 +111,12 @@ def test_carrier_context_routes_every_number_to_its_own_instance(rendered):
 def test_no_context_of_one_instance_reaches_another(rendered, key, other):
     extensions = sections(rendered["extensions.conf"])
     own = [name for name in extensions if name.startswith(f"ccc-{key}-")]
-    assert sorted(own) == [f"ccc-{key}-agents", f"ccc-{key}-inbound"]
+    assert sorted(own) == [f"ccc-{key}-agents", f"ccc-{key}-inbound", f"ccc-{key}-outbound"]
     for name in own:
         text = "\n".join(extensions[name])
         assert f"{other}-" not in text, (name, text)
-        assert set(re.findall(r"Goto\((ccc-[^,]+)", text)) <= {f"ccc-{key}-inbound"}
+        assert set(re.findall(r"Goto\((ccc-[^,]+)", text)) <= {
+            f"ccc-{key}-inbound", f"ccc-{key}-outbound"}
         assert set(re.findall(r"Queue\((i\d+-q\d+)", text)) <= {
             q for q in re.findall(r"^\[(i\d+-q\d+)\]", rendered["queues.conf"], re.M)
             if q.startswith(f"{key}-q")}
@@ -130,8 +131,11 @@ def test_ivr_targets_are_checked_against_the_instance_in_the_dialplan(rendered):
     outside the instance, and a 400-only instance has no external path at all."""
     sales = "\n".join(sections(rendered["extensions.conf"])["ccc-i1-inbound"])
     hotline = "\n".join(sections(rendered["extensions.conf"])["ccc-i2-inbound"])
-    assert '(queue),GotoIf($["${CCC_QUEUE:0:4}" != "i1-q"]?fallback)' in sales
-    assert '(agent),GotoIf($["${CCC_DIAL_AGENT:0:3}" != "i1-"]?fallback)' in sales
+    assert '(queue),GotoIf($[${REGEX("^i1-q[0-9]+$" ${CCC_QUEUE})} = 0]?fallback)' in sales
+    assert '(agent),GotoIf($[${REGEX("^i1-[0-9]{3,6}$" ${CCC_DIAL_AGENT})} = 0]?fallback)' \
+        in sales
+    assert '(external),GotoIf($[${REGEX("^[+]?[0-9]{3,20}$" ${CCC_DIAL_NUMBER})} = 0]?failed)' \
+        in sales
     assert "Queue(${CCC_QUEUE},rc," in sales  # c: the caller continues after the agent
     # The instance's own number that may call out is the caller ID of an IVR transfer.
     assert "Dial(PJSIP/${CCC_DIAL_NUMBER}@trunk-carrier,${CCC_DIAL_TIMEOUT},gf(01012345678))" \
@@ -163,16 +167,17 @@ def test_an_empty_database_renders_a_closed_pbx(settings, session):
     files = render_database_files(session, settings)
     assert "type=endpoint" not in files["pjsip.conf"]
     carrier = sections(files["extensions.conf"])["ccc-from-carrier"]
-    assert carrier == ["exten => _X.,1,NoOp(ccc: ${EXTEN} is not in service)",
+    assert carrier == ["exten => _[!-~].,1,Set(CDR(userfield)=dir=inbound&refused=not_in_service)",
                        " same => n,Hangup(1)"]
 
 
 def test_without_a_trunk_outbound_calls_are_refused_in_the_dialplan(settings, session):
     add_account(session)
     add_instance(session)
-    agents = "\n".join(sections(render_database_files(session, settings)["extensions.conf"])
-                       ["ccc-i1-agents"])
-    assert "refused=no_trunk" in agents and "Dial(PJSIP/${EXTEN}@" not in agents
+    extensions = sections(render_database_files(session, settings)["extensions.conf"])
+    outbound = "\n".join(extensions["ccc-i1-outbound"])
+    assert "refused=no_trunk" in outbound and "Dial(" not in outbound
+    assert "Dial(PJSIP/${EXTEN}" not in "\n".join(extensions["ccc-i1-agents"])
 
 
 # ---- what reaches a template is validated first ---------------------------------------------
