@@ -7,6 +7,7 @@ does not take the new files, the link goes back to the previous generation.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -17,9 +18,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from engine.ami.client import AmiActionFailed, AmiError, ami_command
+from engine.ami.client import AmiActionFailed, AmiClient, AmiError, AmiUnavailable
 from engine.settings import Settings
 from provisioning.render import render_files
+from provisioning.locks import file_lock
 from provisioning.site import create_site
 from provisioning.templates import UnsafeValue
 
@@ -122,32 +124,73 @@ def expectations(files: dict[str, str]) -> dict[str, object]:
     return {"endpoints": pjsip.count("\ntype=endpoint"), "contexts": contexts, "queues": queues}
 
 
-def has_context(settings: Settings, context: str) -> bool:
-    """Whether the running PBX's dialplan has the context."""
+async def _has_context(client: AmiClient, context: str) -> bool:
     try:
-        text = ami_command(settings, f"dialplan show {context}")
+        text = await client.command(f"dialplan show {context}")
     except AmiActionFailed:
         return False  # Asterisk 22 answers "no such context" with an AMI error
     return "There is no existence" not in text
 
 
-def verify(settings: Settings, files: dict[str, str]) -> list[str]:
-    """Problems seen on the running PBX after a reload (empty when all is in force)."""
+def _sections(text: str) -> dict[str, str]:
+    """A configuration file's sections: name -> its text (a repeated name: all of them)."""
+    sections: dict[str, str] = {}
+    for part in re.split(r"^(?=\[[^\]]+\]$)", text, flags=re.M):
+        header = re.match(r"^\[([^\]]+)\]$", part, re.M)
+        if header:
+            sections[header.group(1)] = sections.get(header.group(1), "") + part
+    return sections
+
+
+def contexts_to_check(old: dict[str, str] | None, files: dict[str, str]) -> list[str]:
+    """The expected contexts whose text changed (all of them when nothing is known):
+    the others were in force before the reload and the dialplan reload keeps or drops
+    a file whole, so asking the PBX for each of hundreds of contexts proves nothing more."""
+    expected = expectations(files)["contexts"]
+    if old is None:
+        return expected
+    before = _sections(old.get("extensions.conf", ""))
+    after = _sections(files.get("extensions.conf", ""))
+    return [c for c in expected if c not in after or before.get(c) != after.get(c)]
+
+
+async def _verify(client: AmiClient, files: dict[str, str],
+                  contexts: list[str] | None = None) -> list[str]:
     expected = expectations(files)
     problems = []
-    endpoints = ami_command(settings, "pjsip show endpoints")
+    # "list", not "show": one line per endpoint, the same count at the end.
+    endpoints = await client.command("pjsip list endpoints")
     found = re.search(r"Objects found: (\d+)", endpoints)
     count = int(found.group(1)) if found else 0
     if count != expected["endpoints"]:
         problems.append(f"PJSIP has {count} endpoints, expected {expected['endpoints']}")
-    for context in expected["contexts"]:
-        if not has_context(settings, context):
+    for context in expected["contexts"] if contexts is None else contexts:
+        if not await _has_context(client, context):
             problems.append(f"dialplan context {context} is missing")
-    queue_text = ami_command(settings, "queue show")
+    queue_text = await client.command("queue show")
     for queue in expected["queues"]:
         if not re.search(rf"^{re.escape(queue)} has ", queue_text, re.M):
             problems.append(f"queue {queue} is missing")
     return problems
+
+
+def _in_one_session(settings: Settings, work, timeout: float = 30.0):
+    """Run ``work(client)`` on one AMI connection: an apply logs in once, whatever the
+    number of contexts it checks."""
+    async def session():
+        async with AmiClient.for_site(settings, timeout=timeout) as client:
+            return await work(client)
+    return asyncio.run(session())
+
+
+def has_context(settings: Settings, context: str) -> bool:
+    """Whether the running PBX's dialplan has the context."""
+    return _in_one_session(settings, lambda client: _has_context(client, context))
+
+
+def verify(settings: Settings, files: dict[str, str]) -> list[str]:
+    """Problems seen on the running PBX after a reload (empty when all is in force)."""
+    return _in_one_session(settings, lambda client: _verify(client, files))
 
 
 # Modules that report configuration they refused; a refused object is otherwise
@@ -178,16 +221,93 @@ def config_errors_since(settings: Settings, offset: int) -> list[str]:
             if " ERROR[" in line and any(f" {source}:" in line for source in CONFIG_SOURCES)]
 
 
-def _verify_settled(settings: Settings, files: dict[str, str], log_offset: int | None = None,
-                    tries: int = 10) -> list[str]:
+async def _settled(client: AmiClient, settings: Settings, files: dict[str, str],
+                   log_offset: int | None = None, tries: int = 10,
+                   contexts: list[str] | None = None) -> list[str]:
     """Problems after a reload; with ``log_offset``, also errors logged since then."""
     # Some modules finish reloading on their own threads; give them a moment.
     for _ in range(tries):
-        problems = verify(settings, files)
+        problems = await _verify(client, files, contexts)
         if not problems:
             return [] if log_offset is None else config_errors_since(settings, log_offset)
-        time.sleep(0.3)
+        await asyncio.sleep(0.3)
     return problems
+
+
+def _verify_settled(settings: Settings, files: dict[str, str], log_offset: int | None = None,
+                    tries: int = 10) -> list[str]:
+    return _in_one_session(
+        settings, lambda client: _settled(client, settings, files, log_offset, tries))
+
+
+# A file whose change one module's reload takes; any other file changed means a full
+# reload (modules.conf, logger.conf... change only with ccc itself).
+TARGETED_RELOADS = {
+    "pjsip.conf": "module reload res_pjsip.so",
+    "extensions.conf": "dialplan reload",
+    "queues.conf": "queue reload all",
+}
+
+
+def reload_commands(old: dict[str, str] | None, new: dict[str, str]) -> list[str]:
+    """The reloads that put ``new`` in force over ``old`` (None: unknown, reload all).
+
+    Reloading only what changed keeps one agent's change from re-reading the whole
+    configuration of every module on a large site."""
+    if old is None:
+        return ["core reload"]
+    changed = sorted(name for name in set(old) | set(new) if old.get(name) != new.get(name))
+    if not changed:
+        return []
+    if any(name not in TARGETED_RELOADS for name in changed):
+        return ["core reload"]
+    return [TARGETED_RELOADS[name] for name in changed]
+
+
+def _files_of(settings: Settings, generation: str | None) -> dict[str, str] | None:
+    folder = _generations(settings) / generation if generation else None
+    if folder is None or not folder.is_dir():
+        return None
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.iterdir())}
+
+
+async def _reload_and_check(client: AmiClient, settings: Settings, commands: list[str],
+                            files: dict[str, str], contexts: list[str]) -> list[str]:
+    log_offset = _log_size(settings)
+    try:
+        for command in commands:
+            await client.command(command)
+        return await _settled(client, settings, files, log_offset, contexts=contexts)
+    except AmiError as error:  # the PBX choked on the files: same as refusing them
+        return [str(error)]
+
+
+def _put_in_force(settings: Settings, files: dict[str, str], previous: str | None,
+                  generation: str) -> None:
+    """Reload the swapped-in files on the running PBX; roll back if it does not take them."""
+    old = _files_of(settings, previous)
+
+    async def work(client: AmiClient) -> None:
+        problems = await _reload_and_check(client, settings, reload_commands(old, files), files,
+                                           contexts_to_check(old, files))
+        if not problems:
+            return
+        restored = "there was no earlier configuration to return to"
+        if previous:
+            swap_to(settings, previous)
+            try:
+                for command in reload_commands(files, old) if old else ["core reload"]:
+                    await client.command(command)
+                restored = "the previous one is back in force"
+            except AmiError as error:  # said beside the first error, never instead of it
+                restored = f"the previous files are back but reloading them failed ({error})"
+        raise ApplyError("the PBX did not take the new configuration ("
+                         + "; ".join(problems) + f"); {restored}")
+    try:
+        _in_one_session(settings, work)
+    except AmiUnavailable as error:
+        raise ApplyError(f"the PBX stopped answering during the apply ({error}); "
+                         f"generation {generation} is on disk") from None
 
 
 def apply_files(settings: Settings, files: dict[str, str], pbx_running: bool) -> ApplyResult:
@@ -202,38 +322,75 @@ def apply_files(settings: Settings, files: dict[str, str], pbx_running: bool) ->
     _prune(settings, keep={generation, previous or ""})
     if not pbx_running:
         return ApplyResult(changed=True, live=False)
-    log_offset = _log_size(settings)
-    try:
-        ami_command(settings, "core reload")
-        problems = _verify_settled(settings, files, log_offset)
-    except AmiError as error:  # the PBX choked on the files: same as refusing them
-        problems = [str(error)]
-    if problems:
-        if previous:
-            swap_to(settings, previous)
-            ami_command(settings, "core reload")
-        restored = "the previous one is back in force" if previous else \
-            "there was no earlier configuration to return to"
-        raise ApplyError("the PBX did not take the new configuration ("
-                         + "; ".join(problems) + f"); {restored}")
+    _put_in_force(settings, files, previous, generation)
     return ApplyResult(changed=True, live=True)
 
 
+# ---- one apply at a time, many changes per apply ---------------------------------------
+
+def _lock_path(settings: Settings) -> Path:
+    return settings.site_dir / "apply.lock"
+
+
+def _marker(settings: Settings) -> Path:
+    return settings.site_dir / "apply.last"
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _rendered_after(settings: Settings, moment: int) -> ApplyResult | None:
+    """The result of a successful apply that began rendering after ``moment`` (a
+    monotonic clock reading, the same for every process until the host restarts)."""
+    try:
+        boot, started, live = _marker(settings).read_text().split()
+    except (OSError, ValueError):
+        return None
+    if boot != _boot_id() or not started.isdigit() or int(started) <= moment:
+        return None
+    return ApplyResult(changed=False, live=live == "live")
+
+
+def _remember(settings: Settings, started: int, result: ApplyResult) -> None:
+    tmp = _marker(settings).with_suffix(".tmp")
+    tmp.write_text(f"{_boot_id()} {started} {'live' if result.live else 'written'}\n")
+    tmp.replace(_marker(settings))
+
+
 def apply(session: Session, settings: Settings) -> ApplyResult:
-    """Render the site's configuration from the database and put it in force."""
-    from provisioning.pbx_host import is_running
-    try:
-        files = render_files(session, settings)
-    except UnsafeValue as error:
-        # Only data that bypassed the services' validation gets here: nothing is written.
-        raise ApplyError(f"{error}; nothing was written, the PBX keeps its configuration") \
-            from None
+    """Render the site's configuration from the database and put it in force.
+
+    Call it after the change committed, with a session that has not read yet. Applies
+    of one site run one at a time (a lock around render, swap, reload, verify and roll
+    back), so one's rollback never undoes another's change. An apply that waited while
+    another rendered after this one was asked for has nothing left to do: that render
+    read this change too, and its result is this one's.
+    """
     from engine.audio.service import sync_pbx_copies
-    try:
-        running = is_running(settings)
-    except AmiError:
-        running = False
-    result = apply_files(settings, files, running)
+    from provisioning.pbx_host import is_running
+    asked = time.monotonic_ns()
+    create_site(settings)
+    with file_lock(_lock_path(settings)):
+        done = _rendered_after(settings, asked)
+        if done is not None:
+            return done
+        started = time.monotonic_ns()
+        try:
+            files = render_files(session, settings)
+        except UnsafeValue as error:
+            # Only data that bypassed the services' validation gets here.
+            raise ApplyError(f"{error}; nothing was written, the PBX keeps its configuration") \
+                from None
+        try:
+            running = is_running(settings)
+        except AmiError:
+            running = False
+        result = apply_files(settings, files, running)
+        _remember(settings, started, result)
     # The audio library's 8 kHz copies live in the site too: a site created (or
     # restored) after the uploads gets them here, before any call can ask for them.
     sync_pbx_copies(session, settings)

@@ -6,44 +6,108 @@ so the same database always renders the same bytes.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.instances.models import Instance
-from engine.numbers.models import Number
-from engine.numbers.service import caller_id_numbers
+from engine.numbers.models import Number, NumberSkillGroup
 from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import DEFAULT
-from engine.trunks.service import default_trunk, list_trunks
+from engine.trunks.service import list_trunks
 from engine.validation import (DIAL_NUMBER_DIGITS_MIN, OUTSIDE_NUMBER_DIGITS_MIN,
                                PHONE_DIGITS_MAX)
 from provisioning.templates import render
 
 
-def _agent(agent: Agent, caller_id: str | None = None) -> dict:
-    return {"username": agent.sip_username, "extension": agent.extension,
-            "secret": agent.sip_secret, "instance_key": agent.instance.pbx_key,
-            "caller_id": caller_id}
+@dataclass(frozen=True)
+class Snapshot:
+    """What the database-derived files need, read in a fixed handful of queries (never
+    one per agent or per instance), so a render costs the same few round trips at ten
+    agents or ten thousand."""
+
+    instance_ids: list[int]
+    agents: list[AgentEntry]            # ordered by instance, then extension
+    groups: list                        # SkillGroup rows, ordered by id
+    members: dict[int, list[Member]]    # skill group id -> its members, by extension
+    numbers: list                       # numbers of an instance, ordered by digits
+    trunks: list[dict]
+    default_trunk: str | None
 
 
-def _agents(session: Session) -> list[Agent]:
-    return list(session.scalars(select(Agent).order_by(Agent.instance_id, Agent.extension)))
+@dataclass(frozen=True, slots=True)
+class AgentEntry:
+    """One agent as the templates see it (attributes, not dict keys: Jinja reads an
+    attribute in one step, a key only after the attribute lookup failed)."""
+
+    username: str
+    extension: str
+    secret: str
+    instance_id: int
+    instance_key: str
+    caller_id: str | None
 
 
-def _trunk(trunk) -> dict:
-    return {"name": trunk.name, "endpoint": trunk.endpoint_name, "host": trunk.host,
-            "port": trunk.port}
+@dataclass(frozen=True, slots=True)
+class Member:
+    username: str
+    penalty: int
 
 
-def pjsip_context(session: Session, settings: Settings) -> dict:
-    agents = []
-    for agent in _agents(session):
-        numbers = caller_id_numbers(session, [m.skill_group_id for m in agent.memberships])
-        agents.append(_agent(agent, numbers[0].digits if numbers else None))
+def _key(instance_id: int) -> str:
+    return Instance.pbx_key_for(instance_id)
+
+
+def _queue_name(group) -> str:
+    return f"{_key(group.instance_id)}-q{group.id}"
+
+
+def load(session: Session) -> Snapshot:
+    """Read everything the templates need, ordered, so equal databases give equal bytes."""
+    instance_ids = list(session.scalars(select(Instance.id).order_by(Instance.id)))
+    groups = session.execute(select(SkillGroup.id, SkillGroup.instance_id, SkillGroup.name,
+                                    SkillGroup.strategy, SkillGroup.wait_timeout,
+                                    SkillGroup.overflow_id).order_by(SkillGroup.id)).all()
+    # Per skill group, the first number (by id) it may show when calling out.
+    caller_ids: dict[int, tuple[int, str]] = {}
+    for group_id, number_id, digits, number_type in session.execute(
+            select(NumberSkillGroup.skill_group_id, Number.id, Number.digits, Number.type)
+            .join(Number, Number.id == NumberSkillGroup.number_id).order_by(Number.id)):
+        if number_type.can_call_out:
+            caller_ids.setdefault(group_id, (number_id, digits))
+    memberships: dict[int, list[tuple[int, int]]] = {}
+    for agent_id, group_id, level in session.execute(
+            select(AgentSkillGroup.agent_id, AgentSkillGroup.skill_group_id,
+                   AgentSkillGroup.level)):
+        memberships.setdefault(agent_id, []).append((group_id, level))
+    agents, members = [], {}
+    for agent_id, instance_id, extension, secret in session.execute(
+            select(Agent.id, Agent.instance_id, Agent.extension, Agent.sip_secret)
+            .order_by(Agent.instance_id, Agent.extension)):
+        username = f"{_key(instance_id)}-{extension}"
+        shown = min((caller_ids[g] for g, _ in memberships.get(agent_id, ()) if g in caller_ids),
+                    default=None)
+        agents.append(AgentEntry(username, extension, secret, instance_id, _key(instance_id),
+                                 shown[1] if shown else None))
+        for group_id, level in memberships.get(agent_id, ()):
+            members.setdefault(group_id, []).append(Member(username, level - 1))
+    numbers = session.execute(select(Number.digits, Number.type, Number.instance_id)
+                              .where(Number.instance_id.is_not(None))
+                              .order_by(Number.digits)).all()
+    trunks = list_trunks(session)
+    return Snapshot(instance_ids, agents, list(groups), members, list(numbers),
+                    [{"name": t.name, "endpoint": t.endpoint_name, "host": t.host,
+                      "port": t.port} for t in trunks],
+                    trunks[0].endpoint_name if trunks else None)
+
+
+def pjsip_context(session: Session, settings: Settings, snapshot: Snapshot | None = None) -> dict:
+    snapshot = snapshot or load(session)
     return {"sip_bind": settings.sip_bind, "sip_port": settings.sip_port,
-            "trunks": [_trunk(t) for t in list_trunks(session)], "agents": agents}
+            "trunks": snapshot.trunks, "agents": snapshot.agents}
 
 
 # What the dialplan's patterns admit, from the engine's one rule (engine/validation.py).
@@ -57,55 +121,57 @@ DIALLED_NUMBERS = {
 }
 
 
-def extensions_context(session: Session, settings: Settings) -> dict:
-    numbers = session.scalars(select(Number).where(Number.instance_id.is_not(None))
-                              .order_by(Number.digits)).all()
-    agents = _agents(session)
+def extensions_context(session: Session, settings: Settings,
+                       snapshot: Snapshot | None = None) -> dict:
+    snapshot = snapshot or load(session)
+    by_id = {g.id: g for g in snapshot.groups}
+    groups_of: dict[int, list] = {}
+    for group in snapshot.groups:
+        groups_of.setdefault(group.instance_id, []).append(group)
+    agents_of: dict[int, list[AgentEntry]] = {}
+    for agent in snapshot.agents:
+        agents_of.setdefault(agent.instance_id, []).append(agent)
+    numbers_of: dict[int, list] = {}
+    for number in snapshot.numbers:
+        numbers_of.setdefault(number.instance_id, []).append(number)
     instances = []
-    for instance in session.scalars(select(Instance).order_by(Instance.id)):
-        groups = session.scalars(select(SkillGroup).where(SkillGroup.instance_id == instance.id)
-                                 .order_by(SkillGroup.id)).all()
+    for instance_id in snapshot.instance_ids:
+        key, groups = _key(instance_id), groups_of.get(instance_id, [])
+        numbers = numbers_of.get(instance_id, [])
         default = next((g for g in groups if g.name == DEFAULT), groups[0] if groups else None)
+        overflows = [(g, by_id[g.overflow_id]) for g in groups if g.overflow_id in by_id]
         instances.append({
-            "key": instance.pbx_key,
-            "queue_prefix": f"{instance.pbx_key}-q",
-            "agent_prefix": f"{instance.pbx_key}-",
-            "caller_id": next((n.digits for n in numbers
-                               if n.instance_id == instance.id and n.type.can_call_out), None),
-            "default_queue": default.queue_name if default else "",
+            "key": key,
+            "queue_prefix": f"{key}-q",
+            "agent_prefix": f"{key}-",
+            "caller_id": next((n.digits for n in numbers if n.type.can_call_out), None),
+            "default_queue": _queue_name(default) if default else "",
             "default_queue_timeout": default.wait_timeout if default else 0,
-            "agents": [_agent(a) for a in agents if a.instance_id == instance.id],
-            "numbers": [n.digits for n in numbers if n.instance_id == instance.id],
+            "agents": agents_of.get(instance_id, []),
+            "numbers": [n.digits for n in numbers],
             # Only groups of the same instance: the service refuses any other target.
-            "overflows": [{"group_id": g.id, "skill_group": g.name, "queue": g.overflow.queue_name,
-                           "timeout": g.overflow.wait_timeout}
-                          for g in groups if g.overflow is not None
-                          and g.overflow.instance_id == instance.id],
+            "overflows": [{"group_id": g.id, "skill_group": g.name,
+                           "queue": _queue_name(target), "timeout": target.wait_timeout}
+                          for g, target in overflows if target.instance_id == instance_id],
         })
-    trunk = default_trunk(session)
     return {**DIALLED_NUMBERS, "agi_port": settings.agi_port,
             "sounds_dir": str(settings.site_dir_in_pbx / "sounds"),
-            "inbound_numbers": [{"digits": n.digits, "instance_key": n.instance.pbx_key}
-                                for n in numbers],
-            "instances": instances, "trunk": trunk.endpoint_name if trunk else None}
+            "inbound_numbers": [{"digits": n.digits, "instance_key": _key(n.instance_id)}
+                                for n in snapshot.numbers],
+            "instances": instances, "trunk": snapshot.default_trunk}
 
 
-def queues_context(session: Session, settings: Settings) -> dict:
-    queues = []
-    for group in session.scalars(select(SkillGroup).order_by(SkillGroup.id)):
-        members = session.scalars(
-            select(AgentSkillGroup).join(Agent)
-            .where(AgentSkillGroup.skill_group_id == group.id).order_by(Agent.extension))
-        queues.append({
-            "name": group.queue_name, "skill_group": group.name,
-            "instance_key": group.instance.pbx_key, "strategy": group.strategy,
-            "members": [{"username": m.agent.sip_username, "penalty": m.level - 1}
-                        for m in members],
-        })
-    return {"queues": queues}
+def queues_context(session: Session, settings: Settings, snapshot: Snapshot | None = None) -> dict:
+    snapshot = snapshot or load(session)
+    return {"queues": [{"name": _queue_name(g), "skill_group": g.name,
+                        "instance_key": _key(g.instance_id), "strategy": g.strategy,
+                        # in extension order: agents are read in that order
+                        "members": snapshot.members.get(g.id, [])}
+                       for g in snapshot.groups]}
 
 
-def cdr_custom_context(session: Session, settings: Settings) -> dict:
+def cdr_custom_context(session: Session, settings: Settings,
+                       snapshot: Snapshot | None = None) -> dict:
     return {}
 
 
@@ -122,6 +188,7 @@ def render_files(session: Session, settings: Settings) -> dict[str, str]:
     """Every configuration file of the site: settings-only ones and database-derived ones."""
     from provisioning.site import static_files
     files = dict(static_files(settings))
+    snapshot = load(session)
     for name, context_of in GENERATORS.items():
-        files[name] = render(name, **context_of(session, settings))
+        files[name] = render(name, **context_of(session, settings, snapshot))
     return dict(sorted(files.items()))

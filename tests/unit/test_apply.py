@@ -3,20 +3,32 @@ from __future__ import annotations
 
 import os
 import stat
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from engine.db import session_factory
+from engine.migrate import upgrade
 from engine.settings import load_settings
 from provisioning.apply import (
     KEEP_GENERATIONS,
     SOUNDS,
+    ApplyResult,
+    _remember,
+    _rendered_after,
+    apply,
     apply_files,
     config_errors_since,
     content_hash,
+    contexts_to_check,
     current_generation,
     expectations,
+    reload_commands,
 )
+from provisioning.locks import file_lock
 
 FILES = {"extensions.conf": "[ccc-from-carrier]\nexten => _X.,1,Hangup()\n",
          "pjsip.conf": "; no endpoints\n", "queues.conf": "[general]\n"}
@@ -191,3 +203,74 @@ def test_configuration_errors_are_read_from_the_log_after_the_reload(settings):
         "ERROR[2] config_options.c: Could not find option suitable for category 'i2-1001' "
         "named 'no_such_option' at line 66"]
     assert len(config_errors_since(settings, 0)) == 2
+
+
+# ---- reloading only what changed, one apply at a time -------------------------------------
+
+def test_only_the_modules_whose_files_changed_are_reloaded():
+    changed_agents = {**FILES, "pjsip.conf": "; one more endpoint\n"}
+    assert reload_commands(FILES, changed_agents) == ["module reload res_pjsip.so"]
+    both = {**changed_agents, "queues.conf": "[general]\n[i1-q1]\n"}
+    assert reload_commands(FILES, both) == ["module reload res_pjsip.so", "queue reload all"]
+    assert reload_commands(FILES, {**FILES, "extensions.conf": ""}) == ["dialplan reload"]
+    assert reload_commands(FILES, dict(FILES)) == []
+    # A file no single module owns, a file added, or nothing known: everything.
+    assert reload_commands(FILES, {**FILES, "logger.conf": "x"}) == ["core reload"]
+    assert reload_commands({**FILES, "rtp.conf": "a"}, {**FILES, "rtp.conf": "b"}) == [
+        "core reload"]
+    assert reload_commands(None, FILES) == ["core reload"]
+
+
+def test_an_apply_asked_before_another_rendered_has_nothing_left_to_do(settings):
+    """The second of two waiting applies finds that the first rendered after it was
+    asked for (so its change was read): it returns that result without rendering."""
+    settings.site_dir.mkdir(parents=True)
+    asked = time.monotonic_ns()
+    assert _rendered_after(settings, asked) is None
+    _remember(settings, time.monotonic_ns(), ApplyResult(changed=True, live=True))
+    done = _rendered_after(settings, asked)
+    assert done is not None and done.live and done.message == "PBX configuration is live"
+    # An apply asked for after that render must do its own.
+    assert _rendered_after(settings, time.monotonic_ns()) is None
+    # A marker from before the host restarted says nothing about this boot.
+    boot, started, live = (settings.site_dir / "apply.last").read_text().split()
+    (settings.site_dir / "apply.last").write_text(f"other-boot {started} {live}\n")
+    assert _rendered_after(settings, asked) is None
+
+
+def test_applies_of_one_site_take_turns(settings, sqlite_url):
+    """Two applies at once: the second waits for the first's lock, then finds its
+    change already rendered and does nothing more."""
+    upgrade(sqlite_url)
+    settings = replace(settings, database_url=sqlite_url)
+    settings.site_dir.mkdir(parents=True)
+    order = []
+
+    def run(name):
+        with session_factory(sqlite_url)() as session:
+            result = apply(session, settings)
+        order.append(name)
+        return result
+    with ThreadPoolExecutor(2) as pool:
+        with file_lock(settings.site_dir / "apply.lock"):
+            waiting = [pool.submit(run, n) for n in ("first", "second")]
+            time.sleep(0.3)
+            assert order == []  # both wait while the lock is held
+        results = [w.result(10) for w in waiting]  # released: both finish
+    assert sorted(order) == ["first", "second"]
+    assert [r.changed for r in results].count(True) == 1  # one rendered and wrote
+    assert len(generations(settings)) == 1
+
+
+def test_only_contexts_whose_text_changed_are_asked_for_after_a_reload():
+    old = {"pjsip.conf": "[trunk-carrier]\ntype=endpoint\ncontext=ccc-from-carrier\n",
+           "extensions.conf": "[ccc-from-carrier]\nexten => 1,1,Hangup()\n\n"
+                              "[ccc-i1-agents]\nexten => 1001,1,Dial(PJSIP/i1-1001)\n"}
+    one_more = {**old, "extensions.conf": old["extensions.conf"]
+                + "exten => 1002,1,Dial(PJSIP/i1-1002)\n"}
+    assert contexts_to_check(old, one_more) == ["ccc-i1-agents"]
+    assert contexts_to_check(old, dict(old)) == []
+    # A context an endpoint routes into that vanished from the dialplan is asked for.
+    lost = {**old, "extensions.conf": "[ccc-i1-agents]\nexten => 1001,1,Dial(PJSIP/i1-1001)\n"}
+    assert contexts_to_check(old, lost) == ["ccc-from-carrier"]
+    assert contexts_to_check(None, old) == ["ccc-from-carrier", "ccc-i1-agents"]
