@@ -19,8 +19,9 @@ run: host-packages python pbx
 	@echo "ccc serve: Ctrl-C stops it (the PBX keeps running: $(CCC) pbx stop)"
 	$(CCC) serve
 
+# Unit tests and two integration shards run side by side (tests/parallel.py).
 test: host-packages python pbx postgres
-	$(PYTEST) -q tests
+	$(VENV)/bin/python tests/parallel.py
 
 unit: python
 	$(PYTEST) -q tests/unit

@@ -1,7 +1,10 @@
 """Shared fixtures: databases built by the migrations, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import replace
@@ -18,11 +21,54 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "CCC_TEST_POSTGRES_URL", "postgresql+psycopg:///postgres?host=/var/run/postgresql")
 
 
+# Each test gets a fresh database that the migrations built, without running them for
+# every test: they run once per process into a template, and each test gets a copy
+# (a file copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL). The
+# migrations themselves are tested by running them (test_migrations.py).
+_templates: dict[str, object] = {}
+
+
+def _sqlite_template() -> Path:
+    if "sqlite" not in _templates:
+        folder = Path(tempfile.mkdtemp(prefix="ccc-template-"))
+        upgrade(f"sqlite:///{folder / 'ccc.sqlite3'}")
+        from engine.db import _engines
+        engine = _engines.pop(f"sqlite:///{folder / 'ccc.sqlite3'}", None)
+        if engine is not None:
+            engine.dispose()
+        _templates["sqlite"] = folder / "ccc.sqlite3"
+        atexit.register(shutil.rmtree, folder, True)
+    return _templates["sqlite"]
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'ccc.sqlite3'}"
-    upgrade(url)
-    return url
+    target = tmp_path / "ccc.sqlite3"
+    shutil.copyfile(_sqlite_template(), target)
+    return f"sqlite:///{target}"
+
+
+def _postgres_template(admin) -> str:
+    if "postgres" not in _templates:
+        name = f"ccc_template_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
+        upgrade(url)
+        from engine.db import _engines
+        engine = _engines.pop(url, None)
+        if engine is not None:
+            engine.dispose()  # a template may not have connections while it is copied
+        _templates["postgres"] = name
+        atexit.register(_drop_database, name)
+    return _templates["postgres"]
+
+
+def _drop_database(name: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @contextmanager
@@ -30,11 +76,11 @@ def postgres_database():
     """A fresh, migrated PostgreSQL database, dropped afterwards."""
     name = f"ccc_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    template = _postgres_template(admin)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
     try:
-        upgrade(url)
         yield url
     finally:
         from engine.db import _engines

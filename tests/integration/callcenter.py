@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from engine.ami.client import AmiError, ami_command
+from engine.settings import load_settings
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 BIN = Path(sys.executable).parent
@@ -133,10 +138,36 @@ class CallCenter:
         return run
 
     def register(self, agent: dict, local: tuple[str, int]) -> None:
-        """The agent's softphone signs in from ``local``."""
-        self.sipp(f"register-{agent['sip_username']}", "register.xml", local,
-                  agent["sip_username"], "-au", agent["sip_username"],
-                  "-ap", agent["sip_password"]).assert_success(15)
+        """The agent's softphone signs in from ``local``; back once the PBX counts the
+        agent available (what a queue asks before ringing it)."""
+        username = agent["sip_username"]
+        for _ in range(3):
+            self.sipp(f"register-{username}", "register.xml", local, username,
+                      "-au", username, "-ap", agent["sip_password"]).assert_success(15)
+            if self._available(username, within=3.0):
+                return
+            # Seen under load: a contact added just after the endpoint was created by a
+            # reload, while the endpoint stays "Unavailable" until the next REGISTER.
+        raise AssertionError(f"{username} registered but the PBX never counted it available")
+
+    def _available(self, username: str, within: float) -> bool:
+        settings = load_settings(self.env)
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            # In a thread: a browser test's Playwright keeps an event loop running in
+            # this one, and ami_command runs its own.
+            with ThreadPoolExecutor(1) as pool:
+                try:
+                    text = pool.submit(ami_command, settings,
+                                       f"pjsip show endpoint {username}").result(15)
+                except AmiError:
+                    text = ""
+            state = re.search(rf"^\s*Endpoint:\s+{re.escape(username)}\S*\s+(\S.*?)\s{{2,}}",
+                              text, re.M)
+            if state and state.group(1) != "Unavailable":
+                return True
+            time.sleep(0.2)
+        return False
 
     def answering_agent(self, local: tuple[str, int]) -> Sipp:
         """The signed-in softphone at ``local`` waits for a call, answers it."""

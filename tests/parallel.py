@@ -1,0 +1,85 @@
+"""The whole suite as parallel pytest runs: the unit tests, and the integration tests in
+two shards, each shard with its own port offset and so its own PBX site.
+
+Integration tests spend most of their time waiting on real clocks (calls, prompts,
+timeouts), so running them beside each other and beside the unit tests costs little
+CPU and saves most of the wall time. Each run's output goes to test-output/<name>.log
+and is printed whole once all have ended, then one total line.
+
+    .venv/bin/python tests/parallel.py [pytest options...]
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = ROOT / "tests" / "integration"
+# The first shard's modules; every other integration module runs in the second. The
+# split balances their wall time (the IVR's calls are the longest).
+FIRST_SHARD = ("test_ivr.py", "test_pbx_lifecycle.py", "test_provisioning.py",
+               "test_web_browser.py", "test_web_billing_browser.py")
+SHARD_OFFSETS = (0, 100)  # far enough apart for every port a run moves by its offset
+COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
+
+
+def runs() -> list[tuple[str, list[str], dict[str, str]]]:
+    modules = sorted(p.name for p in INTEGRATION.glob("test_*.py"))
+    first = [m for m in modules if m in FIRST_SHARD]
+    second = [m for m in modules if m not in FIRST_SHARD]
+    base = int(os.environ.get("CCC_TEST_PORT_OFFSET", "0"))
+    plan = [("unit", ["tests/unit"], {})]
+    for n, (shard, offset) in enumerate(zip((first, second), SHARD_OFFSETS, strict=True)):
+        plan.append((f"integration-{n + 1}", [f"tests/integration/{m}" for m in shard],
+                     {"CCC_TEST_PORT_OFFSET": str(base + offset)}))
+    return plan
+
+
+def summary(text: str) -> dict[str, int]:
+    """The counts of pytest's closing line ("3 passed, 1 failed in 9.1s")."""
+    lines = [line for line in text.splitlines() if re.search(r" in [\d.]+s", line)]
+    counts: dict[str, int] = {}
+    for number, kind in COUNTS.findall(lines[-1] if lines else ""):
+        kind = "errors" if kind.startswith("error") else kind
+        counts[kind] = counts.get(kind, 0) + int(number)
+    return counts
+
+
+def main(extra: list[str]) -> int:
+    output = ROOT / "test-output"
+    output.mkdir(exist_ok=True)
+    pytest = str(Path(sys.executable).parent / "pytest")
+    started, processes = time.monotonic(), []
+    for name, paths, env in runs():
+        log = output / f"{name}.log"
+        with open(log, "w") as out:
+            process = subprocess.Popen([pytest, "-q", "-p", "no:cacheprovider", *extra, *paths],
+                                       cwd=ROOT, env={**os.environ, **env}, stdout=out,
+                                       stderr=subprocess.STDOUT)
+        processes.append((name, process, log))
+    totals: dict[str, int] = {}
+    failed = False
+    for name, process, log in processes:
+        code = process.wait()
+        text = log.read_text(errors="replace")
+        print(f"==== {name} (exit {code}) ====\n{text}", flush=True)
+        for kind, number in summary(text).items():
+            totals[kind] = totals.get(kind, 0) + number
+        failed = failed or code != 0
+    minutes = (time.monotonic() - started) / 60
+    print(f"all suites: {minutes:.1f} min")
+    # One closing line for the whole suite; an error (a fixture that broke) is a failure.
+    line = f"{totals.get('passed', 0)} passed, " \
+           f"{totals.get('failed', 0) + totals.get('errors', 0)} failed"
+    if totals.get("skipped"):
+        line += f", {totals['skipped']} skipped"
+    print(line)
+    return 1 if failed or not totals.get("passed") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
