@@ -11,11 +11,13 @@ from engine.db import Base
 from engine.instances.models import Instance
 from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
+from engine.security.models import Ban
 from engine.skillgroups.models import SkillGroup
 from engine.trunks.models import Trunk
 
 __all__ = [
-    "Account", "Agent", "AgentSkillGroup", "ApiToken", "AudioFile", "Base", "BillingPlan",
+    "Account", "Agent", "AgentSkillGroup", "ApiToken", "AudioFile", "Ban", "Base",
+    "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
     "NumberSkillGroup", "NumberType", "Role", "SkillGroup", "Trunk", "User",

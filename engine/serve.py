@@ -3,6 +3,8 @@
 - the FastAGI server the dialplan asks what to do with each inbound call;
 - call-record ingestion from the PBX's durable journal: on start (catching up on
   whatever happened while it was down), on each AMI ``Cdr`` event, and every second;
+- the guard: failed sign-ins read from the PBX's security log ban their address, and
+  the PBX configuration follows the bans in force (new ones, expired, lifted);
 - the web admin, in a thread (a WSGI app must not block the loop).
 """
 from __future__ import annotations
@@ -11,15 +13,20 @@ import asyncio
 import logging
 import signal
 import threading
+from datetime import timedelta
 
 from engine.ami.client import AmiClient, AmiError
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
+from engine.db import session_factory
+from engine.security.service import Tally, active_addresses, read_security_log
 from engine.settings import Settings
 from engine.uow import transaction
+from provisioning.apply import ApplyError, apply
 
 log = logging.getLogger(__name__)
 INGEST_EVERY = 1.0
+GUARD_EVERY = 1.0
 AMI_RETRY = 2.0
 
 
@@ -59,6 +66,39 @@ class Ingestor:
             self.wake.clear()
 
 
+class Guard:
+    """Reads the PBX's security log and keeps the banned addresses refused by the PBX."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.tally = Tally(timedelta(seconds=settings.ban_within))
+        self.in_force: list[str] | None = None  # what the last apply rendered
+
+    def _once(self) -> list[str]:
+        with transaction(self.settings) as session:
+            banned = read_security_log(session, self.settings, self.tally)
+            addresses = active_addresses(session)
+        for ban in banned:
+            log.warning("banned %s: %s", ban.address, ban.reason)
+        if addresses != self.in_force:  # a new ban, or one expired or lifted
+            try:
+                with session_factory(self.settings.database_url)() as session:
+                    apply(session, self.settings)
+                self.in_force = addresses
+            except ApplyError as error:
+                log.error("bans not applied: %s", error)
+        return [b.address for b in banned]
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                await loop.run_in_executor(None, self._once)
+            except Exception:  # a locked database, an unreadable log: try again shortly
+                log.exception("security log: reading failed; retrying")
+            await asyncio.sleep(GUARD_EVERY)
+
+
 async def listen_ami(settings: Settings, ingestor: Ingestor) -> None:
     """Stay connected to AMI; each Cdr event wakes ingestion at once."""
     while True:
@@ -93,7 +133,8 @@ async def main(settings: Settings, web: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(ingestor.run()),
-             asyncio.create_task(listen_ami(settings, ingestor))]
+             asyncio.create_task(listen_ami(settings, ingestor)),
+             asyncio.create_task(Guard(settings).run())]
     log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,
              f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "")
     try:

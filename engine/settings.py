@@ -27,6 +27,11 @@ class Settings:
     web_bind: str = "127.0.0.1"
     web_port: int = 8080
     billing_utc_offset_minutes: int = 480  # the billing clock: months start at its midnight
+    # An address that fails to sign in to the PBX ban_after times within ban_within
+    # seconds is refused for ban_seconds.
+    ban_after: int = 20
+    ban_within: int = 300
+    ban_seconds: int = 3600
 
     @property
     def site_dir_in_pbx(self) -> Path:
@@ -37,6 +42,11 @@ class Settings:
     def site_dir(self) -> Path:
         """The same directory as this process (outside the chroot) sees it."""
         return self.pbx_root / self.site_dir_in_pbx.relative_to("/")
+
+    @property
+    def security_log(self) -> Path:
+        """Asterisk's security events (res_security_log, logger.conf)."""
+        return self.site_dir / "log" / "security.log"
 
     @property
     def cdr_file(self) -> Path:
@@ -81,4 +91,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         web_bind=env.get("CCC_WEB_BIND", "127.0.0.1"),
         web_port=int(env.get("CCC_WEB_PORT", "8080")),
         billing_utc_offset_minutes=_utc_offset_minutes(env.get("CCC_BILLING_UTC_OFFSET", "+08:00")),
+        ban_after=int(env.get("CCC_BAN_AFTER", "20")),
+        ban_within=int(env.get("CCC_BAN_WITHIN", "300")),
+        ban_seconds=int(env.get("CCC_BAN_SECONDS", "3600")),
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.instances.models import Instance
 from engine.numbers.models import Number, NumberSkillGroup
+from engine.security.service import active_addresses
 from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import DEFAULT
@@ -36,6 +37,7 @@ class Snapshot:
     numbers: list                       # numbers of an instance, ordered by digits
     trunks: list[dict]
     default_trunk: str | None
+    banned: list[str]                   # addresses the PBX refuses now
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +103,14 @@ def load(session: Session) -> Snapshot:
     return Snapshot(instance_ids, agents, list(groups), members, list(numbers),
                     [{"name": t.name, "endpoint": t.endpoint_name, "host": t.host,
                       "port": t.port} for t in trunks],
-                    trunks[0].endpoint_name if trunks else None)
+                    trunks[0].endpoint_name if trunks else None,
+                    active_addresses(session))
 
 
 def pjsip_context(session: Session, settings: Settings, snapshot: Snapshot | None = None) -> dict:
     snapshot = snapshot or load(session)
     return {"sip_bind": settings.sip_bind, "sip_port": settings.sip_port,
-            "trunks": snapshot.trunks, "agents": snapshot.agents}
+            "trunks": snapshot.trunks, "agents": snapshot.agents, "banned": snapshot.banned}
 
 
 # What the dialplan's patterns admit, from the engine's one rule (engine/validation.py).

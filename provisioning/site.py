@@ -42,8 +42,9 @@ MODULES = (
     "res_pjsip_registrar", "res_pjsip_sdp_rtp", "res_pjsip_dtmf_info",
     "res_pjsip_caller_id", "res_pjsip_header_funcs", "res_pjsip_nat",
     "res_pjsip_rfc3326", "res_pjsip_refer", "res_pjsip_logger",
-    # failed authentications and unidentified requests, to logger.conf's security.log
-    "res_security_log",
+    # failed authentications and unidentified requests, to logger.conf's security.log;
+    # the ACL that refuses banned addresses
+    "res_security_log", "res_pjsip_acl",
     # media
     "res_rtp_asterisk", "res_timing_timerfd",
     "codec_ulaw", "codec_alaw", "codec_gsm",

@@ -22,7 +22,7 @@ INTEGRATION = ROOT / "tests" / "integration"
 # The first shard's modules; every other integration module runs in the second. The
 # split balances their wall time (the IVR's calls are the longest).
 FIRST_SHARD = ("test_ivr.py", "test_pbx_lifecycle.py", "test_provisioning.py",
-               "test_web_browser.py", "test_web_billing_browser.py")
+               "test_sip_bans.py", "test_web_browser.py", "test_web_billing_browser.py")
 SHARD_OFFSETS = (0, 100)  # far enough apart for every port a run moves by its offset
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 

@@ -264,7 +264,10 @@ def environment(workdir: Path, database_url: str, site: str) -> dict[str, str]:
     env.update(CCC_VAR_DIR=str(workdir / "var"), CCC_DATABASE_URL=database_url,
                CCC_PBX_SITE=site, CCC_SIP_BIND=PBX_IP, CCC_SIP_PORT=str(25160 + PORT_OFFSET),
                CCC_AMI_PORT=str(25138 + PORT_OFFSET), CCC_AGI_PORT=str(24673 + PORT_OFFSET),
-               CCC_RTP_PORTS=f"{rtp}-{rtp + 199}", CCC_WEB_PORT=str(28180 + PORT_OFFSET))
+               CCC_RTP_PORTS=f"{rtp}-{rtp + 199}", CCC_WEB_PORT=str(28180 + PORT_OFFSET),
+               # Tests that fail sign-ins on purpose (strangers, wrong passwords) must
+               # not get their address banned; test_sip_bans.py sets its own threshold.
+               CCC_BAN_AFTER="100000")
     if "CCC_PBX_ROOT" in os.environ:
         env["CCC_PBX_ROOT"] = os.environ["CCC_PBX_ROOT"]
     return env
