@@ -5,6 +5,7 @@ places, so a test can run a second, isolated call center beside ``make run``.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ class Settings:
     ban_after: int = 20
     ban_within: int = 300
     ban_seconds: int = 3600
+    # Non-public address ranges an IVR flow's HTTP call may reach (none by default).
+    ivr_http_allow: tuple = ()
 
     @property
     def site_dir_in_pbx(self) -> Path:
@@ -94,4 +97,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ban_after=int(env.get("CCC_BAN_AFTER", "20")),
         ban_within=int(env.get("CCC_BAN_WITHIN", "300")),
         ban_seconds=int(env.get("CCC_BAN_SECONDS", "3600")),
+        ivr_http_allow=tuple(ipaddress.ip_network(item.strip(), strict=False)
+                             for item in env.get("CCC_IVR_HTTP_ALLOW", "").split(",")
+                             if item.strip()),
     )

@@ -164,7 +164,7 @@ class ActionRunner:
                       action.score)
 
     async def http(self, action: HttpRequest):
-        return await http.perform(action)
+        return await http.perform(action, self.settings.ivr_http_allow)
 
     async def set_variables(self, action: SetVariables) -> None:
         """Nothing to do now: the variables go on the channel when the session ends."""

@@ -267,7 +267,9 @@ def environment(workdir: Path, database_url: str, site: str) -> dict[str, str]:
                CCC_RTP_PORTS=f"{rtp}-{rtp + 199}", CCC_WEB_PORT=str(28180 + PORT_OFFSET),
                # Tests that fail sign-ins on purpose (strangers, wrong passwords) must
                # not get their address banned; test_sip_bans.py sets its own threshold.
-               CCC_BAN_AFTER="100000")
+               CCC_BAN_AFTER="100000",
+               # The IVR tests' HTTP lookup server listens on this host.
+               CCC_IVR_HTTP_ALLOW="127.0.0.1/32")
     if "CCC_PBX_ROOT" in os.environ:
         env["CCC_PBX_ROOT"] = os.environ["CCC_PBX_ROOT"]
     return env

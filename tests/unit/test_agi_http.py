@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import threading
 import time
@@ -9,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from engine.agi.http import perform
+from engine.agi.http import checked_address, perform
 from engine.ivr.actions import HttpRequest, HttpResult
 
 
@@ -45,9 +46,14 @@ def base():
     server.server_close()
 
 
-def post(url: str, timeout: float = 1.0) -> HttpResult:
+# The test server listens on loopback, which flows may call only when the operator
+# allows it (CCC_IVR_HTTP_ALLOW); most tests here allow it.
+LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
+
+
+def post(url: str, timeout: float = 1.0, allow=LOOPBACK) -> HttpResult:
     return asyncio.run(perform(HttpRequest(url, {"caller": "1380", "variables": {"a": "1"}},
-                                           timeout)))
+                                           timeout), allow))
 
 
 def test_the_context_is_posted_as_json_and_the_object_comes_back(base):
@@ -85,7 +91,7 @@ def test_the_event_loop_keeps_running_while_a_request_waits(base):
                 await asyncio.sleep(0.05)
                 ticks += 1
         ticker = asyncio.create_task(tick())
-        await perform(HttpRequest(f"{base}/slow", {}, 0.5))
+        await perform(HttpRequest(f"{base}/slow", {}, 0.5), LOOPBACK)
         ticker.cancel()
         return ticks
     assert asyncio.run(both()) >= 5
@@ -103,3 +109,27 @@ def test_a_refused_connection_is_no_answer():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert post(f"http://127.0.0.1:{port}/") == HttpResult(None, None)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:{port}/echo", "http://localhost:{port}/echo", "http://[::1]:{port}/echo",
+    "http://127.1:{port}/echo", "http://2130706433:{port}/echo", "http://10.0.0.1:{port}/",
+    "http://192.168.1.1:{port}/", "http://169.254.169.254:{port}/latest/meta-data",
+    "http://0.0.0.0:{port}/echo", "http://100.64.0.1:{port}/", "http://[fe80::1]:{port}/",
+    "http://[::ffff:127.0.0.1]:{port}/echo"])
+def test_a_flow_may_not_call_this_host_or_a_private_network(base, url):
+    """Without the operator's leave, loopback, private, link-local and other non-public
+    addresses are refused however they are spelled; the test server on loopback, which
+    answers when allowed, gets nothing."""
+    port = base.rsplit(":", 1)[1]
+    assert post(url.format(port=port), allow=()) == HttpResult(None, None)
+    assert post(f"{base}/echo", allow=()) == HttpResult(None, None)
+    assert post(f"{base}/echo").status == 200  # the same server, allowed
+
+
+def test_only_the_allowed_range_opens(base):
+    other = (ipaddress.ip_network("10.0.0.0/8"),)
+    assert post(f"{base}/echo", allow=other) == HttpResult(None, None)
+    assert checked_address("127.0.0.1", 80, other) is None
+    assert checked_address("127.0.0.1", 80, LOOPBACK) == "127.0.0.1"
+    assert checked_address("no-such-host.invalid", 80, LOOPBACK) is None

@@ -1,5 +1,6 @@
 """The web admin through Flask's test client: sign-in, CSRF, and one account's view only."""
 import re
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +129,24 @@ def test_a_session_whose_user_is_gone_must_sign_in_again(client):
     assert response.status_code == 302 and response.headers["Location"].endswith("/sign-in")
     with client.session_transaction() as session:
         assert "user_id" not in session
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/", "/static/ccc.css", "/api/v1/instances",
+                                  "/no/such/page"])
+def test_every_response_carries_the_security_headers(client, path):
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_page_template_carries_inline_script_or_style():
+    """What the CSP refuses must not be in the templates: every script from a file."""
+    root = Path(__file__).resolve().parents[2] / "webadmin"
+    for template in root.rglob("*.html"):
+        text = template.read_text(encoding="utf-8")
+        for script in re.findall(r"<script\b([^>]*)>", text):
+            assert "src=" in script or "application/json" in script, (template, script)
+        assert not re.search(r"\son[a-z]+=|\sstyle=|<style\b|javascript:", text), template
