@@ -1,5 +1,5 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
-from engine.accounts.models import Account, ApiToken, BillingPlan, Role, User
+from engine.accounts.models import Account, ApiToken, BillingPlan, Role, SignInFailure, User
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.audio.models import AudioFile
 from engine.billing.models import (
@@ -20,7 +20,7 @@ __all__ = [
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
-    "NumberSkillGroup", "NumberType", "Role", "SkillGroup", "Trunk", "User",
+    "NumberSkillGroup", "NumberType", "Role", "SignInFailure", "SkillGroup", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
     "Tariff", "UsageExport", "VoicePackage",
 ]

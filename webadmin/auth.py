@@ -9,7 +9,9 @@ from flask import (Blueprint, abort, current_app, g, redirect, render_template, 
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine.accounts import signin
 from engine.accounts.models import Account, User
+from engine.db import utcnow
 from engine.uow import transaction
 
 blueprint = Blueprint("auth", __name__)
@@ -68,23 +70,32 @@ def login_required(view):
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         settings = current_app.config["CCC_SETTINGS"]
+        typed = (request.form.get("account", ""), request.form.get("user", ""),
+                 request.remote_addr or "")
         with transaction(settings) as db:
-            user = db.scalar(select(User).join(Account).where(
-                Account.name == request.form.get("account", ""),
-                User.name == request.form.get("user", "")))
-            # An unknown user is checked against a dummy hash, so the answer takes as
-            # long as for a wrong password and does not tell which names exist.
-            stored = (user.password_hash if user else None) or _DUMMY_HASH
-            if check_password_hash(stored, request.form.get("password", "")) and user \
-                    and user.password_hash:
-                session.clear()
-                session.update(user_id=user.id, account_id=user.account_id)
-                return redirect(url_for("overview.index"))
-        error = "Unknown account, user or password."
-    return render_template("sign_in.html", error=error, form=request.form), 401 if error else 200
+            until = signin.locked_until(db, *typed)
+            if until is not None:
+                minutes = max(1, -(-int((until - utcnow()).total_seconds()) // 60))
+                error, status = (f"Too many failed sign-ins: try again in {minutes} "
+                                 f"minute{'s' if minutes > 1 else ''}."), 429
+            else:
+                user = db.scalar(select(User).join(Account).where(
+                    Account.name == typed[0], User.name == typed[1]))
+                # An unknown user is checked against a dummy hash, so the answer takes
+                # as long as for a wrong password and does not tell which names exist.
+                stored = (user.password_hash if user else None) or _DUMMY_HASH
+                if check_password_hash(stored, request.form.get("password", "")) and user \
+                        and user.password_hash:
+                    signin.record_success(db, *typed)
+                    session.clear()
+                    session.update(user_id=user.id, account_id=user.account_id)
+                    return redirect(url_for("overview.index"))
+                signin.record_failure(db, *typed)
+                error, status = "Unknown account, user or password.", 401
+    return render_template("sign_in.html", error=error, form=request.form), status
 
 
 @blueprint.route("/sign-out", methods=["POST"])

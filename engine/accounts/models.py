@@ -62,3 +62,15 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class SignInFailure(Base):
+    """A wrong password (or unknown name) typed at the web sign-in, kept for a while."""
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_name: Mapped[str] = mapped_column(String(64))  # as typed: may name nobody
+    user_name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -1,10 +1,12 @@
 """The web admin through Flask's test client: sign-in, CSRF, and one account's view only."""
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from engine.accounts.models import Role
+from engine.accounts.models import Role, SignInFailure
 from engine.accounts.service import find_or_create_user, get_account
 from engine.agents.service import create_agent
 from engine.uow import transaction
@@ -150,3 +152,36 @@ def test_no_page_template_carries_inline_script_or_style():
         for script in re.findall(r"<script\b([^>]*)>", text):
             assert "src=" in script or "application/json" in script, (template, script)
         assert not re.search(r"\son[a-z]+=|\sstyle=|<style\b|javascript:", text), template
+
+
+def sign_in_from(client, address: str, password: str, user: str = "alice"):
+    token = csrf_from(client)
+    return client.post("/sign-in", environ_base={"REMOTE_ADDR": address},
+                       data={"csrf_token": token, "account": "acme", "user": user,
+                             "password": password})
+
+
+def test_repeated_wrong_passwords_lock_that_user_from_that_address(client, settings):
+    for _ in range(5):
+        assert sign_in_from(client, "198.51.100.7", "guess").status_code == 401
+    locked = sign_in_from(client, "198.51.100.7", PASSWORD)  # even the right one
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins: try again in 15 minutes." in locked.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not signed in
+    # The real alice elsewhere, and another name from the guesser's address, are not locked.
+    assert sign_in_from(client, "198.51.100.8", PASSWORD).status_code == 302
+    client.post("/sign-out", data={"csrf_token": csrf_from(client, "/")})
+    assert sign_in_from(client, "198.51.100.7", "x", user="mallory").status_code == 401
+    # Fifteen minutes after the last failure, the lock is gone.
+    with transaction(settings) as db:
+        for failure in db.scalars(select(SignInFailure)):
+            failure.at -= timedelta(minutes=15, seconds=1)
+    assert sign_in_from(client, "198.51.100.7", PASSWORD).status_code == 302
+
+
+def test_a_successful_sign_in_forgets_earlier_failures(client, settings):
+    for _ in range(4):
+        sign_in_from(client, "198.51.100.9", "guess")
+    assert sign_in_from(client, "198.51.100.9", PASSWORD).status_code == 302
+    with transaction(settings) as db:
+        assert db.scalars(select(SignInFailure)).all() == []
