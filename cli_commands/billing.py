@@ -92,7 +92,7 @@ def pay(app: AppState, account_name, month_text, amount, reference) -> None:
               required=True, help="The CSV file to write.")
 @click.pass_obj
 def usage_export(app: AppState, account_name, month_text, domain, item, output) -> None:
-    """Export the usage detail (one row per call, SPEC F13 columns); recorded for later."""
+    """Export the usage detail (one row per call, the usage-detail columns); recorded for later."""
     from engine.billing.export import export_usage
     from engine.instances.service import get_instance
     if not output.parent.is_dir():

@@ -69,7 +69,7 @@ def _default_pbx_root() -> str:
 
 
 def _utc_offset_minutes(text: str) -> int:
-    # "+08:00" (China Standard Time, the reference service's billing clock) -> 480
+    # "+08:00" (China Standard Time, the default billing clock) -> 480
     sign = -1 if text.startswith("-") else 1
     hours, _, minutes = text.lstrip("+-").partition(":")
     return sign * (int(hours) * 60 + int(minutes or 0))

@@ -1,4 +1,4 @@
-"""Each interpreter action as AGI commands (ARCHITECTURE decision 1: the adapter only
+"""Each interpreter action as AGI commands (the adapter only
 translates). Terminal actions leave their target on the channel and end the session;
 the dialplan does the waiting and calls the ``resume`` route when it comes back.
 """

@@ -4,8 +4,9 @@ Two routes. ``inbound`` starts a new call on the number's latest published flow
 version; ``resume`` continues a call the dialplan hands back (queue overflow, no
 answer, the agent hung up) on the very version and variables it left on the channel.
 A session ends as soon as the flow names a queue, an agent, a number or a hang-up
-(ARCHITECTURE decision 2); the dialplan then does the waiting. Any failure leaves
-CCC_ACTION unset, which sends the caller to the dialplan's fallback, never to silence.
+(so restarting this server never drops a waiting caller); the dialplan then does
+the waiting. Any failure leaves CCC_ACTION unset, which sends the caller to the
+dialplan's fallback, never to silence.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The monthly bill of an account (F13) and the payments that settle it.
+"""The monthly bill of an account and the payments that settle it.
 
 Rounding: each bill line's original price is unit price x usage rounded half-up to
 the fen; its discount is the original price x the contract discount, rounded half-up
@@ -24,7 +24,7 @@ from engine.billing.periods import Month
 from engine.billing.tariffs import Tier, split_by_tier, tiers
 from engine.errors import Invalid
 
-# The F13 bill columns, in order.
+# The bill columns, in order.
 BILL_COLUMNS = ("billing_item", "unit_price", "price_unit", "usage", "usage_unit",
                 "original_price", "discount", "amount_payable", "amount_unpaid")
 ITEM_ORDER = [item.value for item in Item]
@@ -171,7 +171,7 @@ def _invalid(field: str, message: str) -> Invalid:
 
 
 def bill_csv(result: Bill) -> str:
-    """The bill's lines as CSV: the F13 columns as the header, one row per line."""
+    """The bill's lines as CSV: the bill columns as the header, one row per line."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, BILL_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -1,4 +1,4 @@
-"""The usage-detail line of a call (SPEC F13), built by the database when it is rated.
+"""The usage-detail line of a call, built by the database when it is rated.
 
 Rating writes each call's CSV line beside its minutes, so exporting a month is reading
 one text column in order and joining the lines: a million rows stream in seconds on
@@ -12,7 +12,7 @@ from sqlalchemy import String, case, cast, func, literal, or_
 from engine.billing.models import Item
 from engine.billing.sqltime import clock_text, epoch_seconds
 
-# SPEC F13, in that order, with those headers.
+# The usage-detail columns, in that order, with those headers.
 USAGE_HEADER = (
     "account id (UID)",
     "call start time",

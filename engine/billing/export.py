@@ -1,4 +1,4 @@
-"""The usage-detail export (F13): one CSV row per rated call, streamed to a file that
+"""The usage-detail export: one CSV row per rated call, streamed to a file that
 is recorded and kept, so it can be downloaded again exactly as it was written.
 
 Rating has written each call's line (engine.billing.detail); the export reads them

@@ -94,7 +94,7 @@ class RatedUsage(Base):
     minutes: Mapped[int]                  # every started minute counts as a whole one
     package_minutes: Mapped[int] = mapped_column(default=0)  # of those, paid by packages
     recorded: Mapped[bool] = mapped_column(default=False)    # the PBX kept a recording of it
-    detail: Mapped[str] = mapped_column(Text)  # the call's usage-detail CSV line (F13)
+    detail: Mapped[str] = mapped_column(Text)  # the call's usage-detail CSV line
 
 
 class PackageUse(Base):

@@ -1,7 +1,7 @@
 """Billing months. A call is billed in the month it starts, on the billing clock.
 
 Call records are kept in UTC. The billing clock is UTC plus a fixed offset (China
-Standard Time, +08:00, by default: the reference service's clock, which has no
+Standard Time, +08:00, by default: the billing clock of the operators it serves, which has no
 daylight saving, so a fixed offset is exact), so a call at 07:00 on 1 December in
 Beijing (23:00 UTC on 30 November) is a December call.
 """

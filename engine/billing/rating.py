@@ -66,7 +66,7 @@ def call_item():
     """The billing item of a call: 400 inbound, else landline inbound or outbound.
 
     Numbers of every other type (95, virtual mobile, international) are billed as
-    landline minutes: F2 prices minutes by direction only.
+    landline minutes: the tariffs price minutes by direction only.
     """
     inbound = CallRecord.direction == Direction.INBOUND
     return case((and_(inbound, Number.type == NumberType.N400), Item.INBOUND_400.value),

@@ -1,4 +1,4 @@
-"""The IVR interpreter: pure and engine-agnostic (ARCHITECTURE decision 1).
+"""The IVR interpreter: pure and engine-agnostic: it knows nothing of AGI or ESL.
 
 A flow document, the call's context and the answers so far yield the next action. It
 knows nothing of AGI, the event socket, the clock or the network: the time is in the

@@ -14,7 +14,7 @@ from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
 
-# What each type of number looks like (mainland China numbering, as the reference service).
+# What each type of number looks like (mainland China numbering).
 DIGITS_BY_TYPE = {
     NumberType.LANDLINE: (re.compile(r"^0[1-9][0-9]{8,10}$"),
                           "0 + area code + number, 10-12 digits"),

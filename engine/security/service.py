@@ -44,6 +44,8 @@ class Tally:
 def record_failures(session: Session, settings: Settings, tally: Tally,
                     failures: list[Failure], now: datetime) -> list[Ban]:
     """Count failures; ban the addresses that reach the threshold within the window."""
+    if not failures:  # the usual case, every second: no query at all
+        return []
     protected = _trunk_addresses(session)
     active = set(active_addresses(session, now))
     banned = []

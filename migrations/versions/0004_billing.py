@@ -13,7 +13,7 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
-# The reference figures (SPEC F2, F13), in 1/10000 CNY per unit. The tariff table is
+# The seed prices, in 1/10000 CNY per unit. The tariff table is
 # data: operators change prices with `ccc billing tariff set`, never in code. Written
 # out here, not imported, so this migration seeds the same rows for ever.
 # Chosen where the spec names no figure: the seat fee (150 CNY a seat a month), 400

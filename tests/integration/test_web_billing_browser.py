@@ -1,4 +1,4 @@
-"""Billing (F13) in a real browser: headless Chromium, driven by Playwright.
+"""Billing in a real browser: headless Chromium, driven by Playwright.
 
 Configured: account acme (pay-as-you-go) with instances Sales (landline) and Hotline
 (400), owner olivia; October 2026 calls recorded through the engine (no PBX needed):
@@ -8,7 +8,7 @@ Sales an outbound call of 65 s and an inbound one of 30 s, Hotline an inbound ca
 Done: olivia signs in, opens Billing, chooses October and sees the bill's lines and
 totals; a zero payment is refused on its field, then a payment is recorded; she exports
 the usage detail of Hotline only and downloads it again from the past exports: the
-F13 header and the one Hotline call. Screenshots go to
+usage-detail header and the one Hotline call. Screenshots go to
 test-output/integration/screenshots/billing-*.png.
 """
 from __future__ import annotations

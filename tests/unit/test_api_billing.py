@@ -1,9 +1,9 @@
-"""/api/v1/billing: the bill, payments, usage exports (F13), with the token's account.
+"""/api/v1/billing: the bill, payments, usage exports, with the token's account.
 
 Configured: the world of tests/unit/test_webadmin_billing.py (November 2026 calls of
 acme's Sales and Hotline, and of globex's Support). Observed: JSON in and out, amounts
 as strings, each refusal a 422 naming its field with nothing written, the export's
-download exactly the F13 CSV, another account's export 404, other roles 403.
+download exactly the usage-detail CSV, another account's export 404, other roles 403.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The billing area of the web admin (F13), through Flask's test client.
+"""The billing area of the web admin, through Flask's test client.
 
 Configured: the world of tests/unit/webadmin_world.py, and November 2026 calls rated
 through the engine: acme's Sales an outbound call of 65 s and an inbound one of 30 s,
@@ -167,7 +167,7 @@ def test_an_export_with_filters_is_listed_and_downloads_again(world):
     download = client.get(f"/billing/exports/{export_id}/download")
     assert download.status_code == 200 and download.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
-    assert tuple(rows[0]) == USAGE_HEADER  # exactly the F13 header
+    assert tuple(rows[0]) == USAGE_HEADER  # exactly the usage-detail header
     assert len(rows) == 2 and rows[1][4] == "2" and rows[1][5] == str(hotline)
     assert listed[5] == f"{len(download.get_data())} bytes"
 

@@ -1,4 +1,4 @@
-"""/api/v1/billing: the account's monthly bill, payments, usage-detail exports (F13).
+"""/api/v1/billing: the account's monthly bill, payments, usage-detail exports.
 
 The owner's only, as in the web admin (403 for the other roles); the account is the
 token's. Amounts are JSON strings ("12.34"), so no client ever rounds them as floats.

@@ -1,4 +1,4 @@
-"""Billing (F13): the account's monthly bill, its CSV, payments, and the usage-detail
+"""Billing: the account's monthly bill, its CSV, payments, and the usage-detail
 export with filters and the list of past exports, each downloadable again.
 
 The account's money is its owner's business only: every view checks the role first
