@@ -25,6 +25,13 @@ class Settings:
     agi_port: int
     rtp_start: int
     rtp_end: int
+    # The PBX's own HTTP server, which carries the browsers' SIP over WebSocket. Loopback
+    # by default, like the web app: a browser grants a page the microphone only on a
+    # secure origin (https, or a loopback http address), so until the web app is served
+    # over TLS only a browser on this host can use the softphone, and the PBX needs to
+    # listen no wider (docs/webrtc.md).
+    pbx_http_bind: str = "127.0.0.1"
+    pbx_http_port: int = 8088
     web_bind: str = "127.0.0.1"
     web_port: int = 8080
     billing_utc_offset_minutes: int = 480  # the billing clock: months start at its midnight
@@ -91,6 +98,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         agi_port=int(env.get("CCC_AGI_PORT", "4573")),
         rtp_start=rtp_start,
         rtp_end=rtp_end,
+        pbx_http_bind=env.get("CCC_PBX_HTTP_BIND", "127.0.0.1"),
+        pbx_http_port=int(env.get("CCC_PBX_HTTP_PORT", "8088")),
         web_bind=env.get("CCC_WEB_BIND", "127.0.0.1"),
         web_port=int(env.get("CCC_WEB_PORT", "8080")),
         billing_utc_offset_minutes=_utc_offset_minutes(env.get("CCC_BILLING_UTC_OFFSET", "+08:00")),

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.instances.models import Instance
 from engine.numbers.models import Number, NumberSkillGroup
+from engine.phones.service import (ECHO_EXTENSION, ECHO_SECONDS, WEB_WORD, WEBSOCKET_PROTOCOL,
+                                   web_username)
 from engine.security.service import active_addresses
 from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
@@ -46,6 +48,7 @@ class AgentEntry:
     attribute in one step, a key only after the attribute lookup failed)."""
 
     username: str
+    web_username: str                   # the same agent's browser softphone endpoint
     extension: str
     secret: str
     instance_id: int
@@ -92,8 +95,8 @@ def load(session: Session) -> Snapshot:
         username = f"{_key(instance_id)}-{extension}"
         shown = min((caller_ids[g] for g, _ in memberships.get(agent_id, ()) if g in caller_ids),
                     default=None)
-        agents.append(AgentEntry(username, extension, secret, instance_id, _key(instance_id),
-                                 shown[1] if shown else None))
+        agents.append(AgentEntry(username, web_username(username), extension, secret,
+                                 instance_id, _key(instance_id), shown[1] if shown else None))
         for group_id, level in memberships.get(agent_id, ()):
             members.setdefault(group_id, []).append(Member(username, level - 1))
     numbers = session.execute(select(Number.digits, Number.type, Number.instance_id)
@@ -110,7 +113,9 @@ def load(session: Session) -> Snapshot:
 def pjsip_context(session: Session, settings: Settings, snapshot: Snapshot | None = None) -> dict:
     snapshot = snapshot or load(session)
     return {"sip_bind": settings.sip_bind, "sip_port": settings.sip_port,
-            "trunks": snapshot.trunks, "agents": snapshot.agents, "banned": snapshot.banned}
+            "http_bind": settings.pbx_http_bind, "http_port": settings.pbx_http_port,
+            "ws_protocol": WEBSOCKET_PROTOCOL, "trunks": snapshot.trunks,
+            "agents": snapshot.agents, "banned": snapshot.banned}
 
 
 # What the dialplan's patterns admit, from the engine's one rule (engine/validation.py).
@@ -157,7 +162,8 @@ def extensions_context(session: Session, settings: Settings,
                            "queue": _queue_name(target), "timeout": target.wait_timeout}
                           for g, target in overflows if target.instance_id == instance_id],
         })
-    return {**DIALLED_NUMBERS, "agi_port": settings.agi_port,
+    return {**DIALLED_NUMBERS, "agi_port": settings.agi_port, "web_word": WEB_WORD,
+            "echo_extension": ECHO_EXTENSION, "echo_seconds": ECHO_SECONDS,
             "sounds_dir": str(settings.site_dir_in_pbx / "sounds"),
             "inbound_numbers": [{"digits": n.digits, "instance_key": _key(n.instance_id)}
                                 for n in snapshot.numbers],

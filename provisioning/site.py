@@ -21,7 +21,7 @@ SITE_DIRS = ("etc", "run", "log", "log/cdr-custom", "spool", "lib", "cache")
 
 # Files in etc/asterisk that depend on settings only: name -> template.
 STATIC_TEMPLATES = (
-    "modules.conf", "logger.conf", "rtp.conf", "manager.conf",
+    "modules.conf", "logger.conf", "rtp.conf", "manager.conf", "http.conf",
     "cdr.conf", "cdr_manager.conf", "musiconhold.conf", "indications.conf",
     # core settings kept at their defaults; present so that every start does not
     # log an error for each missing file, which would hide the real ones
@@ -42,6 +42,9 @@ MODULES = (
     "res_pjsip_registrar", "res_pjsip_sdp_rtp", "res_pjsip_dtmf_info",
     "res_pjsip_caller_id", "res_pjsip_header_funcs", "res_pjsip_nat",
     "res_pjsip_rfc3326", "res_pjsip_refer", "res_pjsip_logger",
+    # agents' browsers: SIP over WebSocket on the PBX's HTTP server (http.conf), media
+    # over DTLS-SRTP with ICE (webrtc=yes on their endpoints)
+    "res_http_websocket", "res_pjsip_transport_websocket", "res_srtp",
     # failed authentications and unidentified requests, to logger.conf's security.log;
     # the ACL that refuses banned addresses
     "res_security_log", "res_pjsip_acl",
@@ -56,7 +59,7 @@ MODULES = (
     "app_stack", "app_exec", "app_verbose", "app_userevent", "app_mixmonitor",
     "res_speech", "res_agi",
     "func_channel", "func_callerid", "func_cdr", "func_strings", "func_logic",
-    "func_global",
+    "func_global", "func_timeout",
     # call records: the durable journal and the AMI event
     "res_cdrel_custom", "cdr_custom", "cdr_manager",
     # operators' and tests' "channel originate"
@@ -104,6 +107,8 @@ def static_files(settings: Settings) -> dict[str, str]:
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
         "ami_port": settings.ami_port,
+        "http_bind": settings.pbx_http_bind,
+        "http_port": settings.pbx_http_port,
         "username": AMI_USERNAME,
         "secret": ami_secret(settings),
     }

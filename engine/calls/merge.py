@@ -25,7 +25,8 @@ REFUSALS = {
     "unknown_extension": "no agent of this instance has that extension",
     "not_in_service": "the number dialled is not in service",
 }
-AGENT_CHANNEL = re.compile(r"^PJSIP/i\d+-(\d+)-[0-9a-f]+$")
+# An agent's channel, on its SIP phone or on its browser softphone (endpoint "<name>-web").
+AGENT_CHANNEL = re.compile(r"^PJSIP/i\d+-(\d+)(?:-web)?-[0-9a-f]+$")
 
 
 @dataclass

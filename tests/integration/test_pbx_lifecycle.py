@@ -21,7 +21,7 @@ import pytest
 from engine.ami.client import AmiActionFailed, AmiClient, ami_command
 from engine.settings import Settings, load_settings
 from provisioning import pbx_host, pbx_process
-from provisioning.site import create_site, static_files
+from provisioning.site import MODULES, create_site, static_files
 
 PJSIP_CONF = """\
 [transport-udp]
@@ -41,13 +41,16 @@ exten => hello,1,Answer()
 # Modules the call flows cannot do without: each must be running.
 ESSENTIAL = ("res_pjsip.so", "chan_pjsip.so", "res_rtp_asterisk.so", "pbx_config.so",
              "app_dial.so", "app_queue.so", "res_agi.so", "res_musiconhold.so",
-             "cdr_custom.so", "cdr_manager.so", "codec_ulaw.so", "format_wav.so")
+             "cdr_custom.so", "cdr_manager.so", "codec_ulaw.so", "format_wav.so",
+             # the browsers' softphones: SIP over WebSocket, DTLS-SRTP
+             "res_http_websocket.so", "res_pjsip_transport_websocket.so", "res_srtp.so")
 
 
 @pytest.fixture
 def site_settings() -> Settings:
     settings = replace(load_settings(), site=f"test-{os.getpid()}", sip_bind="127.0.0.1",
-                       sip_port=25061, ami_port=25039, rtp_start=21000, rtp_end=21099)
+                       sip_port=25061, ami_port=25039, rtp_start=21000, rtp_end=21099,
+                       pbx_http_port=25089)
     if not pbx_host.is_installed(settings):
         pytest.fail(f"no Asterisk in the PBX root {settings.pbx_root}: "
                     "run `ccc pbx install` (the Makefile does) before these tests")
@@ -115,6 +118,10 @@ def test_start_status_stop(site_settings):
     modules = ami_command(site_settings, "module show")
     for module in ESSENTIAL:
         assert re.search(rf"^{re.escape(module)}\s.*\sRunning\s", modules, re.MULTILINE), module
+    # Every module of the list loads: a missing dependency would show as declined.
+    # ("Not Running" has one space before "Running", the status column two or more.)
+    lines = {line.split()[0]: line for line in modules.splitlines() if ".so " in line}
+    assert [name for name in MODULES if not re.search(r"\s{2}Running\s", lines[f"{name}.so"])] == []
     transports = ami_command(site_settings, "pjsip show transports")
     assert "127.0.0.1:25061" in transports
     assert errors_in_log(site_settings) == []

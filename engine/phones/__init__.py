@@ -1,0 +1,1 @@
+"""Agents' phones: the SIP phone beside the desk and the softphone in the browser."""
