@@ -7,12 +7,17 @@ CCC    := $(VENV)/bin/ccc
 PYTEST := $(VENV)/bin/pytest
 # Debian packages: debootstrap builds the PBX root; SIPp and sox drive and check calls
 # in the tests; espeak-ng speaks prompts; postgresql is the second database; chromium
-# runs the browser tests (driven by Playwright, never with a browser of its own).
-APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium
+# runs the browser tests (driven by Playwright, never with a browser of its own);
+# nodejs and npm install the pages' pinned browser libraries (package-lock.json).
+APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium \
+                nodejs npm
+# The workbench's SIP library, bundled into one ES module served from our own origin.
+NPM_STAMP  := node_modules/.installed
+SIP_BUNDLE := webadmin/static/vendor/sip.js
 
-.PHONY: run test unit integration host-packages python pbx postgres clean
+.PHONY: run test unit integration host-packages python node pbx postgres clean
 
-run: host-packages python pbx
+run: host-packages python node pbx
 	$(CCC) db upgrade
 	$(CCC) demo
 	$(CCC) pbx start
@@ -20,18 +25,23 @@ run: host-packages python pbx
 	$(CCC) serve
 
 # Unit tests and two integration shards run side by side (tests/parallel.py).
-test: host-packages python pbx postgres
+test: host-packages python node pbx postgres
 	$(VENV)/bin/python tests/parallel.py
 
 unit: python
 	$(PYTEST) -q tests/unit
 
-integration: host-packages python pbx postgres
+integration: host-packages python node pbx postgres
 	$(PYTEST) -q tests/integration
 
 host-packages:
 	@missing=""; for p in $(APT_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" && continue; \
+	  case $$p in \
+	    nodejs) command -v node >/dev/null && continue;; \
+	    npm) command -v npm >/dev/null && continue;; \
+	  esac; \
+	  missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -46,6 +56,20 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
 
+# The pages' browser libraries: exactly the versions and hashes of package-lock.json
+# (npm ci), again only when the lock changed; no package's install script runs (the
+# bundler works without its optional one). Then SIP.js becomes one minified ES module
+# the workbench imports from /static/vendor/.
+node: host-packages $(SIP_BUNDLE)
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(SIP_BUNDLE): $(NPM_STAMP)
+	node_modules/.bin/esbuild node_modules/sip.js/lib/index.js --bundle --format=esm \
+	  --minify --target=chrome100 --legal-comments=eof --log-level=warning --outfile=$@
+
 pbx: python
 	$(CCC) pbx install
 
@@ -59,4 +83,4 @@ postgres: host-packages
 	  runuser -u postgres -- createuser --superuser root
 
 clean:
-	rm -rf $(VENV) var test-output
+	rm -rf $(VENV) var test-output node_modules webadmin/static/vendor
