@@ -19,6 +19,7 @@ RESUMES = "CCC_RESUMES"            # how many times this call came back to the I
 CALLER_ID = "CCC_CALLERID"         # set on each agent's endpoint: number shown when calling out
 AGENT = "CCC_AGENT"                # set on each agent's endpoint: the agent's extension
 REFUSAL = "CCC_REFUSAL"            # why an outbound call is refused, when it is
+DIALLED = "CCC_DIALLED"            # an inbound call: the instance's number the caller dialled
 AGI_URL = "CCC_AGI"                # global: where the FastAGI server listens
 SOUNDS = "CCC_SOUNDS"              # global: the product's prompts as the PBX sees them
 
@@ -30,6 +31,11 @@ ACTION_HANGUP = "hangup"
 # Routes of the FastAGI server the dialplan calls.
 ROUTE_INBOUND = "inbound"
 ROUTE_RESUME = "resume"
+
+# Where each new channel to an agent's phone goes before it rings (Dial and Queue option
+# b): it adds a SIP header naming the number the caller dialled, for the agent's screen.
+RING_AGENT = "ccc-ring-agent"
+DIALLED_HEADER = "X-CCC-Dialled"
 
 # A flow that keeps coming back (queue overflow into the same queue, say) is cut off
 # after this many returns: the caller hears "unavailable" instead of waiting for ever.

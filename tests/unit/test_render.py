@@ -136,7 +136,7 @@ def test_ivr_targets_are_checked_against_the_instance_in_the_dialplan(rendered):
         in sales
     assert '(external),GotoIf($[${REGEX("^[+]?[0-9]{3,20}$" ${CCC_DIAL_NUMBER})} = 0]?failed)' \
         in sales
-    assert "Queue(${CCC_QUEUE},rc," in sales  # c: the caller continues after the agent
+    assert "Queue(${CCC_QUEUE},rcb(" in sales  # c: the caller continues after the agent
     # The instance's own number that may call out is the caller ID of an IVR transfer.
     assert "Dial(PJSIP/${CCC_DIAL_NUMBER}@trunk-carrier,${CCC_DIAL_TIMEOUT},gf(01012345678))" \
         in sales

@@ -55,12 +55,27 @@ def test_the_websocket_transport_names_the_pbx_http_server(settings, session):
 def test_dialling_an_agent_rings_both_of_its_phones(rendered):
     extensions = sections(rendered["extensions.conf"])
     agents = "\n".join(extensions["ccc-i1-agents"])
-    assert "Dial(PJSIP/i1-1001&PJSIP/i1-1001-web,30)" in agents
-    assert "Dial(PJSIP/i1-1002&PJSIP/i1-1002-web,30)" in agents
+    ring = "b(ccc-ring-agent^s^1(${EXTEN}))"
+    assert f"Dial(PJSIP/i1-1001&PJSIP/i1-1001-web,30,{ring})" in agents
+    assert f"Dial(PJSIP/i1-1002&PJSIP/i1-1002-web,30,{ring})" in agents
     # the IVR's transfer to an agent, after the dialplan checked the name's shape
     inbound = "\n".join(extensions["ccc-i1-inbound"])
-    assert "Dial(PJSIP/${CCC_DIAL_AGENT}&PJSIP/${CCC_DIAL_AGENT}-web,${CCC_DIAL_TIMEOUT},g)" \
-        in inbound
+    assert "Dial(PJSIP/${CCC_DIAL_AGENT}&PJSIP/${CCC_DIAL_AGENT}-web,${CCC_DIAL_TIMEOUT}," \
+        "gb(ccc-ring-agent^s^1(${CCC_DIALLED})))" in inbound
+
+
+def test_every_ringing_agent_phone_is_told_the_number_dialled(rendered):
+    extensions = sections(rendered["extensions.conf"])
+    assert extensions["ccc-ring-agent"] == [
+        "exten => s,1,Set(PJSIP_HEADER(add,X-CCC-Dialled)=${ARG1})", " same => n,Return()"]
+    inbound = extensions["ccc-i1-inbound"]
+    assert inbound[2] == " same => n,Set(CCC_DIALLED=${EXTEN})"
+    text = "\n".join(inbound)
+    rings = [line for line in text.splitlines() if "Queue(" in line or "Dial(PJSIP/" in line]
+    # every queue and every agent dial (not the trunk's external dial) announces it
+    assert len(rings) == 4
+    for line in rings:
+        assert ("b(ccc-ring-agent^s^1(${CCC_DIALLED}))" in line) != ("@trunk-carrier" in line)
 
 
 def test_the_echo_test_is_a_fixed_name_with_a_bounded_time(rendered):
