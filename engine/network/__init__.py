@@ -1,0 +1,1 @@
+"""What an agent's network and computer need for the workbench and its softphone."""
