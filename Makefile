@@ -10,7 +10,11 @@ PYTEST := $(VENV)/bin/pytest
 # runs the browser tests (driven by Playwright, never with a browser of its own).
 APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium
 
-.PHONY: run test unit integration host-packages python pbx postgres clean
+# The web admin's catalogues: the .po files are the source, the .mo files are built.
+TRANSLATIONS := webadmin/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test unit integration host-packages python pbx postgres messages clean
 
 run: host-packages python pbx
 	$(CCC) db upgrade
@@ -38,13 +42,26 @@ host-packages:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-python: $(VENV)/.installed
+python: $(VENV)/.installed $(MO_FILES)
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $@
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -i $< -o $@
+
+# Gather every translatable text into each catalogue (new ones untranslated, fuzzy
+# matches marked). Without source locations or source order, so that two branches
+# adding pages touch different lines of the catalogues.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	  -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+	  --ignore-obsolete
+	rm $(TRANSLATIONS)/messages.pot
 
 pbx: python
 	$(CCC) pbx install
