@@ -15,7 +15,11 @@ APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-
 NPM_STAMP  := node_modules/.installed
 SIP_BUNDLE := webadmin/static/vendor/sip.js
 
-.PHONY: run test unit integration host-packages python node pbx postgres clean
+# The web admin's catalogues: the .po files are the source, the .mo files are built.
+TRANSLATIONS := webadmin/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test unit integration host-packages python node pbx postgres messages clean
 
 run: host-packages python node pbx
 	$(CCC) db upgrade
@@ -48,7 +52,7 @@ host-packages:
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-python: $(VENV)/.installed
+python: $(VENV)/.installed $(MO_FILES)
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +73,19 @@ $(NPM_STAMP): package.json package-lock.json
 $(SIP_BUNDLE): $(NPM_STAMP)
 	node_modules/.bin/esbuild node_modules/sip.js/lib/index.js --bundle --format=esm \
 	  --minify --target=chrome100 --legal-comments=eof --log-level=warning --outfile=$@
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -i $< -o $@
+
+# Gather every translatable text into each catalogue (new ones untranslated, fuzzy
+# matches marked). Without source locations or source order, so that two branches
+# adding pages touch different lines of the catalogues.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	  -o $(TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+	  --ignore-obsolete
+	rm $(TRANSLATIONS)/messages.pot
 
 pbx: python
 	$(CCC) pbx install

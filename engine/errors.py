@@ -2,6 +2,9 @@
 
 ``fields`` maps an input field name (the same in the web form, the API body and the
 CLI option) to its own message, so a form can show each error next to its field.
+
+Messages are made with ``engine.messages.N_`` where they can be: English for the CLI,
+and a template plus parameters that the web and API faces translate.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ class DomainError(Exception):
 
     def __init__(self, message: str, fields: dict[str, str] | None = None):
         super().__init__(message)
+        self.message = message  # a Message keeps its template for the faces to translate
         self.fields = dict(fields or {})
 
 

@@ -26,7 +26,10 @@ from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, g, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from webadmin import i18n
 
 from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES
 from engine.settings import Settings
@@ -52,7 +55,7 @@ OPTIONAL_AREAS = ("webadmin.billing",)
 class NavEntry:
     blueprint: str
     endpoint: str
-    label: str
+    label: str  # lazily translated: the table is built before any request has a language
     scope: str = "account"  # or "instance": a tab of an instance, given instance_id
     # Shown only to users who may configure: the account (account scope), or some
     # instance (instance scope: the IVR and audio areas are configuration only).
@@ -60,15 +63,15 @@ class NavEntry:
 
 
 NAV = (
-    NavEntry("overview", "overview.index", "Overview"),
-    NavEntry("instances", "instances.new", "New instance", configures=True),
-    NavEntry("numbers", "numbers.index", "Numbers"),
-    NavEntry("billing", "billing.index", "Billing", configures=True),  # the owner's only
-    NavEntry("instances", "instances.show", "Instance", "instance"),
-    NavEntry("agents", "agents.index", "Agents", "instance"),
-    NavEntry("skillgroups", "skillgroups.index", "Skill groups", "instance"),
-    NavEntry("ivr", "ivr.index", "IVR flows", "instance", configures=True),
-    NavEntry("audio", "audio.index", "Audio", "instance", configures=True),
+    NavEntry("overview", "overview.index", _l("Overview")),
+    NavEntry("instances", "instances.new", _l("New instance"), configures=True),
+    NavEntry("numbers", "numbers.index", _l("Numbers")),
+    NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
+    NavEntry("instances", "instances.show", _l("Instance"), "instance"),
+    NavEntry("agents", "agents.index", _l("Agents"), "instance"),
+    NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),
+    NavEntry("ivr", "ivr.index", _l("IVR flows"), "instance", configures=True),
+    NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
 )
 
 
@@ -103,6 +106,7 @@ def create_app(settings: Settings, config: dict | None = None) -> Flask:
                       SESSION_COOKIE_SAMESITE="Lax", CCC_SETTINGS=settings,
                       MAX_CONTENT_LENGTH=8 * 1024 * 1024)
     app.config.update(config or {})
+    i18n.init_app(app)
     _register_areas(app)
 
     @app.context_processor
