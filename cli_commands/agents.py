@@ -115,3 +115,34 @@ def agent_update(app: AppState, domain, extension, name, groups) -> None:
             m.skill_group.name: m.level for m in agent.memberships}
         update_agent(session, agent, name or agent.name, levels)
         click.echo(f"agent {extension} updated")
+
+
+@agent.command("password")
+@click.option("--instance", "domain", required=True)
+@click.option("--extension", required=True)
+@click.option("--password", help="8-128 characters; a generated one is printed if omitted.")
+@click.pass_obj
+def agent_password(app: AppState, domain, extension, password) -> None:
+    """Set the agent's workbench sign-in password."""
+    from engine.agents.passwords import generate_password, set_password
+    from engine.agents.service import get_agent
+    from engine.instances.service import get_instance
+    chosen = password if password is not None else generate_password()
+    with app.transaction() as session:
+        set_password(get_agent(session, get_instance(session, domain), extension), chosen)
+    click.echo(f"agent {extension} signs in at {app.settings.public_web_url}/w/{domain}/"
+               + ("" if password is not None else f" with password {chosen}"))
+
+
+@agent.command("invite")
+@click.option("--instance", "domain", required=True)
+@click.option("--extension", required=True)
+@click.pass_obj
+def agent_invite(app: AppState, domain, extension) -> None:
+    """Print a one-time link (valid 7 days) with which the agent chooses a password."""
+    from engine.agents.passwords import invite
+    from engine.agents.service import get_agent
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        token = invite(session, get_agent(session, get_instance(session, domain), extension))
+    click.echo(f"{app.settings.public_web_url}/w/{domain}/invitation/{token}")

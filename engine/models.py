@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from engine.accounts.models import Account, ApiToken, BillingPlan, Role, SignInFailure, User
-from engine.agents.models import Agent, AgentSkillGroup
+from engine.agents.models import Agent, AgentInvitation, AgentSkillGroup
+from engine.agentstate.models import AgentStateChange, BreakCode
 from engine.audio.models import AudioFile
 from engine.billing.models import (
     ContractDiscount, MonthlyCharge, PackageUse, Payment, RatedUsage, RatingRun, Tariff,
@@ -16,7 +17,8 @@ from engine.skillgroups.models import SkillGroup
 from engine.trunks.models import Trunk
 
 __all__ = [
-    "Account", "Agent", "AgentSkillGroup", "ApiToken", "AudioFile", "Ban", "Base",
+    "Account", "Agent", "AgentInvitation", "AgentSkillGroup", "AgentStateChange",
+    "BreakCode", "ApiToken", "AudioFile", "Ban", "Base",
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",

@@ -42,6 +42,13 @@ class Settings:
     ban_seconds: int = 3600
     # Non-public address ranges an IVR flow's HTTP call may reach (none by default).
     ivr_http_allow: tuple = ()
+    # How people reach the web admin and the workbench (printed in links); empty: the
+    # bind address and port.
+    web_url: str = ""
+
+    @property
+    def public_web_url(self) -> str:
+        return (self.web_url or f"http://{self.web_bind}:{self.web_port}").rstrip("/")
 
     @property
     def site_dir_in_pbx(self) -> Path:
@@ -109,4 +116,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ivr_http_allow=tuple(ipaddress.ip_network(item.strip(), strict=False)
                              for item in env.get("CCC_IVR_HTTP_ALLOW", "").split(",")
                              if item.strip()),
+        web_url=env.get("CCC_WEB_URL", ""),
     )

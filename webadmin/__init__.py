@@ -46,6 +46,7 @@ AREAS = (
     "webadmin.ivr",
     "webadmin.audio",
     "webadmin.api",
+    "webadmin.workbench",
 )
 # An area built in another branch; registered when its package exists.
 OPTIONAL_AREAS = ("webadmin.billing",)

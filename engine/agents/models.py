@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +22,8 @@ class Agent(Base):
     extension: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(64))
     sip_secret: Mapped[str] = mapped_column(String(64))
+    # The workbench sign-in; none until an administrator sets one or an invitation is used.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
 
     instance: Mapped[Instance] = relationship()
     memberships: Mapped[list["AgentSkillGroup"]] = relationship(
@@ -42,3 +46,20 @@ class AgentSkillGroup(Base):
 
     agent: Mapped[Agent] = relationship(back_populates="memberships")
     skill_group: Mapped[SkillGroup] = relationship()
+
+
+class AgentInvitation(Base):
+    """A one-time link with which an agent chooses a workbench password.
+
+    Only a hash of the token is kept: the database alone does not let anyone in.
+    """
+
+    __tablename__ = "agent_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    agent: Mapped[Agent] = relationship()

@@ -110,6 +110,13 @@ def find_agent(session: Session, instance: Instance, extension: str) -> Agent | 
         Agent.instance_id == instance.id, Agent.extension == extension))
 
 
+def get_agent(session: Session, instance: Instance, extension: str) -> Agent:
+    agent = find_agent(session, instance, extension)
+    if agent is None:
+        raise NotFound(f"no agent with extension {extension} in {instance.domain}")
+    return agent
+
+
 def delete_agent(session: Session, instance: Instance, extension: str) -> None:
     """Remove a seat; the PBX drops its endpoint and queue memberships."""
     agent = find_agent(session, instance, extension)

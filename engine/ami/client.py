@@ -279,6 +279,12 @@ def _run(settings: Settings, timeout: float, work: Callable[[AmiClient], Awaitab
     return asyncio.run(session())
 
 
+def ami_session(settings: Settings, work: Callable[[AmiClient], Awaitable[Any]],
+                timeout: float = 10.0) -> Any:
+    """Run ``work(client)`` on one AMI connection (several actions, one login)."""
+    return _run(settings, timeout, work)
+
+
 def ami_command(settings: Settings, command: str, timeout: float = 10.0) -> str:
     """Run one CLI command on the site's Asterisk; return its output text."""
     return _run(settings, timeout, lambda client: client.command(command))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.accounts.models import Account
@@ -21,6 +21,9 @@ class Instance(Base):
     domain: Mapped[str] = mapped_column(String(253), unique=True)  # immutable once created
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An agent who lets a queue call ring out goes to BREAK (RingingTimeout), so the
+    # queue stops offering calls to someone who is not there.
+    ringing_timeout_break: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     account: Mapped[Account] = relationship()
 

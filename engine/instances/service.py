@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import validation
+from engine.agentstate.service import add_default_break_codes
 from engine.accounts.models import Account, Role, User
 from engine.accounts.service import find_or_create_user, get_account
 from engine.agents.models import Agent
@@ -99,6 +100,7 @@ def create_instance(session: Session, account_name: str, name: str, domain: str,
     number = add_number(session, account.id, number_digits, kind)
     number.instance_id = instance.id
     group = create_skill_group(session, instance, DEFAULT)
+    add_default_break_codes(session, instance)
     flow = create_published_flow(session, instance, WELCOME, welcome_document(DEFAULT))
     number.inbound_flow_id = flow.id
     if kind.can_call_out:

@@ -1,0 +1,181 @@
+"""Agent states: sign in to skill groups, ready, break, sign out; break codes; the log.
+
+The faces (workbench page, API, CLI) call these; each change is made on the PBX
+(queue membership and pauses), which is the truth. ``ccc serve`` follows the PBX and
+writes the durable state log (engine/agentstate/tracker.py); ``presence`` asks the
+PBX directly, so it is right even while ``ccc serve`` is down.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import validation
+from engine.agents.models import Agent
+from engine.agentstate import pbx
+from engine.agentstate.models import AgentStateChange, BreakCode
+from engine.agentstate.states import (BREAK_CODE_RE, RESERVED_CODES, AgentState, Presence,
+                                      derive)
+from engine.ami.client import ami_session
+from engine.errors import Conflict, Invalid, NotFound
+from engine.instances.models import Instance
+from engine.settings import Settings
+
+DEFAULT_BREAK_CODES = (("Rest", "Rest"), ("Meal", "Meal"), ("Meeting", "Meeting"),
+                       ("Training", "Training"))
+DEVICES = ("web", "sip")  # the phone in the workbench page, or a SIP phone beside it
+
+
+# ---- break codes ------------------------------------------------------------------------
+
+def add_default_break_codes(session: Session, instance: Instance) -> None:
+    for code, name in DEFAULT_BREAK_CODES:
+        session.add(BreakCode(instance_id=instance.id, code=code, name=name))
+
+
+def break_codes(session: Session, instance: Instance) -> list[BreakCode]:
+    return list(session.scalars(select(BreakCode).where(
+        BreakCode.instance_id == instance.id).order_by(BreakCode.id)))
+
+
+def add_break_code(session: Session, instance: Instance, code: str, name: str) -> BreakCode:
+    errors = validation.FieldErrors()
+    errors.check("code", validation.check, BREAK_CODE_RE, code, "break code",
+                 "1-32 letters, digits, '_' or '-', starting with a letter")
+    if code in RESERVED_CODES:
+        errors.add("code", f"{code} is reserved for the system")
+    elif any(b.code == code for b in break_codes(session, instance)):
+        errors.add("code", f"break code {code} already exists", conflict=True)
+    errors.check("name", validation.name, name, "break code name")
+    errors.raise_if_any()
+    found = BreakCode(instance_id=instance.id, code=code, name=name)
+    session.add(found)
+    session.flush()
+    return found
+
+
+def remove_break_code(session: Session, instance: Instance, code: str) -> None:
+    found = session.scalar(select(BreakCode).where(BreakCode.instance_id == instance.id,
+                                                   BreakCode.code == code))
+    if found is None:
+        raise NotFound(f"no break code {code!r} in {instance.domain}")
+    session.delete(found)
+
+
+# ---- the agent on the PBX ---------------------------------------------------------------
+
+def interface(agent: Agent, device: str) -> str:
+    """The PJSIP device the queues ring: the page's phone or the SIP phone."""
+    return f"PJSIP/{agent.sip_username}" + ("-web" if device == "web" else "")
+
+
+def presence(settings: Settings, agent: Agent) -> Presence:
+    """The agent's state as the PBX has it now (dialling is not seen from here)."""
+    member = agent.sip_username
+
+    async def work(client):
+        return (await pbx.memberships(client, member)).get(member, [])
+    return derive(ami_session(settings, work))
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    queue: str
+    penalty: int
+
+
+def _choices(agent: Agent, group_names: list[str]) -> list[GroupChoice]:
+    mine = {m.skill_group.name: m for m in agent.memberships}
+    unknown = [name for name in group_names if name not in mine]
+    if unknown:
+        raise Invalid(f"not a skill group of agent {agent.extension}: {', '.join(unknown)}",
+                      fields={"skill_groups": "choose among the agent's own skill groups"})
+    if not group_names:
+        raise Invalid("choose at least one skill group",
+                      fields={"skill_groups": "choose at least one skill group"})
+    return [GroupChoice(mine[n].skill_group.queue_name, mine[n].level - 1)
+            for n in dict.fromkeys(group_names)]
+
+
+def sign_in(settings: Settings, agent: Agent, group_names: list[str], device: str) -> Presence:
+    """SignInGroup: take calls from these skill groups on this device, READY at once."""
+    if device not in DEVICES:
+        raise Invalid(f"device must be one of {', '.join(DEVICES)}",
+                      fields={"device": "the page's phone (web) or a SIP phone (sip)"})
+    choices = _choices(agent, group_names)
+    member, device_interface = agent.sip_username, interface(agent, device)
+
+    async def work(client):
+        current = (await pbx.memberships(client, member)).get(member, [])
+        wanted = {c.queue for c in choices}
+        for m in current:  # groups dropped, or the same ones on another device
+            if m.queue not in wanted or m.interface != device_interface:
+                await pbx.remove(client, m.queue, m.interface)
+        kept = {m.queue for m in current if m.interface == device_interface}
+        for choice in choices:
+            if choice.queue not in kept:
+                await pbx.add(client, choice.queue, device_interface, member, choice.penalty)
+        await pbx.pause(client, device_interface, None)
+        return (await pbx.memberships(client, member)).get(member, [])
+    return derive(ami_session(settings, work))
+
+
+def _signed_in(client_memberships, agent: Agent):
+    if not client_memberships:
+        raise Conflict(f"agent {agent.extension} is not signed in to any skill group")
+    return client_memberships[0].interface
+
+
+def ready(settings: Settings, agent: Agent) -> Presence:
+    """ReadyForService: end a break or after-call work."""
+    return _pause(settings, agent, None)
+
+
+def take_break(session: Session, settings: Settings, agent: Agent, code: str) -> Presence:
+    """TakeBreak with one of the instance's break codes (after the current call, if any)."""
+    if code not in {b.code for b in break_codes(session, agent.instance)}:
+        raise Invalid(f"unknown break code {code!r}",
+                      fields={"break_code": "choose one of the instance's break codes"})
+    return _pause(settings, agent, code)
+
+
+def _pause(settings: Settings, agent: Agent, reason: str | None) -> Presence:
+    member = agent.sip_username
+
+    async def work(client):
+        current = (await pbx.memberships(client, member)).get(member, [])
+        device = _signed_in(current, agent)
+        await pbx.pause(client, device, reason)
+        return (await pbx.memberships(client, member)).get(member, [])
+    return derive(ami_session(settings, work))
+
+
+def sign_out(settings: Settings, agent: Agent) -> Presence:
+    """SignOutGroup: leave every queue (OFFLINE)."""
+    member = agent.sip_username
+
+    async def work(client):
+        for m in (await pbx.memberships(client, member)).get(member, []):
+            await pbx.remove(client, m.queue, m.interface)
+        return (await pbx.memberships(client, member)).get(member, [])
+    return derive(ami_session(settings, work))
+
+
+# ---- the durable log --------------------------------------------------------------------
+
+def latest_changes(session: Session, instance_id: int) -> dict[int, AgentStateChange]:
+    """Each agent's last logged state (its current one, as far as the log knows)."""
+    last = (select(AgentStateChange.agent_id, func.max(AgentStateChange.id).label("id"))
+            .where(AgentStateChange.instance_id == instance_id)
+            .group_by(AgentStateChange.agent_id).subquery())
+    rows = session.scalars(select(AgentStateChange).join(last, AgentStateChange.id == last.c.id))
+    return {row.agent_id: row for row in rows}
+
+
+def logged_presence(change: AgentStateChange | None) -> Presence:
+    if change is None:
+        return Presence(AgentState.OFFLINE)
+    return Presence(AgentState(change.state), change.break_code,
+                    tuple(change.queues.split()), change.interface)

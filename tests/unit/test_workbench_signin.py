@@ -1,0 +1,175 @@
+"""Agents sign in to their instance's workbench: passwords, invitations, lockout, and
+the wall between instances (another instance's workbench answers 404)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main as ccc_main
+from engine.agents import passwords
+from engine.agents.models import Agent
+from engine.db import utcnow
+from engine.errors import Invalid, NotFound
+from engine.instances.service import get_instance
+from engine.uow import transaction
+from tests.unit.webadmin_world import CSRF_INPUT, sqlite_world  # noqa: F401 - fixture
+
+AGENT_PASSWORD = "agent secret 1"
+
+
+def csrf(client, path: str) -> str:
+    match = CSRF_INPUT.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token in {path}"
+    return match.group(1)
+
+
+def set_password(world, agent_key: str, password: str = AGENT_PASSWORD) -> Agent:
+    with transaction(world.settings) as db:
+        agent = db.get(Agent, world.ids[agent_key])
+        passwords.set_password(agent, password)
+        return agent.extension
+
+
+def sign_in(client, domain: str, extension: str, password: str = AGENT_PASSWORD,
+            address: str = "127.0.0.1"):
+    path = f"/w/{domain}/signin"
+    return client.post(path, data={"csrf_token": csrf(client, path), "extension": extension,
+                                   "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_an_agent_signs_in_with_the_password_an_administrator_set(sqlite_world):
+    client = sqlite_world.app().test_client()
+    extension = set_password(sqlite_world, "acme_agent")
+    assert client.get("/w/sales.acme/").headers["Location"].endswith("/w/sales.acme/signin")
+    response = sign_in(client, "sales.acme", extension)
+    assert response.status_code == 302 and response.headers["Location"] == "/w/sales.acme/"
+    page = client.get("/w/sales.acme/").get_data(as_text=True)
+    assert "bob" in page and extension in page
+    # Signing out ends it.
+    client.post("/w/sales.acme/signout", data={"csrf_token": csrf(client, "/w/sales.acme/")})
+    assert client.get("/w/sales.acme/").status_code == 302
+
+
+@pytest.mark.parametrize("extension, password", [
+    ("1002", "wrong password"),     # bob's extension, wrong password
+    ("1099", AGENT_PASSWORD),       # nobody's extension
+    ("", ""),
+    ("1001' OR 1=1 --", AGENT_PASSWORD),
+])
+def test_wrong_extension_or_password_is_refused_alike(sqlite_world, extension, password):
+    client = sqlite_world.app().test_client()
+    set_password(sqlite_world, "acme_agent")
+    response = sign_in(client, "sales.acme", extension, password)
+    assert response.status_code == 401
+    assert "Unknown extension or password." in response.get_data(as_text=True)
+    assert client.get("/w/sales.acme/").status_code == 302
+
+
+def test_an_agent_without_a_password_cannot_sign_in(sqlite_world):
+    client = sqlite_world.app().test_client()
+    with transaction(sqlite_world.settings) as db:
+        extension = db.get(Agent, sqlite_world.ids["acme_agent"]).extension
+    assert sign_in(client, "sales.acme", extension, "").status_code == 401
+
+
+def test_another_instance_agent_cannot_use_its_password_here(sqlite_world):
+    """Extension 1001 exists in both instances: the password of one is not the other's."""
+    client = sqlite_world.app().test_client()
+    globex_extension = set_password(sqlite_world, "globex_agent")
+    assert sign_in(client, "sales.acme", globex_extension).status_code == 401
+    # Signed in to Support, the Sales workbench is not there for this session.
+    assert sign_in(client, "support.globex", globex_extension).status_code == 302
+    assert client.get("/w/sales.acme/").status_code == 404
+    assert client.get("/w/no-such.example/signin").status_code == 404
+
+
+def test_repeated_failures_lock_that_extension_from_that_address(sqlite_world):
+    client = sqlite_world.app().test_client()
+    extension = set_password(sqlite_world, "acme_agent")
+    for _ in range(passwords.signin.MAX_FAILURES):
+        assert sign_in(client, "sales.acme", extension, "guess guess",
+                       "203.0.113.9").status_code == 401
+    locked = sign_in(client, "sales.acme", extension, AGENT_PASSWORD, "203.0.113.9")
+    assert locked.status_code == 429 and "Too many failed sign-ins" in locked.get_data(True)
+    # The agent at another address is not locked out by the guesser.
+    assert sign_in(client, "sales.acme", extension, AGENT_PASSWORD,
+                   "198.51.100.7").status_code == 302
+
+
+def test_an_invitation_sets_the_password_once(sqlite_world):
+    client = sqlite_world.app().test_client()
+    with transaction(sqlite_world.settings) as db:
+        agent = db.get(Agent, sqlite_world.ids["acme_agent"])
+        token, extension = passwords.invite(db, agent), agent.extension
+    path = f"/w/sales.acme/invitation/{token}"
+    assert client.get(path).status_code == 200
+    # Another instance's workbench does not know this invitation.
+    assert client.get(f"/w/support.globex/invitation/{token}").status_code == 404
+    too_short = client.post(path, data={"csrf_token": csrf(client, path), "password": "short",
+                                        "confirm": "short"})
+    assert too_short.status_code == 422
+    differ = client.post(path, data={"csrf_token": csrf(client, path),
+                                     "password": AGENT_PASSWORD, "confirm": "other one"})
+    assert differ.status_code == 422
+    with transaction(sqlite_world.settings) as db:  # nothing written by the refusals
+        assert db.get(Agent, sqlite_world.ids["acme_agent"]).password_hash is None
+    accepted = client.post(path, data={"csrf_token": csrf(client, path),
+                                       "password": AGENT_PASSWORD, "confirm": AGENT_PASSWORD})
+    assert accepted.status_code == 302 and client.get("/w/sales.acme/").status_code == 200
+    assert client.get(path).status_code == 404  # used
+    fresh = sqlite_world.app().test_client()
+    assert sign_in(fresh, "sales.acme", extension).status_code == 302
+
+
+def test_an_expired_or_replaced_invitation_does_not_work(sqlite_world):
+    with transaction(sqlite_world.settings) as db:
+        agent = db.get(Agent, sqlite_world.ids["acme_agent"])
+        sales = get_instance(db, "sales.acme")
+        first = passwords.invite(db, agent)
+        second = passwords.invite(db, agent)
+        with pytest.raises(NotFound):
+            passwords.invitation_agent(db, sales, first)
+        assert passwords.invitation_agent(db, sales, second).id == agent.id
+        later = utcnow() + passwords.INVITATION_LIFETIME + timedelta(seconds=1)
+        with pytest.raises(NotFound):
+            passwords.invitation_agent(db, sales, second, now=later)
+        with pytest.raises(Invalid):
+            passwords.set_password(agent, "x" * (passwords.PASSWORD_MAX + 1))
+
+
+def test_the_access_domain_opens_the_workbench(sqlite_world):
+    client = sqlite_world.app().test_client()
+    response = client.get("/", headers={"Host": "sales.acme:8080"})
+    assert response.status_code == 302 and response.headers["Location"] == "/w/sales.acme/"
+    # Any other host keeps the admin.
+    assert client.get("/", headers={"Host": "127.0.0.1:8080"}).headers["Location"] \
+        .endswith("/sign-in")
+
+
+def test_ccc_agent_password_and_invite(sqlite_world):
+    env = {"CCC_DATABASE_URL": sqlite_world.settings.database_url,
+           "CCC_VAR_DIR": str(sqlite_world.settings.var_dir),
+           "CCC_PBX_ROOT": str(sqlite_world.settings.pbx_root), "CCC_PBX_SITE": "unit",
+           "CCC_WEB_URL": "https://cc.example.com"}
+    runner = CliRunner()
+    result = runner.invoke(ccc_main, ["agent", "password", "--instance", "sales.acme",
+                                      "--extension", "1002", "--password", AGENT_PASSWORD],
+                           env=env)
+    assert result.exit_code == 0, result.output
+    assert "signs in at https://cc.example.com/w/sales.acme/" in result.output
+    client = sqlite_world.app().test_client()
+    assert sign_in(client, "sales.acme", "1002").status_code == 302
+    short = runner.invoke(ccc_main, ["agent", "password", "--instance", "sales.acme",
+                                     "--extension", "1002", "--password", "short"], env=env)
+    assert short.exit_code == 1 and len(short.output.strip().splitlines()) == 1
+    invited = runner.invoke(ccc_main, ["agent", "invite", "--instance", "sales.acme",
+                                       "--extension", "1002"], env=env)
+    assert invited.output.startswith("https://cc.example.com/w/sales.acme/invitation/")
+    token = invited.output.strip().rsplit("/", 1)[1]
+    assert client.get(f"/w/sales.acme/invitation/{token}").status_code == 200
+    unknown = runner.invoke(ccc_main, ["agent", "invite", "--instance", "sales.acme",
+                                       "--extension", "9999"], env=env)
+    assert unknown.exit_code == 1
