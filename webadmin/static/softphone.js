@@ -6,7 +6,7 @@
 // to show. SIP.js comes bundled from our own origin (make builds static/vendor/sip.js
 // from the pinned npm package): a page must never load code from elsewhere.
 import {
-  Inviter, Registerer, RegistererState, SessionState, UserAgent,
+  Inviter, Registerer, RegistererState, SessionState, UserAgent, UserAgentState,
 } from "./vendor/sip.js";
 
 // What a call sends: audio only. The browser asks for the microphone at the first call.
@@ -43,8 +43,8 @@ export class Softphone {
       logBuiltinEnabled: false,
       delegate: {
         onInvite: (invitation) => this.#incoming(invitation),
-        onDisconnect: (error) => this.#emit("unregistered", {
-          reason: error ? "connection lost" : "disconnected" }),
+        // error is set when the connection was lost, not closed by stop()
+        onDisconnect: (error) => { if (error) this.lost(); },
       },
     });
     this.registerer = new Registerer(this.userAgent, { expires: REGISTER_EXPIRES });
@@ -60,7 +60,10 @@ export class Softphone {
   // Connect and register. A refusal (wrong password: 401 twice; banned: 403) is a
   // "refused" event with the SIP status code, not an exception, so the page can say why.
   async start() {
-    await this.userAgent.start();
+    // Again after a lost connection: the user agent is still started, only its
+    // transport needs to connect again.
+    if (this.userAgent.state === UserAgentState.Started) await this.userAgent.reconnect();
+    else await this.userAgent.start();
     await this.registerer.register({
       requestDelegate: {
         onReject: (response) => {
@@ -70,6 +73,11 @@ export class Softphone {
         },
       },
     });
+  }
+
+  // The WebSocket is gone (or never opened): not registered, and worth another start().
+  lost() {
+    this.#emit("unregistered", { lost: true });
   }
 
   async stop() {
@@ -209,7 +217,7 @@ export class Softphone {
       dialled: invitation.request.getHeader(DIALLED_HEADER) ?? "",
     };
     this.#follow(invitation, detail);
-    this.#emit("ringing", detail);
+    this.#emit("ringing", { ...detail });
   }
 
   #follow(session, detail) {

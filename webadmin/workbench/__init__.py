@@ -98,3 +98,7 @@ def invitation(domain: str, token: str):
 @agent_required
 def index(domain: str):
     return render_template("workbench/index.html", domain=domain)
+
+
+# The softphone's settings and the network check: their routes join this blueprint.
+from webadmin.workbench import network, phone  # noqa: E402,F401

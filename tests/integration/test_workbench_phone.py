@@ -1,0 +1,308 @@
+"""The softphone in the workbench and the network check, in a real browser on a real PBX.
+
+Configured: the integration call center (account acme; instance Sales with agent alice,
+extension 1001, and here bob, 1002; instance Hotline with agent carol, 1001), the PBX
+running, the web app served as ``ccc serve`` serves it. Headless Chromium with a fake
+microphone that plays speech made by espeak-ng, and nothing mocked: the page's SIP.js
+talks to Asterisk over its WebSocket, the voice goes over DTLS-SRTP.
+
+Observed:
+- the network check: alice signs in, runs it; the echo test's audio comes back (the
+  browser's own counters: packets and audio energy grow), the round trip is under
+  100 ms, no packet is lost, the line's speed is measured, the verdict is "ready"; the
+  page lists the ports from the settings, and only these pages may open the WebSocket;
+- a call to the web agent: bob's SIP phone (SIPp, UDP) dials 1001; alice's panel rings
+  with bob's number and the number dialled, she answers, audio flows both ways (bob's
+  phone echoes what it hears), Hold makes Asterisk report bob's endpoint "On Hold",
+  Retrieve puts it back "In use", she hangs up and bob's phone gets the BYE;
+- a key pressed on the keypad reaches the PBX: '#' ends the echo test at once;
+- carol's password does not register alice's web endpoint, nor does a wrong one (401),
+  and alice's session sees nothing of Hotline's workbench (404).
+Screenshots of the panel (idle, ringing, talking) and of the network page go to
+test-output/screens/.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from engine.ami.client import ami_command
+from engine.serve import start_web
+from engine.settings import load_settings
+from tests.integration.callcenter import local
+from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENS = ROOT / "test-output" / "screens"
+PASSWORD = "agent password 1"
+BOB_PHONE = local("127.0.0.6", 5110)
+BOB_CALLS_FROM = local("127.0.0.6", 5112)
+
+# The browser's own RTCPeerConnections, kept for the test to read their counters (the
+# real objects; the page uses them as usual). Installed by the browser before any page
+# script runs, so the page's CSP does not apply to it.
+KEEP_PEER_CONNECTIONS = """
+window.cccPeerConnections = [];
+const Native = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends Native {
+  constructor(...args) { super(...args); window.cccPeerConnections.push(this); }
+};
+document.addEventListener("ccc:phone", (event) => {
+  (window.cccPhoneStates ??= []).push(event.detail.state);
+});
+"""
+AUDIO_COUNTERS = """async () => {
+  const pc = window.cccPeerConnections.at(-1);
+  let figures = null;
+  (await pc.getStats()).forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "audio") {
+      figures = { packets: report.packetsReceived, energy: report.totalAudioEnergy ?? 0 };
+    }
+  });
+  return figures;
+}"""
+
+# The voice the fake microphone plays (in a loop), spoken by espeak-ng.
+SPEECH = "Hello, this is the ccc softphone test. One two three four five six seven."
+
+
+# The call path is the PBX's and the browser's; the database behind the web app adds
+# nothing here, so one (SQLite) is enough.
+pytestmark = pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def voice(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("voice") / "voice.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), SPEECH], check=True, capture_output=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def phone_browser(voice):
+    """Chromium with a fake microphone (the speech above) and no permission prompt."""
+    assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
+    args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream",
+                            "--use-fake-device-for-media-stream",
+                            f"--use-file-for-fake-audio-capture={voice}",
+                            "--autoplay-policy=no-user-gesture-required"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def workbench(callcenter):
+    """The web app on the call center's web port; agents with workbench passwords."""
+    settings = load_settings(callcenter.env)
+    callcenter.ccc("agent", "create", "--instance", "sales.acme", "--name", "bob")
+    agents = {}
+    for domain, extension, name in (("sales.acme", "1001", "alice"), ("sales.acme", "1002", "bob"),
+                                    ("hotline.acme", "1001", "carol")):
+        callcenter.ccc("agent", "password", "--instance", domain, "--extension", extension,
+                       "--password", PASSWORD)
+        listed = callcenter.ccc_json("agent", "list", "--instance", domain, "--show-secrets")
+        agents[name] = next(a for a in listed if a["extension"] == extension)
+    server = start_web(settings)
+    try:
+        callcenter.web = f"http://127.0.0.1:{settings.web_port}"
+        callcenter.agents = agents
+        callcenter.settings = settings
+        yield callcenter
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def page(phone_browser):
+    context = phone_browser.new_context(viewport={"width": 1100, "height": 900})
+    context.add_init_script(KEEP_PEER_CONNECTIONS)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors in the page: {errors}"
+
+
+def sign_in(page, cc, domain: str = "sales.acme", extension: str = "1001") -> None:
+    page.goto(f"{cc.web}/w/{domain}/signin")
+    page.get_by_label("Extension").fill(extension)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(rf"/w/{re.escape(domain)}/?$"))
+
+
+def pbx(cc, command: str) -> str:
+    # In a thread: Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(ami_command, cc.settings, command).result(15)
+
+
+def endpoint_state(cc, endpoint: str) -> str:
+    match = re.search(rf"^\s*Endpoint:\s+{re.escape(endpoint)}/\S*\s+(\S.*?)\s{{2,}}",
+                      pbx(cc, f"pjsip show endpoint {endpoint}"), re.M)
+    return match.group(1) if match else ""
+
+
+def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not met within {timeout}s")
+
+
+def shoot(page, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENS / f"{name}.png", full_page=True)
+
+
+def figure(page, name: str) -> float:
+    return float(page.locator(f'[data-figure="{name}"]').text_content())
+
+
+def test_the_network_check_finds_this_line_ready(page, workbench):
+    cc, settings = workbench, workbench.settings
+    sign_in(page, cc)
+    response = page.goto(f"{cc.web}/w/sales.acme/network")
+    # This page may open exactly the PBX's WebSocket besides its own origin.
+    ws = f"ws://127.0.0.1:{settings.pbx_http_port}"
+    assert f"connect-src 'self' {ws};" in response.headers["content-security-policy"]
+    ports = {row.get_attribute("data-port"): row.locator("td").all_text_contents()[1:]
+             for row in page.locator("tr[data-port]").all()}
+    assert ports == {"web": ["TCP", str(settings.web_port)],
+                     "websocket": ["TCP", str(settings.pbx_http_port)],
+                     "media": ["UDP", f"{settings.rtp_start}-{settings.rtp_end}"]}
+
+    page.get_by_role("button", name="Start the check").click()
+    check = page.locator("#network-check")
+    expect(check).to_have_attribute("data-result", re.compile("."), timeout=45_000)
+    shoot(page, "network-check")
+    assert check.get_attribute("data-result") == "ready"
+    expect(page.get_by_text("Ready: this network carries calls and the workbench well."))\
+        .to_be_visible()
+    assert 0 <= figure(page, "round_trip") < 100
+    assert figure(page, "loss") == 0
+    # Only our own voice can come back from the echo test: packets and audio energy
+    # arriving prove the voice went to the PBX and back.
+    assert figure(page, "packets") > 200       # 10 s of 20 ms packets is 500
+    assert figure(page, "energy") > 0
+    assert figure(page, "download") > 200 and figure(page, "upload") > 200
+    # The echo call ended with the check; the PBX holds no channel of it.
+    wait_for(lambda: "0 active channels" in pbx(cc, "core show channels count"),
+             what="the echo call ended")
+
+
+def test_other_pages_keep_their_connections_to_their_own_origin(page, workbench):
+    response = page.goto(f"{workbench.web}/sign-in")
+    assert "connect-src 'self';" in response.headers["content-security-policy"]
+
+
+def test_a_call_to_the_web_agent_rings_answers_holds_and_hangs_up(page, workbench):
+    cc, alice, bob = workbench, workbench.agents["alice"], workbench.agents["bob"]
+    cc.register(bob, BOB_PHONE)
+    sign_in(page, cc)
+    panel = page.locator("#phone")
+    expect(panel).to_have_attribute("data-state", "registered")
+    expect(panel.get_by_text("Ready: calls to extension 1001 ring here.")).to_be_visible()
+    wait_for(lambda: endpoint_state(cc, f"{alice['sip_username']}-web") == "Not in use",
+             what="the web endpoint available")
+    shoot(page, "phone-idle")
+
+    caller = cc.sipp("bob-calls-alice", "call_until_bye.xml", BOB_CALLS_FROM, "1001",
+                     "-key", "caller", bob["sip_username"], "-au", bob["sip_username"],
+                     "-ap", bob["sip_password"], "-rtp_echo")
+    incoming = panel.locator(".phone-incoming")
+    expect(incoming).to_be_visible()
+    expect(incoming.locator(".phone-caller")).to_have_text("1002")
+    expect(incoming.locator(".phone-dialled")).to_have_text("1001")
+    shoot(page, "phone-ringing")
+
+    panel.get_by_role("button", name="Answer").click()
+    expect(panel).to_have_attribute("data-state", "talking")
+    expect(panel.locator(".phone-peer")).to_have_text("1002")
+    expect(panel.locator(".phone-timer")).not_to_have_text("0:00", timeout=5_000)
+    # Bob's phone echoes what reaches it: audio energy arriving at the browser has been
+    # to bob and back.
+    first = wait_for(lambda: page.evaluate(AUDIO_COUNTERS), what="audio counters")
+    time.sleep(2)
+    second = page.evaluate(AUDIO_COUNTERS)
+    assert second["packets"] > first["packets"] + 50, (first, second)
+    assert second["energy"] > first["energy"], (first, second)
+    shoot(page, "phone-talking")
+
+    panel.get_by_role("button", name="Hold").click()
+    expect(panel).to_have_attribute("data-state", "held")
+    wait_for(lambda: endpoint_state(cc, bob["sip_username"]) == "On Hold",
+             what="Asterisk reporting bob held")
+    panel.get_by_role("button", name="Retrieve").click()
+    expect(panel).to_have_attribute("data-state", "talking")
+    wait_for(lambda: endpoint_state(cc, bob["sip_username"]) == "In use",
+             what="Asterisk reporting bob retrieved")
+
+    panel.get_by_role("button", name="Hang up").click()
+    expect(panel).to_have_attribute("data-state", "idle")
+    caller.assert_success(10)   # bob's phone got the BYE and answered it
+    assert page.evaluate("window.cccPhoneStates") == [
+        "registered", "ringing", "talking", "held", "talking", "idle"]
+
+
+def test_a_key_on_the_keypad_reaches_the_pbx(page, workbench):
+    """The echo test ends on '#' (and otherwise runs 30 s): the key arrived as DTMF."""
+    sign_in(page, workbench)
+    panel = page.locator("#phone")
+    expect(panel).to_have_attribute("data-state", "registered")
+    panel.get_by_label("Number or extension").fill("echo")
+    panel.get_by_role("button", name="Call").click()
+    expect(panel).to_have_attribute("data-state", "talking")
+    time.sleep(1)
+    began = time.monotonic()
+    panel.get_by_role("button", name="#").click()
+    expect(panel).to_have_attribute("data-state", "idle", timeout=5_000)
+    assert time.monotonic() - began < 5
+
+
+def test_no_one_else_may_be_this_agents_web_phone(page, workbench):
+    cc, alice, carol = workbench, workbench.agents["alice"], workbench.agents["carol"]
+    assert alice["sip_password"] != carol["sip_password"]
+    sign_in(page, cc)
+    page.goto(f"{cc.web}/w/sales.acme/network")
+    attempt = """async (config) => {
+      const { Softphone } = await import("/static/softphone.js");
+      const events = new EventTarget();
+      const outcome = new Promise((resolve) => {
+        events.addEventListener("refused", (event) => resolve(event.detail.code));
+        events.addEventListener("registered", () => resolve(200));
+      });
+      const phone = new Softphone(config, events, document.createElement("audio"));
+      await phone.start();
+      const code = await outcome;
+      await phone.stop();
+      return code;
+    }"""
+    config = {"websocket_url": f"ws://127.0.0.1:{cc.settings.pbx_http_port}/ws",
+              "sip_domain": "127.0.0.1", "username": f"{alice['sip_username']}-web",
+              "extension": "1001"}
+    # Carol (Hotline) knows her own password, not alice's.
+    assert page.evaluate(attempt, {**config, "password": carol["sip_password"]}) == 401
+    assert page.evaluate(attempt, {**config, "password": "wrong-password-1"}) == 401
+    # The same page with alice's own: the endpoint takes it (the test can fail).
+    assert page.evaluate(attempt, {**config, "password": alice["sip_password"]}) == 200
+    # Alice's session is Sales's: Hotline's workbench does not exist for her.
+    for path in ("network", "phone/config", "network/download"):
+        assert page.request.get(f"{cc.web}/w/hotline.acme/{path}").status == 404, path
+    config_response = page.request.get(f"{cc.web}/w/sales.acme/phone/config")
+    assert config_response.headers["cache-control"] == "no-store"
+    assert config_response.json()["username"] == f"{alice['sip_username']}-web"

@@ -1,0 +1,117 @@
+"""The workbench's softphone settings and network check, through the web app.
+
+World: tests/unit/webadmin_world.py (Sales with agent bob, Hotline with carol). bob
+signs in to Sales's workbench; the pages, the JSON and the probes answer him, another
+instance's answer 404, and only the phone pages may connect to the PBX's WebSocket.
+"""
+from __future__ import annotations
+
+import io
+import json
+
+from engine.agents.models import Agent
+from engine.network.service import DOWNLOAD_BYTES, UPLOAD_BYTES
+from engine.uow import transaction
+from tests.unit.test_workbench_signin import csrf, set_password, sign_in
+from tests.unit.webadmin_world import sqlite_world  # noqa: F401 - fixture
+from webadmin import SECURITY_HEADERS
+
+SECURITY_CSP = SECURITY_HEADERS["Content-Security-Policy"]
+
+GOOD = {"round_trip_ms": 12, "jitter_ms": 1, "loss_percent": 0, "download_kbps": 9000,
+        "upload_kbps": 4000}
+
+
+def bob_signed_in(world):
+    client = world.app().test_client()
+    extension = set_password(world, "acme_agent")
+    assert sign_in(client, "sales.acme", extension).status_code == 302
+    return client, extension
+
+
+def test_the_phone_settings_are_the_agents_web_endpoint_never_cached(sqlite_world):
+    client, extension = bob_signed_in(sqlite_world)
+    response = client.get("/w/sales.acme/phone/config")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    with transaction(sqlite_world.settings) as db:
+        bob = db.get(Agent, sqlite_world.ids["acme_agent"])
+        username, secret = bob.sip_username, bob.sip_secret
+    assert response.get_json() == {
+        "websocket_url": "ws://127.0.0.1:8088/ws", "sip_domain": "127.0.0.1",
+        "username": f"{username}-web", "password": secret, "extension": extension}
+
+
+def test_only_the_phone_pages_may_open_the_pbx_websocket(sqlite_world):
+    client, _ = bob_signed_in(sqlite_world)
+    wider = SECURITY_CSP.replace("connect-src 'self'", "connect-src 'self' ws://127.0.0.1:8088")
+    for path in ("/w/sales.acme/", "/w/sales.acme/network"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers["Content-Security-Policy"] == wider, path
+    for path in ("/w/sales.acme/phone/config", "/w/sales.acme/signin", "/sign-in"):
+        assert client.get(path).headers["Content-Security-Policy"] == SECURITY_CSP, path
+
+
+def test_a_forged_host_header_never_reaches_the_policy(sqlite_world):
+    """Bound to every address, the PBX is reached at the page's host name; a Host
+    header that is no host name falls back to the web app's address."""
+    from dataclasses import replace
+    world = type(sqlite_world)(replace(sqlite_world.settings, pbx_http_bind="0.0.0.0"),
+                               sqlite_world.ids, sqlite_world.tokens)
+    client, _ = bob_signed_in(world)
+    good = client.get("/w/sales.acme/network", headers={"Host": "pbx.example:8080"})
+    assert "connect-src 'self' ws://pbx.example:8088;" in good.headers["Content-Security-Policy"]
+    forged = client.get("/w/sales.acme/network", headers={"Host": "x;script-src *"})
+    assert "connect-src 'self' ws://127.0.0.1:8088;" in forged.headers["Content-Security-Policy"]
+
+
+def test_the_network_page_lists_the_ports_and_the_requirements(sqlite_world):
+    client, _ = bob_signed_in(sqlite_world)
+    page = client.get("/w/sales.acme/network").get_data(as_text=True)
+    settings = sqlite_world.settings
+    assert f"<td>TCP</td><td>{settings.web_port}</td>" in page
+    assert f"<td>TCP</td><td>{settings.pbx_http_port}</td>" in page
+    assert f"<td>UDP</td><td>{settings.rtp_start}-{settings.rtp_end}</td>" in page
+    assert "200 kbit/s each way per agent" in page and "4 CPU cores" in page
+    assert 'data-echo="echo"' in page and "<script>" not in page and "style=" not in page
+
+
+def test_the_probes_are_bounded_and_never_cached(sqlite_world):
+    client, _ = bob_signed_in(sqlite_world)
+    download = client.get("/w/sales.acme/network/download")
+    assert len(download.data) == DOWNLOAD_BYTES and download.headers["Cache-Control"] == "no-store"
+    token = csrf(client, "/w/sales.acme/")
+    upload = client.post("/w/sales.acme/network/upload", data={
+        "csrf_token": token, "data": (io.BytesIO(b"x" * UPLOAD_BYTES), "probe")})
+    assert upload.get_json() == {"bytes": UPLOAD_BYTES}
+    too_big = client.post("/w/sales.acme/network/upload", data={
+        "csrf_token": token, "data": (io.BytesIO(b"x" * (2 * UPLOAD_BYTES)), "probe")})
+    assert too_big.status_code == 413
+    # without the page's token, a cross-site form cannot use an agent's session
+    assert client.post("/w/sales.acme/network/upload", data={
+        "data": (io.BytesIO(b"x"), "probe")}).status_code == 400
+
+
+def test_the_verdict_names_what_is_missed_and_refuses_bad_figures(sqlite_world):
+    client, _ = bob_signed_in(sqlite_world)
+    headers = {"X-CSRF-Token": csrf(client, "/w/sales.acme/")}
+
+    def verdict(body):
+        return client.post("/w/sales.acme/network/verdict", data=json.dumps(body),
+                           content_type="application/json", headers=headers)
+    assert verdict(GOOD).get_json() == {"ready": True, "missed": []}
+    assert verdict({**GOOD, "round_trip_ms": 180, "upload_kbps": 120}).get_json() == {
+        "ready": False, "missed": ["round_trip", "bandwidth"]}
+    refused = verdict({**GOOD, "loss_percent": "none", "download_kbps": 1e300})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["fields"]) == {"loss_percent", "download_kbps"}
+    assert verdict([1, 2]).status_code == 422
+
+
+def test_another_instances_workbench_does_not_exist_for_this_agent(sqlite_world):
+    client, _ = bob_signed_in(sqlite_world)
+    for path in ("/", "/network", "/phone/config", "/network/download"):
+        assert client.get(f"/w/hotline.acme{path}").status_code == 404, path
+    # and nobody signed in is sent to the sign-in page, not given the credentials
+    stranger = sqlite_world.app().test_client()
+    assert stranger.get("/w/sales.acme/phone/config").status_code == 302
