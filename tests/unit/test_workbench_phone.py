@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
+
+import pytest
 
 from engine.agents.models import Agent
 from engine.network.service import DOWNLOAD_BYTES, UPLOAD_BYTES
 from engine.uow import transaction
 from tests.unit.test_workbench_signin import csrf, set_password, sign_in
-from tests.unit.webadmin_world import sqlite_world  # noqa: F401 - fixture
+from engine.settings import load_settings
+from tests.unit.webadmin_world import build_world
 from webadmin import SECURITY_HEADERS
 
 SECURITY_CSP = SECURITY_HEADERS["Content-Security-Policy"]
 
 GOOD = {"round_trip_ms": 12, "jitter_ms": 1, "loss_percent": 0, "download_kbps": 9000,
         "upload_kbps": 4000}
+
+
+@pytest.fixture
+def world(tmp_path, sqlite_url):
+    """The web admin's test world on SQLite (the routes here do not depend on the database)."""
+    base = load_settings({"CCC_VAR_DIR": str(tmp_path / "var"),
+                          "CCC_PBX_ROOT": str(tmp_path / "pbx-root"), "CCC_PBX_SITE": "unit"})
+    return build_world(replace(base, database_url=sqlite_url))
 
 
 def bob_signed_in(world):
@@ -29,20 +41,20 @@ def bob_signed_in(world):
     return client, extension
 
 
-def test_the_phone_settings_are_the_agents_web_endpoint_never_cached(sqlite_world):
-    client, extension = bob_signed_in(sqlite_world)
+def test_the_phone_settings_are_the_agents_web_endpoint_never_cached(world):
+    client, extension = bob_signed_in(world)
     response = client.get("/w/sales.acme/phone/config")
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    with transaction(sqlite_world.settings) as db:
-        bob = db.get(Agent, sqlite_world.ids["acme_agent"])
+    with transaction(world.settings) as db:
+        bob = db.get(Agent, world.ids["acme_agent"])
         username, secret = bob.sip_username, bob.sip_secret
     assert response.get_json() == {
         "websocket_url": "ws://127.0.0.1:8088/ws", "sip_domain": "127.0.0.1",
         "username": f"{username}-web", "password": secret, "extension": extension}
 
 
-def test_only_the_phone_pages_may_open_the_pbx_websocket(sqlite_world):
-    client, _ = bob_signed_in(sqlite_world)
+def test_only_the_phone_pages_may_open_the_pbx_websocket(world):
+    client, _ = bob_signed_in(world)
     wider = SECURITY_CSP.replace("connect-src 'self'", "connect-src 'self' ws://127.0.0.1:8088")
     for path in ("/w/sales.acme/", "/w/sales.acme/network"):
         response = client.get(path)
@@ -52,12 +64,11 @@ def test_only_the_phone_pages_may_open_the_pbx_websocket(sqlite_world):
         assert client.get(path).headers["Content-Security-Policy"] == SECURITY_CSP, path
 
 
-def test_a_forged_host_header_never_reaches_the_policy(sqlite_world):
+def test_a_forged_host_header_never_reaches_the_policy(world):
     """Bound to every address, the PBX is reached at the page's host name; a Host
     header that is no host name falls back to the web app's address."""
-    from dataclasses import replace
-    world = type(sqlite_world)(replace(sqlite_world.settings, pbx_http_bind="0.0.0.0"),
-                               sqlite_world.ids, sqlite_world.tokens)
+    world = type(world)(replace(world.settings, pbx_http_bind="0.0.0.0"), world.ids,
+                        world.tokens)
     client, _ = bob_signed_in(world)
     good = client.get("/w/sales.acme/network", headers={"Host": "pbx.example:8080"})
     assert "connect-src 'self' ws://pbx.example:8088;" in good.headers["Content-Security-Policy"]
@@ -65,10 +76,10 @@ def test_a_forged_host_header_never_reaches_the_policy(sqlite_world):
     assert "connect-src 'self' ws://127.0.0.1:8088;" in forged.headers["Content-Security-Policy"]
 
 
-def test_the_network_page_lists_the_ports_and_the_requirements(sqlite_world):
-    client, _ = bob_signed_in(sqlite_world)
+def test_the_network_page_lists_the_ports_and_the_requirements(world):
+    client, _ = bob_signed_in(world)
     page = client.get("/w/sales.acme/network").get_data(as_text=True)
-    settings = sqlite_world.settings
+    settings = world.settings
     assert f"<td>TCP</td><td>{settings.web_port}</td>" in page
     assert f"<td>TCP</td><td>{settings.pbx_http_port}</td>" in page
     assert f"<td>UDP</td><td>{settings.rtp_start}-{settings.rtp_end}</td>" in page
@@ -76,8 +87,8 @@ def test_the_network_page_lists_the_ports_and_the_requirements(sqlite_world):
     assert 'data-echo="echo"' in page and "<script>" not in page and "style=" not in page
 
 
-def test_the_probes_are_bounded_and_never_cached(sqlite_world):
-    client, _ = bob_signed_in(sqlite_world)
+def test_the_probes_are_bounded_and_never_cached(world):
+    client, _ = bob_signed_in(world)
     download = client.get("/w/sales.acme/network/download")
     assert len(download.data) == DOWNLOAD_BYTES and download.headers["Cache-Control"] == "no-store"
     token = csrf(client, "/w/sales.acme/")
@@ -92,8 +103,8 @@ def test_the_probes_are_bounded_and_never_cached(sqlite_world):
         "data": (io.BytesIO(b"x"), "probe")}).status_code == 400
 
 
-def test_the_verdict_names_what_is_missed_and_refuses_bad_figures(sqlite_world):
-    client, _ = bob_signed_in(sqlite_world)
+def test_the_verdict_names_what_is_missed_and_refuses_bad_figures(world):
+    client, _ = bob_signed_in(world)
     headers = {"X-CSRF-Token": csrf(client, "/w/sales.acme/")}
 
     def verdict(body):
@@ -108,10 +119,10 @@ def test_the_verdict_names_what_is_missed_and_refuses_bad_figures(sqlite_world):
     assert verdict([1, 2]).status_code == 422
 
 
-def test_another_instances_workbench_does_not_exist_for_this_agent(sqlite_world):
-    client, _ = bob_signed_in(sqlite_world)
+def test_another_instances_workbench_does_not_exist_for_this_agent(world):
+    client, _ = bob_signed_in(world)
     for path in ("/", "/network", "/phone/config", "/network/download"):
         assert client.get(f"/w/hotline.acme{path}").status_code == 404, path
     # and nobody signed in is sent to the sign-in page, not given the credentials
-    stranger = sqlite_world.app().test_client()
+    stranger = world.app().test_client()
     assert stranger.get("/w/sales.acme/phone/config").status_code == 302
