@@ -14,7 +14,8 @@ Observed:
 - a call to the web agent: bob's SIP phone (SIPp, UDP) dials 1001; alice's panel rings
   with bob's number and the number dialled, she answers, audio flows both ways (bob's
   phone echoes what it hears), Hold makes Asterisk report bob's endpoint "On Hold",
-  Retrieve puts it back "In use", she hangs up and bob's phone gets the BYE;
+  Retrieve puts it back "In use", Mute silences what comes back (bob's phone echoes
+  it), she hangs up and bob's phone gets the BYE;
 - a key pressed on the keypad reaches the PBX: '#' ends the echo test at once;
 - carol's password does not register alice's web endpoint, nor does a wrong one (401),
   and alice's session sees nothing of Hotline's workbench (404).
@@ -251,6 +252,19 @@ def test_a_call_to_the_web_agent_rings_answers_holds_and_hangs_up(page, workbenc
     expect(panel).to_have_attribute("data-state", "talking")
     wait_for(lambda: endpoint_state(cc, bob["sip_username"]) == "In use",
              what="Asterisk reporting bob retrieved")
+
+    # Muted, the microphone sends silence: what bob's phone echoes back has no energy.
+    panel.get_by_role("button", name="Mute").click()
+    expect(panel.locator(".phone-muted")).to_be_visible()
+    time.sleep(1)  # what was on its way before the mute comes back first
+    before = page.evaluate(AUDIO_COUNTERS)
+    time.sleep(2)
+    muted = page.evaluate(AUDIO_COUNTERS)
+    panel.get_by_role("button", name="Mute").click()
+    expect(panel.locator(".phone-muted")).to_be_hidden()
+    assert muted["packets"] > before["packets"] + 50, (before, muted)
+    assert muted["energy"] - before["energy"] < (second["energy"] - first["energy"]) / 10, (
+        first, second, before, muted)
 
     panel.get_by_role("button", name="Hang up").click()
     expect(panel).to_have_attribute("data-state", "idle")
