@@ -12,7 +12,8 @@ Observed:
   100 ms, no packet is lost, the line's speed is measured, the verdict is "ready"; the
   page lists the ports from the settings, and only these pages may open the WebSocket;
 - a call to the web agent: bob's SIP phone (SIPp, UDP) dials 1001; alice's panel rings
-  with bob's number and the number dialled, she answers, audio flows both ways (bob's
+  with bob's number and the number dialled, and so does her SIP phone; she answers in
+  the page, audio flows both ways (bob's
   phone echoes what it hears), Hold makes Asterisk report bob's endpoint "On Hold",
   Retrieve puts it back "In use", Mute silences what comes back (bob's phone echoes
   it), she hangs up and bob's phone gets the BYE;
@@ -36,7 +37,7 @@ from playwright.sync_api import expect, sync_playwright
 from engine.ami.client import ami_command
 from engine.serve import start_web
 from engine.settings import load_settings
-from tests.integration.callcenter import local
+from tests.integration.callcenter import Listener, local
 from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,8 @@ SCREENS = ROOT / "test-output" / "screens"
 PASSWORD = "agent password 1"
 BOB_PHONE = local("127.0.0.6", 5110)
 BOB_CALLS_FROM = local("127.0.0.6", 5112)
+ALICE_SIP_PHONE = local("127.0.0.7", 5120)
+CARL_PHONE = local("127.0.0.8", 5130)
 
 # The browser's own RTCPeerConnections, kept for the test to read their counters (the
 # real objects; the page uses them as usual). Installed by the browser before any page
@@ -214,6 +217,9 @@ def test_other_pages_keep_their_connections_to_their_own_origin(page, workbench)
 def test_a_call_to_the_web_agent_rings_answers_holds_and_hangs_up(page, workbench):
     cc, alice, bob = workbench, workbench.agents["alice"], workbench.agents["bob"]
     cc.register(bob, BOB_PHONE)
+    # Alice's SIP phone is signed in too: a phone that rings and never answers.
+    cc.register(alice, ALICE_SIP_PHONE)
+    sip_phone = Listener(ALICE_SIP_PHONE)
     sign_in(page, cc)
     panel = page.locator("#phone")
     expect(panel).to_have_attribute("data-state", "registered")
@@ -230,9 +236,14 @@ def test_a_call_to_the_web_agent_rings_answers_holds_and_hangs_up(page, workbenc
     expect(incoming.locator(".phone-caller")).to_have_text("1002")
     expect(incoming.locator(".phone-dialled")).to_have_text("1001")
     shoot(page, "phone-ringing")
+    # Both of alice's phones ring: her SIP phone got the INVITE too.
+    invites = wait_for(lambda: [m for m in sip_phone.received if m.startswith("INVITE ")],
+                       what="an INVITE to alice's SIP phone")
+    assert "X-CCC-Dialled: 1001" in invites[0] and "From: \"1002\"" in invites[0]
 
     panel.get_by_role("button", name="Answer").click()
     expect(panel).to_have_attribute("data-state", "talking")
+    sip_phone.close()
     expect(panel.locator(".phone-peer")).to_have_text("1002")
     expect(panel.locator(".phone-timer")).not_to_have_text("0:00", timeout=5_000)
     # Bob's phone echoes what reaches it: audio energy arriving at the browser has been
@@ -271,6 +282,31 @@ def test_a_call_to_the_web_agent_rings_answers_holds_and_hangs_up(page, workbenc
     caller.assert_success(10)   # bob's phone got the BYE and answered it
     assert page.evaluate("window.cccPhoneStates") == [
         "registered", "ringing", "talking", "held", "talking", "idle"]
+
+
+def test_a_blind_transfer_sends_the_caller_to_another_agent(page, workbench):
+    """Alice answers bob in the page and transfers him to carl (1003), whose SIP phone
+    answers, talks and hangs up: bob's phone gets the BYE from carl's side."""
+    cc, bob = workbench, workbench.agents["bob"]
+    cc.ccc("agent", "create", "--instance", "sales.acme", "--name", "carl")
+    carl = next(a for a in cc.ccc_json("agent", "list", "--instance", "sales.acme",
+                                       "--show-secrets") if a["name"] == "carl")
+    cc.register(carl, CARL_PHONE)
+    carl_answers = cc.agent_hangs_up_after(CARL_PHONE, 2000)
+    sign_in(page, cc)
+    panel = page.locator("#phone")
+    expect(panel).to_have_attribute("data-state", "registered")
+    caller = cc.sipp("bob-calls-alice", "call_until_bye.xml", BOB_CALLS_FROM, "1001",
+                     "-key", "caller", bob["sip_username"], "-au", bob["sip_username"],
+                     "-ap", bob["sip_password"])
+    expect(panel.locator(".phone-incoming")).to_be_visible()
+    panel.get_by_role("button", name="Answer").click()
+    expect(panel).to_have_attribute("data-state", "talking")
+    panel.get_by_label("Number or extension").fill(carl["extension"])
+    panel.get_by_role("button", name="Transfer").click()
+    expect(panel).to_have_attribute("data-state", "idle")
+    carl_answers.assert_success(20)
+    caller.assert_success(20)
 
 
 def test_a_key_on_the_keypad_reaches_the_pbx(page, workbench):

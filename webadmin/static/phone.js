@@ -24,8 +24,8 @@ const ENABLED = {
   idle: ["dial"],
   ringing: ["answer", "hangup"],
   calling: ["hangup"],
-  talking: ["hangup", "hold", "mute", "keypad"],
-  held: ["hangup", "retrieve", "mute"],
+  talking: ["hangup", "hold", "mute", "keypad", "transfer"],
+  held: ["hangup", "retrieve", "mute", "transfer"],
 };
 
 class PhonePanel {
@@ -73,6 +73,8 @@ class PhonePanel {
       hold: () => phone.hold(true),
       retrieve: () => phone.hold(false),
       mute: () => phone.mute(!phone.muted),
+      // Blind: the other side is sent to the number typed, and this phone is free.
+      transfer: () => phone.transfer(panel.querySelector("#phone-number").value.trim()),
     }[action];
     // A refused hold or a call gone meanwhile: the next event puts the panel right.
     Promise.resolve(done?.()).catch(() => {});
@@ -150,6 +152,8 @@ class PhonePanel {
       button.disabled = !enabled.has("keypad");
     }
     panel.querySelector(".phone-dial button").disabled = !enabled.has("dial");
+    // the number field also names a transfer's target
+    panel.querySelector("#phone-number").disabled = !enabled.has("dial") && !enabled.has("transfer");
   }
 }
 

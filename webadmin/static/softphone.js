@@ -170,9 +170,21 @@ export class Softphone {
   // dialplan context, with the same rules as a call the agent makes.
   async transfer(target) {
     const session = this.session;
-    if (!session || session.state !== SessionState.Established) return;
+    if (!session || session.state !== SessionState.Established || !target) return;
     const uri = UserAgent.makeURI(`sip:${encodeURIComponent(target)}@${this.config.sip_domain}`);
-    await session.refer(uri);
+    if (!uri) throw new Error(`not a transfer target: ${target}`);
+    // Blind: once the PBX accepts the REFER (202) it has sent the other side on to the
+    // target in the dialplan, and this phone's part is over, so it hangs up itself (the
+    // PBX leaves that to the transferer). A refused REFER keeps the call as it was.
+    await session.refer(uri, {
+      requestDelegate: {
+        onAccept: () => { session.bye().catch(() => {}); },
+        onReject: (response) => this.#emit("rejected", {
+          code: response.message.statusCode, reason: response.message.reasonPhrase }),
+      },
+      // The PBX's progress reports of the transfer: acknowledged, nothing more to do.
+      onNotify: (notification) => { notification.accept().catch(() => {}); },
+    });
   }
 
   // The call's media figures from the browser's own counters (RTCPeerConnection
