@@ -356,3 +356,16 @@ def test_no_one_else_may_be_this_agents_web_phone(page, workbench):
     config_response = page.request.get(f"{cc.web}/w/sales.acme/phone/config")
     assert config_response.headers["cache-control"] == "no-store"
     assert config_response.json()["username"] == f"{alice['sip_username']}-web"
+
+
+def test_without_the_library_the_panel_says_so_and_the_page_works(page, workbench):
+    """The browser is told the bundle is missing (what a server where make never ran
+    answers: 404); the panel reports it, the rest of the page still works."""
+    page.route("**/static/vendor/sip.js", lambda route: route.fulfill(status=404))
+    sign_in(page, workbench)
+    panel = page.locator("#phone")
+    expect(panel.get_by_text("The softphone cannot start on this server or in this browser."))\
+        .to_be_visible()
+    expect(panel).to_have_attribute("data-state", "unregistered")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/w/sales\.acme/signin$"))

@@ -126,3 +126,12 @@ def test_another_instances_workbench_does_not_exist_for_this_agent(world):
     # and nobody signed in is sent to the sign-in page, not given the credentials
     stranger = world.app().test_client()
     assert stranger.get("/w/sales.acme/phone/config").status_code == 302
+
+
+def test_a_missing_library_file_is_a_404_not_an_error(world):
+    """Without make's bundle the module import fails in the page (which says so); the
+    server answers 404 like any missing file."""
+    client, _ = bob_signed_in(world)
+    assert client.get("/static/vendor/no-such-library.js").status_code == 404
+    page = client.get("/w/sales.acme/").get_data(as_text=True)
+    assert '<script type="module" src="/static/phone.js"></script>' in page
