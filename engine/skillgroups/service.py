@@ -16,6 +16,16 @@ DEFAULT = "default"
 # The strategies Asterisk's app_queue knows and queues.conf.j2 renders as they are.
 STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear")
 WAIT_TIMEOUTS = range(10, 3601)  # seconds a caller may wait in the queue
+WRAP_UPS = range(0, 3601)        # seconds of after-call work (0: none)
+
+
+def _check_wrap_up(wrap_up_seconds) -> None:
+    if not isinstance(wrap_up_seconds, int) or isinstance(wrap_up_seconds, bool) \
+            or wrap_up_seconds not in WRAP_UPS:
+        errors = FieldErrors()
+        errors.add("wrap_up_seconds", f"invalid wrap-up {wrap_up_seconds!r}: "
+                   f"0 to {WRAP_UPS.stop - 1} seconds")
+        errors.raise_if_any()
 
 
 def _check(session: Session, instance: Instance, name: str, strategy: str, wait_timeout,
@@ -61,9 +71,13 @@ def create_skill_group(session: Session, instance: Instance, name: str,
 
 
 def update_skill_group(session: Session, group: SkillGroup, name: str, strategy: str,
-                       wait_timeout: int, overflow_id: int | None = None) -> SkillGroup:
-    """Change a group's name, routing strategy, wait timeout or overflow group."""
+                       wait_timeout: int, overflow_id: int | None = None,
+                       wrap_up_seconds: int | None = None) -> SkillGroup:
+    """Change a group's name, routing strategy, wait timeout, overflow group or wrap-up."""
     _check(session, group.instance, name, strategy, wait_timeout, overflow_id, group)
+    if wrap_up_seconds is not None:
+        _check_wrap_up(wrap_up_seconds)
+        group.wrap_up_seconds = wrap_up_seconds
     group.name, group.strategy, group.wait_timeout = name, strategy, wait_timeout
     group.overflow_id = overflow_id
     session.flush()

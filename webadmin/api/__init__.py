@@ -27,11 +27,12 @@ from flask import abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from engine.accounts.tokens import user_for_token
+from engine.ami.client import AmiError
 from engine.errors import Conflict, DomainError, Invalid, NotFound
 from engine.uow import transaction
 from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, type_errors
 
-MODULES = ("instances", "agents", "skillgroups", "numbers", "ivr", "audio")
+MODULES = ("instances", "agents", "agentstates", "skillgroups", "numbers", "ivr", "audio")
 OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 
@@ -51,6 +52,12 @@ def domain_error(error: DomainError):
     if error.fields:
         body["fields"] = error.fields
     return jsonify(body), code
+
+
+@blueprint.errorhandler(AmiError)
+def pbx_unreachable(error: AmiError):
+    # Live operations (agent states) act on the PBX: say it is away, never a 500.
+    return jsonify({"error": "the PBX is not reachable; try again shortly"}), 503
 
 
 @blueprint.before_request

@@ -24,6 +24,7 @@ class ApiRoute:
     content_type: str = "application/json"
     public: bool = False            # readable without a token
     errors: tuple[int, ...] = field(default=(401, 404))
+    operation_id: str | None = None  # a name users of call-center APIs know (TakeBreak)
 
 
 ROUTES: list[ApiRoute] = []
@@ -31,14 +32,16 @@ ROUTES: list[ApiRoute] = []
 
 def route(path: str, method: str, summary: str, *, request: dict | None = None,
           response: dict | None = None, status: int = 200, public: bool = False,
-          content_type: str = "application/json", errors: tuple[int, ...] = (401, 404)):
+          content_type: str = "application/json", errors: tuple[int, ...] = (401, 404),
+          operation_id: str | None = None):
     """Register a view on the API blueprint and describe it for the OpenAPI document."""
     def decorate(view):
         tag = view.__module__.rsplit(".", 1)[-1]
         view.public = public  # read by the token check in webadmin.api
         blueprint.add_url_rule(path, view_func=view, methods=[method])
         ROUTES.append(ApiRoute(path, method, f"api.{view.__name__}", summary, tag, request,
-                               response, status, content_type, public, errors))
+                               response, status, content_type, public, errors,
+                               operation_id))
         return view
     return decorate
 
@@ -53,7 +56,8 @@ PBX = {"type": ["object", "null"], "description": "the PBX change that followed 
                       "error": {"type": "boolean"}}}
 ERROR_TEXT = {400: "Malformed request", 401: "Missing or bad token",
               403: "The user's role may not do this", 404: "No such resource in the account",
-              409: "Conflicts with existing data", 422: "Invalid fields"}
+              409: "Conflicts with existing data", 422: "Invalid fields",
+              503: "The PBX is not reachable"}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -71,7 +75,8 @@ def _operation(api: ApiRoute) -> dict:
     for code in (() if api.public else api.errors) + ((422,) if api.request else ()):
         responses[str(code)] = {"description": ERROR_TEXT[code], "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    operation = {"operationId": api.endpoint.removeprefix("api."), "summary": api.summary,
+    operation = {"operationId": api.operation_id or api.endpoint.removeprefix("api."),
+                 "summary": api.summary,
                  "tags": [api.tag], "parameters": parameters, "responses": responses}
     if api.public:
         operation["security"] = []

@@ -5,10 +5,12 @@ workbench directly; on a host without DNS the same pages are under /w/<domain>/.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
+                   url_for)
 from sqlalchemy import select
 
 from engine.agents import passwords
+from engine.agents.models import Agent
 from engine.db import utcnow
 from engine.errors import DomainError, NotFound
 from engine.instances.models import Instance
@@ -97,4 +99,11 @@ def invitation(domain: str, token: str):
 @blueprint.route("/")
 @agent_required
 def index(domain: str):
-    return render_template("workbench/index.html", domain=domain)
+    from engine.agentstate.service import break_codes
+    with transaction(_settings()) as db:
+        agent = db.get(Agent, g.agent.id)
+        groups = [m.skill_group.name for m in agent.memberships]
+        codes = [(b.code, b.name) for b in break_codes(db, agent.instance)]
+    return render_template("workbench/index.html", domain=domain, skill_groups=groups,
+                           break_codes=codes)
+from webadmin.workbench import states  # noqa: E402,F401 - registers its routes
