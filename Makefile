@@ -57,7 +57,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 # matches marked). Without source locations or source order, so that two branches
 # adding pages touch different lines of the catalogues.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k t --no-location --sort-output \
 	  -o $(TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
 	  --ignore-obsolete
