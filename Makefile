@@ -7,8 +7,10 @@ CCC    := $(VENV)/bin/ccc
 PYTEST := $(VENV)/bin/pytest
 # Debian packages: debootstrap builds the PBX root; SIPp and sox drive and check calls
 # in the tests; espeak-ng speaks prompts; postgresql is the second database; chromium
-# runs the browser tests (driven by Playwright, never with a browser of its own).
-APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium
+# runs the browser tests (driven by Playwright, never with a browser of its own), with a
+# Chinese font so its screenshots of the Chinese pages show characters, not boxes.
+APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium \
+                fonts-wqy-microhei
 
 # The web admin's catalogues: the .po files are the source, the .mo files are built.
 TRANSLATIONS := webadmin/translations
@@ -57,10 +59,10 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 # matches marked). Without source locations or source order, so that two branches
 # adding pages touch different lines of the catalogues.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k t --no-location --sort-output \
 	  -o $(TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-	  --ignore-obsolete
+	  --ignore-obsolete --ignore-pot-creation-date
 	rm $(TRANSLATIONS)/messages.pot
 
 pbx: python

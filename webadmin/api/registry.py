@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint
 
+from engine.messages import N_
+
 PREFIX = "/api/v1"
 blueprint = Blueprint("api", __name__, url_prefix=PREFIX)
 
@@ -114,7 +116,7 @@ def type_errors(data: dict, schema: dict) -> dict[str, str]:
     errors = {}
     for name in schema.get("required", []):
         if name not in data:
-            errors[name] = "required"
+            errors[name] = N_("required")
     for name, spec in schema.get("properties", {}).items():
         if name not in data or data[name] is None:
             continue
@@ -123,11 +125,11 @@ def type_errors(data: dict, schema: dict) -> dict[str, str]:
         wrong = expected is not None and (not isinstance(value, expected) or (
             expected is int and isinstance(value, bool)))
         if "enum" in spec and value not in spec["enum"]:
-            errors[name] = "one of " + ", ".join(map(str, spec["enum"]))
+            errors[name] = N_("one of %(choices)s", choices=", ".join(map(str, spec["enum"])))
         elif wrong:
-            errors[name] = f"must be a JSON {kind}"
+            errors[name] = N_("must be a JSON %(kind)s", kind=kind)
         elif kind == "array" and "items" in spec and spec["items"].get("type") in _TYPES:
             item_type = _TYPES[spec["items"]["type"]]
             if not all(isinstance(item, item_type) for item in value):
-                errors[name] = f"must be an array of {spec['items']['type']}s"
+                errors[name] = N_("must be an array of %(kind)ss", kind=spec["items"]["type"])
     return errors
