@@ -81,6 +81,9 @@ def test_an_agent_works_from_the_page(callcenter, browser, web, erin):
         cc.agent_state(erin, "break", "--code", "Meal")
         expect(badge).to_have_attribute("data-state", "BREAK", timeout=3000)
         expect(page.locator("#break-code")).to_contain_text("Meal")
+        cc.ccc("agent", "state", "break", "--code", "Meeting", "--instance", "sales.acme",
+               "--extension", erin["extension"])
+        expect(page.locator("#break-code")).to_contain_text("Meeting")
 
         page.select_option("#take-break select", "Training")
         page.click("#take-break button[type=submit]")
@@ -121,5 +124,24 @@ def test_forged_state_requests_are_refused(callcenter, browser, web, erin):
         for path in ("/w/hotline.acme/", "/w/hotline.acme/state", "/w/hotline.acme/events"):
             assert page.request.get(web + path).status == 404
         assert cc.agent_state(erin)["state"] == "OFFLINE"
+    finally:
+        context.close()
+
+
+def test_the_workbench_speaks_chinese(callcenter, browser, web, erin):
+    cc = callcenter
+    cc.sign_out_everyone()
+    context, page = open_workbench(browser, web, erin, locale="zh-CN")
+    try:
+        expect(page.locator("#state")).to_have_text("离线")
+        expect(page.locator("#state-panel h2")).to_have_text("我的状态")
+        page.check("input[name=device][value=sip]")
+        page.click("#sign-in-groups button[type=submit]")
+        expect(page.locator("#state")).to_have_text("空闲")
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / "workbench-ready-zh_CN.png"))
+        cc.agent_state(erin, "break", "--code", "Rest")
+        expect(page.locator("#state")).to_have_text("小休")
+        page.screenshot(path=str(SCREENS / "workbench-break-zh_CN.png"))
     finally:
         context.close()

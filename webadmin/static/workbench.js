@@ -13,8 +13,8 @@ function show(presence) {
   const state = presence.state;
   badge.dataset.state = state;
   badge.textContent = text[state] || state;
-  breakCode.textContent = presence.break_code
-    ? `(${text[presence.break_code] || presence.break_code})` : "";
+  const code = presence.break_code;
+  breakCode.textContent = code ? `(${text.codes[code] || text[code] || code})` : "";
   since.textContent = presence.since
     ? text.since.replace("%(time)s", new Date(presence.since).toLocaleTimeString()) : "";
   panel.dataset.state = state;

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
                    url_for)
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from engine.agents import passwords
@@ -96,6 +97,12 @@ def invitation(domain: str, token: str):
                            password_min=passwords.PASSWORD_MIN), 422 if error else 200
 
 
+# The default break codes' names are shown in the agent's language (an administrator's
+# own codes are shown as named).
+DEFAULT_BREAK_NAMES = {"Rest": lazy_gettext("Rest"), "Meal": lazy_gettext("Meal"),
+                       "Meeting": lazy_gettext("Meeting"), "Training": lazy_gettext("Training")}
+
+
 @blueprint.route("/")
 @agent_required
 def index(domain: str):
@@ -103,7 +110,9 @@ def index(domain: str):
     with transaction(_settings()) as db:
         agent = db.get(Agent, g.agent.id)
         groups = [m.skill_group.name for m in agent.memberships]
-        codes = [(b.code, b.name) for b in break_codes(db, agent.instance)]
+        codes = [(b.code, str(DEFAULT_BREAK_NAMES[b.code]) if b.name == b.code
+                  and b.code in DEFAULT_BREAK_NAMES else b.name)
+                 for b in break_codes(db, agent.instance)]
     return render_template("workbench/index.html", domain=domain, skill_groups=groups,
                            break_codes=codes)
 from webadmin.workbench import states  # noqa: E402,F401 - registers its routes
