@@ -157,6 +157,10 @@ def extensions_context(session: Session, settings: Settings,
             "default_queue_timeout": default.wait_timeout if default else 0,
             "agents": agents_of.get(instance_id, []),
             "numbers": [n.digits for n in numbers],
+            # Click-to-dial shows one of these; a 400 number never calls out.
+            "outbound_numbers": [n.digits for n in numbers if n.type.can_call_out],
+            "transfer_queues": [{"group_id": g.id, "queue": _queue_name(g),
+                                 "timeout": g.wait_timeout} for g in groups],
             # Only groups of the same instance: the service refuses any other target.
             "overflows": [{"group_id": g.id, "skill_group": g.name,
                            "queue": _queue_name(target), "timeout": target.wait_timeout}

@@ -1,4 +1,4 @@
-"""Agents' states and break codes through the API: the logged states, the live
+"""Agents' states, break codes and calls through the API: the logged states, the live
 operations' answers when the PBX is away (503, never a 500), roles, other accounts."""
 from __future__ import annotations
 
@@ -98,3 +98,33 @@ def test_break_codes_are_listed_added_and_removed(api, sqlite_world):
         assert sorted(db.scalars(BreakCode.__table__.select().with_only_columns(
             BreakCode.code).where(BreakCode.instance_id == w.ids["acme_instance"]))) == [
             "Meal", "Meeting", "Rest", "Training"]
+
+
+def test_make_call_is_checked_in_the_engine_before_the_pbx(api, sqlite_world):
+    w = sqlite_world
+    calls = instance_path(w) + f"/agents/{w.ids['acme_agent']}/calls"
+    for body, status, field in (({"number": "139(0)0"}, 422, "number"),
+                                ({"number": "13900139000", "caller_id": "4001234567"}, 422,
+                                 "caller_id"),
+                                ({"number": "13900139000", "caller_id": "02087654321"}, 422,
+                                 "caller_id")):
+        response = api.post(calls, headers=bearer(w), json=body)
+        assert response.status_code == status and field in response.get_json()["fields"]
+    # Allowed: reaches the PBX, which is away here.
+    assert api.post(calls, headers=bearer(w), json={"number": "13900139000"}).status_code == 503
+    # The Hotline calls out with nothing: its only number is a 400 number.
+    hotline = instance_path(w, "acme_hotline") + f"/agents/{w.ids['hotline_agent']}/calls"
+    refused = api.post(hotline, headers=bearer(w), json={"number": "13900139000"})
+    assert refused.status_code == 409 and "caller_id" in refused.get_json()["fields"]
+
+
+@pytest.mark.parametrize("kind, target", [
+    ("agent", "1001&PJSIP/i3-1001"), ("agent", "9999"), ("skill_group", "globex_group"),
+    ("skill_group", "1"), ("number", "1(2)3/4,5"), ("nowhere", "1001"), ("agent", 1001)])
+def test_transfer_targets_outside_the_instance_are_refused(api, sqlite_world, kind, target):
+    w = sqlite_world
+    if target == "globex_group":
+        target = w.ids["globex_group"]
+    path = instance_path(w) + f"/agents/{w.ids['acme_agent']}/calls/transfer"
+    response = api.post(path, headers=bearer(w), json={"kind": kind, "target": target})
+    assert response.status_code in (404, 422), response.get_json()

@@ -116,6 +116,10 @@ API_ROUTES = [
     ("GET", API + "/instances/{instance_id}/break-codes", False),
     ("POST", API + "/instances/{instance_id}/break-codes", True),
     ("DELETE", API + "/instances/{instance_id}/break-codes/{code}", True),
+    ("GET", API + "/instances/{instance_id}/agents/{agent_id}/calls", False),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/release", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/transfer", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {

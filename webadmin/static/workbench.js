@@ -19,6 +19,8 @@ function show(presence) {
     ? text.since.replace("%(time)s", new Date(presence.since).toLocaleTimeString()) : "";
   panel.dataset.state = state;
   document.body.dataset.agentState = state;
+  // Which phone the agent signed in with: a click-to-dial rings that one.
+  if (presence.interface) document.body.dataset.device = presence.interface.endsWith("-web") ? "web" : "sip";
 }
 
 function fail(message) {

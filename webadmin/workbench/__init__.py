@@ -106,13 +106,22 @@ DEFAULT_BREAK_NAMES = {"Rest": lazy_gettext("Rest"), "Meal": lazy_gettext("Meal"
 @blueprint.route("/")
 @agent_required
 def index(domain: str):
+    from engine.agents.service import list_agents
     from engine.agentstate.service import break_codes
+    from engine.skillgroups.service import list_skill_groups
     with transaction(_settings()) as db:
         agent = db.get(Agent, g.agent.id)
         groups = [m.skill_group.name for m in agent.memberships]
         codes = [(b.code, str(DEFAULT_BREAK_NAMES[b.code]) if b.name == b.code
                   and b.code in DEFAULT_BREAK_NAMES else b.name)
                  for b in break_codes(db, agent.instance)]
+        # Blind-transfer targets: the instance's other agents and its skill groups.
+        others = [(a.extension, a.name) for a in list_agents(db, agent.instance)
+                  if a.id != agent.id]
+        group_targets = [(group.id, group.name)
+                         for group in list_skill_groups(db, agent.instance)]
     return render_template("workbench/index.html", domain=domain, skill_groups=groups,
-                           break_codes=codes)
+                           break_codes=codes, transfer_agents=others,
+                           transfer_groups=group_targets)
 from webadmin.workbench import states  # noqa: E402,F401 - registers its routes
+from webadmin.workbench import calls  # noqa: E402,F401 - registers its routes
