@@ -25,7 +25,7 @@ run: host-packages python pbx
 	@echo "ccc serve: Ctrl-C stops it (the PBX keeps running: $(CCC) pbx stop)"
 	$(CCC) serve
 
-# Unit tests and two integration shards run side by side (tests/parallel.py).
+# Unit tests and three integration shards run side by side (tests/parallel.py).
 test: host-packages python pbx postgres
 	$(VENV)/bin/python tests/parallel.py
 

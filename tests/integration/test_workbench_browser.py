@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from engine.serve import start_web
 from engine.settings import load_settings
-from tests.integration.callcenter import local
+from tests.integration.callcenter import CARRIER, local
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-output" / "screens"
@@ -143,5 +143,65 @@ def test_the_workbench_speaks_chinese(callcenter, browser, web, erin):
         cc.agent_state(erin, "break", "--code", "Rest")
         expect(page.locator("#state")).to_have_text("小休")
         page.screenshot(path=str(SCREENS / "workbench-break-zh_CN.png"))
+    finally:
+        context.close()
+
+
+FAY_PHONE = local("127.0.0.34", 5240)
+
+
+def test_a_sip_phone_is_controlled_from_the_page(callcenter, browser, web, erin):
+    """erin answers on her SIP phone; from the page she hangs up one call, hands the
+    next caller to fay, and dials out with the number she picks."""
+    cc = callcenter
+    cc.sign_out_everyone()
+    fay = cc.ccc_json("agent", "create", "--instance", "sales.acme", "--name", "fay")
+    cc.register(erin, ERIN_PHONE, ready=False)
+    cc.register(fay, FAY_PHONE, ready=False)
+    context, page = open_workbench(browser, web, erin)
+    try:
+        page.check("input[name=device][value=sip]")
+        page.click("#sign-in-groups button[type=submit]")
+        expect(page.locator("#state")).to_have_attribute("data-state", "READY")
+
+        # Hang up from the page.
+        answering = cc.answering_agent(ERIN_PHONE)
+        caller = cc.ivr_caller("01012345678", "1380013921" + cc.tag, [("pause", 500)],
+                               pbx_hangs_up=True, name="caller-hung-up")
+        expect(page.locator("#state")).to_have_attribute("data-state", "TALKING",
+                                                        timeout=20_000)
+        page.screenshot(path=str(SCREENS / "workbench-talking-en.png"))
+        page.click("#hang-up")
+        answering.assert_success(timeout=10)
+        caller.assert_success(timeout=15)
+
+        # Blind transfer from the page to fay.
+        answering = cc.answering_agent(ERIN_PHONE)
+        fay_phone = cc.agent_hangs_up_after(FAY_PHONE, 2000)
+        caller = cc.ivr_caller("01012345678", "1380013922" + cc.tag, [("pause", 500)],
+                               pbx_hangs_up=True, name="caller-handed-over")
+        expect(page.locator("#state")).to_have_attribute("data-state", "TALKING",
+                                                        timeout=20_000)
+        page.select_option("#transfer select", f"agent:{fay['extension']}")
+        page.click("#transfer button[type=submit]")
+        answering.assert_success(timeout=10)
+        fay_phone.assert_success(timeout=20)
+        assert "1380013922" + cc.tag in fay_phone.requests("INVITE")[0]
+        caller.assert_success(timeout=20)
+
+        # Click-to-dial: the page offers the numbers erin may show.
+        expect(page.locator("#dial select option")).to_have_text(["01012345678"])
+        carrier = cc.answering_agent(CARRIER)
+        erin_phone = cc.agent_hangs_up_after(ERIN_PHONE, 2000)
+        page.fill("#dial input[name=number]", "1390013923" + cc.tag)
+        page.click("#dial button[type=submit]")
+        erin_phone.assert_success()
+        carrier.assert_success()
+        [invite] = carrier.requests("INVITE")
+        assert invite.startswith("INVITE sip:1390013923" + cc.tag)
+        # The history lists the call, with a redial button.
+        page.reload()
+        expect(page.locator("#history")).to_contain_text("1390013923" + cc.tag, timeout=15_000)
+        page.screenshot(path=str(SCREENS / "workbench-history-en.png"))
     finally:
         context.close()
