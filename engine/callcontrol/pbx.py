@@ -23,6 +23,8 @@ class LiveChannel:
     application: str
     caller_id: str
     bridge: str
+    unique_id: str = ""
+    seconds: int = 0
 
     @property
     def endpoint(self) -> str | None:
@@ -39,8 +41,44 @@ def parse_concise(text: str) -> list[LiveChannel]:
             continue
         found.append(LiveChannel(name=fields[0], context=fields[1], exten=fields[2],
                                  state=fields[4], application=fields[5],
-                                 caller_id=fields[7], bridge=fields[12]))
+                                 caller_id=fields[7], bridge=fields[12],
+                                 unique_id=fields[13] if len(fields) > 13 else "",
+                                 seconds=int(fields[11]) if fields[11].isdigit() else 0))
     return found
+
+
+@dataclass(frozen=True)
+class ChannelDetail:
+    """What ``core show channel`` tells of one channel: a few fields and its variables."""
+    linked_id: str
+    dnid: str
+    variables: dict[str, str]
+
+
+_FIELD = re.compile(r"^\s*(LinkedID|DNID Digits)\s*:\s*(\S*)\s*$", re.M)
+
+
+def parse_detail(text: str) -> ChannelDetail:
+    fields = dict(_FIELD.findall(text))
+    variables = {}
+    if "Variables:" in text:
+        for line in text.split("Variables:", 1)[1].splitlines():
+            name, sep, value = line.strip().partition("=")
+            if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                variables[name] = value
+    return ChannelDetail(fields.get("LinkedID", ""), fields.get("DNID Digits", ""), variables)
+
+
+async def detail(client: AmiClient, channel: str) -> ChannelDetail:
+    return parse_detail(await client.command(f"core show channel {_channel_any(channel)}"))
+
+
+def _channel_any(name: str) -> str:
+    """A channel name read back from the PBX (a carrier's or an agent's), checked for
+    shape before it goes back into a command."""
+    if not re.fullmatch(r"[A-Za-z]+/[A-Za-z0-9_.@;:+-]{1,120}", name):
+        raise ValueError(f"not a channel name: {name!r}")
+    return name
 
 
 async def channels(client: AmiClient) -> list[LiveChannel]:

@@ -138,6 +138,53 @@ def blind_transfer(session: Session, settings: Settings, agent: Agent, kind: str
     ami_session(settings, work)
 
 
+@dataclass(frozen=True)
+class CallInfo:
+    """The pop-up of the agent's ringing or current call."""
+    caller: str
+    dialled: str
+    waited_seconds: int
+    ivr_path: list[str]
+    ivr_variables: dict[str, str]
+    earlier: list[CallRecord]
+
+
+def call_info(session: Session, settings: Settings, agent: Agent) -> CallInfo:
+    """Who calls the agent, the number they dialled, how long they have been in the call
+    center, where they went in the IVR and what it gathered, and their earlier calls."""
+    from engine.agi.actions import decode_variables
+    from engine.ivr.interpreter import FlowError
+
+    async def work(client):
+        channels = await pbx.channels(client)
+        call = _current(channels, agent)
+        customer = call.other
+        if customer is None:  # still ringing: the caller is the agent leg's linked channel
+            linked = (await pbx.detail(client, call.mine.name)).linked_id
+            customer = next((c for c in channels if c.unique_id and c.unique_id == linked
+                             and c.name != call.mine.name), None)
+        if customer is None:
+            return call.mine, None, None
+        return call.mine, customer, await pbx.detail(client, customer.name)
+    mine, customer, found = ami_session(settings, work)
+    if customer is None:
+        return CallInfo(mine.caller_id, "", 0, [], {}, [])
+    try:
+        variables = decode_variables(found.variables.get("CCC_FLOW_VARS"))
+    except FlowError:
+        variables = {}
+    path = [n for n in found.variables.get("CCC_IVR_PATH", "").split("/")
+            if validation.IVR_NODE_ID_RE.fullmatch(n)]
+    caller = customer.caller_id
+    earlier = list(session.scalars(
+        select(CallRecord).where(CallRecord.instance_id == agent.instance_id,
+                                 CallRecord.caller == caller)
+        .order_by(CallRecord.started_at.desc()).limit(5))) if caller else []
+    dialled = found.dnid or customer.exten
+    return CallInfo(caller, dialled if validation.DIAL_NUMBER_RE.fullmatch(dialled) else "",
+                    customer.seconds, path, variables, earlier)
+
+
 def history(session: Session, agent: Agent, limit: int = HISTORY_LIMIT) -> list[CallRecord]:
     """The agent's own calls, newest first (answered, refused, missed)."""
     return list(session.scalars(

@@ -170,6 +170,10 @@ def test_a_sip_phone_is_controlled_from_the_page(callcenter, browser, web, erin)
                                pbx_hangs_up=True, name="caller-hung-up")
         expect(page.locator("#state")).to_have_attribute("data-state", "TALKING",
                                                         timeout=20_000)
+        # The pop-up: who calls, the number dialled, the IVR path (the welcome flow).
+        expect(page.locator("#popup-caller")).to_have_text("1380013921" + cc.tag)
+        expect(page.locator("#popup-dialled")).to_have_text("01012345678")
+        expect(page.locator("#popup-path")).to_contain_text("welcome")
         page.screenshot(path=str(SCREENS / "workbench-talking-en.png"))
         page.click("#hang-up")
         answering.assert_success(timeout=10)

@@ -88,7 +88,32 @@ document.getElementById("transfer").addEventListener("submit", async (event) => 
   if (await post(panel.dataset.transferUrl, {kind, target})) say(text.transferred);
 });
 
-// The history follows the agent's calls: refresh when the state changes.
-new MutationObserver(refresh).observe(document.getElementById("state"),
-                                      {attributes: true, attributeFilter: ["data-state"]});
+// The pop-up: who calls, what they dialled, how long they waited, their IVR path
+// and what it collected, their earlier calls. Shown while the phone rings or talks.
+const popup = document.getElementById("call-popup");
+
+async function showPopup() {
+  const response = await fetch(popup.dataset.currentUrl, {credentials: "same-origin"});
+  if (!response.ok) { popup.hidden = true; return; }
+  const call = await response.json();
+  const fill = (id, value) => { document.getElementById(id).textContent = value || text.none; };
+  fill("popup-caller", call.caller);
+  fill("popup-dialled", call.dialled);
+  fill("popup-waited", text.seconds.replace("%(n)s", call.waited_seconds));
+  fill("popup-path", call.ivr_path.join(" → "));
+  fill("popup-variables", Object.entries(call.ivr_variables).map(([k, v]) => `${k}=${v}`).join(", "));
+  fill("popup-earlier", call.earlier.map((c) => `${new Date(c.start).toLocaleString()} ${c.disposition}`).join("; "));
+  popup.hidden = false;
+}
+
+function followState() {
+  const state = document.body.dataset.agentState;
+  if (state === "RINGING" || (state === "TALKING" && popup.hidden)) showPopup();
+  if (!["RINGING", "TALKING", "DIALING"].includes(state)) popup.hidden = true;
+  refresh();
+}
+
+// The history and the pop-up follow the agent's calls: refresh when the state changes.
+new MutationObserver(followState).observe(document.getElementById("state"),
+                                          {attributes: true, attributeFilter: ["data-state"]});
 refresh();

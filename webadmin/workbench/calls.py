@@ -86,3 +86,18 @@ def transfer(domain: str):
                                body.get("kind"), body.get("target"))
         return jsonify({})
     return _act(work)
+
+
+@blueprint.route("/calls/current")
+@agent_required
+def current(domain: str):
+    """The pop-up of the ringing or current call."""
+    def work(db, agent):
+        info = service.call_info(db, current_app.config["CCC_SETTINGS"], agent)
+        return jsonify({"caller": info.caller, "dialled": info.dialled,
+                        "waited_seconds": info.waited_seconds, "ivr_path": info.ivr_path,
+                        "ivr_variables": info.ivr_variables,
+                        "earlier": [{"start": r.started_at.isoformat() + "Z",
+                                     "disposition": r.disposition,
+                                     "agent": r.agent_extension} for r in info.earlier]})
+    return _act(work)
