@@ -7,10 +7,11 @@ CCC    := $(VENV)/bin/ccc
 PYTEST := $(VENV)/bin/pytest
 # Debian packages: debootstrap builds the PBX root; SIPp and sox drive and check calls
 # in the tests; espeak-ng speaks prompts; postgresql is the second database; chromium
-# runs the browser tests (driven by Playwright, never with a browser of its own);
+# runs the browser tests (driven by Playwright, never with a browser of its own), with a
+# Chinese font so its screenshots of the Chinese pages show characters, not boxes;
 # nodejs and npm install the pages' pinned browser libraries (package-lock.json).
 APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium \
-                nodejs npm
+                fonts-wqy-microhei nodejs npm
 # The workbench's SIP library, bundled into one ES module served from our own origin.
 NPM_STAMP  := node_modules/.installed
 SIP_BUNDLE := webadmin/static/vendor/sip.js
@@ -28,7 +29,7 @@ run: host-packages python node pbx
 	@echo "ccc serve: Ctrl-C stops it (the PBX keeps running: $(CCC) pbx stop)"
 	$(CCC) serve
 
-# Unit tests and two integration shards run side by side (tests/parallel.py).
+# Unit tests and three integration shards run side by side (tests/parallel.py).
 test: host-packages python node pbx postgres
 	$(VENV)/bin/python tests/parallel.py
 
@@ -81,10 +82,10 @@ $(SIP_BUNDLE): $(NPM_STAMP)
 # matches marked). Without source locations or source order, so that two branches
 # adding pages touch different lines of the catalogues.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k t --no-location --sort-output \
 	  -o $(TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-	  --ignore-obsolete
+	  --ignore-obsolete --ignore-pot-creation-date
 	rm $(TRANSLATIONS)/messages.pot
 
 pbx: python

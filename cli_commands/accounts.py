@@ -34,6 +34,21 @@ def account_list(app: AppState, as_json: bool) -> None:
     emit(rows, as_json, ["id", "name", "plan"])
 
 
+@account.command("language")
+@click.option("--account", "account_name", required=True)
+@click.option("--user", "user_name", required=True)
+@click.argument("language", metavar="zh_CN|en|''")
+@click.pass_obj
+def account_language(app: AppState, account_name: str, user_name: str, language: str) -> None:
+    """Set a web user's page language ('' follows their browser)."""
+    from engine.accounts.service import get_account, get_user, set_language
+    with app.transaction() as session:
+        user = get_user(session, get_account(session, account_name), user_name)
+        set_language(session, user, language)
+    shown = language or "the browser's choice"
+    click.echo(f"user {user_name} of {account_name}: pages in {shown}")
+
+
 @click.group("token")
 def token() -> None:
     """REST API tokens (Authorization: Bearer <token>)."""

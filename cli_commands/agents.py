@@ -146,3 +146,47 @@ def agent_invite(app: AppState, domain, extension) -> None:
     with app.transaction() as session:
         token = invite(session, get_agent(session, get_instance(session, domain), extension))
     click.echo(f"{app.settings.public_web_url}/w/{domain}/invitation/{token}")
+
+
+STATE_ACTIONS = ("show", "ready", "break", "offline")
+
+
+@agent.command("state")
+@click.argument("action", type=click.Choice(STATE_ACTIONS), default="show")
+@click.option("--instance", "domain", required=True)
+@click.option("--extension", required=True)
+@click.option("--skill-group", "groups", multiple=True,
+              help="ready: sign in to these groups (repeatable; all the agent's by default).")
+@click.option("--device", type=click.Choice(("sip", "web")),
+              help="ready: the SIP phone (default) or the workbench's phone.")
+@click.option("--code", help="break: one of the instance's break codes.")
+@json_option
+@click.pass_obj
+def agent_state(app: AppState, action, domain, extension, groups, device, code,
+                as_json) -> None:
+    """Show or change an agent's state: ready (signing in if needed), break, offline."""
+    from engine.agents.service import get_agent
+    from engine.agentstate import service
+    from engine.agentstate.states import AgentState
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        agent = get_agent(session, get_instance(session, domain), extension)
+        now = service.presence(app.settings, agent)
+        if action == "ready":
+            if now.state == AgentState.OFFLINE or groups or device:
+                names = list(groups) or [m.skill_group.name for m in agent.memberships]
+                now = service.sign_in(app.settings, agent, names, device or "sip")
+            else:
+                now = service.ready(app.settings, agent)
+        elif action == "break":
+            if not code:
+                raise click.ClickException("break needs --code (one of the instance's break codes)")
+            now = service.take_break(session, app.settings, agent, code)
+        elif action == "offline":
+            now = service.sign_out(app.settings, agent)
+    if as_json:
+        click.echo(json.dumps({"extension": extension, **now.as_dict()}, indent=2))
+    else:
+        detail = f" ({now.break_code})" if now.break_code else ""
+        where = f" in {', '.join(now.queues)} on {now.interface}" if now.queues else ""
+        click.echo(f"agent {extension}: {now.state.value}{detail}{where}")

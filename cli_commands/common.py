@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import click
 
+from engine.ami.client import AmiError
 from engine.errors import DomainError
 from engine.settings import Settings
 
@@ -52,6 +53,8 @@ class Group(click.Group):
             return super().invoke(ctx)
         except DomainError as error:
             raise click.ClickException(str(error)) from None
+        except AmiError as error:  # a command that acts on the live PBX
+            raise click.ClickException(f"the PBX did not answer: {error}") from None
 
 
 def emit(rows: list[dict], as_json: bool, columns: list[str]) -> None:

@@ -22,11 +22,11 @@ def skillgroup_list(app: AppState, domain, as_json) -> None:
     from engine.skillgroups.service import list_skill_groups
     with app.transaction() as session:
         rows = [{"name": g.name, "queue": g.queue_name, "strategy": g.strategy,
-                 "wait_timeout": g.wait_timeout,
+                 "wait_timeout": g.wait_timeout, "wrap_up": g.wrap_up_seconds,
                  "overflow": g.overflow.name if g.overflow else None,
                  "outbound_numbers": [n.digits for n in outbound_numbers(session, g.id)]}
                 for g in list_skill_groups(session, get_instance(session, domain))]
-    emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "overflow",
+    emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "wrap_up", "overflow",
                          "outbound_numbers"])
 
 
@@ -56,9 +56,11 @@ def skillgroup_create(app: AppState, domain, name, strategy, wait_timeout) -> No
 @click.option("--strategy", help=STRATEGY_HELP)
 @click.option("--wait-timeout", type=int, help="Seconds.")
 @click.option("--overflow", help="The group callers go to after the wait timeout ('' for none).")
+@click.option("--wrap-up", "wrap_up", type=int,
+              help="Seconds of after-call work after each call (0: none).")
 @click.pass_obj
 def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_timeout,
-                      overflow) -> None:
+                      overflow, wrap_up) -> None:
     """Rename a group or change its strategy, wait timeout or overflow."""
     from engine.instances.service import get_instance
     from engine.skillgroups.service import get_skill_group, update_skill_group
@@ -70,7 +72,7 @@ def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_time
                 else None
         update_skill_group(session, group, new_name or group.name, strategy or group.strategy,
                            wait_timeout if wait_timeout is not None else group.wait_timeout,
-                           overflow_id)
+                           overflow_id, wrap_up)
         click.echo(f"skill group {group.name} updated")
 
 

@@ -13,6 +13,7 @@ from engine.accounts.models import Role, User
 from engine.agents.models import Agent
 from engine.errors import NotFound
 from engine.instances.models import Instance
+from engine.messages import N_
 
 ACCOUNT_ROLES = (Role.OWNER,)  # may configure the account itself (create instances)
 # May configure some instance: the owner every one, an instance administrator their own.
@@ -44,7 +45,7 @@ def owned(session: Session, model, ident: int, account_id: int,
                             == instance_id)
     found = session.scalar(query)
     if found is None:
-        raise NotFound(f"no such {model.__tablename__.replace('_', ' ')}")
+        raise NotFound(N_("no such %(value)s", value=model.__tablename__.replace('_', ' ')))
     return found
 
 
@@ -75,4 +76,5 @@ def may_configure(session: Session, user: User, instance: Instance | None = None
 
 def check_configure(session: Session, user: User, instance: Instance | None = None) -> None:
     if not may_configure(session, user, instance):
-        raise Forbidden(f"the {user.role.value} role may not change this")
+        raise Forbidden(N_("the %(role_value)s role may not change this",
+                           role_value=user.role.value))

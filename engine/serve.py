@@ -3,6 +3,8 @@
 - the FastAGI server the dialplan asks what to do with each inbound call;
 - call-record ingestion from the PBX's durable journal: on start (catching up on
   whatever happened while it was down), on each AMI ``Cdr`` event, and every second;
+- agents' states: followed from the PBX's queue and call events, logged durably,
+  after-call work timed (engine/agentstate/tracker.py);
 - the guard: failed sign-ins read from the PBX's security log ban their address, and
   the PBX configuration follows the bans in force (new ones, expired, lifted);
 - the web admin, in a thread (a WSGI app must not block the loop).
@@ -15,6 +17,7 @@ import signal
 import threading
 from datetime import timedelta
 
+from engine.agentstate.tracker import AgentTracker
 from engine.ami.client import AmiClient, AmiError
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
@@ -99,14 +102,17 @@ class Guard:
             await asyncio.sleep(GUARD_EVERY)
 
 
-async def listen_ami(settings: Settings, ingestor: Ingestor) -> None:
-    """Stay connected to AMI; each Cdr event wakes ingestion at once."""
+async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker) -> None:
+    """Stay connected to AMI: each Cdr event wakes ingestion at once; queue and call
+    events keep the agents' states, rebuilt from the PBX on every connect."""
     while True:
-        client = AmiClient.for_site(settings, events="cdr")
+        client = AmiClient.for_site(settings, events="cdr,agent,call")
         client.on_event("Cdr", lambda _event: ingestor.wake.set())
+        tracker.attach(client)
         try:
             await client.connect()
             log.info("AMI listener connected")
+            await tracker.resync(client)
             await client.wait_closed()
         except AmiError as error:
             log.debug("AMI not available: %s", error)
@@ -132,8 +138,10 @@ async def main(settings: Settings, web: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    tracker = AgentTracker(settings)
     tasks = [asyncio.create_task(ingestor.run()),
-             asyncio.create_task(listen_ami(settings, ingestor)),
+             asyncio.create_task(tracker.run_writer()),
+             asyncio.create_task(listen_ami(settings, ingestor, tracker)),
              asyncio.create_task(Guard(settings).run())]
     log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,
              f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from engine.errors import Conflict, DomainError, Invalid
+from engine.messages import N_
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 # A DNS name in lower case: labels of letters, digits and inner hyphens.
@@ -35,22 +36,24 @@ def check(pattern: re.Pattern, value: str, what: str, hint: str) -> str:
     # fullmatch, not match: "$" also matches before a final newline, which would let
     # "1001\n" through into a rendered configuration file.
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise Invalid(f"invalid {what} {value!r}: {hint}")
+        raise Invalid(N_("invalid %(what)s %(value)r: %(hint)s", what=what, value=value, hint=hint))
     return value
 
 
-def name(value: str, what: str = "name") -> str:
+def name(value: str, what: str = N_("name")) -> str:
     return check(NAME_RE, value, what,
-                 "1-64 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit")
+                 N_("1-64 letters, digits, spaces, '.', '_' or '-', starting with a letter or "
+                    "digit"))
 
 
 def domain(value: str) -> str:
-    return check(DOMAIN_RE, value, "access domain",
-                 "a lower-case DNS name such as acme.example.com")
+    return check(DOMAIN_RE, value, N_("access domain"),
+                 N_("a lower-case DNS name such as acme.example.com"))
 
 
 def extension(value: str) -> str:
-    return check(EXTENSION_RE, value, "extension", "3 to 6 digits, not starting with 0")
+    return check(EXTENSION_RE, value, N_("extension"),
+                 N_("3 to 6 digits, not starting with 0"))
 
 
 class FieldErrors:
@@ -65,7 +68,7 @@ class FieldErrors:
         try:
             return check(*args, **kwargs)
         except DomainError as error:
-            self.add(field, str(error), isinstance(error, Conflict))
+            self.add(field, error.message, isinstance(error, Conflict))
             return None
 
     def add(self, field: str, message: str, conflict: bool = False) -> None:
@@ -85,10 +88,10 @@ class FieldErrors:
 
 def text(value: str, what: str, limit: int) -> str:
     if not isinstance(value, str) or len(value) > limit:
-        raise Invalid(f"{what} too long: at most {limit} characters")
+        raise Invalid(N_("%(what)s too long: at most %(limit)s characters", what=what, limit=limit))
     return value
 
 
 def audio_name(value: str) -> str:
-    return check(AUDIO_NAME_RE, value, "audio name",
-                 "1-64 lower-case letters, digits, '_' or '-', starting with a letter or digit")
+    return check(AUDIO_NAME_RE, value, N_("audio name"),
+                 N_("1-64 lower-case letters, digits, '_' or '-', starting with a letter or digit"))

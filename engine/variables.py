@@ -16,6 +16,7 @@ ON_FAILED = "CCC_ON_FAILED"        # node to resume at: overflow / no answer / d
 ON_AFTER = "CCC_ON_AFTER"          # node to resume at: the agent hung up first
 RESUME_AT = "CCC_RESUME_AT"        # set by the dialplan: the node the resume route starts at
 RESUMES = "CCC_RESUMES"            # how many times this call came back to the IVR
+IVR_PATH = "CCC_IVR_PATH"          # the IVR nodes the call passed, '/'-joined (the agent sees it)
 CALLER_ID = "CCC_CALLERID"         # set on each agent's endpoint: number shown when calling out
 AGENT = "CCC_AGENT"                # set on each agent's endpoint: the agent's extension
 REFUSAL = "CCC_REFUSAL"            # why an outbound call is refused, when it is

@@ -33,6 +33,7 @@ class Snapshot:
     agents or ten thousand."""
 
     instance_ids: list[int]
+    ringing_timeout_break: dict[int, bool]  # instance id -> whether ring-outs pause
     agents: list[AgentEntry]            # ordered by instance, then extension
     groups: list                        # SkillGroup rows, ordered by id
     members: dict[int, list[Member]]    # skill group id -> its members, by extension
@@ -75,7 +76,10 @@ def load(session: Session) -> Snapshot:
     instance_ids = list(session.scalars(select(Instance.id).order_by(Instance.id)))
     groups = session.execute(select(SkillGroup.id, SkillGroup.instance_id, SkillGroup.name,
                                     SkillGroup.strategy, SkillGroup.wait_timeout,
-                                    SkillGroup.overflow_id).order_by(SkillGroup.id)).all()
+                                    SkillGroup.overflow_id, SkillGroup.wrap_up_seconds)
+                             .order_by(SkillGroup.id)).all()
+    ringing_timeout_break = dict(session.execute(
+        select(Instance.id, Instance.ringing_timeout_break)).all())
     # Per skill group, the first number (by id) it may show when calling out.
     caller_ids: dict[int, tuple[int, str]] = {}
     for group_id, number_id, digits, number_type in session.execute(
@@ -103,7 +107,8 @@ def load(session: Session) -> Snapshot:
                               .where(Number.instance_id.is_not(None))
                               .order_by(Number.digits)).all()
     trunks = list_trunks(session)
-    return Snapshot(instance_ids, agents, list(groups), members, list(numbers),
+    return Snapshot(instance_ids, ringing_timeout_break, agents, list(groups), members,
+                    list(numbers),
                     [{"name": t.name, "endpoint": t.endpoint_name, "host": t.host,
                       "port": t.port} for t in trunks],
                     trunks[0].endpoint_name if trunks else None,
@@ -157,6 +162,10 @@ def extensions_context(session: Session, settings: Settings,
             "default_queue_timeout": default.wait_timeout if default else 0,
             "agents": agents_of.get(instance_id, []),
             "numbers": [n.digits for n in numbers],
+            # Click-to-dial shows one of these; a 400 number never calls out.
+            "outbound_numbers": [n.digits for n in numbers if n.type.can_call_out],
+            "transfer_queues": [{"group_id": g.id, "queue": _queue_name(g),
+                                 "timeout": g.wait_timeout} for g in groups],
             # Only groups of the same instance: the service refuses any other target.
             "overflows": [{"group_id": g.id, "skill_group": g.name,
                            "queue": _queue_name(target), "timeout": target.wait_timeout}
@@ -172,10 +181,12 @@ def extensions_context(session: Session, settings: Settings,
 
 def queues_context(session: Session, settings: Settings, snapshot: Snapshot | None = None) -> dict:
     snapshot = snapshot or load(session)
+    # No members: agents join a queue when they sign in (engine/agentstate).
+    pauses = snapshot.ringing_timeout_break
     return {"queues": [{"name": _queue_name(g), "skill_group": g.name,
                         "instance_key": _key(g.instance_id), "strategy": g.strategy,
-                        # in extension order: agents are read in that order
-                        "members": snapshot.members.get(g.id, [])}
+                        "wrap_up_seconds": g.wrap_up_seconds,
+                        "autopause": "all" if pauses.get(g.instance_id, True) else "no"}
                        for g in snapshot.groups]}
 
 

@@ -1,5 +1,5 @@
 """The whole suite as parallel pytest runs: the unit tests, and the integration tests in
-two shards, each shard with its own port offset and so its own PBX site.
+three shards, each shard with its own port offset and so its own PBX site.
 
 Integration tests spend most of their time waiting on real clocks (calls, prompts,
 timeouts), so running them beside each other and beside the unit tests costs little
@@ -19,21 +19,29 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "tests" / "integration"
-# The first shard's modules; every other integration module runs in the second. The
-# split balances their wall time (the IVR's calls are the longest).
-FIRST_SHARD = ("test_ivr.py", "test_pbx_lifecycle.py", "test_provisioning.py",
-               "test_sip_bans.py", "test_web_browser.py", "test_web_billing_browser.py")
-SHARD_OFFSETS = (0, 100)  # far enough apart for every port a run moves by its offset
+# The shards' modules; a module listed nowhere runs in the last shard. The split
+# balances their wall time (the IVR's calls are the longest; the workbench's modules
+# wait on agents' phones and after-call timers).
+SHARDS = (
+    ("test_ivr.py", "test_pbx_lifecycle.py", "test_provisioning.py", "test_sip_bans.py",
+     "test_web_browser.py", "test_web_billing_browser.py"),
+    ("test_calls.py", "test_billing.py", "test_sip_security.py", "test_web_ivr_editor.py",
+     "test_web_admin_browser.py", "test_dedicated_agents.py"),
+    ("test_agent_states.py", "test_call_control.py", "test_workbench_browser.py",
+     "test_workbench_phone.py"),
+)
+SHARD_OFFSETS = (0, 100, 200)  # far enough apart for every port a run moves by its offset
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 
 
 def runs() -> list[tuple[str, list[str], dict[str, str]]]:
     modules = sorted(p.name for p in INTEGRATION.glob("test_*.py"))
-    first = [m for m in modules if m in FIRST_SHARD]
-    second = [m for m in modules if m not in FIRST_SHARD]
+    listed = {m for shard in SHARDS for m in shard}
+    shards = [[m for m in modules if m in shard] for shard in SHARDS]
+    shards[-1] += [m for m in modules if m not in listed]
     base = int(os.environ.get("CCC_TEST_PORT_OFFSET", "0"))
     plan = [("unit", ["tests/unit"], {})]
-    for n, (shard, offset) in enumerate(zip((first, second), SHARD_OFFSETS, strict=True)):
+    for n, (shard, offset) in enumerate(zip(shards, SHARD_OFFSETS, strict=True)):
         plan.append((f"integration-{n + 1}", [f"tests/integration/{m}" for m in shard],
                      {"CCC_TEST_PORT_OFFSET": str(base + offset)}))
     return plan

@@ -29,7 +29,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from webadmin import i18n
+from webadmin import i18n, labels
 
 from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES
 from engine.settings import Settings
@@ -38,6 +38,7 @@ from engine.settings import Settings
 # app creation so a missing optional area is simply absent).
 AREAS = (
     "webadmin.auth",
+    "webadmin.preferences",
     "webadmin.overview",
     "webadmin.instances",
     "webadmin.agents",
@@ -108,6 +109,7 @@ def create_app(settings: Settings, config: dict | None = None) -> Flask:
                       MAX_CONTENT_LENGTH=8 * 1024 * 1024)
     app.config.update(config or {})
     i18n.init_app(app)
+    labels.install(app)
     _register_areas(app)
 
     @app.context_processor
@@ -148,5 +150,17 @@ def _http_error(error: HTTPException):
     if request.path.startswith(PREFIX + "/") or request.path == PREFIX:
         return json_error(error)  # API clients get JSON, even for unknown paths
     if error.code in (403, 404):
-        return render_template("error.html", error=error), error.code
+        title, default = ERROR_TEXTS[error.code]
+        # Werkzeug's own description is English; a view's abort() text is translated.
+        description = default if error.description == type(error).description \
+            else error.description
+        return render_template("error.html", error=error, title=title,
+                               description=description), error.code
     return error
+
+
+# The pages' own words for the errors they show (the title and the default description).
+ERROR_TEXTS = {
+    403: (_l("Forbidden"), _l("You may not see or change this.")),
+    404: (_l("Not Found"), _l("There is nothing here, or nothing of your account.")),
+}

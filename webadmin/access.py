@@ -5,12 +5,15 @@ report of the PBX change that followed the commit.
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from engine import access
 from engine.accounts.models import User
 from engine.errors import NotFound
 from engine.instances.models import Instance
 from engine.uow import transaction
+from webadmin.labels import role_name
 
 
 def work():
@@ -39,15 +42,27 @@ def pbx_report() -> dict | None:
     return g.get("pbx")
 
 
-def flash_saved(what: str = "Saved") -> None:
-    """Tell the user the change is saved, and whether the PBX runs it already."""
+# The pages' words for what the PBX did (the API reports provisioning's own English).
+PBX_MESSAGES = {
+    "PBX configuration is live": _l("PBX configuration is live"),
+    "PBX configuration written; it takes effect when the PBX starts":
+        _l("PBX configuration written; it takes effect when the PBX starts"),
+    "PBX configuration unchanged": _l("PBX configuration unchanged"),
+}
+
+
+def flash_saved(what: str | None = None) -> None:
+    """Tell the user the change (``what``, translated) is saved, and whether the PBX
+    runs it already."""
+    what = what or _("Saved")
     pbx = pbx_report()
     if pbx is None:
-        flash(f"{what}.")
+        flash(_("%(what)s.", what=what))
     elif pbx["error"]:
-        flash(f"{what}, {pbx['message']}", "error")
+        flash(_("%(what)s, %(pbx)s", what=what, pbx=pbx["message"]), "error")
     else:
-        flash(f"{what}; {pbx['message']}.")
+        pbx_message = PBX_MESSAGES.get(pbx["message"], pbx["message"])
+        flash(_("%(what)s; %(pbx)s.", what=what, pbx=pbx_message))
 
 
 def load(db, model, ident: int, instance_id: int | None = None):
@@ -69,7 +84,7 @@ def may_configure(db, instance: Instance | None = None) -> bool:
 def require_configure(db, instance: Instance | None = None) -> None:
     """403 unless the user's role may change this instance (or the account, without one)."""
     if not may_configure(db, instance):
-        abort(403, f"The {g.role.value} role may not change this.")
+        abort(403, _("The %(role)s role may not change this.", role=role_name(g.role)))
 
 
 def configurable_instance(db, instance_id: int) -> Instance:
@@ -79,8 +94,8 @@ def configurable_instance(db, instance_id: int) -> Instance:
     return instance
 
 
-def require_account_role(what: str) -> None:
+def require_account_role(what: str) -> None:  # what: translated, e.g. _("see bills")
     """403 unless the user acts for the account as a whole (its owner): the account's
     money (bills, payments, usage exports) is no business of the other roles."""
     if g.role not in access.ACCOUNT_ROLES:
-        abort(403, f"The {g.role.value} role may not {what}.")
+        abort(403, _("The %(role)s role may not %(what)s.", role=role_name(g.role), what=what))

@@ -6,6 +6,8 @@ import secrets
 
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
                    session, url_for)
+from flask_babel import gettext as _
+from flask_babel import ngettext, refresh
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,7 +44,7 @@ def check_csrf() -> None:
         sent = (request.headers.get("X-CSRF-Token", "") if request.is_json
                 else request.form.get("csrf_token", "")).encode()
         if not expected or not secrets.compare_digest(sent, expected.encode()):
-            abort(400, "missing or wrong CSRF token")
+            abort(400, _("missing or wrong CSRF token"))
 
 
 @blueprint.app_context_processor
@@ -64,6 +66,8 @@ def login_required(view):
                 return redirect(url_for("auth.sign_in"))
             g.user_id, g.account_id = user.id, user.account_id
             g.user_name, g.role = user.name, user.role
+            g.language = user.language
+        refresh()  # the user's own language, should anything have picked one already
         return view(*args, **kwargs)
     return wrapped
 
@@ -79,8 +83,9 @@ def sign_in():
             until = signin.locked_until(db, *typed)
             if until is not None:
                 minutes = max(1, -(-int((until - utcnow()).total_seconds()) // 60))
-                error, status = (f"Too many failed sign-ins: try again in {minutes} "
-                                 f"minute{'s' if minutes > 1 else ''}."), 429
+                error, status = ngettext(
+                    "Too many failed sign-ins: try again in %(num)d minute.",
+                    "Too many failed sign-ins: try again in %(num)d minutes.", minutes), 429
             else:
                 user = db.scalar(select(User).join(Account).where(
                     Account.name == typed[0], User.name == typed[1]))
@@ -94,7 +99,7 @@ def sign_in():
                     session.update(user_id=user.id, account_id=user.account_id)
                     return redirect(url_for("overview.index"))
                 signin.record_failure(db, *typed)
-                error, status = "Unknown account, user or password.", 401
+                error, status = _("Unknown account, user or password."), 401
     return render_template("sign_in.html", error=error, form=request.form), status
 
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from engine.errors import DomainError
+from webadmin.i18n import error_text, field_errors
 
 
 def errors_of(error: DomainError) -> tuple[dict[str, str], str | None]:
-    """Per-field messages, and the message for the form as a whole when none has a field."""
-    return error.fields, None if error.fields else str(error)
+    """Per-field messages, and the message for the form as a whole when none has a field,
+    in the page's language."""
+    return field_errors(error), None if error.fields else error_text(error)
 
 
 def int_or_none(text: str | None) -> int | None:

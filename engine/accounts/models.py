@@ -42,6 +42,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64))
     role: Mapped[Role] = mapped_column(value_enum(Role, "role", 32))
     password_hash: Mapped[str | None] = mapped_column(String(256))
+    # The pages' language (engine.accounts.languages); None follows the browser.
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="users")

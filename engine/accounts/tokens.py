@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import ApiToken, User
 from engine.accounts.service import get_account
 from engine.errors import NotFound
+from engine.messages import N_
 
 PREFIX = "ccc_"  # recognisable in a log or a leaked file
 
@@ -24,7 +25,8 @@ def create_token(session: Session, account_name: str, user_name: str) -> str:
     user = session.scalar(select(User).where(User.account_id == account.id,
                                              User.name == user_name))
     if user is None:
-        raise NotFound(f"unknown user {user_name!r} in account {account.name!r}")
+        raise NotFound(N_("unknown user %(user_name)r in account %(account_name)r",
+                          user_name=user_name, account_name=account.name))
     secret = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_digest(secret)))
     session.flush()

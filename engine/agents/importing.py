@@ -18,6 +18,7 @@ from engine.errors import DomainError, Invalid
 from engine.instances.models import Instance
 from engine.skillgroups.service import DEFAULT
 from engine.validation import FieldErrors
+from engine.messages import N_
 
 COLUMNS = ("name", "extension", "skill_groups")
 MAX_ROWS = 2000
@@ -43,22 +44,25 @@ class ImportRejected(Invalid):
 def _rows(data: bytes | str) -> list[dict[str, str]]:
     if isinstance(data, bytes):
         if len(data) > MAX_BYTES:
-            raise ImportRejected([RowError(0, "file", f"file larger than {MAX_BYTES} bytes")])
+            raise ImportRejected([RowError(0, "file", N_("file larger than %(max_bytes)s bytes",
+                                                         max_bytes=MAX_BYTES))])
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ImportRejected([RowError(0, "file", "the file is not UTF-8 text")]) from None
+            raise ImportRejected([RowError(0, "file", N_("the file is not UTF-8 text"))]) from None
     reader = csv.DictReader(io.StringIO(data))
     header = [h.strip() for h in reader.fieldnames or []]
     if "name" not in header or set(header) - set(COLUMNS):
-        raise ImportRejected([RowError(1, "file", "the header must name the columns "
-                                       + ", ".join(COLUMNS) + " (name is required)")])
+        raise ImportRejected([RowError(1, "file", N_(
+            "the header must name the columns %(columns)s (name is required)",
+            columns=", ".join(COLUMNS)))])
     reader.fieldnames = header
     rows = list(reader)
     if not rows:
-        raise ImportRejected([RowError(1, "file", "the file has no agent rows")])
+        raise ImportRejected([RowError(1, "file", N_("the file has no agent rows"))])
     if len(rows) > MAX_ROWS:
-        raise ImportRejected([RowError(0, "file", f"more than {MAX_ROWS} rows")])
+        raise ImportRejected([RowError(0, "file", N_("more than %(max_rows)s rows",
+                                                     max_rows=MAX_ROWS))])
     return rows
 
 
@@ -70,7 +74,7 @@ def import_agents(session: Session, instance: Instance, data: bytes | str) -> li
     in_file: set[str] = set()
     for line, row in enumerate(_rows(data), start=2):
         if None in row:  # more cells than header columns
-            report.append(RowError(line, "file", "more cells than columns"))
+            report.append(RowError(line, "file", N_("more cells than columns")))
             continue
         name = (row.get("name") or "").strip()
         extension = (row.get("extension") or "").strip() or next_extension(
@@ -81,7 +85,8 @@ def import_agents(session: Session, instance: Instance, data: bytes | str) -> li
             levels = {DEFAULT: 1}
         check_agent(session, instance, name, extension, levels or {}, errors)
         if extension in in_file:
-            errors.add("extension", f"extension {extension} appears twice in the file")
+            errors.add("extension", N_("extension %(extension)s appears twice in the file",
+                                       extension=extension))
         in_file.add(extension)
         report += [RowError(line, f, m) for f, m in errors.errors.items()]
         planned.append((name, extension, levels or {}))
@@ -91,4 +96,4 @@ def import_agents(session: Session, instance: Instance, data: bytes | str) -> li
         return [create_agent(session, instance, name, extension, levels)
                 for name, extension, levels in planned]
     except DomainError as error:  # checked above; kept as a guard, never a partial import
-        raise ImportRejected([RowError(0, "file", str(error))]) from None
+        raise ImportRejected([RowError(0, "file", error.message)]) from None

@@ -16,6 +16,7 @@ from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import DEFAULT, find_skill_group
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
+from engine.messages import N_
 
 FIRST_EXTENSION = 1001
 LEVELS = range(1, 11)  # 1 (best) .. 10
@@ -37,25 +38,29 @@ def check_agent(session: Session, instance: Instance, name: str, extension: str 
 
     Fields: name, extension, skill_groups. An edited agent keeps its own extension.
     """
-    errors.check("name", validation.name, name, "agent name")
+    errors.check("name", validation.name, name, N_("agent name"))
     if extension is not None and errors.check("extension", validation.extension, extension):
         other = find_agent(session, instance, extension)
         if other is not None and other is not agent:
-            errors.add("extension", f"extension {extension} is already taken in {instance.domain}",
+            errors.add("extension", N_("extension %(extension)s is already taken in %(domain)s",
+                                       extension=extension, domain=instance.domain),
                        conflict=True)
         elif session.scalar(select(Number).where(Number.instance_id == instance.id,
                                                  Number.digits == extension)):
             # Agents dial both from one context: the number's test call would be unreachable.
-            errors.add("extension", f"extension {extension} is one of {instance.domain}'s numbers",
+            errors.add("extension", N_("extension %(extension)s is one of %(domain)s's numbers",
+                                       extension=extension, domain=instance.domain),
                        conflict=True)
     groups = []
     for group_name, level in skill_groups.items():
         group = find_skill_group(session, instance, group_name)
         if group is None:
-            errors.add("skill_groups", f"unknown skill group {group_name!r} in {instance.domain}")
+            errors.add("skill_groups", N_("unknown skill group %(group_name)r in %(domain)s",
+                                          group_name=group_name, domain=instance.domain))
         elif not isinstance(level, int) or level not in LEVELS:
             errors.add("skill_groups",
-                       f"invalid skill level {level} for {group_name!r}: 1 (best) to 10")
+                       N_("invalid skill level %(level)s for %(group_name)r: 1 (best) to 10",
+                          level=level, group_name=group_name))
         else:
             groups.append((group, level))
     return groups
@@ -121,12 +126,13 @@ def delete_agent(session: Session, instance: Instance, extension: str) -> None:
     """Remove a seat; the PBX drops its endpoint and queue memberships."""
     agent = find_agent(session, instance, extension)
     if agent is None:
-        raise NotFound(f"no agent with extension {extension} in {instance.domain}")
+        raise NotFound(N_("no agent with extension %(extension)s in %(domain)s",
+                          extension=extension, domain=instance.domain))
     from engine.ivr.service import flows_naming
     used = flows_naming(session, instance, "agent", extension)
     if used:
-        raise Conflict(f"agent {extension} cannot be deleted: published flows transfer "
-                       "callers to it: " + ", ".join(used))
+        raise Conflict(N_("agent %(extension)s cannot be deleted: published flows transfer "
+                          "callers to it: %(flows)s", extension=extension, flows=", ".join(used)))
     session.delete(agent)
     session.flush()
     mark_pbx_changed(session)
@@ -146,7 +152,7 @@ def parse_levels(text: str) -> dict[str, int]:
     for item in filter(None, (part.strip() for part in re.split(r"[;,]", text))):
         name, _, level = (part.strip() for part in item.partition(":"))
         if level and not level.isdigit():
-            raise Invalid(f"invalid skill group {item!r}: use NAME or NAME:LEVEL",
+            raise Invalid(N_("invalid skill group %(item)r: use NAME or NAME:LEVEL", item=item),
                           fields={"skill_groups": f"invalid entry {item!r}: NAME or NAME:LEVEL"})
         levels[name] = int(level or 1)
     return levels

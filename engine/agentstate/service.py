@@ -165,11 +165,14 @@ def sign_out(settings: Settings, agent: Agent) -> Presence:
 
 # ---- the durable log --------------------------------------------------------------------
 
-def latest_changes(session: Session, instance_id: int) -> dict[int, AgentStateChange]:
+def latest_changes(session: Session, instance_id: int,
+                   agent_id: int | None = None) -> dict[int, AgentStateChange]:
     """Each agent's last logged state (its current one, as far as the log knows)."""
-    last = (select(AgentStateChange.agent_id, func.max(AgentStateChange.id).label("id"))
-            .where(AgentStateChange.instance_id == instance_id)
-            .group_by(AgentStateChange.agent_id).subquery())
+    query = select(AgentStateChange.agent_id, func.max(AgentStateChange.id).label("id")) \
+        .where(AgentStateChange.instance_id == instance_id)
+    if agent_id is not None:
+        query = query.where(AgentStateChange.agent_id == agent_id)
+    last = query.group_by(AgentStateChange.agent_id).subquery()
     rows = session.scalars(select(AgentStateChange).join(last, AgentStateChange.id == last.c.id))
     return {row.agent_id: row for row in rows}
 

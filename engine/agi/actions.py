@@ -171,7 +171,8 @@ class ActionRunner:
 
     # ---- terminal actions: leave the target on the channel ----------------------------
 
-    async def finish(self, action, flow_ref: str, values: dict[str, str]) -> None:
+    async def finish(self, action, flow_ref: str, values: dict[str, str],
+                     path: list[str] = ()) -> None:
         """Hand the call to the dialplan: everything a resume needs, then the decision
         (set last, so a session cut short leaves no half-made decision)."""
         settings = await self._target(action)
@@ -181,7 +182,11 @@ class ActionRunner:
             settings += [(var.FLOW_VERSION, str(flow_ref)),
                          (var.FLOW_VARIABLES, encode_variables(values)),
                          (var.ON_FAILED, node_id(_on_failed(action))),
-                         (var.ON_AFTER, node_id(getattr(action, "on_after", None)))]
+                         (var.ON_AFTER, node_id(getattr(action, "on_after", None))),
+                         # Node ids are identifiers (validated with the flow): the agent's
+                         # pop-up shows where the caller went.
+                         (var.IVR_PATH, "/".join(
+                             n for n in path if IVR_NODE_ID_RE.fullmatch(n))[-512:])]
         for name, value in settings:
             await self.channel.set_variable(name, value)
         await self.channel.set_variable(var.ACTION, _ACTIONS[type(action)])

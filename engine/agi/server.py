@@ -86,7 +86,8 @@ class IvrRoutes:
         while True:
             action = interpreter.next_action()
             if isinstance(action, TERMINAL):
-                await runner.finish(action, interpreter.flow_ref, interpreter.variables)
+                await runner.finish(action, interpreter.flow_ref, interpreter.variables,
+                                    interpreter.path)
                 log.info("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
                          type(action).__name__, "/".join(interpreter.path))
                 return

@@ -20,6 +20,7 @@ from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.ivr.spec import PRODUCT_SOUNDS
 from engine.settings import Settings
+from engine.messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ def _checked_name(name: str) -> str:
     # A flow's "prompt" names either one of the product's own prompts or a library
     # file, and the product's win: a library file by such a name would never play.
     if name in PRODUCT_SOUNDS:
-        raise Invalid(f"audio name {name!r} is taken by one of the product's own prompts")
+        raise Invalid(N_("audio name %(name)r is taken by one of the product's own prompts",
+                         name=name))
     return name
 
 
@@ -50,7 +52,8 @@ def get_audio(session: Session, instance: Instance, name: str) -> AudioFile:
     """The instance's audio file of that name; ``NotFound`` otherwise."""
     audio = find_audio(session, instance, name)
     if audio is None:
-        raise NotFound(f"no audio {name!r} in instance {instance.domain}")
+        raise NotFound(N_("no audio %(name)r in instance %(domain)s",
+                          name=name, domain=instance.domain))
     return audio
 
 
@@ -75,12 +78,13 @@ def upload(session: Session, settings: Settings, instance: Instance, name: str,
     _checked_name(name)
     data = read_upload(data)
     if len(data) > MAX_BYTES:
-        raise Invalid(f"the file is larger than 5 MB (at most {MAX_BYTES} bytes)")
+        raise Invalid(N_("the file is larger than 5 MB (at most %(max_bytes)s bytes)",
+                         max_bytes=MAX_BYTES))
     inspect_wav(data)
     audio = find_audio(session, instance, name)
     if audio is not None and not replace:
-        raise Conflict(f"audio {name!r} already exists in instance {instance.domain}; "
-                       "replace it to upload a new version")
+        raise Conflict(N_("audio %(name)r already exists in instance %(domain)s; replace it to "
+                          "upload a new version", name=name, domain=instance.domain))
     staged = storage.stage(settings, instance.pbx_key, name, data)
     if audio is None:
         audio = AudioFile(instance_id=instance.id, name=name)
@@ -92,7 +96,7 @@ def upload(session: Session, settings: Settings, instance: Instance, name: str,
         session.flush()
     except IntegrityError:
         staged.discard()  # the same name, uploaded by someone else in the meantime
-        raise Conflict(f"audio {name!r} was just uploaded by someone else") from None
+        raise Conflict(N_("audio %(name)r was just uploaded by someone else", name=name)) from None
     except Exception:
         staged.discard()
         raise
@@ -107,9 +111,11 @@ def read(session: Session, settings: Settings, instance: Instance, name: str) ->
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"the file of audio {name!r} is missing ({path})") from None
+        raise NotFound(N_("the file of audio %(name)r is missing (%(path)s)",
+                          name=name, path=path)) from None
     if hashlib.sha256(data).hexdigest() != audio.sha256:
-        raise Conflict(f"the file of audio {name!r} does not match its digest ({path})")
+        raise Conflict(N_("the file of audio %(name)r does not match its digest (%(path)s)",
+                          name=name, path=path))
     return data
 
 
@@ -117,7 +123,8 @@ def _refuse_if_in_use(session: Session, instance: Instance, name: str, change: s
     # Imported here: the IVR services ask this library which audio exists.
     from engine.ivr.service import audio_in_use
     if name in audio_in_use(session, instance):
-        raise Conflict(f"audio {name!r} is used by a published IVR flow and cannot be {change}")
+        raise Conflict(N_("audio %(name)r is used by a published IVR flow and cannot be %(change)s",
+                          name=name, change=change))
 
 
 def rename(session: Session, settings: Settings, instance: Instance, old: str,
@@ -129,7 +136,8 @@ def rename(session: Session, settings: Settings, instance: Instance, old: str,
         return audio
     _refuse_if_in_use(session, instance, old, "renamed")
     if find_audio(session, instance, new) is not None:
-        raise Conflict(f"audio {new!r} already exists in instance {instance.domain}")
+        raise Conflict(N_("audio %(new)r already exists in instance %(domain)s",
+                          new=new, domain=instance.domain))
     audio.name = new
     session.flush()
     key = instance.pbx_key

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.audio.wav import inspect_wav
 from engine.errors import Invalid
 from engine.settings import Settings
+from engine.messages import N_
 
 SOX_TIMEOUT = 60  # seconds; a 5 MB file converts in well under one
 
@@ -52,11 +53,11 @@ def convert_for_pbx(source: Path, target: Path) -> None:
     except subprocess.CalledProcessError as error:
         target.unlink(missing_ok=True)
         reason = error.stderr.decode(errors="replace").strip().splitlines()
-        raise Invalid("the WAV file's audio cannot be decoded"
-                      + (f": {reason[-1]}" if reason else "")) from None
+        raise Invalid(N_("the WAV file's audio cannot be decoded: %(reason)s", reason=reason[-1])
+                      if reason else N_("the WAV file's audio cannot be decoded")) from None
     except subprocess.TimeoutExpired:
         target.unlink(missing_ok=True)
-        raise Invalid("the WAV file's audio took too long to convert") from None
+        raise Invalid(N_("the WAV file's audio took too long to convert")) from None
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 from engine.audio.storage import convert_for_pbx
 from engine.errors import Invalid
 from engine.settings import Settings
+from engine.messages import N_
 
 MAX_TEXT = 1000          # characters: about a minute of speech
 ESPEAK_TIMEOUT = 30      # seconds
@@ -44,9 +45,10 @@ def spoken_prompt(settings: Settings, text: str) -> str:
     """
     text = " ".join(text.split())  # newlines and runs of blanks say nothing more
     if not text:
-        raise Invalid("the prompt text is empty")
+        raise Invalid(N_("the prompt text is empty"))
     if len(text) > MAX_TEXT:
-        raise Invalid(f"the prompt text is longer than {MAX_TEXT} characters")
+        raise Invalid(N_("the prompt text is longer than %(max_text)s characters",
+                         max_text=MAX_TEXT))
     target = cache_path(settings, text)
     try:
         os.utime(target)  # used now: the last to be pruned
@@ -77,7 +79,8 @@ def _render(text: str, voice: str, target: Path) -> None:
                            input=text.encode(), check=True, capture_output=True,
                            timeout=ESPEAK_TIMEOUT)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
-            raise Invalid(f"espeak-ng could not speak the prompt text: {error}") from None
+            raise Invalid(N_("espeak-ng could not speak the prompt text: %(error)s",
+                             error=error)) from None
         convert_for_pbx(spoken, converted)
         # Two sessions rendering the same text at once both end with the same file.
         os.replace(converted, target)

@@ -10,6 +10,7 @@ import struct
 from dataclasses import dataclass, replace
 
 from engine.errors import Invalid
+from engine.messages import N_
 
 FORMAT_PCM = 1
 
@@ -33,7 +34,7 @@ def _chunks(data: bytes):
     offset = 12
     while offset < len(data):
         if offset + 8 > len(data):
-            raise Invalid("not a valid WAV file: truncated header (a chunk header is cut off)")
+            raise Invalid(N_("not a valid WAV file: truncated header (a chunk header is cut off)"))
         chunk_id, size = struct.unpack_from("<4sI", data, offset)
         yield chunk_id, offset + 8, size
         offset += 8 + size + (size & 1)  # chunks are padded to an even length
@@ -41,33 +42,35 @@ def _chunks(data: bytes):
 
 def _fmt(data: bytes, body: int, size: int) -> WavInfo:
     if size < 16 or body + 16 > len(data):
-        raise Invalid("not a valid WAV file: truncated header (the fmt chunk is cut off)")
+        raise Invalid(N_("not a valid WAV file: truncated header (the fmt chunk is cut off)"))
     audio_format, channels, rate, byte_rate, _align, bits = struct.unpack_from(
         "<HHIIHH", data, body)
     if not channels or not rate or not byte_rate:
-        raise Invalid("not a valid WAV file: the fmt chunk gives no channels, rate or byte rate")
+        raise Invalid(N_("not a valid WAV file: the fmt chunk gives no channels, rate or "
+                         "byte rate"))
     return WavInfo(audio_format, channels, rate, byte_rate, bits, 0)
 
 
 def inspect_wav(data: bytes) -> WavInfo:
     """The format of a WAV file's bytes; ``Invalid`` with the reason when it is not one."""
     if len(data) < 12 or data[:4] != b"RIFF":
-        raise Invalid("not a WAV file: it has no RIFF header (only WAV audio is accepted)")
+        raise Invalid(N_("not a WAV file: it has no RIFF header (only WAV audio is accepted)"))
     if data[8:12] != b"WAVE":
-        raise Invalid(f"not a WAV file: a RIFF file of form {data[8:12]!r}, not WAVE")
+        raise Invalid(N_("not a WAV file: a RIFF file of form %(value)r, not WAVE",
+                         value=data[8:12]))
     info = None
     for chunk_id, body, size in _chunks(data):
         if chunk_id == b"fmt ":
             info = _fmt(data, body, size)
         elif chunk_id == b"data":
             if info is None:
-                raise Invalid("not a valid WAV file: the data chunk comes before any fmt chunk")
+                raise Invalid(N_("not a valid WAV file: the data chunk comes before any fmt chunk"))
             # Writers that stream often leave the size unset (0 or 0xFFFFFFFF): count
             # the bytes really there.
             present = min(size, len(data) - body) if size else len(data) - body
             if present <= 0:
-                raise Invalid("not a valid WAV file: the data chunk holds no audio")
+                raise Invalid(N_("not a valid WAV file: the data chunk holds no audio"))
             return replace(info, data_bytes=present)
     if info is None:
-        raise Invalid("not a valid WAV file: it has no fmt chunk")
-    raise Invalid("not a valid WAV file: it has no data chunk")
+        raise Invalid(N_("not a valid WAV file: it has no fmt chunk"))
+    raise Invalid(N_("not a valid WAV file: it has no data chunk"))

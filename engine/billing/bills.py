@@ -23,6 +23,7 @@ from engine.billing.money import parse_decimal, show, to_fen
 from engine.billing.periods import Month
 from engine.billing.tariffs import Tier, split_by_tier, tiers
 from engine.errors import Invalid
+from engine.messages import N_
 
 # The bill columns, in order.
 BILL_COLUMNS = ("billing_item", "unit_price", "price_unit", "usage", "usage_unit",
@@ -153,13 +154,15 @@ def pay(session: Session, account: Account, month: Month, amount: str,
     """Record a payment against a month's bill; it may not exceed what is unpaid."""
     value = parse_decimal(amount, "amount", 2)
     if value == 0:
-        raise _invalid("amount", "invalid amount 0: a payment is more than nothing")
+        raise _invalid("amount", N_("invalid amount 0: a payment is more than nothing"))
     if len(reference) > 64:
-        raise _invalid("reference", "reference too long: at most 64 characters")
+        raise _invalid("reference", N_("reference too long: at most 64 characters"))
     unpaid = bill(session, account, month).unpaid
     if value > unpaid:
-        raise _invalid("amount", f"payment {show(value)} exceeds the unpaid {show(unpaid)} CNY "
-                                 f"of {account.name}'s bill for {month}")
+        raise _invalid("amount", N_("payment %(amount)s exceeds the unpaid %(unpaid)s CNY of "
+                                    "%(account_name)s's bill for %(month)s",
+                                    amount=show(value), unpaid=show(unpaid),
+                                    account_name=account.name, month=month))
     payment = Payment(account_id=account.id, month=month.key, amount=value, reference=reference)
     session.add(payment)
     session.flush()

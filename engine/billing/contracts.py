@@ -12,6 +12,7 @@ from engine.billing.models import ContractDiscount, VoicePackage
 from engine.billing.money import parse_decimal
 from engine.billing.periods import Month
 from engine.errors import Invalid
+from engine.messages import N_
 
 DIRECTIONS = ("inbound", "outbound")
 
@@ -21,7 +22,7 @@ def set_discount(session: Session, account: Account, percent: str, month: Month
     """The account's discount from ``month`` on; earlier months keep theirs."""
     value = parse_decimal(percent, "discount", 2)
     if value > 100:
-        raise Invalid(f"invalid discount {percent!r}: at most 100 (percent)")
+        raise Invalid(N_("invalid discount %(percent)r: at most 100 (percent)", percent=percent))
     row = session.scalar(select(ContractDiscount).where(
         ContractDiscount.account_id == account.id, ContractDiscount.valid_from == month.key))
     if row is None:
@@ -51,12 +52,15 @@ def add_package(session: Session, account: Account, direction: str, minutes: int
     """Prepaid minutes of one direction, valid between two dates (both included, on
     the billing clock); consumed before per-minute charges, oldest expiry first."""
     if direction not in DIRECTIONS:
-        raise Invalid(f"invalid direction {direction!r}: choose inbound or outbound")
+        raise Invalid(N_("invalid direction %(direction)r: choose inbound or outbound",
+                         direction=direction))
     if minutes <= 0:
-        raise Invalid(f"invalid minutes {minutes}: a package holds at least 1 minute")
+        raise Invalid(N_("invalid minutes %(minutes)s: a package holds at least 1 minute",
+                         minutes=minutes))
     first, last = _date(valid_from), _date(valid_until)
     if last < first:
-        raise Invalid(f"the package ends ({last}) before it starts ({first})")
+        raise Invalid(N_("the package ends (%(last)s) before it starts (%(first)s)",
+                         last=last, first=first))
     package = VoicePackage(account_id=account.id, direction=direction, minutes=minutes,
                            valid_from=first, valid_until=last)
     session.add(package)
@@ -73,4 +77,4 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise Invalid(f"invalid date {text!r}: expected YYYY-MM-DD") from None
+        raise Invalid(N_("invalid date %(text)r: expected YYYY-MM-DD", text=text)) from None

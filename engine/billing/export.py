@@ -23,6 +23,7 @@ from engine.billing.models import Item, RatedUsage, UsageExport
 from engine.billing.periods import Month
 from engine.errors import Invalid, NotFound
 from engine.instances.models import Instance
+from engine.messages import N_
 
 PARTITION = 50_000
 
@@ -48,7 +49,8 @@ def _item_filter(account: Account, item: str):
         return RatedUsage.recorded
     if item == Item.NUMBER_RENT.value:
         return false()
-    message = f"unknown billing item {item!r}: choose one of " + ", ".join(i.value for i in Item)
+    message = N_("unknown billing item %(item)r: choose one of %(choices)s", item=item,
+                 choices=", ".join(i.value for i in Item))
     raise Invalid(message, fields={"item": message})
 
 
@@ -61,7 +63,8 @@ def export_usage(session: Session, exports_dir: Path, account: Account, month: M
     The month is rated first if calls came in since it last was, as for its bill.
     """
     if instance is not None and instance.account_id != account.id:
-        message = f"instance {instance.domain!r} is not one of {account.name}'s"
+        message = N_("instance %(domain)r is not one of %(account_name)s's",
+                     domain=instance.domain, account_name=account.name)
         raise Invalid(message, fields={"instance": message})
     if not rating.is_up_to_date(session, account, month):
         rating.rate_month(session, month, account)
@@ -144,7 +147,8 @@ def account_instance(session: Session, account: Account, instance_id: int | None
         return None
     instance = session.get(Instance, instance_id)
     if instance is None or instance.account_id != account.id:
-        message = f"no instance {instance_id} in {account.name}"
+        message = N_("no instance %(instance_id)s in %(account_name)s",
+                     instance_id=instance_id, account_name=account.name)
         raise Invalid(message, fields={"instance": message})
     return instance
 
@@ -155,9 +159,10 @@ def get_export(session: Session, exports_dir: Path, export_id: int,
     account, only one of its own (another account's is not found, as a missing one)."""
     record = session.get(UsageExport, export_id)
     if record is None or (account is not None and record.account_id != account.id):
-        raise NotFound(f"no usage export {export_id}")
+        raise NotFound(N_("no usage export %(export_id)s", export_id=export_id))
     if not (exports_dir / record.file_name).is_file():
-        raise NotFound(f"the file of usage export {export_id} is gone from {exports_dir}")
+        raise NotFound(N_("the file of usage export %(export_id)s is gone from %(exports_dir)s",
+                          export_id=export_id, exports_dir=exports_dir))
     return record
 
 

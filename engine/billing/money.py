@@ -12,6 +12,7 @@ from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
 
 from engine.errors import Invalid
+from engine.messages import N_
 
 FEN = Decimal("0.01")
 
@@ -54,12 +55,19 @@ def parse_decimal(text: str, what: str, places: int) -> Decimal:
     try:
         value = Decimal(str(text).strip())
     except InvalidOperation:
-        raise _invalid(what, f"invalid {what} {text!r}: expected a number like 12.34") from None
+        raise _invalid(what, N_("invalid %(what)s %(text)r: expected a number like 12.34",
+                                what=WORDS.get(what, what), text=text)) from None
     if not value.is_finite() or value < 0:
-        raise _invalid(what, f"invalid {what} {text!r}: expected a number of zero or more")
+        raise _invalid(what, N_("invalid %(what)s %(text)r: expected a number of zero or more",
+                                what=WORDS.get(what, what), text=text))
     if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        raise _invalid(what, f"invalid {what} {text!r}: at most {places} decimal places")
+        raise _invalid(what, N_("invalid %(what)s %(text)r: at most %(places)s decimal places",
+                                what=WORDS.get(what, what), text=text, places=places))
     return value
+
+
+# The inputs' names inside a message (the field keeps its own name).
+WORDS = {"discount": N_("discount"), "amount": N_("amount"), "price": N_("price")}
 
 
 def _invalid(field: str, message: str) -> Invalid:

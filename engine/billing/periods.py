@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from engine.errors import Invalid
+from engine.messages import N_
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -26,7 +27,7 @@ class Month:
     def parse(cls, text: str, utc_offset_minutes: int = 480) -> Month:
         match = MONTH.fullmatch(text or "")
         if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
-            message = f"invalid month {text!r}: expected YYYY-MM, e.g. 2026-11"
+            message = N_("invalid month %(text)r: expected YYYY-MM, e.g. 2026-11", text=text)
             raise Invalid(message, fields={"month": message})
         return cls(int(match.group(1)), int(match.group(2)),
                    timedelta(minutes=utc_offset_minutes))

@@ -28,6 +28,7 @@ from engine.db import utcnow
 from engine.errors import Invalid
 from engine.instances.models import Instance
 from engine.numbers.models import Number, NumberType
+from engine.messages import N_
 
 RATED_COLUMNS = ("call_record_id", "account_id", "instance_id", "month", "item", "started_at",
                  "minutes", "package_minutes", "recorded", "detail")
@@ -44,7 +45,7 @@ def rate_month(session: Session, month: Month, account: Account | None = None) -
     """Rate one month of one account, or of every account; returns calls rated per account."""
     start, _ = month.utc_bounds()
     if start > utcnow():
-        message = f"month {month} has not started yet"
+        message = N_("month %(month)s has not started yet", month=month)
         raise Invalid(message, fields={"month": message})
     accounts = [account] if account else list(session.scalars(select(Account).order_by(Account.id)))
     results = []

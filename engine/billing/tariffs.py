@@ -11,6 +11,7 @@ from engine.accounts.models import BillingPlan
 from engine.billing.models import Item, Tariff
 from engine.billing.money import parse_decimal
 from engine.errors import Invalid, NotFound
+from engine.messages import N_
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def parse_plan(plan: str) -> BillingPlan:
     try:
         return BillingPlan(plan)
     except ValueError:
-        raise Invalid(f"invalid plan {plan!r}: choose payg or seat") from None
+        raise Invalid(N_("invalid plan %(plan)r: choose payg or seat", plan=plan)) from None
 
 
 def set_price(session: Session, plan: str, item: str, price: str, variant: str = "",
@@ -43,15 +44,16 @@ def set_price(session: Session, plan: str, item: str, price: str, variant: str =
     """Change (or add) one price step of a plan's item; bills computed later use it."""
     billing_plan = parse_plan(plan)
     if item not in {i.value for i in Item}:
-        raise Invalid(f"unknown billing item {item!r}: choose one of "
-                      + ", ".join(i.value for i in Item))
+        raise Invalid(N_("unknown billing item %(item)r: choose one of %(choices)s", item=item,
+                         choices=", ".join(i.value for i in Item)))
     if tier_from < 0:
-        raise Invalid("a tier starts at 0 units or more")
+        raise Invalid(N_("a tier starts at 0 units or more"))
     steps = tariff_steps(session, billing_plan, item, variant)
     tariff = next((t for t in steps if t.tier_from == tier_from), None)
     if tariff is None:
         if not steps:
-            raise NotFound(f"no tariff for {item} {variant}".strip() + f" on plan {plan}")
+            raise NotFound(N_("no tariff for %(item)s on plan %(plan)s",
+                              item=f"{item} {variant}".strip(), plan=plan))
         tariff = Tariff(plan=billing_plan, item=item, variant=variant, tier_from=tier_from,
                         unit=steps[0].unit, unit_price=Decimal(0))
         session.add(tariff)
@@ -71,7 +73,8 @@ def tiers(session: Session, plan: BillingPlan, item: str, variant: str = "") -> 
     """The price steps of an item, each with where it ends; an error if it has none."""
     steps = tariff_steps(session, plan, item, variant)
     if not steps:
-        raise NotFound(f"no tariff for {item} {variant}".strip() + f" on plan {plan.value}")
+        raise NotFound(N_("no tariff for %(item)s on plan %(plan)s",
+                          item=f"{item} {variant}".strip(), plan=plan.value))
     ends = [s.tier_from for s in steps[1:]] + [None]
     return [Tier(s.tier_from, end, s.unit_price, s.unit)
             for s, end in zip(steps, ends, strict=True)]

@@ -12,6 +12,7 @@ from engine.calls.models import CallRecord, Direction, IngestCursor, SurveyScore
 from engine.errors import Invalid
 from engine.instances.models import Instance
 from engine.settings import Settings
+from engine.messages import N_
 
 
 def ingest(session: Session, settings: Settings) -> int:
@@ -114,7 +115,7 @@ def save_survey(session: Session, pbx_call_id: str, instance_id: int | None,
     """Keep the caller's 1-5 score; a second survey in the same call replaces the first."""
     _check_call_id(pbx_call_id)
     if score not in SURVEY_SCORES:
-        raise Invalid(f"a survey score is 1 to 5, not {score!r}")
+        raise Invalid(N_("a survey score is 1 to 5, not %(score)r", score=score))
     row = session.scalar(select(SurveyScore).where(SurveyScore.pbx_call_id == pbx_call_id))
     row = row or SurveyScore(pbx_call_id=pbx_call_id, instance_id=instance_id)
     row.score = score
@@ -141,4 +142,4 @@ def ivr_results(session: Session, pbx_call_ids: list[str]) -> dict[str, dict]:
 
 def _check_call_id(pbx_call_id: str) -> None:
     if not 0 < len(pbx_call_id) <= _length("pbx_call_id"):
-        raise Invalid(f"invalid PBX call id {pbx_call_id!r}")
+        raise Invalid(N_("invalid PBX call id %(pbx_call_id)r", pbx_call_id=pbx_call_id))

@@ -21,6 +21,7 @@ from engine.numbers.service import add_number, check_digits, parse_type
 from engine.skillgroups.service import DEFAULT, create_skill_group
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
+from engine.messages import N_
 
 
 @dataclass
@@ -43,16 +44,17 @@ def _check_admins(session: Session, account: Account, admin_name: str | None,
     for name in import_admins:
         if session.scalar(select(User).where(User.account_id == account.id,
                                              User.name == name)) is None:
-            errors.add("admins", f"{name!r} is not a user of account {account.name!r}")
+            errors.add("admins", N_("%(name)r is not a user of account %(account_name)r",
+                                    name=name, account_name=account.name))
         elif name not in names:
             names.append(name)
     if admin_name and errors.check("new_admin", validation.name, admin_name,
-                                   "administrator name"):
+                                   N_("administrator name")):
         exists = session.scalar(select(User).where(User.account_id == account.id,
                                                    User.name == admin_name)) is not None
         if exists and admin_password is not None:
-            errors.add("new_admin", f"{admin_name!r} is already a user of the account: "
-                       "import it instead", conflict=True)
+            errors.add("new_admin", N_("%(admin_name)r is already a user of the account: import "
+                                       "it instead", admin_name=admin_name), conflict=True)
         elif admin_name not in names:
             names.append(admin_name)
     return names
@@ -76,7 +78,7 @@ def create_instance(session: Session, account_name: str, name: str, domain: str,
     """
     account = get_account(session, account_name)
     errors = FieldErrors()
-    errors.check("name", validation.name, name, "instance name")
+    errors.check("name", validation.name, name, N_("instance name"))
     errors.check("domain", validation.domain, domain)
     errors.check("description", validation.text, description, "description", 500)
     kind = errors.check("number_type", parse_type, number_type)
@@ -86,12 +88,15 @@ def create_instance(session: Session, account_name: str, name: str, domain: str,
     errors.raise_if_any(Invalid)
     if session.scalar(select(Instance).where(Instance.account_id == account.id,
                                              Instance.name == name)):
-        errors.add("name", f"account {account.name!r} already has an instance named {name!r}",
+        errors.add("name", N_("account %(account_name)r already has an instance named %(name)r",
+                              account_name=account.name, name=name),
                    conflict=True)
     if session.scalar(select(Instance).where(Instance.domain == domain)):
-        errors.add("domain", f"access domain {domain!r} is already taken", conflict=True)
+        errors.add("domain", N_("access domain %(domain)r is already taken",
+                                domain=domain), conflict=True)
     if session.scalar(select(Number).where(Number.digits == number_digits)):
-        errors.add("number", f"number {number_digits} is already in use", conflict=True)
+        errors.add("number", N_("number %(number_digits)s is already in use",
+                                number_digits=number_digits), conflict=True)
     errors.raise_if_any()
 
     instance = Instance(account=account, name=name, domain=domain, description=description)
@@ -120,7 +125,7 @@ def get_instance(session: Session, domain: str) -> Instance:
     """Instances are named on the command line by their access domain (unique platform-wide)."""
     instance = session.scalar(select(Instance).where(Instance.domain == domain))
     if instance is None:
-        raise NotFound(f"unknown instance {domain!r}")
+        raise NotFound(N_("unknown instance %(domain)r", domain=domain))
     return instance
 
 
@@ -135,17 +140,18 @@ def update_instance(session: Session, domain: str, name: str | None = None,
     """Rename or redescribe an instance; its access domain never changes."""
     instance = get_instance(session, domain)
     if new_domain is not None and new_domain != instance.domain:
-        raise Invalid(f"the access domain of {instance.domain!r} cannot be changed",
-                      fields={"domain": "the access domain cannot be changed"})
+        raise Invalid(N_("the access domain of %(domain)r cannot be changed",
+                         domain=instance.domain),
+                      fields={"domain": N_("the access domain cannot be changed")})
     if name is not None and name != instance.name:
-        _field("name", validation.name, name, "instance name")
+        _field("name", validation.name, name, N_("instance name"))
         if session.scalar(select(Instance).where(Instance.account_id == instance.account_id,
                                                  Instance.name == name)):
-            message = f"the account already has an instance named {name!r}"
+            message = N_("the account already has an instance named %(name)r", name=name)
             raise Conflict(message, fields={"name": message})
         instance.name = name
     if description is not None:
-        _field("description", validation.text, description, "description", 500)
+        _field("description", validation.text, description, N_("description"), 500)
         instance.description = description
     session.flush()
     return instance

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from engine.errors import Invalid
 from engine.ivr.spec import FORMAT
+from engine.messages import N_
 
 MAX_DOCUMENT_BYTES = 512 * 1024  # far above any real flow; bounds what a draft may store
 
@@ -26,7 +27,8 @@ def _yaml(text: str):
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
-        raise Invalid(f"not a flow document: neither JSON nor YAML{where}") from None
+        raise Invalid(N_("not a flow document: neither JSON nor YAML%(where)s",
+                         where=where)) from None
     return _plain(document)
 
 
@@ -52,13 +54,14 @@ def normalize(document) -> dict:
     Anything else is refused outright (nothing is saved); a wrong flow inside it is a
     validation problem instead, so a draft can be saved half built."""
     if not isinstance(document, dict):
-        raise Invalid("a flow document is a JSON object with nodes and edges")
+        raise Invalid(N_("a flow document is a JSON object with nodes and edges"))
     try:
         text = json.dumps(document, sort_keys=True)
     except (TypeError, ValueError):
-        raise Invalid("a flow document holds only JSON values") from None
+        raise Invalid(N_("a flow document holds only JSON values")) from None
     if len(text.encode()) > MAX_DOCUMENT_BYTES:
-        raise Invalid(f"a flow document is at most {MAX_DOCUMENT_BYTES // 1024} KB")
+        raise Invalid(N_("a flow document is at most %(value)s KB",
+                         value=MAX_DOCUMENT_BYTES // 1024))
     document = json.loads(text)
     document.setdefault("format", FORMAT)
     return document

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.errors import Invalid
+from engine.messages import N_
 
 if TYPE_CHECKING:
     from engine.ivr.models import IvrFlow
@@ -15,6 +16,10 @@ class FlowInvalid(Invalid):
 
     def __init__(self, flow: IvrFlow, problems: list[FlowProblem]):
         self.problems = problems
-        first = problems[0] if problems else "no document"
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"flow {flow.name!r} is not valid: {first}{more}")
+        first = problems[0].text() if problems else N_("no document")
+        if len(problems) > 1:
+            message = N_("flow %(flow)r is not valid: %(problem)s (and %(more)s more)",
+                         flow=flow.name, problem=first, more=len(problems) - 1)
+        else:
+            message = N_("flow %(flow)r is not valid: %(problem)s", flow=flow.name, problem=first)
+        super().__init__(message)

@@ -17,6 +17,7 @@ from engine.ivr.spec import (BUILTIN_VARIABLES, DAYS, MAX_COLLECT_DIGITS, MAX_HT
 from engine.ivr.values import PLACEHOLDER, clock
 from engine.validation import (AUDIO_NAME_RE, DIAL_NUMBER_RE, EXTENSION_RE, IVR_FLOW_NAME_RE,
                                IVR_VARIABLE_RE, NAME_RE)
+from engine.messages import N_
 
 if TYPE_CHECKING:
     from engine.ivr.validation import Catalog
@@ -32,16 +33,17 @@ def _number(node: dict, name: str, low: float, high: float, whole: bool = True) 
     kinds = (int,) if whole else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
         kind = "a whole number" if whole else "a number"
-        yield "bad_field", f"{name} must be {kind} from {low:g} to {high:g}"
+        yield "bad_field", N_("%(name)s must be %(kind)s from %(low)g to %(high)g",
+                              name=name, kind=kind, low=low, high=high)
 
 
 def _variable(node: dict, name: str = "variable", writable: bool = True) -> Found:
     value = node.get(name)
     if not isinstance(value, str) or not IVR_VARIABLE_RE.fullmatch(value):
-        yield "bad_field", (f"{name} must be a variable name: lower-case letters, digits "
-                            f"and '_', starting with a letter, at most 32")
+        yield "bad_field", (N_("%(name)s must be a variable name: lower-case letters, digits and "
+                               "'_', starting with a letter, at most 32", name=name))
     elif writable and value in BUILTIN_VARIABLES:
-        yield "bad_field", f"variable {value!r} is built in and read-only"
+        yield "bad_field", N_("variable %(value)r is built in and read-only", value=value)
 
 
 def _text(node: dict, name: str, required: bool = False) -> Found:
@@ -49,21 +51,23 @@ def _text(node: dict, name: str, required: bool = False) -> Found:
     if value is None and not required:
         return
     if not isinstance(value, str) or (required and not value) or len(value) > MAX_TEXT:
-        yield "bad_field", f"{name} must be text of at most {MAX_TEXT} characters"
+        yield "bad_field", N_("%(name)s must be text of at most %(max_text)s characters",
+                              name=name, max_text=MAX_TEXT)
 
 
 def _prompt(node: dict, catalog: Catalog) -> Found:
     audio, text = node.get("prompt"), node.get("text")
     if audio is not None and text is not None:
-        yield "bad_field", "give either prompt (audio) or text, not both"
+        yield "bad_field", N_("give either prompt (audio) or text, not both")
     elif audio is None and text is None:
         if MODULES[node["type"]].prompt_required:
-            yield "bad_field", "a prompt (audio name) or a text to speak is needed"
+            yield "bad_field", N_("a prompt (audio name) or a text to speak is needed")
     elif audio is not None:
         if not isinstance(audio, str) or not AUDIO_NAME_RE.fullmatch(audio):
-            yield "bad_field", f"invalid audio name {audio!r}"
+            yield "bad_field", N_("invalid audio name %(audio)r", audio=audio)
         elif audio not in catalog.audio and audio not in PRODUCT_SOUNDS:
-            yield "missing_audio", f"audio {audio!r} is not in this instance's library"
+            yield "missing_audio", N_("audio %(audio)r is not in this instance's library",
+                                      audio=audio)
     else:
         yield from _text(node, "text", required=True)
 
@@ -80,42 +84,45 @@ def _range(entry: dict, where: str) -> Found:
     try:
         begin, end = clock(entry.get("from")), clock(entry.get("to"))
     except ValueError as error:
-        yield "bad_field", f"{where}: {error}"
+        yield "bad_field", N_("%(where)s: %(error)s", where=where, error=error)
         return
     if begin is None or (end is not None and begin == end):
-        yield "bad_field", f"{where}: 'from' and 'to' must differ, 'from' before 24:00"
+        yield "bad_field", N_("%(where)s: 'from' and 'to' must differ, 'from' before 24:00",
+                              where=where)
 
 
 def _dates(values, where: str) -> Found:
     if not isinstance(values, list):
-        yield "bad_field", f"{where} must be a list of dates (YYYY-MM-DD)"
+        yield "bad_field", N_("%(where)s must be a list of dates (YYYY-MM-DD)", where=where)
         return
     for value in values:
         try:
             date.fromisoformat(value)
         except (TypeError, ValueError):
-            yield "bad_field", f"{where}: {value!r} is not a date (YYYY-MM-DD)"
+            yield "bad_field", N_("%(where)s: %(value)r is not a date (YYYY-MM-DD)",
+                                  where=where, value=value)
 
 
 def _rules(rules) -> Found:
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
-        yield "bad_field", "rules must be a list of {days, from, to}"
+        yield "bad_field", N_("rules must be a list of {days, from, to}")
         return
     for number, rule in enumerate(rules, 1):
         days = rule.get("days", list(DAYS))
         if not isinstance(days, list) or not days or not set(days) <= set(DAYS):
-            yield "bad_field", f"rule {number}: days must be some of {', '.join(DAYS)}"
+            yield "bad_field", N_("rule %(number)s: days must be some of %(value)s",
+                                  number=number, value=', '.join(DAYS))
         yield from _range(rule, f"rule {number}")
 
 
 def _time_condition(node: dict, catalog: Catalog) -> Found:
     if not _timezone(node.get("timezone", "UTC")):
-        yield "bad_field", f"unknown time zone {node.get('timezone')!r}"
+        yield "bad_field", N_("unknown time zone %(value)r", value=node.get('timezone'))
     yield from _rules(node.get("rules", []))
     yield from _dates(node.get("holidays", []), "holidays")
     opens = node.get("open_dates", [])
     if not isinstance(opens, list) or not all(isinstance(o, dict) for o in opens):
-        yield "bad_field", "open_dates must be a list of {date, from, to}"
+        yield "bad_field", N_("open_dates must be a list of {date, from, to}")
         return
     for opening in opens:
         yield from _dates([opening.get("date")], "open_dates")
@@ -131,20 +138,20 @@ def _collect(node: dict, catalog: Catalog) -> Found:
     yield from _menu(node, catalog)
     yield from _variable(node)
     if "max_digits" not in node:
-        yield "bad_field", "max_digits is needed"
+        yield "bad_field", N_("max_digits is needed")
     yield from _number(node, "max_digits", 1, MAX_COLLECT_DIGITS)
     yield from _number(node, "min_digits", 1, MAX_COLLECT_DIGITS)
     least, most = node.get("min_digits", 1), node.get("max_digits", MAX_COLLECT_DIGITS)
     if isinstance(least, int) and isinstance(most, int) and least > most:
-        yield "bad_field", "min_digits is more than max_digits"
+        yield "bad_field", N_("min_digits is more than max_digits")
     if node.get("terminator", "#") not in ("", "#", "*"):
-        yield "bad_field", "terminator must be '#', '*' or '' (none)"
+        yield "bad_field", N_("terminator must be '#', '*' or '' (none)")
 
 
 def _condition(node: dict, catalog: Catalog) -> Found:
     yield from _variable(node, writable=False)
     if node.get("operator") not in OPERATORS:
-        yield "bad_field", f"operator must be one of {', '.join(OPERATORS)}"
+        yield "bad_field", N_("operator must be one of %(value)s", value=', '.join(OPERATORS))
     yield from _text(node, "value", required=node.get("operator") not in (None, "is_empty"))
 
 
@@ -156,9 +163,9 @@ def _set_variable(node: dict, catalog: Catalog) -> Found:
 def _target(node: dict, name: str, known, pattern, what: str) -> Found:
     value = node.get(name)
     if not isinstance(value, str) or not pattern.fullmatch(value):
-        yield "bad_field", f"{name} must be the name of a {what}"
+        yield "bad_field", N_("%(name)s must be the name of a %(what)s", name=name, what=what)
     elif value not in known:
-        yield "unknown_target", f"no {what} {value!r} in this instance"
+        yield "unknown_target", N_("no %(what)s %(value)r in this instance", what=what, value=value)
 
 
 def _transfer_skill_group(node: dict, catalog: Catalog) -> Found:
@@ -177,7 +184,7 @@ def _transfer_external(node: dict, catalog: Catalog) -> Found:
     plain = isinstance(number, str) and fixed == number
     if fixed is None or (plain and not DIAL_NUMBER_RE.fullmatch(number)) or \
             not all(c in "0123456789+" for c in fixed):
-        yield "bad_field", "number must be digits (a leading '+' allowed) or use ${variable}"
+        yield "bad_field", N_("number must be digits (a leading '+' allowed) or use ${variable}")
     yield from _number(node, "timeout", 1, MAX_TRANSFER_TIMEOUT)
 
 
@@ -198,16 +205,18 @@ def _http(node: dict, catalog: Catalog) -> Found:
     parts = urlsplit(PLACEHOLDER.sub("x", url)) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or \
             "${" in urlsplit(url).netloc:
-        yield "bad_field", "url must be an http:// or https:// address (variables not in its host)"
+        yield "bad_field", N_("url must be an http:// or https:// address (variables not in its "
+                              "host)")
     yield from _number(node, "timeout", 1, MAX_HTTP_TIMEOUT, whole=False)
     settings = node.get("set", {})
     if not isinstance(settings, dict):
-        yield "bad_field", "set must map variable names to response keys"
+        yield "bad_field", N_("set must map variable names to response keys")
         return
     for variable, key in settings.items():
         yield from _variable({"variable": variable})
         if not isinstance(key, str) or not key:
-            yield "bad_field", f"set {variable!r}: the response key must be text"
+            yield "bad_field", N_("set %(variable)r: the response key must be text",
+                                  variable=variable)
 
 
 def _hangup(node: dict, catalog: Catalog) -> Found:

@@ -23,6 +23,7 @@ from engine.ivr.simulator import (Simulation, parse_at, parse_digits, parse_http
                                   simulate_call)
 from engine.ivr.validation import Catalog, FlowProblem, validate
 from engine.numbers.models import Number
+from engine.messages import N_
 
 WELCOME = "welcome"
 
@@ -49,10 +50,11 @@ def empty_document() -> dict:
 def create_flow(session: Session, instance: Instance, name: str,
                 document: dict | None = None) -> IvrFlow:
     """A new flow of the instance with a draft (``document``, or just a start node)."""
-    validation.check(validation.IVR_FLOW_NAME_RE, name, "flow name",
-                     "1-64 letters, digits, '_' or '-', starting with a letter or digit")
+    validation.check(validation.IVR_FLOW_NAME_RE, name, N_("flow name"),
+                     N_("1-64 letters, digits, '_' or '-', starting with a letter or digit"))
     if find_flow(session, instance, name) is not None:
-        raise Conflict(f"instance {instance.domain} already has a flow named {name!r}")
+        raise Conflict(N_("instance %(domain)s already has a flow named %(name)r",
+                          domain=instance.domain, name=name))
     flow = IvrFlow(instance_id=instance.id, name=name)
     session.add(flow)
     session.flush()
@@ -76,7 +78,8 @@ def find_flow(session: Session, instance: Instance, name: str) -> IvrFlow | None
 def get_flow(session: Session, instance: Instance, name: str) -> IvrFlow:
     flow = find_flow(session, instance, name)
     if flow is None:
-        raise NotFound(f"no flow {name!r} in instance {instance.domain}")
+        raise NotFound(N_("no flow %(name)r in instance %(domain)s",
+                          name=name, domain=instance.domain))
     return flow
 
 
@@ -136,7 +139,8 @@ def save_and_publish(session: Session, flow: IvrFlow, document: dict | None = No
     found = save_draft(session, flow, document) if document is not None else None
     draft = draft_of(session, flow)
     if draft is None:
-        raise Conflict(f"flow {flow.name!r} has no draft: nothing to publish")
+        raise Conflict(N_("flow %(flow_name)r has no draft: nothing to publish",
+                          flow_name=flow.name))
     if found is None:
         found = problems(session, flow, json.loads(draft.definition))
     if found:
@@ -165,7 +169,8 @@ def document_of(session: Session, flow: IvrFlow, version: int | None = None) -> 
         row = session.scalar(select(IvrFlowVersion).where(IvrFlowVersion.flow_id == flow.id,
                                                           IvrFlowVersion.version == version))
         if row is None:
-            raise NotFound(f"flow {flow.name!r} has no version {version}")
+            raise NotFound(N_("flow %(flow_name)r has no version %(version)s",
+                              flow_name=flow.name, version=version))
     else:
         row = draft_of(session, flow) or latest_version(session, flow)
     return json.loads(row.definition) if row else empty_document()
@@ -243,8 +248,8 @@ def simulate(session: Session, instance: Instance, document: dict,
     ``at`` is ISO text or a datetime (default now); ``http`` holds HttpResults or their
     text ('{"a": 1}', '503', 'timeout'); goto_flow reaches the published flows."""
     for name in variables or {}:
-        validation.check(validation.IVR_VARIABLE_RE, name, "variable name",
-                         "lower-case letters, digits and '_', starting with a letter")
+        validation.check(validation.IVR_VARIABLE_RE, name, N_("variable name"),
+                         N_("lower-case letters, digits and '_', starting with a letter"))
     keys = parse_digits(digits) if isinstance(digits, str) else list(digits)
     answers = [parse_http_response(a) if isinstance(a, str) else a for a in http or []]
     number = session.scalar(select(Number.digits).where(Number.instance_id == instance.id)
@@ -261,16 +266,19 @@ def find_number(session: Session, instance: Instance, digits: str) -> Number:
     number = session.scalar(select(Number).where(Number.digits == digits,
                                                  Number.instance_id == instance.id))
     if number is None:
-        raise NotFound(f"no number {digits!r} in instance {instance.domain}")
+        raise NotFound(N_("no number %(digits)r in instance %(domain)s",
+                          digits=digits, domain=instance.domain))
     return number
 
 
 def check_bindable(session: Session, number: Number, flow: IvrFlow) -> None:
     """The one rule for what a number may run: a published flow of its own instance."""
     if number.instance_id is None or flow.instance_id != number.instance_id:
-        raise Invalid(f"flow {flow.name!r} is not in the instance of number {number.digits}")
+        raise Invalid(N_("flow %(flow_name)r is not in the instance of number %(digits)s",
+                         flow_name=flow.name, digits=number.digits))
     if latest_version(session, flow) is None:
-        raise Invalid(f"flow {flow.name!r} has no published version: publish it first")
+        raise Invalid(N_("flow %(flow_name)r has no published version: publish it first",
+                         flow_name=flow.name))
 
 
 def bind_number(session: Session, number: Number, flow: IvrFlow) -> None:

@@ -19,6 +19,7 @@ from engine.ivr.actions import (TERMINAL, Action, DialAgent, DialExternal, Digit
                                 GetDigits, Hangup, HttpRequest, HttpResult, Play, Prompt, Queue,
                                 Record, RecordResult, Result, SaveSurvey, SetVariables)
 from engine.ivr.interpreter import CallContext, FlowError, FlowLoader, Interpreter
+from engine.messages import N_
 
 TRANSFER_OUTCOMES = ("answered", "overflow", "no_answer", "failed", "after")
 RECORDED_SECONDS = 10  # how long the simulated caller speaks into a voicemail
@@ -99,8 +100,8 @@ def _answer(action: Action, keys: list[str], answers: list[HttpResult]) -> Resul
 
 def _resume_point(action: Action, outcome: str) -> str | None:
     if outcome not in TRANSFER_OUTCOMES:
-        raise Invalid(f"unknown transfer outcome {outcome!r}: one of "
-                      f"{', '.join(TRANSFER_OUTCOMES)}")
+        raise Invalid(N_("unknown transfer outcome %(outcome)r: one of %(value)s",
+                         outcome=outcome, value=', '.join(TRANSFER_OUTCOMES)))
     return getattr(action, f"on_{outcome}", None)
 
 
@@ -113,7 +114,7 @@ def parse_digits(text: str | None) -> list[str]:
     answers = [part.strip() for part in text.split(",")]
     for answer in answers:
         if any(c not in "0123456789*#" for c in answer):
-            raise Invalid(f"invalid digits {answer!r}: keys are 0-9, * and #")
+            raise Invalid(N_("invalid digits %(answer)r: keys are 0-9, * and #", answer=answer))
     return answers
 
 
@@ -124,13 +125,13 @@ def parse_http_response(text: str) -> HttpResult:
         return HttpResult(None)
     status, _, body = text.partition(":") if text[:3].isdigit() else ("200", "", text)
     if not status.isdigit() or not 100 <= int(status) <= 599:
-        raise Invalid(f"invalid HTTP status {status!r}")
+        raise Invalid(N_("invalid HTTP status %(status)r", status=status))
     if not body:
         return HttpResult(int(status), None)
     try:
         parsed = json.loads(body)
     except ValueError:
-        raise Invalid(f"invalid HTTP response body {body!r}: give JSON") from None
+        raise Invalid(N_("invalid HTTP response body %(body)r: give JSON", body=body)) from None
     return HttpResult(int(status), parsed if isinstance(parsed, dict) else None)
 
 
@@ -141,7 +142,7 @@ def parse_at(text: str | datetime | None) -> datetime:
     try:
         moment = text if isinstance(text, datetime) else datetime.fromisoformat(text)
     except ValueError:
-        raise Invalid(f"invalid time {text!r}: use e.g. 2026-11-23T20:00") from None
+        raise Invalid(N_("invalid time %(text)r: use e.g. 2026-11-23T20:00", text=text)) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from engine.ivr.fields import check_fields
 from engine.ivr.spec import FORMAT, KEYS, MODULES
 from engine.validation import IVR_NODE_ID_RE
+from engine.messages import N_
 
 MAX_NODES = 500  # an editor's flow is far smaller; this bounds the graph walks
 
@@ -22,7 +23,12 @@ class FlowProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"node {self.node!r}: {self.message}" if self.node else self.message
+        return str(self.text())
+
+    def text(self) -> str:
+        """The message with the node it is on (a Message the faces can translate)."""
+        return N_("node %(node)r: %(message)s", node=self.node, message=self.message) \
+            if self.node else self.message
 
     def as_dict(self) -> dict:
         return {"node": self.node, "code": self.code, "message": self.message}
@@ -65,24 +71,28 @@ def _nodes(document, problems: list[FlowProblem]) -> dict[str, dict] | None:
     if not isinstance(document, dict) or not isinstance(document.get("nodes"), list) or \
             not isinstance(document.get("edges", []), list):
         problems.append(FlowProblem(None, "bad_field",
-                                    "a flow is an object with a list of nodes and of edges"))
+                                    N_("a flow is an object with a list of nodes and of edges")))
         return None
     if document.get("format", FORMAT) != FORMAT:
-        problems.append(FlowProblem(None, "bad_field", f"unknown format {document['format']!r}"))
+        problems.append(FlowProblem(None, "bad_field", N_("unknown format %(value)r",
+                                                          value=document['format'])))
     if len(document["nodes"]) > MAX_NODES:
-        problems.append(FlowProblem(None, "bad_field", f"more than {MAX_NODES} nodes"))
+        problems.append(FlowProblem(None, "bad_field", N_("more than %(max_nodes)s nodes",
+                                                          max_nodes=MAX_NODES)))
         return None
     nodes: dict[str, dict] = {}
     for node in document["nodes"]:
         node_id = node.get("id") if isinstance(node, dict) else None
         if not isinstance(node_id, str) or not IVR_NODE_ID_RE.fullmatch(node_id):
-            problems.append(FlowProblem(None, "bad_field", f"invalid node id {node_id!r}: "
-                                        "a letter, then letters, digits, '_' or '-', at most 32"))
+            problems.append(FlowProblem(None, "bad_field", N_("invalid node id %(node_id)r: a "
+                                                              "letter, then letters, digits, '_' "
+                                                              "or '-', at most 32",
+                                                              node_id=node_id)))
         elif node_id in nodes:
-            problems.append(FlowProblem(node_id, "bad_field", "another node has this id"))
+            problems.append(FlowProblem(node_id, "bad_field", N_("another node has this id")))
         elif node.get("type") not in MODULES:
             problems.append(FlowProblem(node_id, "unknown_module",
-                                        f"unknown module {node.get('type')!r}"))
+                                        N_("unknown module %(value)r", value=node.get('type'))))
         else:
             nodes[node_id] = node
     return nodes
@@ -97,20 +107,24 @@ def _edges(document: dict, nodes: dict, problems: list[FlowProblem]) -> dict[str
         outlet = (edge.get("when") or "next") if isinstance(edge, dict) else None
         if not isinstance(source, str) or not isinstance(target, str) or \
                 not isinstance(outlet, str):
-            problems.append(FlowProblem(None, "bad_field", f"invalid edge {edge!r}"))
+            problems.append(FlowProblem(None, "bad_field", N_("invalid edge %(edge)r", edge=edge)))
         elif source not in nodes:
             if not any(isinstance(n, dict) and n.get("id") == source for n in document["nodes"]):
                 problems.append(FlowProblem(None, "missing_node",
-                                            f"an edge leaves a missing node {source!r}"))
+                                            N_("an edge leaves a missing node %(source)r",
+                                               source=source)))
         elif target not in nodes and not _declared(document, target):
             problems.append(FlowProblem(source, "missing_node",
-                                        f"edge {outlet!r} goes to a missing node {target!r}"))
+                                        N_("edge %(outlet)r goes to a missing node %(target)r",
+                                           outlet=outlet, target=target)))
         elif outlet not in MODULES[nodes[source]["type"]].outlets:
-            problems.append(FlowProblem(source, "bad_outlet", f"a {nodes[source]['type']} has "
-                                        f"no outlet {outlet!r}"))
+            problems.append(FlowProblem(source, "bad_outlet", N_("a %(value)s has no outlet "
+                                                                 "%(outlet)r",
+                                                                 value=nodes[source]['type'],
+                                                                 outlet=outlet)))
         elif outlet in graph[source]:
             problems.append(FlowProblem(source, "duplicate_outlet",
-                                        f"two edges leave by outlet {outlet!r}"))
+                                        N_("two edges leave by outlet %(outlet)r", outlet=outlet)))
         else:  # possibly to a node of an unknown module: that is reported on its own
             graph[source][outlet] = target
     return graph
@@ -123,9 +137,9 @@ def _declared(document: dict, node_id: str) -> bool:
 def _start(nodes: dict, problems: list[FlowProblem]) -> str | None:
     starts = [node_id for node_id, node in nodes.items() if node["type"] == "start"]
     if not starts:
-        problems.append(FlowProblem(None, "start", "a flow needs a start node"))
+        problems.append(FlowProblem(None, "start", N_("a flow needs a start node")))
         return None
-    problems += [FlowProblem(node_id, "start", "a flow has exactly one start node")
+    problems += [FlowProblem(node_id, "start", N_("a flow has exactly one start node"))
                  for node_id in starts[1:]]
     return starts[0]
 
@@ -135,9 +149,10 @@ def _no_way_out(nodes: dict, graph: dict) -> Iterator[FlowProblem]:
         module, outlets = MODULES[node["type"]], graph[node_id]
         for outlet in module.required:
             if outlet not in outlets:
-                yield FlowProblem(node_id, "no_way_out", f"no edge for outlet {outlet!r}")
+                yield FlowProblem(node_id, "no_way_out", N_("no edge for outlet %(outlet)r",
+                                                            outlet=outlet))
         if module.keys and not any(key in outlets for key in KEYS):
-            yield FlowProblem(node_id, "no_way_out", "no edge for any key")
+            yield FlowProblem(node_id, "no_way_out", N_("no edge for any key"))
 
 
 def _unreachable(nodes: dict, graph: dict, start: str) -> Iterator[FlowProblem]:
@@ -149,7 +164,7 @@ def _unreachable(nodes: dict, graph: dict, start: str) -> Iterator[FlowProblem]:
                 todo.append(target)
     for node_id in nodes:
         if node_id not in seen:
-            yield FlowProblem(node_id, "unreachable", "no path from the start leads here")
+            yield FlowProblem(node_id, "unreachable", N_("no path from the start leads here"))
 
 
 def _silent_cycles(nodes: dict, graph: dict) -> Iterator[FlowProblem]:
@@ -162,8 +177,8 @@ def _silent_cycles(nodes: dict, graph: dict) -> Iterator[FlowProblem]:
     for component in _components(links):
         if len(component) > 1 or component[0] in links[component[0]]:
             ordered = [node_id for node_id in nodes if node_id in component]
-            yield FlowProblem(ordered[0], "silent_cycle", "a cycle with no caller input in it: "
-                              + " > ".join(ordered))
+            yield FlowProblem(ordered[0], "silent_cycle", N_(
+                "a cycle with no caller input in it: %(cycle)s", cycle=" > ".join(ordered)))
 
 
 def _components(links: dict[str, list[str]]) -> list[list[str]]:
@@ -216,7 +231,7 @@ def _recursion(document: dict, nodes: dict, catalog: Catalog) -> Iterator[FlowPr
                       set())
         if chain:
             yield FlowProblem(node_id, "flow_recursion",
-                              "goto_flow comes back round: " + " > ".join(chain))
+                              N_("goto_flow comes back round: %(chain)s", chain=" > ".join(chain)))
 
 
 def _loop(name: str, flows: dict, chain: list[str], cleared: set[str]) -> list[str] | None:

@@ -13,6 +13,7 @@ from engine.numbers.models import Number, NumberSkillGroup, NumberType
 from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
+from engine.messages import N_
 
 # What each type of number looks like (mainland China numbering).
 DIGITS_BY_TYPE = {
@@ -30,20 +31,22 @@ def parse_type(text: str) -> NumberType:
         return NumberType(text)
     except ValueError:
         choices = ", ".join(t.value for t in NumberType)
-        raise Invalid(f"invalid number type {text!r}: choose one of {choices}") from None
+        raise Invalid(N_("invalid number type %(text)r: choose one of %(choices)s",
+                         text=text, choices=choices)) from None
 
 
 def check_digits(digits: str, number_type: NumberType) -> str:
     pattern, hint = DIGITS_BY_TYPE[number_type]
     if not isinstance(digits, str) or not pattern.fullmatch(digits):  # no final "\n"
-        raise Invalid(f"malformed {number_type.value} number {digits!r}: expected {hint}")
+        raise Invalid(N_("malformed %(number_type_value)s number %(digits)r: expected %(hint)s",
+                         number_type_value=number_type.value, digits=digits, hint=hint))
     return digits
 
 
 def add_number(session: Session, account_id: int, digits: str, number_type: NumberType) -> Number:
     check_digits(digits, number_type)
     if session.scalar(select(Number).where(Number.digits == digits)):
-        raise Conflict(f"number {digits} is already in use")
+        raise Conflict(N_("number %(digits)s is already in use", digits=digits))
     number = Number(account_id=account_id, digits=digits, type=number_type)
     session.add(number)
     session.flush()
@@ -84,7 +87,7 @@ def _skill_groups(session: Session, instance_id: int | None, ids: list[int],
                                  SkillGroup.id.in_(ids)))} if ids else {}
     for ident in ids:
         if ident not in found:
-            errors.add(field, f"no skill group #{ident} in the number's instance")
+            errors.add(field, N_("no skill group #%(ident)s in the number's instance", ident=ident))
     return [found[i] for i in sorted(set(ids)) if i in found]
 
 
@@ -97,15 +100,17 @@ def bind_number(session: Session, number: Number, inbound_flow_id: int | None,
     """
     errors = FieldErrors()
     if number.instance_id is None:
-        errors.add("inbound_flow", f"number {number.digits} belongs to no instance yet")
+        errors.add("inbound_flow", N_("number %(digits)s belongs to no instance yet",
+                                      digits=number.digits))
     elif inbound_flow_id is not None:
         flow = session.get(IvrFlow, inbound_flow_id)
         if flow is None:
-            errors.add("inbound_flow", "choose a published flow of the number's instance")
+            errors.add("inbound_flow", N_("choose a published flow of the number's instance"))
         else:
             errors.check("inbound_flow", check_bindable, session, number, flow)
     if skill_group_ids and not number.type.can_call_out:
-        errors.add("skill_groups", f"a {number.type.value} number cannot call out")
+        errors.add("skill_groups", N_("a %(type_value)s number cannot call out",
+                                      type_value=number.type.value))
     groups = _skill_groups(session, number.instance_id, skill_group_ids, errors, "skill_groups")
     errors.raise_if_any()
     number.inbound_flow_id = inbound_flow_id
@@ -122,10 +127,11 @@ def set_outbound_numbers(session: Session, group: SkillGroup, number_ids: list[i
         select(Number).where(Number.instance_id == group.instance_id))}
     for ident in number_ids:
         if ident not in numbers:
-            errors.add("numbers", f"no number #{ident} in the group's instance")
+            errors.add("numbers", N_("no number #%(ident)s in the group's instance", ident=ident))
         elif not numbers[ident].type.can_call_out:
-            errors.add("numbers", f"{numbers[ident].digits} is a {numbers[ident].type.value} "
-                       "number: it cannot call out")
+            errors.add("numbers", N_("%(digits)s is a %(type_value)s number: it cannot call out",
+                                     digits=numbers[ident].digits,
+                                     type_value=numbers[ident].type.value))
     errors.raise_if_any()
     for number in numbers.values():
         bound = group in number.outbound_skill_groups

@@ -23,6 +23,7 @@ from engine.security.models import Ban
 from engine.settings import Settings
 from engine.trunks.service import list_trunks
 from engine.uow import mark_pbx_changed
+from engine.messages import N_
 
 
 class Tally:
@@ -103,7 +104,7 @@ def lift(session: Session, address: str) -> int:
     bans = list(session.scalars(select(Ban).where(
         Ban.address == address, Ban.lifted_at.is_(None), Ban.expires_at > now)))
     if not bans:
-        raise NotFound(f"no ban in force on {address}")
+        raise NotFound(N_("no ban in force on %(address)s", address=address))
     for ban in bans:
         ban.lifted_at = now
     mark_pbx_changed(session)
@@ -114,7 +115,7 @@ def check_address(text: str) -> str:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        raise Invalid(f"invalid address {text!r}: an IPv4 or IPv6 address") from None
+        raise Invalid(N_("invalid address %(text)r: an IPv4 or IPv6 address", text=text)) from None
 
 
 def _trunk_addresses(session: Session) -> set[str]:

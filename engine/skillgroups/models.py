@@ -17,7 +17,7 @@ class SkillGroup(Base):
     strategy: Mapped[str] = mapped_column(String(16), default="rrmemory")
     wait_timeout: Mapped[int] = mapped_column(default=300)  # seconds a caller may queue
     # After-call work: seconds an agent is not offered calls after one of this group's.
-    wrap_up_seconds: Mapped[int] = mapped_column(default=10, server_default="10")
+    wrap_up_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     # Where a caller goes after waiting wait_timeout in vain: another group of the instance.
     overflow_id: Mapped[int | None] = mapped_column(
         ForeignKey("skill_group.id", ondelete="SET NULL"))

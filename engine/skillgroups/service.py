@@ -11,11 +11,22 @@ from engine.instances.models import Instance
 from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
+from engine.messages import N_
 
 DEFAULT = "default"
 # The strategies Asterisk's app_queue knows and queues.conf.j2 renders as they are.
 STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear")
 WAIT_TIMEOUTS = range(10, 3601)  # seconds a caller may wait in the queue
+WRAP_UPS = range(0, 3601)        # seconds of after-call work (0: none)
+
+
+def _check_wrap_up(wrap_up_seconds) -> None:
+    if not isinstance(wrap_up_seconds, int) or isinstance(wrap_up_seconds, bool) \
+            or wrap_up_seconds not in WRAP_UPS:
+        errors = FieldErrors()
+        errors.add("wrap_up_seconds", f"invalid wrap-up {wrap_up_seconds!r}: "
+                   f"0 to {WRAP_UPS.stop - 1} seconds")
+        errors.raise_if_any()
 
 
 def _check(session: Session, instance: Instance, name: str, strategy: str, wait_timeout,
@@ -24,22 +35,25 @@ def _check(session: Session, instance: Instance, name: str, strategy: str, wait_
     if overflow_id is not None:
         target = session.get(SkillGroup, overflow_id) if isinstance(overflow_id, int) else None
         if target is None or target.instance_id != instance.id:
-            errors.add("overflow", "choose another skill group of the same instance")
+            errors.add("overflow", N_("choose another skill group of the same instance"))
         elif group is not None and target.id == group.id:
-            errors.add("overflow", "a skill group cannot overflow into itself")
-    if errors.check("name", validation.name, name, "skill group name"):
+            errors.add("overflow", N_("a skill group cannot overflow into itself"))
+    if errors.check("name", validation.name, name, N_("skill group name")):
         other = find_skill_group(session, instance, name)
         if other is not None and other is not group:
-            errors.add("name", f"skill group {name!r} already exists in {instance.domain}",
+            errors.add("name", N_("skill group %(name)r already exists in %(domain)s",
+                                  name=name, domain=instance.domain),
                        conflict=True)
     if strategy not in STRATEGIES:
-        errors.add("strategy", f"invalid strategy {strategy!r}: choose one of "
-                   + ", ".join(STRATEGIES))
+        errors.add("strategy", N_("invalid strategy %(strategy)r: choose one of %(choices)s",
+                                  strategy=strategy, choices=", ".join(STRATEGIES)))
     if not isinstance(wait_timeout, int) or wait_timeout not in WAIT_TIMEOUTS:
-        errors.add("wait_timeout", f"invalid wait timeout {wait_timeout!r}: "
-                   f"{WAIT_TIMEOUTS.start} to {WAIT_TIMEOUTS.stop - 1} seconds")
+        errors.add("wait_timeout", N_("invalid wait timeout %(wait_timeout)r: %(start)s to "
+                                      "%(value)s seconds",
+                                      wait_timeout=wait_timeout, start=WAIT_TIMEOUTS.start,
+                                      value=WAIT_TIMEOUTS.stop - 1))
     if group is not None and name != group.name:
-        _refuse_if_used(session, group, "renamed", "name")
+        _refuse_if_used(session, group, N_("renamed"), "name")
     errors.raise_if_any()
 
 
@@ -61,9 +75,13 @@ def create_skill_group(session: Session, instance: Instance, name: str,
 
 
 def update_skill_group(session: Session, group: SkillGroup, name: str, strategy: str,
-                       wait_timeout: int, overflow_id: int | None = None) -> SkillGroup:
-    """Change a group's name, routing strategy, wait timeout or overflow group."""
+                       wait_timeout: int, overflow_id: int | None = None,
+                       wrap_up_seconds: int | None = None) -> SkillGroup:
+    """Change a group's name, routing strategy, wait timeout, overflow group or wrap-up."""
     _check(session, group.instance, name, strategy, wait_timeout, overflow_id, group)
+    if wrap_up_seconds is not None:
+        _check_wrap_up(wrap_up_seconds)
+        group.wrap_up_seconds = wrap_up_seconds
     group.name, group.strategy, group.wait_timeout = name, strategy, wait_timeout
     group.overflow_id = overflow_id
     session.flush()
@@ -79,9 +97,10 @@ def set_members(session: Session, group: SkillGroup, levels: dict[int, int]) -> 
         select(Agent).where(Agent.instance_id == group.instance_id))}
     for agent_id, level in levels.items():
         if agent_id not in agents:
-            errors.add("agents", f"no agent #{agent_id} in {group.instance.domain}")
+            errors.add("agents", N_("no agent #%(agent_id)s in %(domain)s",
+                                    agent_id=agent_id, domain=group.instance.domain))
         elif not isinstance(level, int) or not 1 <= level <= 10:
-            errors.add("agents", f"invalid skill level {level!r}: 1 (best) to 10")
+            errors.add("agents", N_("invalid skill level %(level)r: 1 (best) to 10", level=level))
     errors.raise_if_any()
     # Through the agents' collections, so agents already loaded see the change at once.
     for agent in agents.values():
@@ -113,15 +132,16 @@ def flows_using(session: Session, group: SkillGroup) -> list[str]:
 def _refuse_if_used(session: Session, group: SkillGroup, what: str, field: str) -> None:
     used = flows_using(session, group)
     if group.name == DEFAULT or used:
-        why = "it is the instance's default group" if group.name == DEFAULT else \
-            "published flows send callers to it: " + ", ".join(used)
-        message = f"skill group {group.name!r} cannot be {what}: {why}"
+        why = N_("it is the instance's default group") if group.name == DEFAULT else \
+            N_("published flows send callers to it: %(flows)s", flows=", ".join(used))
+        message = N_("skill group %(group_name)r cannot be %(what)s: %(why)s",
+                     group_name=group.name, what=what, why=why)
         raise Conflict(message, fields={field: message})
 
 
 def delete_skill_group(session: Session, group: SkillGroup) -> None:
     """Remove a group no published flow uses; its agents and numbers just lose it."""
-    _refuse_if_used(session, group, "deleted", "name")
+    _refuse_if_used(session, group, N_("deleted"), "name")
     set_members(session, group, {})
     from engine.numbers.models import Number, NumberSkillGroup
     for number in session.scalars(select(Number).join(NumberSkillGroup).where(
@@ -142,7 +162,8 @@ def find_skill_group(session: Session, instance: Instance, name: str) -> SkillGr
 def get_skill_group(session: Session, instance: Instance, name: str) -> SkillGroup:
     group = find_skill_group(session, instance, name)
     if group is None:
-        raise NotFound(f"unknown skill group {name!r} in {instance.domain}")
+        raise NotFound(N_("unknown skill group %(name)r in %(domain)s",
+                          name=name, domain=instance.domain))
     return group
 
 

@@ -53,7 +53,7 @@ def upgrade() -> None:
                     ['instance_id', 'at'])
     with op.batch_alter_table('skill_group') as batch:
         batch.add_column(sa.Column('wrap_up_seconds', sa.Integer(), nullable=False,
-                                   server_default='10'))
+                                   server_default='0'))
     with op.batch_alter_table('instance') as batch:
         batch.add_column(sa.Column('ringing_timeout_break', sa.Boolean(), nullable=False,
                                    server_default=sa.true()))

@@ -19,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.ami.client import AmiError, ami_command
+from engine.ami.client import AmiError, ami_command, ami_session
 from engine.settings import load_settings
+from engine.uow import transaction
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 BIN = Path(sys.executable).parent
@@ -137,18 +138,71 @@ class CallCenter:
         self.sipps.append(run)
         return run
 
-    def register(self, agent: dict, local: tuple[str, int]) -> None:
-        """The agent's softphone signs in from ``local``; back once the PBX counts the
-        agent available (what a queue asks before ringing it)."""
+    def register(self, agent: dict, local: tuple[str, int], ready: bool = True) -> None:
+        """The agent's softphone registers from ``local``; back once the PBX counts the
+        agent available (what a queue asks before ringing it). ``ready``: the agent
+        also signs in to all its skill groups with that phone and is READY."""
         username = agent["sip_username"]
         for _ in range(3):
             self.sipp(f"register-{username}", "register.xml", local, username,
                       "-au", username, "-ap", agent["sip_password"]).assert_success(15)
             if self._available(username, within=3.0):
+                if ready:
+                    self.agent_state(agent, "ready", "--device", "sip")
                 return
             # Seen under load: a contact added just after the endpoint was created by a
             # reload, while the endpoint stays "Unavailable" until the next REGISTER.
         raise AssertionError(f"{username} registered but the PBX never counted it available")
+
+    def sign_out_everyone(self) -> None:
+        """Every queue member leaves: the PBX keeps members across its restarts, and the
+        test site's PBX is shared by the modules of a run, so a module starts afresh."""
+        from engine.agentstate import pbx
+
+        async def work(client):
+            for found in (await pbx.memberships(client)).values():
+                for membership in found:
+                    await pbx.remove(client, membership.queue, membership.interface)
+        with ThreadPoolExecutor(1) as pool:  # a browser test's loop may run in this thread
+            pool.submit(ami_session, load_settings(self.env), work).result(30)
+
+    def logged_states(self, agent: dict) -> list[tuple[str, str | None]]:
+        """The agent's durable state log (what ccc serve wrote), oldest first."""
+        from sqlalchemy import select
+
+        from engine.agents.models import Agent
+        from engine.agentstate.models import AgentStateChange
+        from engine.instances.models import Instance
+        key = agent["sip_username"].rsplit("-", 1)[0]
+        with transaction(load_settings(self.env)) as db:
+            return [(row.state, row.break_code) for row in db.scalars(
+                select(AgentStateChange).join(Agent, Agent.id == AgentStateChange.agent_id)
+                .where(Agent.instance_id == Instance.id_from_pbx_key(key),
+                       Agent.extension == agent["extension"]).order_by(AgentStateChange.id))]
+
+    def wait_logged(self, agent: dict, state: str, code: str | None = None,
+                    timeout: float = 10) -> list[tuple[str, str | None]]:
+        """Wait until the agent's last logged state is ``state`` (with ``code``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            log = self.logged_states(agent)
+            if log and log[-1] == (state, code):
+                return log
+            time.sleep(0.1)
+        raise AssertionError(f"{agent['extension']} never logged {state} {code or ''}: "
+                             f"{self.logged_states(agent)}")
+
+    def domain_of(self, agent: dict) -> str:
+        """The access domain of the instance an agent (as ccc prints it) belongs to."""
+        from engine.instances.models import Instance
+        key = agent["sip_username"].rsplit("-", 1)[0]
+        with transaction(load_settings(self.env)) as db:
+            return db.get(Instance, Instance.id_from_pbx_key(key)).domain
+
+    def agent_state(self, agent: dict, *args: str) -> dict:
+        """``ccc agent state`` for this agent (show, or ready/break/offline and options)."""
+        return self.ccc_json("agent", "state", *args, "--instance", self.domain_of(agent),
+                             "--extension", agent["extension"])
 
     def _available(self, username: str, within: float) -> bool:
         settings = load_settings(self.env)

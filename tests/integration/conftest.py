@@ -65,6 +65,7 @@ def _provision(cc: CallCenter) -> dict:
                           "--domain", "hotline.acme", "--number", "4001234567",
                           "--number-type", "400", "--admin", "carol")
     cc.ccc("pbx", "start")
+    cc.sign_out_everyone()  # nobody is signed in from an earlier module's run
     return {"sales": sales, "hotline": hotline}
 
 

@@ -97,3 +97,56 @@ def test_sign_in_and_see_the_own_account(page, web_admin, settings):
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     page.goto(web_admin + "/")
     expect(page).to_have_url(re.compile(r"/sign-in$"))
+
+
+SCREENS = ROOT / "test-output" / "screens"
+
+
+def _signed_in_page(browser, web_admin, locale: str):
+    """A page of a browser context that asks for ``locale``, signed in as alice."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(web_admin + "/sign-in")
+    page.locator("input[name=account]").fill("acme")
+    page.locator("input[name=user]").fill("alice")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    expect(page).to_have_url(web_admin + "/")
+    return context, page
+
+
+def test_the_pages_speak_the_browsers_language(browser, web_admin, settings):
+    """A browser set to Chinese gets Chinese pages (the scripts' texts too); one set to
+    English gets them as they always were."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    context, page = _signed_in_page(browser, web_admin, "zh-CN")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("账户 acme")
+    expect(page.get_by_role("link", name="概览")).to_be_visible()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    sales = page.locator("section", has=page.get_by_role("heading", name="Sales"))
+    expect(sales).to_contain_text("访问域名")
+    expect(sales.get_by_role("cell", name="固话")).to_be_visible()
+    page.screenshot(path=SCREENS / "admin-zh_CN.png", full_page=True)
+
+    sales.get_by_role("link", name="Sales").click()
+    expect(page.get_by_text("访问地址")).to_be_visible()
+    expect(page.get_by_role("link", name="技能组")).to_be_visible()
+    expect(page.get_by_role("link", name="IVR 流程")).to_be_visible()
+    page.screenshot(path=SCREENS / "instance-zh_CN.png", full_page=True)
+
+    # The IVR editor's own script reads its texts from the page's JSON block.
+    page.get_by_role("link", name="IVR 流程").click()
+    page.locator("#flows a").first.click()
+    expect(page.get_by_role("button", name="添加播放语音")).to_be_visible()
+    expect(page.get_by_role("button", name="保存并发布")).to_be_visible()
+    page.screenshot(path=SCREENS / "ivr-editor-zh_CN.png", full_page=True)
+    context.close()
+
+    context, page = _signed_in_page(browser, web_admin, "en-US")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Account acme")
+    assert "概览" not in page.locator("body").inner_text()
+    page.screenshot(path=SCREENS / "admin-en.png", full_page=True)
+    context.close()

@@ -138,7 +138,7 @@ def test_agents(ccc, settings, acme):
                    "--skill-group", "default:3")
     assert (bob["extension"], bob["sip_username"], bob["skill_groups"]) == (
         "1002", "i1-1002", {"default": 3})
-    assert "member => PJSIP/i1-1002,2,i1-1002" in pbx_file(settings, "queues.conf")
+    assert "[i1-1002]" in pbx_file(settings, "pjsip.conf")
     text_out = ccc("agent", "create", "--instance", "sales.acme", "--name", "eve",
                    "--extension", "2000").stdout
     assert text_out.startswith("agent 2000 created: SIP user i1-2000, password ")
@@ -159,7 +159,12 @@ def test_agents(ccc, settings, acme):
 def test_skill_groups_and_numbers(ccc, acme):
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme") == [
         {"name": "default", "queue": "i1-q1", "strategy": "rrmemory", "wait_timeout": 300,
-         "overflow": None, "outbound_numbers": ["01012345678"]}]
+         "wrap_up": 0, "overflow": None, "outbound_numbers": ["01012345678"]}]
+    ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default", "--wrap-up", "30")
+    assert ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme")[0]["wrap_up"] == 30
+    refused = ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default",
+                  "--wrap-up", "-1", ok=False)
+    assert refused.exit_code == 1 and "invalid wrap-up -1" in refused.output
     # a 400 number is never bound for outbound calls
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "hotline.acme")[0][
         "outbound_numbers"] == []

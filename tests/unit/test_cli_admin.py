@@ -59,3 +59,27 @@ def test_skill_groups_and_agent_update_from_the_command_line(ccc):
     assert result.exit_code == 1 and "it is the instance's default group" in result.output
     ccc("skillgroup", "delete", "--instance", "sales.acme", "--name", "vip")
     assert agents(ccc)[0]["skill_groups"] == {"default": 1}
+
+
+def test_a_users_page_language_from_the_command_line(ccc, settings):
+    from sqlalchemy import select
+
+    from engine.accounts.models import User
+    from engine.uow import transaction
+
+    def language():
+        with transaction(settings) as db:
+            return db.scalar(select(User.language).where(User.name == "alice"))
+
+    ccc("account", "create", "acme", "--plan", "payg")
+    ccc(*SALES)
+    result = ccc("account", "language", "--account", "acme", "--user", "alice", "zh_CN")
+    assert "pages in zh_CN" in result.output and language() == "zh_CN"
+    refused = ccc("account", "language", "--account", "acme", "--user", "alice", "fr", ok=False)
+    assert refused.exit_code == 1
+    assert "invalid language 'fr': choose one of en, zh_CN" in refused.output
+    assert language() == "zh_CN"
+    missing = ccc("account", "language", "--account", "acme", "--user", "nobody", "en", ok=False)
+    assert "unknown user 'nobody' in account 'acme'" in missing.output
+    ccc("account", "language", "--account", "acme", "--user", "alice", "")
+    assert language() is None

@@ -111,7 +111,12 @@ def test_carrier_context_routes_every_number_to_its_own_instance(rendered):
 def test_no_context_of_one_instance_reaches_another(rendered, key, other):
     extensions = sections(rendered["extensions.conf"])
     own = [name for name in extensions if name.startswith(f"ccc-{key}-")]
-    assert sorted(own) == [f"ccc-{key}-agents", f"ccc-{key}-inbound", f"ccc-{key}-outbound"]
+    # Sales (i1) calls out with its landline: a click-to-dial context for it; Hotline's
+    # 400 number never calls out, so it has none.
+    click_to_dial = [f"ccc-{key}-from-01012345678"] if key == "i1" else []
+    assert sorted(own) == sorted([f"ccc-{key}-agents", f"ccc-{key}-inbound",
+                                  f"ccc-{key}-outbound", f"ccc-{key}-transfer",
+                                  *click_to_dial])
     for name in own:
         text = "\n".join(extensions[name])
         assert f"{other}-" not in text, (name, text)
@@ -143,15 +148,23 @@ def test_ivr_targets_are_checked_against_the_instance_in_the_dialplan(rendered):
     assert "(external),Goto(failed)" in hotline and "@trunk-carrier" not in hotline
 
 
-def test_queues_carry_members_and_skill_levels(rendered):
+def test_queues_have_no_static_members_and_carry_wrap_up_and_autopause(rendered):
     queues = sections(rendered["queues.conf"])
     assert set(queues) == {"general", "i1-q1", "i1-q3", "i2-q2"}
-    assert [line for line in queues["i1-q1"] if line.startswith("member")] == [
-        "member => PJSIP/i1-1001,0,i1-1001", "member => PJSIP/i1-1002,2,i1-1002"]
-    assert [line for line in queues["i1-q3"] if line.startswith("member")] == [
-        "member => PJSIP/i1-1002,0,i1-1002"]
-    assert [line for line in queues["i2-q2"] if line.startswith("member")] == [
-        "member => PJSIP/i2-1001,0,i2-1001"]
+    # Agents join at sign-in; the PBX keeps who signed in across its restarts.
+    assert "persistentmembers=yes" in queues["general"]
+    for name in ("i1-q1", "i1-q3", "i2-q2"):
+        assert not [line for line in queues[name] if line.startswith("member")]
+        assert "wrapuptime=0" in queues[name] and "autopause=all" in queues[name]
+
+
+def test_an_instance_without_ringing_timeout_break_does_not_autopause(settings, session):
+    from engine.instances.models import Instance
+    build_call_center(session)
+    session.get(Instance, 2).ringing_timeout_break = False
+    session.flush()
+    queues = sections(render_files(session, settings)["queues.conf"])
+    assert "autopause=no" in queues["i2-q2"] and "autopause=all" in queues["i1-q1"]
 
 
 def test_rendering_twice_gives_identical_bytes(settings, session):

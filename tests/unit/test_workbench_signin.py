@@ -14,7 +14,9 @@ from engine.db import utcnow
 from engine.errors import Invalid, NotFound
 from engine.instances.service import get_instance
 from engine.uow import transaction
-from tests.unit.webadmin_world import CSRF_INPUT, sqlite_world  # noqa: F401 - fixture
+from tests.unit.webadmin_world import CSRF_INPUT, sqlite_world
+
+__all__ = ["sqlite_world"]  # the fixture, used by name
 
 AGENT_PASSWORD = "agent secret 1"
 

@@ -24,6 +24,7 @@ from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.accounts.tokens import create_token
 from engine.agents.service import create_agent
+from engine.agentstate.service import add_break_code
 from engine.audio.service import upload
 from engine.billing.export import export_usage, exports_dir
 from engine.billing.periods import Month
@@ -84,6 +85,7 @@ def build_world(settings) -> World:
         support = add_instance(db, "globex", "Support", "support.globex", "02087654321",
                                admin="mallory")
         globex_group = create_skill_group(db, support.instance, "tier2")
+        add_break_code(db, support.instance, "GlobexOnly", "Globex only")
         mallory = find_or_create_user(db, get_account(db, "globex"), "mallory", Role.OWNER,
                                       password=PASSWORD)
         mallory.role = Role.OWNER  # created as Support's administrator; owns the account too
@@ -111,7 +113,8 @@ def build_world(settings) -> World:
                "acme_export": exports["acme"], "globex_export": exports["globex"],
                "acme_flow": flows["acme"].id, "globex_flow": flows["globex"].id,
                "acme_version": 1, "globex_version": 2,
-               "acme_audio": "acme-hello", "globex_audio": "globex-hello"}
+               "acme_audio": "acme-hello", "globex_audio": "globex-hello",
+               "acme_break_code": "Rest", "globex_break_code": "GlobexOnly"}
     return World(settings, ids, tokens)
 
 

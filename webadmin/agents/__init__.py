@@ -6,16 +6,19 @@ back, and the form is shown again with each field's message and what was typed.
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from engine.agents.importing import COLUMNS, ImportRejected, import_agents
 from engine.agents.models import Agent
 from engine.agents.service import create_agent, delete_agent, list_agents, update_agent
 from engine.errors import DomainError
 from engine.instances.models import Instance
+from engine.messages import N_
 from engine.skillgroups.service import DEFAULT, list_skill_groups
 from webadmin.access import configurable_instance, flash_saved, load, may_configure, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, levels_from
+from webadmin.i18n import error_text
 
 blueprint = Blueprint("agents", __name__, template_folder="templates")
 LEVEL = "level_"  # form field prefix: level_<skill group id>
@@ -56,7 +59,7 @@ def new(instance_id: int):
                                      form.get("extension", "").strip() or None,
                                      _levels_by_name(db, instance, form))
                 agent_id, extension = agent.id, agent.extension
-            flash_saved(f"Agent {extension} created")
+            flash_saved(_("Agent %(extension)s created", extension=extension))
             return redirect(url_for("agents.edit", instance_id=instance_id, agent_id=agent_id))
         except DomainError as failure:
             errors, error = errors_of(failure)
@@ -81,7 +84,7 @@ def edit(instance_id: int, agent_id: int):
                 update_agent(db, agent, form.get("name", "").strip(),
                              _levels_by_name(db, instance, form))
                 extension = agent.extension
-            flash_saved(f"Agent {extension} saved")
+            flash_saved(_("Agent %(extension)s saved", extension=extension))
             return redirect(url_for("agents.index", instance_id=instance_id))
         except DomainError as failure:
             errors, error = errors_of(failure)
@@ -102,7 +105,7 @@ def delete(instance_id: int, agent_id: int):
         agent = load(db, Agent, agent_id, instance_id)
         extension = agent.extension
         delete_agent(db, instance, extension)
-    flash_saved(f"Agent {extension} deleted")
+    flash_saved(_("Agent %(extension)s deleted", extension=extension))
     return redirect(url_for("agents.index", instance_id=instance_id))
 
 
@@ -114,17 +117,17 @@ def import_csv(instance_id: int):
         upload = request.files.get("file")
         try:
             if upload is None or not upload.filename:
-                raise DomainError("choose a CSV file to import")
+                raise DomainError(N_("choose a CSV file to import"))
             with work() as db:
                 created = import_agents(db, configurable_instance(db, instance_id), upload.read())
                 count = len(created)
-            flash_saved(f"{count} agent(s) imported")
+            flash_saved(_("%(count)s agent(s) imported", count=count))
             return redirect(url_for("agents.index", instance_id=instance_id))
         except ImportRejected as rejected:
-            report, error = rejected.errors, "Nothing was imported: correct these rows " \
-                "and send the whole file again."
+            report, error = rejected.errors, _("Nothing was imported: correct these rows "
+                                               "and send the whole file again.")
         except DomainError as failure:
-            error = str(failure)
+            error = error_text(failure)
     with work() as db:
         instance = configurable_instance(db, instance_id)
         return render_template("agents/import.html", instance=instance, report=report,

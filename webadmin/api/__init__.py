@@ -7,6 +7,8 @@ web admin, through ``webadmin.access``. No cookie, so no CSRF token.
 
 Errors are JSON: ``{"error": "...", "fields": {"name": "..."}}``; 401 without or with a
 bad token, 404 for anything not in the account, 409 for a clash, 422 for bad fields.
+The messages speak the request's Accept-Language (English or Chinese); the status
+codes and the field names are the same in every language.
 
 Adding a module (the pattern of instances.py, agents.py, skillgroups.py, numbers.py):
 
@@ -24,14 +26,17 @@ from __future__ import annotations
 from importlib import import_module
 
 from flask import abort, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from engine.accounts.tokens import user_for_token
+from engine.ami.client import AmiError
 from engine.errors import Conflict, DomainError, Invalid, NotFound
 from engine.uow import transaction
+from webadmin.i18n import error_text, field_errors
 from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, type_errors
 
-MODULES = ("instances", "agents", "skillgroups", "numbers", "ivr", "audio")
+MODULES = ("instances", "agents", "agentstates", "calls", "skillgroups", "numbers", "ivr", "audio")
 OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 
@@ -47,10 +52,16 @@ def json_error(error: HTTPException):
 @blueprint.errorhandler(DomainError)
 def domain_error(error: DomainError):
     code = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
-    body = {"error": str(error)}
+    body = {"error": error_text(error)}
     if error.fields:
-        body["fields"] = error.fields
+        body["fields"] = field_errors(error)
     return jsonify(body), code
+
+
+@blueprint.errorhandler(AmiError)
+def pbx_unreachable(error: AmiError):
+    # Live operations (agent states) act on the PBX: say it is away, never a 500.
+    return jsonify({"error": "the PBX is not reachable; try again shortly"}), 503
 
 
 @blueprint.before_request
@@ -59,13 +70,13 @@ def authenticate():
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "public", False):
         return None
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    scheme, _space, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        abort(401, "send a token: Authorization: Bearer <token>")
+        abort(401, _("send a token: Authorization: Bearer <token>"))
     with transaction(current_app.config["CCC_SETTINGS"]) as db:
         user = user_for_token(db, secret.strip())
         if user is None:
-            abort(401, "unknown token")
+            abort(401, _("unknown token"))
         g.user_id, g.account_id, g.user_name, g.role = user.id, user.account_id, user.name, \
             user.role
     return None
@@ -76,7 +87,7 @@ def body(schema: dict | None = None) -> dict:
     (422 with the wrong ones otherwise)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        abort(400, "the body must be a JSON object")
+        abort(400, _("the body must be a JSON object"))
     errors = type_errors(data, schema or {})
     if errors:
         raise Invalid("; ".join(f"{k}: {v}" for k, v in errors.items()), fields=errors)

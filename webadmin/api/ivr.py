@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from flask import jsonify
+from flask_babel import gettext as _
 
 from engine.ivr import service as ivr
 from engine.ivr.models import IvrFlow
@@ -122,7 +123,7 @@ def publish_flow(instance_id: int, flow_id: int):
         flow = _flow(db, instance_id, flow_id)
         version, problems = ivr.save_and_publish(db, flow, body(PUBLISH).get("document"))
         if version is None:  # the sent draft is kept all the same
-            return jsonify(error="not published: the draft has problems",
+            return jsonify(error=_("not published: the draft has problems"),
                            problems=as_json(problems)), 422
         return jsonify(version_json(version)), 201
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint
 
+from engine.messages import N_
+
 PREFIX = "/api/v1"
 blueprint = Blueprint("api", __name__, url_prefix=PREFIX)
 
@@ -24,6 +26,7 @@ class ApiRoute:
     content_type: str = "application/json"
     public: bool = False            # readable without a token
     errors: tuple[int, ...] = field(default=(401, 404))
+    operation_id: str | None = None  # a name users of call-center APIs know (TakeBreak)
 
 
 ROUTES: list[ApiRoute] = []
@@ -31,14 +34,16 @@ ROUTES: list[ApiRoute] = []
 
 def route(path: str, method: str, summary: str, *, request: dict | None = None,
           response: dict | None = None, status: int = 200, public: bool = False,
-          content_type: str = "application/json", errors: tuple[int, ...] = (401, 404)):
+          content_type: str = "application/json", errors: tuple[int, ...] = (401, 404),
+          operation_id: str | None = None):
     """Register a view on the API blueprint and describe it for the OpenAPI document."""
     def decorate(view):
         tag = view.__module__.rsplit(".", 1)[-1]
         view.public = public  # read by the token check in webadmin.api
         blueprint.add_url_rule(path, view_func=view, methods=[method])
         ROUTES.append(ApiRoute(path, method, f"api.{view.__name__}", summary, tag, request,
-                               response, status, content_type, public, errors))
+                               response, status, content_type, public, errors,
+                               operation_id))
         return view
     return decorate
 
@@ -53,7 +58,8 @@ PBX = {"type": ["object", "null"], "description": "the PBX change that followed 
                       "error": {"type": "boolean"}}}
 ERROR_TEXT = {400: "Malformed request", 401: "Missing or bad token",
               403: "The user's role may not do this", 404: "No such resource in the account",
-              409: "Conflicts with existing data", 422: "Invalid fields"}
+              409: "Conflicts with existing data", 422: "Invalid fields",
+              503: "The PBX is not reachable"}
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -71,7 +77,8 @@ def _operation(api: ApiRoute) -> dict:
     for code in (() if api.public else api.errors) + ((422,) if api.request else ()):
         responses[str(code)] = {"description": ERROR_TEXT[code], "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    operation = {"operationId": api.endpoint.removeprefix("api."), "summary": api.summary,
+    operation = {"operationId": api.operation_id or api.endpoint.removeprefix("api."),
+                 "summary": api.summary,
                  "tags": [api.tag], "parameters": parameters, "responses": responses}
     if api.public:
         operation["security"] = []
@@ -109,7 +116,7 @@ def type_errors(data: dict, schema: dict) -> dict[str, str]:
     errors = {}
     for name in schema.get("required", []):
         if name not in data:
-            errors[name] = "required"
+            errors[name] = N_("required")
     for name, spec in schema.get("properties", {}).items():
         if name not in data or data[name] is None:
             continue
@@ -118,11 +125,11 @@ def type_errors(data: dict, schema: dict) -> dict[str, str]:
         wrong = expected is not None and (not isinstance(value, expected) or (
             expected is int and isinstance(value, bool)))
         if "enum" in spec and value not in spec["enum"]:
-            errors[name] = "one of " + ", ".join(map(str, spec["enum"]))
+            errors[name] = N_("one of %(choices)s", choices=", ".join(map(str, spec["enum"])))
         elif wrong:
-            errors[name] = f"must be a JSON {kind}"
+            errors[name] = N_("must be a JSON %(kind)s", kind=kind)
         elif kind == "array" and "items" in spec and spec["items"].get("type") in _TYPES:
             item_type = _TYPES[spec["items"]["type"]]
             if not all(isinstance(item, item_type) for item in value):
-                errors[name] = f"must be an array of {spec['items']['type']}s"
+                errors[name] = N_("must be an array of %(kind)ss", kind=spec["items"]["type"])
     return errors

@@ -1,4 +1,4 @@
-"""An instance's audio library (F6): list, upload, play, download, rename, delete.
+"""An instance's audio library: list, upload, play, download, rename, delete.
 
 The rules (WAV by header, 5 MB, names, 'used by a published flow') are the audio
 service's; this face maps its refusals to the form field they are about. The library is
@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, url_for)
+from flask_babel import gettext as _
 
 from engine import validation
 from engine.audio import service as audio
 from engine.errors import Conflict, DomainError, NotFound
 from webadmin.access import configurable_instance, work
 from webadmin.auth import login_required
+from webadmin.i18n import error_text
 
 blueprint = Blueprint("audio", __name__, template_folder="templates")
 
@@ -50,19 +52,19 @@ def upload(instance_id: int):
     with work() as db:
         instance = configurable_instance(db, instance_id)
         if upload_file is None or not upload_file.filename:
-            return _page(db, instance, {"file": "Choose a WAV file."}, form, 400)
+            return _page(db, instance, {"file": _("Choose a WAV file.")}, form, 400)
         name = form["name"] or audio.name_from_filename(upload_file.filename)
         try:
             validation.audio_name(name)
         except DomainError as error:
-            return _page(db, instance, {"name": str(error)}, form, 400)
+            return _page(db, instance, {"name": error_text(error)}, form, 400)
         try:
             audio.upload(db, _settings(), instance, name, upload_file.stream,
                          replace=form["replace"])
         except DomainError as error:
             db.rollback()  # nothing of a refused upload is kept
-            return _page(db, instance, {_upload_error_field(error): str(error)}, form, 400)
-    flash(f"Audio {name} uploaded.")
+            return _page(db, instance, {_upload_error_field(error): error_text(error)}, form, 400)
+    flash(_("Audio %(name)s uploaded.", name=name))
     return redirect(url_for("audio.index", instance_id=instance_id))
 
 
@@ -94,9 +96,9 @@ def rename(instance_id: int, name: str):
             audio.rename(db, _settings(), instance, name, new)
         except DomainError as error:
             db.rollback()
-            return _page(db, instance, {f"rename:{name}": str(error)},
+            return _page(db, instance, {f"rename:{name}": error_text(error)},
                          {f"rename:{name}": new}, 400)
-    flash(f"Audio {name} renamed to {new}.")
+    flash(_("Audio %(name)s renamed to %(new)s.", name=name, new=new))
     return redirect(url_for("audio.index", instance_id=instance_id))
 
 
@@ -111,6 +113,6 @@ def delete(instance_id: int, name: str):
             audio.delete(db, _settings(), instance, name)
         except DomainError as error:
             db.rollback()
-            return _page(db, instance, {f"delete:{name}": str(error)}, None, 409)
-    flash(f"Audio {name} deleted.")
+            return _page(db, instance, {f"delete:{name}": error_text(error)}, None, 409)
+    flash(_("Audio %(name)s deleted.", name=name))
     return redirect(url_for("audio.index", instance_id=instance_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template,
                    request, send_file, url_for)
+from flask_babel import gettext as _
 
 from engine.accounts.models import Account
 from engine.billing.bills import bill, bill_csv, pay
@@ -23,6 +24,7 @@ from engine.instances.service import list_instances
 from webadmin.access import flash_saved, require_account_role, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, int_or_none
+from webadmin.i18n import error_text, field_errors
 
 blueprint = Blueprint("billing", __name__, template_folder="templates")
 ITEMS = [(item.value, item.value) for item in Item]
@@ -31,7 +33,7 @@ ITEMS = [(item.value, item.value) for item in Item]
 # ---- shared with the API (webadmin.api.billing) -------------------------------------
 
 def require_owner() -> None:
-    require_account_role("see or pay the account's bills")
+    require_account_role(_("see or pay the account's bills"))
 
 
 def the_account(db) -> Account:
@@ -60,7 +62,7 @@ def own_export(db, export_id: int):
     try:
         return get_export(db, exports_path(), export_id, the_account(db))
     except NotFound as failure:
-        abort(404, str(failure))
+        abort(404, error_text(failure))
 
 
 # ---- pages --------------------------------------------------------------------------
@@ -81,7 +83,7 @@ def _page(month_text: str, *, payment=None, export=None):
         with work() as db:  # its own transaction: a refused month writes nothing
             result = bill(db, the_account(db), month_of(month_text))
     except DomainError as failure:
-        bill_errors = failure.fields or {"month": str(failure)}
+        bill_errors = field_errors(failure) or {"month": error_text(failure)}
     shown = result.month if result else month_text
     with work() as db:
         account = the_account(db)
@@ -124,7 +126,8 @@ def record_payment():
             amount, month = show(payment.amount), payment.month
     except DomainError as failure:
         return _page(form.get("month", ""), payment=(form, *errors_of(failure)))
-    flash_saved(f"Payment of {amount} CNY recorded for {month}")
+    flash_saved(_("Payment of %(amount)s CNY recorded for %(month)s", amount=amount,
+                  month=month))
     return redirect(url_for("billing.index", month=month))
 
 
@@ -140,7 +143,7 @@ def create_export():
             export_id, rows, month = record.id, record.rows, record.month
     except DomainError as failure:
         return _page(form.get("bill_month", ""), export=(form, *errors_of(failure)))
-    flash_saved(f"Export {export_id} made: {rows} call(s)")
+    flash_saved(_("Export %(id)s made: %(rows)s call(s)", id=export_id, rows=rows))
     return redirect(url_for("billing.index", month=month) + "#exports")
 
 

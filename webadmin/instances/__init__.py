@@ -1,7 +1,8 @@
-"""Instances: the one-minute form of F3, the instance page with its access address, editing."""
+"""Instances: the one-minute creation form, the instance page with its access address, editing."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engine.access import administrators
@@ -9,14 +10,13 @@ from engine.accounts.models import Account, User
 from engine.errors import DomainError
 from engine.instances.models import Instance
 from engine.instances.service import create_instance, update_instance
-from engine.numbers.models import NumberType
 from engine.numbers.service import list_numbers
 from webadmin.access import flash_saved, load, may_configure, require_configure, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of
+from webadmin.labels import number_type_options
 
 blueprint = Blueprint("instances", __name__, template_folder="templates")
-NUMBER_TYPES = [(t.value, t.value.replace("_", " ")) for t in NumberType]
 
 
 def _users(db) -> list[str]:
@@ -41,13 +41,13 @@ def new():
                     form.get("description", ""), form.getlist("admins"),
                     form.get("new_admin_password") or None)
                 instance_id = created.instance.id
-            flash_saved(f"Instance {form.get('name', '').strip()} created")
+            flash_saved(_("Instance %(name)s created", name=form.get("name", "").strip()))
             return redirect(url_for("instances.show", instance_id=instance_id))
         except DomainError as failure:
             errors, error = errors_of(failure)
     return render_template("instances/new.html", form=form, errors=errors, error=error,
                            users=users, chosen=form.getlist("admins"),
-                           number_types=NUMBER_TYPES), 422 if errors or error else 200
+                           number_types=number_type_options()), 422 if errors or error else 200
 
 
 @blueprint.route("/instances/<int:instance_id>")
@@ -76,7 +76,7 @@ def edit(instance_id: int):
             with work() as db:
                 update_instance(db, domain, form.get("name", "").strip(),
                                 form.get("description", ""))
-            flash_saved("Instance saved")
+            flash_saved(_("Instance saved"))
             return redirect(url_for("instances.show", instance_id=instance_id))
         except DomainError as failure:
             errors, error = errors_of(failure)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from engine.errors import DomainError
 from engine.ivr import service as ivr
@@ -19,6 +20,7 @@ from engine.numbers.models import Number
 from engine.numbers.service import list_numbers
 from webadmin.access import configurable_instance, load, work
 from webadmin.auth import login_required
+from webadmin.i18n import error_text
 
 blueprint = Blueprint("ivr", __name__, template_folder="templates")
 NEW_FLOW = {"format": 1, "nodes": [{"id": "start", "type": "start", "x": 60, "y": 40}],
@@ -46,7 +48,7 @@ def _index_page(db, instance, errors=None, form=None, status=200):
     flows = ivr.list_flows(db, instance)
     # Only a published flow may take calls: the others are not offered.
     bindable = [f for f in flows if ivr.latest_version(db, f) is not None]
-    numbers = [{"id": n.id, "digits": n.digits, "type": n.type.value,
+    numbers = [{"id": n.id, "digits": n.digits, "type": n.type,
                 "flow_id": n.inbound_flow_id} for n in list_numbers(db, instance_id=instance.id)]
     return render_template("ivr/index.html", instance=instance,
                            flows=[flow_row(db, f) for f in flows], bindable=bindable,
@@ -70,7 +72,7 @@ def create(instance_id: int):
             flow = ivr.create_flow(db, instance, name, json.loads(json.dumps(NEW_FLOW)))
         except DomainError as error:
             db.rollback()
-            return _index_page(db, instance, {"name": str(error)}, {"name": name}, 400)
+            return _index_page(db, instance, {"name": error_text(error)}, {"name": name}, 400)
         flow_id = flow.id
     return redirect(url_for("ivr.editor", instance_id=instance_id, flow_id=flow_id))
 
@@ -86,20 +88,22 @@ def bind(instance_id: int):
     with work() as db:
         instance = configurable_instance(db, instance_id)
         if not form["number"] or not form["flow"]:
-            return _index_page(db, instance, {"bind": "Choose a number and a published flow."},
+            return _index_page(db, instance, {"bind": _("Choose a number and a published flow.")},
                                form, 400)
         # Both of this instance, or 404: the form only offers its own.
         number = load(db, Number, _own_id(form["number"]), instance_id)
         flow = load(db, IvrFlow, _own_id(form["flow"]), instance_id)
         if ivr.latest_version(db, flow) is None:
-            return _index_page(db, instance, {"bind": f"Flow {flow.name} is not published: "
-                                              "publish it before binding a number."}, form, 400)
+            return _index_page(db, instance, {"bind": _(
+                "Flow %(flow)s is not published: publish it before binding a number.",
+                flow=flow.name)}, form, 400)
         try:
             ivr.bind_number(db, number, flow)
         except DomainError as error:
             db.rollback()
-            return _index_page(db, instance, {"bind": str(error)}, form, 400)
-        message = f"{number.digits} now runs flow {flow.name} from its next call."
+            return _index_page(db, instance, {"bind": error_text(error)}, form, 400)
+        message = _("%(number)s now runs flow %(flow)s from its next call.",
+                    number=number.digits, flow=flow.name)
     flash(message)
     return redirect(url_for("ivr.index", instance_id=instance_id))
 

@@ -9,6 +9,7 @@ operations to token holders (webadmin/api/ivr.py), through the same services.
 from __future__ import annotations
 
 from flask import jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 
 from engine.agents.service import list_agents
 from engine.audio.service import list_audio
@@ -18,13 +19,15 @@ from engine.ivr.spec import MODULES, PRODUCT_SOUNDS
 from engine.skillgroups.service import list_skill_groups
 from webadmin.access import work
 from webadmin.auth import csrf_token, login_required
+from webadmin.i18n import error_text, translate
 from webadmin.ivr import blueprint, flow_row, load_flow
 
 FLOW = "/instances/<int:instance_id>/flows/<int:flow_id>"
 
 
 def as_json(problems) -> list[dict]:
-    return [p.as_dict() for p in problems]
+    """The problems for the editor and the API, their messages in the request's language."""
+    return [p.as_dict() | {"message": translate(p.message)} for p in problems]
 
 
 def editor_resources(db, instance, flow) -> dict:
@@ -68,7 +71,7 @@ def posted_document():
     body = request.get_json(silent=True)
     document = body.get("document") if isinstance(body, dict) else None
     if not isinstance(document, dict):
-        return None, (jsonify(error="Send a JSON object with a flow document in 'document'."),
+        return None, (jsonify(error=_("Send a JSON object with a flow document in 'document'.")),
                       400)
     return document, None
 
@@ -85,7 +88,7 @@ def draft(instance_id: int, flow_id: int):
             problems = ivr.save_draft(db, flow, document)
         except DomainError as error:  # not a flow document at all: nothing is saved
             db.rollback()
-            return jsonify(error=str(error)), 400
+            return jsonify(error=error_text(error)), 400
         return jsonify(saved=True, problems=as_json(problems))
 
 
@@ -100,7 +103,7 @@ def validate(instance_id: int, flow_id: int):
         try:
             return jsonify(problems=as_json(ivr.problems(db, flow, document)))
         except DomainError as error:
-            return jsonify(error=str(error)), 400
+            return jsonify(error=error_text(error)), 400
 
 
 @blueprint.route(f"{FLOW}/publish", methods=["POST"])
@@ -116,16 +119,16 @@ def publish(instance_id: int, flow_id: int):
             version, problems = ivr.save_and_publish(db, flow, document)
         except DomainError as error:  # not a flow document at all: nothing is saved
             db.rollback()
-            return jsonify(error=str(error)), 400
+            return jsonify(error=error_text(error)), 400
         if version is None:  # what the user built is kept as the draft all the same
-            return jsonify(error="Not published: fix the problems first.",
+            return jsonify(error=_("Not published: fix the problems first."),
                            problems=as_json(problems)), 422
         return jsonify(version=version.version, problems=[])
 
 
 def simulation_json(result) -> dict:
     """The path and the actions of a simulated call, one line per step."""
-    return {"path": list(result.path), "error": result.error, "actions": [
+    return {"path": list(result.path), "error": translate(result.error), "actions": [
         f"[{s['node']}] {s['action']}" + (f" <- {s['answer']}" if s["answer"] else "")
         for s in result.as_dict()["steps"]]}
 
@@ -145,5 +148,5 @@ def simulate(instance_id: int, flow_id: int):
                                   str(body.get("at") or "") or None, str(body.get("caller", "")),
                                   flow_name=flow.name)
         except DomainError as error:
-            return jsonify(error=str(error)), 400
+            return jsonify(error=error_text(error)), 400
         return jsonify(simulation_json(result))

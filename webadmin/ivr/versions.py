@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from engine.ivr import service as ivr
 from engine.ivr.models import IvrFlowVersion
@@ -68,5 +69,6 @@ def restore(instance_id: int, flow_id: int, version: int):
     with work() as db:
         _instance, flow = load_flow(db, instance_id, flow_id)
         ivr.save_draft(db, flow, json.loads(_version(db, flow, version).definition))
-    flash(f"Version {version} is now the draft: publish it to make it live again.")
+    flash(_("Version %(version)s is now the draft: publish it to make it live again.",
+            version=version))
     return redirect(url_for("ivr.editor", instance_id=instance_id, flow_id=flow_id))

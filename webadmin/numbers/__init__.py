@@ -3,6 +3,7 @@ groups that call out with them."""
 from __future__ import annotations
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from engine.errors import DomainError
 from engine.ivr.service import bindable_flows, flow_names
@@ -44,7 +45,7 @@ def edit(number_id: int):
                 bind_number(db, number, int_or_none(form.get("inbound_flow")),
                             ids(form.getlist("skill_groups")))
                 digits = number.digits
-            flash_saved(f"Number {digits} saved")
+            flash_saved(_("Number %(digits)s saved", digits=digits))
             return redirect(url_for("numbers.index"))
         except DomainError as failure:
             errors, error = errors_of(failure)

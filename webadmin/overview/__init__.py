@@ -22,7 +22,7 @@ def index():
         account = db.get(Account, g.account_id)
         instances = [{
             "id": i.id, "name": i.name, "domain": i.domain, "description": i.description,
-            "numbers": [(n.digits, n.type.value) for n in list_numbers(db, instance_id=i.id)],
+            "numbers": [(n.digits, n.type) for n in list_numbers(db, instance_id=i.id)],
             "agents": [(a.extension, a.name, a.sip_username) for a in list_agents(db, i)],
             "may_configure": may_configure(db, i),
         } for i in db.scalars(select(Instance).where(Instance.account_id == account.id)

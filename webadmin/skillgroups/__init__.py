@@ -3,6 +3,7 @@ outbound numbers."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from engine.agents.service import list_agents
 from engine.errors import DomainError, Invalid
@@ -15,6 +16,7 @@ from engine.skillgroups.service import (STRATEGIES, create_skill_group, delete_s
 from webadmin.access import configurable_instance, flash_saved, load, may_configure, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, ids, int_or_none, int_or_text, levels_from
+from webadmin.i18n import error_text
 
 blueprint = Blueprint("skillgroups", __name__, template_folder="templates")
 MEMBER = "agent_"  # form field prefix: agent_<agent id> -> level
@@ -35,7 +37,7 @@ def save_group(db, group: SkillGroup, form) -> None:
         try:
             step()
         except DomainError as error:
-            fields |= error.fields or {"form": str(error)}
+            fields |= error.fields or {"form": error.message}
     if fields:  # raised, so the transaction rolls back the steps that did succeed
         raise Invalid("; ".join(fields.values()), fields=fields)
 
@@ -82,7 +84,7 @@ def new(instance_id: int):
                                            int_or_none(form.get("overflow")))
                 save_group(db, group, form)
                 name = group.name
-            flash_saved(f"Skill group {name} created")
+            flash_saved(_("Skill group %(name)s created", name=name))
             return redirect(url_for("skillgroups.index", instance_id=instance_id))
         except DomainError as failure:
             errors, error = errors_of(failure)
@@ -105,7 +107,7 @@ def edit(instance_id: int, group_id: int):
                 group = load(db, SkillGroup, group_id, instance_id)
                 save_group(db, group, form)
                 name = group.name
-            flash_saved(f"Skill group {name} saved")
+            flash_saved(_("Skill group %(name)s saved", name=name))
             return redirect(url_for("skillgroups.index", instance_id=instance_id))
         except DomainError as failure:
             errors, error = errors_of(failure)
@@ -130,7 +132,7 @@ def delete(instance_id: int, group_id: int):
             group = load(db, SkillGroup, group_id, instance_id)
             name = group.name
             delete_skill_group(db, group)
-        flash_saved(f"Skill group {name} deleted")
+        flash_saved(_("Skill group %(name)s deleted", name=name))
     except DomainError as failure:
-        flash(str(failure), "error")
+        flash(error_text(failure), "error")
     return redirect(url_for("skillgroups.index", instance_id=instance_id))

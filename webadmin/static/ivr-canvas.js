@@ -5,6 +5,10 @@
   "use strict";
 
   const { MODULES, el } = window.IvrModules;
+  const t = window.ccc.t;
+  // What a node's box summarises, and the words for it.
+  const SUMMARY_KEYS = { skill_group: t("skill group"), agent: t("agent"), number: t("number"),
+    flow: t("flow"), variable: t("variable"), url: t("url") };
   const SVG = "http://www.w3.org/2000/svg";
   const NODE_WIDTH = 190;
 
@@ -23,17 +27,17 @@
       if (node.id === state.selected) classes.push("selected");
       if (problems.length) classes.push("has-problem");
       if (state.path.includes(node.id)) classes.push("on-path");
-      const head = el("div", { class: "node-head", title: "Drag to move" },
+      const head = el("div", { class: "node-head", title: t("Drag to move") },
         el("span", { class: "node-type", text: module ? module.label : node.type }),
         el("span", { class: "node-id", text: node.id }));
       head.addEventListener("pointerdown", (event) => startDrag(event, node));
       const box = el("div", { class: classes.join(" "), id: `node-${node.id}`,
         "data-node": node.id, style: `left:${node.x}px;top:${node.y}px;width:${NODE_WIDTH}px` },
       el("button", { type: "button", class: "inlet", "data-inlet": node.id,
-        "aria-label": `Connect to ${node.id}`, title: "Connect here", text: "●" }),
+        "aria-label": t("Connect to {node}", { node: node.id }), title: t("Connect here"), text: "●" }),
       head,
       el("button", { type: "button", class: "node-select", text: summary(node),
-        "aria-label": `Edit ${node.id}` }),
+        "aria-label": t("Edit {node}", { node: node.id }) }),
       problems.length ? el("ul", { class: "node-problems" },
         problems.map((p) => el("li", { text: p.message }))) : null,
       el("div", { class: "outlets" }, outletsOf(node).map((outlet) => outletHandle(node, outlet))));
@@ -45,10 +49,10 @@
       const parts = [];
       if (node.prompt) parts.push(`♪ ${node.prompt}`);
       if (node.text) parts.push(`“${node.text.slice(0, 24)}”`);
-      for (const key of ["skill_group", "agent", "number", "flow", "variable", "url"]) {
-        if (node[key]) parts.push(`${key.replace("_", " ")}: ${node[key]}`);
+      for (const key of Object.keys(SUMMARY_KEYS)) {
+        if (node[key]) parts.push(`${SUMMARY_KEYS[key]}: ${node[key]}`);
       }
-      return parts.join(" · ") || "Edit…";
+      return parts.join(" · ") || t("Edit…");
     }
 
     function outletHandle(node, outlet) {
@@ -57,7 +61,7 @@
         state.connecting.outlet === outlet;
       return el("button", { type: "button", class: `outlet${connected ? " connected" : ""}` +
         `${pending ? " pending" : ""}`, "data-outlet-node": node.id, "data-outlet": outlet,
-      "aria-label": `Connect ${node.id} ${outlet}`, "aria-pressed": pending ? "true" : "false",
+      "aria-label": t("Connect {node} {outlet}", { node: node.id, outlet }), "aria-pressed": pending ? "true" : "false",
       text: outlet, onclick: (event) => {
         event.stopPropagation();
         if (dragLine.suppressClick) {

@@ -6,6 +6,7 @@
   "use strict";
 
   const { MODULES, KEYS, buildFields, el } = window.IvrModules;
+  const t = window.ccc.t;
   const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
   const data = JSON.parse(document.getElementById("editor-data").textContent);
@@ -58,7 +59,7 @@
 
   function markDirty() {
     state.dirty = true;
-    setStatus("Unsaved changes.");
+    setStatus(t("Unsaved changes."));
   }
 
   function setStatus(message, kind) {
@@ -129,7 +130,7 @@
     const node = findNode(state.selected);
     $("delete-node").disabled = !node;
     if (!node) {
-      panel.replaceChildren(el("p", { class: "muted", text: "Click a node to edit it." }));
+      panel.replaceChildren(el("p", { class: "muted", text: t("Click a node to edit it.") }));
       return;
     }
     const idInput = el("input", { id: "node-id", name: "id", value: node.id });
@@ -139,8 +140,8 @@
     labelInput.addEventListener("input", () => change(node, "label", labelInput.value || undefined));
     const children = [
       el("h3", { text: MODULES[node.type] ? MODULES[node.type].label : node.type }),
-      el("div", { class: "field" }, el("label", { for: "node-id", text: "Id" }), idInput, idError),
-      el("div", { class: "field" }, el("label", { for: "node-label", text: "Label" }), labelInput),
+      el("div", { class: "field" }, el("label", { for: "node-id", text: t("Id") }), idInput, idError),
+      el("div", { class: "field" }, el("label", { for: "node-label", text: t("Label") }), labelInput),
       ...buildFields(node, data.resources, (name, value, other) => {
         if (other) delete node[other];  // prompt and text exclude each other
         change(node, name, value);
@@ -190,11 +191,11 @@
   function rename(node, id, error) {
     if (id === node.id) return;
     if (!ID_PATTERN.test(id)) {
-      error.textContent = "A letter, then letters, digits, _ or - (at most 32).";
+      error.textContent = t("A letter, then letters, digits, _ or - (at most 32).");
       return;
     }
     if (findNode(id)) {
-      error.textContent = `Another node is already called ${id}.`;
+      error.textContent = t("Another node is already called {id}.", { id });
       return;
     }
     error.textContent = "";
@@ -215,9 +216,9 @@
 
   function keysEditor(node) {
     const used = outletsOf(node).filter((o) => KEYS.includes(o));
-    const choice = el("select", { id: "menu-key", "aria-label": "Key" },
+    const choice = el("select", { id: "menu-key", "aria-label": t("Key") },
       KEYS.filter((key) => !used.includes(key)).map((key) => el("option", { value: key, text: key })));
-    const add = el("button", { type: "button", id: "add-key", class: "small", text: "Add key",
+    const add = el("button", { type: "button", id: "add-key", class: "small", text: t("Add key"),
       disabled: choice.options.length === 0, onclick: () => {
         state.extraKeys[node.id] = [...(state.extraKeys[node.id] || []), choice.value];
         render();
@@ -225,23 +226,23 @@
         $("add-key").focus();
       } });
     return el("fieldset", { class: "field", "data-field": "keys" },
-      el("legend", { text: "Keys" }),
-      el("p", { class: "hint", text: used.length ? `Keys: ${used.join(" ")}` : "No key yet." }),
-      el("span", { class: "row" }, el("label", { for: "menu-key", text: "Key" }), choice, add));
+      el("legend", { text: t("Keys") }),
+      el("p", { class: "hint", text: used.length ? t("Keys: {keys}", { keys: used.join(" ") }) : t("No key yet.") }),
+      el("span", { class: "row" }, el("label", { for: "menu-key", text: t("Key") }), choice, add));
   }
 
   function connectionsList(node) {
     const rows = outletsOf(node).map((outlet) => {
       const index = doc.edges.findIndex((e) => e.from === node.id && outletOf(e) === outlet);
       const target = index >= 0 ? doc.edges[index].to : null;
-      return el("li", {}, el("strong", { text: outlet }), target ? ` → ${target} ` : " (not connected) ",
+      return el("li", {}, el("strong", { text: outlet }), target ? ` → ${target} ` : ` ${t("(not connected)")} `,
         target ? el("button", { type: "button", class: "small",
-          "aria-label": `Disconnect ${node.id} ${outlet}`, text: "Disconnect",
+          "aria-label": t("Disconnect {node} {outlet}", { node: node.id, outlet }), text: t("Disconnect"),
           onclick: () => { deleteEdge(index); renderInspector(); } }) : null);
     });
-    return el("div", { class: "field" }, el("h4", { text: "Connections" }),
+    return el("div", { class: "field" }, el("h4", { text: t("Connections") }),
       rows.length ? el("ul", { class: "connections" }, rows)
-        : el("p", { class: "muted", text: "This module ends the call." }));
+        : el("p", { class: "muted", text: t("This module ends the call.") }));
   }
 
   // --- adding, connecting, deleting ------------------------------------------------
@@ -266,7 +267,7 @@
     const same = state.connecting && state.connecting.node === node &&
       state.connecting.outlet === outlet;
     state.connecting = same ? null : { node, outlet };
-    setStatus(same ? "" : `Choose the node “${node} ${outlet}” goes to (Esc cancels).`);
+    setStatus(same ? "" : t("Choose the node “{node} {outlet}” goes to (Esc cancels).", { node, outlet }));
     render();
   }
 
@@ -280,7 +281,7 @@
       state.extraKeys[node] = state.extraKeys[node].filter((key) => key !== outlet);
     }
     markDirty();
-    setStatus(`Connected ${node} ${outlet} → ${target}.`);
+    setStatus(t("Connected {node} {outlet} → {target}.", { node, outlet, target }));
     render();
     if (state.selected) renderInspector();
   }
@@ -315,7 +316,7 @@
     try {
       answer = await response.json();
     } catch (error) {
-      answer = { error: `The server answered ${response.status}.` };
+      answer = { error: t("The server answered {status}.", { status: response.status }) };
     }
     return { ok: response.ok, status: response.status, answer };
   }
@@ -328,19 +329,21 @@
 
   async function saveDraft() {
     const { ok, answer } = await post(data.urls.draft, { document: doc });
-    if (!ok) return setStatus(answer.error || "The draft was not saved.", "bad");
+    if (!ok) return setStatus(answer.error || t("The draft was not saved."), "bad");
     state.dirty = false;
     showProblems(answer.problems);
     setStatus(answer.problems.length
-      ? `Draft saved, with ${answer.problems.length} problem(s) to fix before publishing.`
-      : "Draft saved. No problem found.", answer.problems.length ? "warn" : "good");
+      ? t("Draft saved, with {count} problem(s) to fix before publishing.",
+        { count: answer.problems.length })
+      : t("Draft saved. No problem found."), answer.problems.length ? "warn" : "good");
   }
 
   async function validate() {
     const { ok, answer } = await post(data.urls.validate, { document: doc });
-    if (!ok) return setStatus(answer.error || "Validation failed.", "bad");
+    if (!ok) return setStatus(answer.error || t("Validation failed."), "bad");
     showProblems(answer.problems);
-    setStatus(answer.problems.length ? `${answer.problems.length} problem(s).` : "No problem found.",
+    setStatus(answer.problems.length ? t("{count} problem(s).", { count: answer.problems.length })
+      : t("No problem found."),
       answer.problems.length ? "warn" : "good");
   }
 
@@ -348,12 +351,12 @@
     const { ok, answer } = await post(data.urls.publish, { document: doc });
     if (!ok) {
       showProblems(answer.problems || state.problems);
-      return setStatus(answer.error || "Not published.", "bad");
+      return setStatus(answer.error || t("Not published."), "bad");
     }
     state.dirty = false;
     showProblems([]);
-    setStatus(`Published version ${answer.version}.`, "good");
-    $("flow-state").textContent = `published v${answer.version}`;
+    setStatus(t("Published version {version}.", { version: answer.version }), "good");
+    $("flow-state").textContent = t("published v{version}", { version: answer.version });
   }
 
   async function simulate(event) {
@@ -367,7 +370,7 @@
     if (!ok) {
       state.path = [];
       output.replaceChildren(el("p", { class: "error", role: "alert", text: answer.error ||
-        "The simulation failed." }));
+        t("The simulation failed.") }));
       if (answer.problems) showProblems(answer.problems);
       render();
       return;
@@ -375,7 +378,7 @@
     state.path = answer.path || [];
     render();
     output.replaceChildren(
-      el("p", {}, el("strong", { text: "Path: " }), el("span", { id: "simulate-path",
+      el("p", {}, el("strong", { text: t("Path:") + " " }), el("span", { id: "simulate-path",
         text: state.path.join(" → ") })),
       answer.error ? el("p", { class: "error", role: "alert", text: answer.error }) : "",
       el("ol", { id: "simulate-actions" }, (answer.actions || []).map((a) => el("li", { text: a }))));
@@ -386,7 +389,7 @@
     onNodeClick, startConnecting, connect, render, markDirty });
   for (const [type, module] of Object.entries(MODULES)) {
     $("palette-buttons").append(el("button", { type: "button", id: `add-${type}`,
-      class: `palette-item type-${type}`, text: module.label, "aria-label": `Add ${module.label}`,
+      class: `palette-item type-${type}`, text: module.label, "aria-label": t("Add {module}", { module: module.label }),
       onclick: () => addNode(type) }));
   }
   $("save-draft").addEventListener("click", saveDraft);

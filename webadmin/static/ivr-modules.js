@@ -4,7 +4,8 @@
 (function () {
   "use strict";
 
-  const PROMPT = { name: "prompt", kind: "prompt", label: "Prompt" };
+  const t = window.ccc.t;
+  const PROMPT = { name: "prompt", kind: "prompt", label: t("Prompt") };
   const num = (name, label, min, max, hint) => ({ name, kind: "number", label, min, max, hint });
   const text = (name, label, hint) => ({ name, kind: "text", label, hint });
   const OPERATORS = ["equals", "not_equals", "starts_with", "contains", "less_than",
@@ -13,73 +14,73 @@
   const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
   const MODULES = {
-    start: { label: "Start", prefix: "start", fields: [], outlets: ["next"] },
-    play: { label: "Play audio", prefix: "play", fields: [PROMPT], outlets: ["next"] },
+    start: { label: t("Start"), prefix: "start", fields: [], outlets: ["next"] },
+    play: { label: t("Play audio"), prefix: "play", fields: [PROMPT], outlets: ["next"] },
     menu: {
-      label: "Menu", prefix: "menu", keys: true, outlets: ["invalid", "timeout"],
-      fields: [PROMPT, num("timeout", "Timeout (s)", 1, 30, "default 5"),
-        num("retries", "Retries", 0, 5, "default 2")],
+      label: t("Menu"), prefix: "menu", keys: true, outlets: ["invalid", "timeout"],
+      fields: [PROMPT, num("timeout", t("Timeout (s)"), 1, 30, t("default 5")),
+        num("retries", t("Retries"), 0, 5, t("default 2"))],
     },
     collect: {
-      label: "Collect digits", prefix: "collect", outlets: ["next", "invalid"],
-      fields: [PROMPT, text("variable", "Into variable"),
-        num("min_digits", "Min digits", 1, 32, "default 1"),
-        num("max_digits", "Max digits", 1, 32),
-        text("terminator", "Terminator", "# by default; empty for none"),
-        num("timeout", "Timeout (s)", 1, 30, "default 5"),
-        num("retries", "Retries", 0, 5, "default 1")],
+      label: t("Collect digits"), prefix: "collect", outlets: ["next", "invalid"],
+      fields: [PROMPT, text("variable", t("Into variable")),
+        num("min_digits", t("Min digits"), 1, 32, t("default 1")),
+        num("max_digits", t("Max digits"), 1, 32),
+        text("terminator", t("Terminator"), t("# by default; empty for none")),
+        num("timeout", t("Timeout (s)"), 1, 30, t("default 5")),
+        num("retries", t("Retries"), 0, 5, t("default 1"))],
     },
     time_condition: {
-      label: "Time condition", prefix: "hours", outlets: ["open", "closed"],
-      fields: [text("timezone", "Time zone", "IANA name, UTC by default"),
-        { name: "rules", kind: "rules", label: "Open hours" },
-        { name: "holidays", kind: "dates", label: "Holidays (closed all day)" },
-        { name: "open_dates", kind: "open_dates", label: "Extra open dates" }],
+      label: t("Time condition"), prefix: "hours", outlets: ["open", "closed"],
+      fields: [text("timezone", t("Time zone"), t("IANA name, UTC by default")),
+        { name: "rules", kind: "rules", label: t("Open hours") },
+        { name: "holidays", kind: "dates", label: t("Holidays (closed all day)") },
+        { name: "open_dates", kind: "open_dates", label: t("Extra open dates") }],
     },
     condition: {
-      label: "Condition", prefix: "cond", outlets: ["true", "false"],
-      fields: [text("variable", "Variable", "e.g. caller"),
-        { name: "operator", kind: "choice", label: "Operator", options: OPERATORS },
-        text("value", "Value", "${name} inserts a variable")],
+      label: t("Condition"), prefix: "cond", outlets: ["true", "false"],
+      fields: [text("variable", t("Variable"), t("e.g. caller")),
+        { name: "operator", kind: "choice", label: t("Operator"), options: OPERATORS },
+        text("value", t("Value"), t("${name} inserts a variable"))],
     },
     set_variable: {
-      label: "Set variable", prefix: "set", outlets: ["next"],
-      fields: [text("variable", "Variable"), text("value", "Value", "${name} inserts a variable")],
+      label: t("Set variable"), prefix: "set", outlets: ["next"],
+      fields: [text("variable", t("Variable")), text("value", t("Value"), t("${name} inserts a variable"))],
     },
     transfer_skill_group: {
-      label: "Transfer to skill group", prefix: "queue", outlets: ["overflow", "after"],
-      fields: [{ name: "skill_group", kind: "resource", label: "Skill group", from: "skill_groups" },
-        num("timeout", "Queue timeout (s)", 1, 3600, "the group's wait timeout by default")],
+      label: t("Transfer to skill group"), prefix: "queue", outlets: ["overflow", "after"],
+      fields: [{ name: "skill_group", kind: "resource", label: t("Skill group"), from: "skill_groups" },
+        num("timeout", t("Queue timeout (s)"), 1, 3600, t("the group's wait timeout by default"))],
     },
     transfer_agent: {
-      label: "Transfer to agent", prefix: "agent", outlets: ["no_answer", "after"],
-      fields: [{ name: "agent", kind: "resource", label: "Agent", from: "agents" },
-        num("timeout", "Ring timeout (s)", 1, 600, "default 30")],
+      label: t("Transfer to agent"), prefix: "agent", outlets: ["no_answer", "after"],
+      fields: [{ name: "agent", kind: "resource", label: t("Agent"), from: "agents" },
+        num("timeout", t("Ring timeout (s)"), 1, 600, t("default 30"))],
     },
     transfer_external: {
-      label: "Transfer to number", prefix: "external", outlets: ["failed"],
-      fields: [text("number", "Number", "digits or ${variable}"),
-        num("timeout", "Ring timeout (s)", 1, 600, "default 60")],
+      label: t("Transfer to number"), prefix: "external", outlets: ["failed"],
+      fields: [text("number", t("Number"), t("digits or ${variable}")),
+        num("timeout", t("Ring timeout (s)"), 1, 600, t("default 60"))],
     },
     goto_flow: {
-      label: "Go to flow", prefix: "goto", outlets: [],
-      fields: [{ name: "flow", kind: "resource", label: "Flow", from: "flows" }],
+      label: t("Go to flow"), prefix: "goto", outlets: [],
+      fields: [{ name: "flow", kind: "resource", label: t("Flow"), from: "flows" }],
     },
     voicemail: {
-      label: "Voicemail", prefix: "voicemail", outlets: ["next"],
-      fields: [PROMPT, num("max_seconds", "Max length (s)", 1, 300, "default 60")],
+      label: t("Voicemail"), prefix: "voicemail", outlets: ["next"],
+      fields: [PROMPT, num("max_seconds", t("Max length (s)"), 1, 300, t("default 60"))],
     },
     survey: {
-      label: "Satisfaction survey", prefix: "survey", outlets: ["next"],
-      fields: [PROMPT, num("timeout", "Timeout (s)", 1, 30, "default 5")],
+      label: t("Satisfaction survey"), prefix: "survey", outlets: ["next"],
+      fields: [PROMPT, num("timeout", t("Timeout (s)"), 1, 30, t("default 5"))],
     },
     http: {
-      label: "HTTP call", prefix: "http", outlets: ["ok", "error"],
-      fields: [text("url", "URL", "http:// or https://"),
-        num("timeout", "Timeout (s)", 1, 10, "default 3"),
-        { name: "set", kind: "mapping", label: "Set variables from the response" }],
+      label: t("HTTP call"), prefix: "http", outlets: ["ok", "error"],
+      fields: [text("url", t("URL"), t("http:// or https://")),
+        num("timeout", t("Timeout (s)"), 1, 10, t("default 3")),
+        { name: "set", kind: "mapping", label: t("Set variables from the response") }],
     },
-    hangup: { label: "Hang up", prefix: "hangup", outlets: [], fields: [text("reason", "Reason")] },
+    hangup: { label: t("Hang up"), prefix: "hangup", outlets: [], fields: [text("reason", t("Reason"))] },
   };
 
   // --- small DOM helpers ---------------------------------------------------------
@@ -132,7 +133,7 @@
   function choiceField(field, node, change, options) {
     const current = node[field.name];
     const select = el("select", { id: fieldId(field.name), name: field.name },
-      el("option", { value: "", text: "— choose —" }));
+      el("option", { value: "", text: t("— choose —") }));
     let known = false;
     for (const option of options) {
       const value = typeof option === "string" ? option : option.value;
@@ -143,7 +144,7 @@
     // A value that is no longer offered (a deleted skill group) stays visible, so the
     // validation problem on this node makes sense to the user.
     if (current && !known) {
-      select.append(el("option", { value: current, text: `${current} (missing)`, selected: true }));
+      select.append(el("option", { value: current, text: t("{value} (missing)", { value: current }), selected: true }));
     }
     select.addEventListener("change", () => change(field.name, select.value || undefined));
     return labelled(field, select);
@@ -163,24 +164,24 @@
       checked: !useText });
     const textRadio = el("input", { type: "radio", name, value: "text", id: name + "-t",
       checked: useText });
-    const select = el("select", { id: fieldId("prompt"), name: "prompt", "aria-label": "Audio file" },
-      el("option", { value: "", text: "— choose audio —" }));
-    const library = el("optgroup", { label: "Audio library" });
+    const select = el("select", { id: fieldId("prompt"), name: "prompt", "aria-label": t("Audio file") },
+      el("option", { value: "", text: t("— choose audio —") }));
+    const library = el("optgroup", { label: t("Audio library") });
     for (const audio of resources.audio || []) {
       library.append(el("option", { value: audio, text: audio, selected: audio === node.prompt }));
     }
-    const builtin = el("optgroup", { label: "Built-in sounds" });
+    const builtin = el("optgroup", { label: t("Built-in sounds") });
     for (const sound of resources.builtin || []) {
       builtin.append(el("option", { value: sound, text: sound, selected: sound === node.prompt }));
     }
     select.append(library, builtin);
     if (node.prompt && !(resources.audio || []).concat(resources.builtin || [])
       .includes(node.prompt)) {
-      select.append(el("option", { value: node.prompt, text: `${node.prompt} (missing)`,
+      select.append(el("option", { value: node.prompt, text: t("{value} (missing)", { value: node.prompt }),
         selected: true }));
     }
     const area = el("textarea", { id: fieldId("text"), name: "text", rows: 2,
-      "aria-label": "Text to speak" });
+      "aria-label": t("Text to speak") });
     area.value = node.text ?? "";
     const sync = () => {
       select.hidden = textRadio.checked;
@@ -198,8 +199,8 @@
     sync();
     return el("fieldset", { class: "field", "data-field": "prompt" },
       el("legend", { text: field.label }),
-      el("span", { class: "choice" }, audioRadio, el("label", { for: audioRadio.id, text: "Audio" }),
-        textRadio, el("label", { for: textRadio.id, text: "Text" })),
+      el("span", { class: "choice" }, audioRadio, el("label", { for: audioRadio.id, text: t("Audio") }),
+        textRadio, el("label", { for: textRadio.id, text: t("Text") })),
       select, area);
   }
 
@@ -210,13 +211,13 @@
     const redraw = () => {
       body.replaceChildren(...rows.map((row, index) => el("div", { class: "row" },
         ...makeRow(row, () => emit(rows)),
-        el("button", { type: "button", class: "small", "aria-label": `Remove row ${index + 1}`,
+        el("button", { type: "button", class: "small", "aria-label": t("Remove row {number}", { number: index + 1 }),
           text: "×", onclick: () => { rows.splice(index, 1); emit(rows); redraw(); } }))));
     };
     redraw();
     return el("fieldset", { class: "field", "data-field": field.name },
       el("legend", { text: field.label }), body,
-      el("button", { type: "button", class: "small", text: "Add",
+      el("button", { type: "button", class: "small", text: t("Add"),
         onclick: () => { rows.push(emptyRow()); emit(rows); redraw(); } }));
   }
 
@@ -238,7 +239,7 @@
         });
         return el("label", { class: "day" }, box, day);
       })),
-      timeInput(row, "from", "from", changed), timeInput(row, "to", "to", changed),
+      timeInput(row, "from", t("from"), changed), timeInput(row, "to", t("to"), changed),
     ], () => ({ days: ["mon", "tue", "wed", "thu", "fri"], from: "09:00", to: "18:00" }),
     (all) => change(field.name, all.length ? structuredClone(all) : undefined));
   }
@@ -246,9 +247,9 @@
   function openDatesField(field, node, change) {
     const rows = structuredClone(node.open_dates || []);
     return rowsField(field, rows, (row, changed) => {
-      const date = el("input", { type: "date", value: row.date || "", "aria-label": "date" });
+      const date = el("input", { type: "date", value: row.date || "", "aria-label": t("date") });
       date.addEventListener("input", () => { row.date = date.value; changed(); });
-      return [date, timeInput(row, "from", "from", changed), timeInput(row, "to", "to", changed)];
+      return [date, timeInput(row, "from", t("from"), changed), timeInput(row, "to", t("to"), changed)];
     }, () => ({ date: "", from: "09:00", to: "18:00" }),
     (all) => change(field.name, all.length ? structuredClone(all) : undefined));
   }
@@ -260,16 +261,16 @@
       const dates = area.value.split(/[\s,]+/).filter(Boolean);
       change(field.name, dates.length ? dates : undefined);
     });
-    return labelled({ ...field, hint: "one YYYY-MM-DD a line" }, area);
+    return labelled({ ...field, hint: t("one YYYY-MM-DD a line") }, area);
   }
 
   function mappingField(field, node, change) {
     const rows = Object.entries(node[field.name] || {}).map(([variable, key]) => ({ variable, key }));
     return rowsField(field, rows, (row, changed) => {
-      const variable = el("input", { value: row.variable, "aria-label": "variable",
-        placeholder: "variable" });
-      const key = el("input", { value: row.key, "aria-label": "response key",
-        placeholder: "response key" });
+      const variable = el("input", { value: row.variable, "aria-label": t("variable"),
+        placeholder: t("variable") });
+      const key = el("input", { value: row.key, "aria-label": t("response key"),
+        placeholder: t("response key") });
       variable.addEventListener("input", () => { row.variable = variable.value; changed(); });
       key.addEventListener("input", () => { row.key = key.value; changed(); });
       return [variable, key];
@@ -288,7 +289,7 @@
   /** The form controls of one node's module, built from the table above. */
   function buildFields(node, resources, change) {
     const module = MODULES[node.type];
-    if (!module) return [el("p", { class: "error", text: `Unknown module ${node.type}` })];
+    if (!module) return [el("p", { class: "error", text: t("Unknown module {type}", { type: node.type }) })];
     return module.fields.map((field) => BUILDERS[field.kind](field, node, change, resources));
   }
 

@@ -5,10 +5,13 @@ workbench directly; on a host without DNS the same pages are under /w/<domain>/.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
+                   url_for)
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from engine.agents import passwords
+from engine.agents.models import Agent
 from engine.db import utcnow
 from engine.errors import DomainError, NotFound
 from engine.instances.models import Instance
@@ -94,11 +97,33 @@ def invitation(domain: str, token: str):
                            password_min=passwords.PASSWORD_MIN), 422 if error else 200
 
 
+# The default break codes' names are shown in the agent's language (an administrator's
+# own codes are shown as named).
+DEFAULT_BREAK_NAMES = {"Rest": lazy_gettext("Rest"), "Meal": lazy_gettext("Meal"),
+                       "Meeting": lazy_gettext("Meeting"), "Training": lazy_gettext("Training")}
+
+
 @blueprint.route("/")
 @agent_required
 def index(domain: str):
-    return render_template("workbench/index.html", domain=domain)
-
-
-# The softphone's settings and the network check: their routes join this blueprint.
-from webadmin.workbench import network, phone  # noqa: E402,F401
+    from engine.agents.service import list_agents
+    from engine.agentstate.service import break_codes
+    from engine.skillgroups.service import list_skill_groups
+    with transaction(_settings()) as db:
+        agent = db.get(Agent, g.agent.id)
+        groups = [m.skill_group.name for m in agent.memberships]
+        codes = [(b.code, str(DEFAULT_BREAK_NAMES[b.code]) if b.name == b.code
+                  and b.code in DEFAULT_BREAK_NAMES else b.name)
+                 for b in break_codes(db, agent.instance)]
+        # Blind-transfer targets: the instance's other agents and its skill groups.
+        others = [(a.extension, a.name) for a in list_agents(db, agent.instance)
+                  if a.id != agent.id]
+        group_targets = [(group.id, group.name)
+                         for group in list_skill_groups(db, agent.instance)]
+    return render_template("workbench/index.html", domain=domain, skill_groups=groups,
+                           break_codes=codes, transfer_agents=others,
+                           transfer_groups=group_targets)
+from webadmin.workbench import states  # noqa: E402,F401 - registers its routes
+from webadmin.workbench import calls  # noqa: E402,F401 - registers its routes
+# The softphone's settings and the network check.
+from webadmin.workbench import network, phone  # noqa: E402,F401 - registers their routes

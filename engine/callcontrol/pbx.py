@@ -1,0 +1,122 @@
+"""The PBX side of call control: the live channels, and the few CLI commands that act
+on them. Only names read back from the PBX and matched against the acting agent's own
+devices, and contexts and extensions the engine derived, ever reach a command."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from engine.ami.client import AmiClient
+from engine.validation import DIAL_NUMBER_RE, PBX_NAME_RE
+
+# PJSIP/<endpoint>-<8 hex digits>: a channel Asterisk named.
+CHANNEL_RE = re.compile(r"^PJSIP/([a-z0-9][a-z0-9_-]{0,70})-[0-9a-f]{8}$")
+EXTEN_RE = re.compile(r"^(q[0-9]{1,9}|\+?[0-9]{3,20})$")
+
+
+@dataclass(frozen=True)
+class LiveChannel:
+    name: str
+    context: str
+    exten: str
+    state: str
+    application: str
+    caller_id: str
+    bridge: str
+    unique_id: str = ""
+    seconds: int = 0
+
+    @property
+    def endpoint(self) -> str | None:
+        match = CHANNEL_RE.fullmatch(self.name)
+        return match.group(1) if match else None
+
+
+def parse_concise(text: str) -> list[LiveChannel]:
+    """``core show channels concise``: one channel per line, fields split by '!'."""
+    found = []
+    for line in text.splitlines():
+        fields = line.split("!")
+        if len(fields) < 13 or "/" not in fields[0]:
+            continue
+        found.append(LiveChannel(name=fields[0], context=fields[1], exten=fields[2],
+                                 state=fields[4], application=fields[5],
+                                 caller_id=fields[7], bridge=fields[12],
+                                 unique_id=fields[13] if len(fields) > 13 else "",
+                                 seconds=int(fields[11]) if fields[11].isdigit() else 0))
+    return found
+
+
+@dataclass(frozen=True)
+class ChannelDetail:
+    """What ``core show channel`` tells of one channel: a few fields and its variables."""
+    linked_id: str
+    dnid: str
+    variables: dict[str, str]
+
+
+_FIELD = re.compile(r"^\s*(LinkedID|DNID Digits)\s*:\s*(\S*)\s*$", re.M)
+
+
+def parse_detail(text: str) -> ChannelDetail:
+    fields = dict(_FIELD.findall(text))
+    variables = {}
+    if "Variables:" in text:
+        for line in text.split("Variables:", 1)[1].splitlines():
+            name, sep, value = line.strip().partition("=")
+            if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                variables[name] = value
+    return ChannelDetail(fields.get("LinkedID", ""), fields.get("DNID Digits", ""), variables)
+
+
+async def detail(client: AmiClient, channel: str) -> ChannelDetail:
+    return parse_detail(await client.command(f"core show channel {_channel_any(channel)}"))
+
+
+def _channel_any(name: str) -> str:
+    """A channel name read back from the PBX (a carrier's or an agent's), checked for
+    shape before it goes back into a command."""
+    if not re.fullmatch(r"[A-Za-z]+/[A-Za-z0-9_.@;:+-]{1,120}", name):
+        raise ValueError(f"not a channel name: {name!r}")
+    return name
+
+
+async def channels(client: AmiClient) -> list[LiveChannel]:
+    return parse_concise(await client.command("core show channels concise"))
+
+
+def _channel(name: str) -> str:
+    if not CHANNEL_RE.fullmatch(name):
+        raise ValueError(f"not a channel of ours: {name!r}")
+    return name
+
+
+def _context(name: str) -> str:
+    if not PBX_NAME_RE.fullmatch(name):
+        raise ValueError(f"not a context of ours: {name!r}")
+    return name
+
+
+def _exten(value: str) -> str:
+    if not EXTEN_RE.fullmatch(value):
+        raise ValueError(f"not an extension: {value!r}")
+    return value
+
+
+async def hang_up(client: AmiClient, channel: str) -> None:
+    await client.command(f"channel request hangup {_channel(channel)}")
+
+
+async def redirect(client: AmiClient, channel: str, context: str, exten: str) -> None:
+    await client.command(f"channel redirect {_channel(channel)} "
+                         f"{_context(context)},{_exten(exten)},1")
+
+
+async def originate(client: AmiClient, device: str, context: str, number: str) -> None:
+    """Ring the agent's device; once answered it calls ``number`` from ``context``."""
+    if not (device.startswith("PJSIP/") and PBX_NAME_RE.fullmatch(device[6:])):
+        raise ValueError(f"not a device of ours: {device!r}")
+    if not DIAL_NUMBER_RE.fullmatch(number):
+        raise ValueError(f"not a number: {number!r}")
+    await client.command(f"channel originate {device} extension "
+                         f"{number}@{_context(context)}")

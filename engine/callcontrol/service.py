@@ -1,0 +1,193 @@
+"""Call control for agents: one service behind the workbench page, the API and the CLI.
+
+Operations carry the names call-center users know (MakeCall, ReleaseCall,
+BlindTransfer). The acting agent never names a channel: the service finds the agent's
+own call among the PBX's live channels (by the agent's own device names), so nobody
+can act on another agent's call. Targets are checked here, in the engine: an agent's
+extension or a skill group of the same instance (NotFound otherwise), a plain number;
+the PBX gets only names the engine derived (contexts per instance, extensions from
+validated digits or group ids).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from engine import validation
+from engine.agents.models import Agent
+from engine.agents.service import find_agent
+from engine.ami.client import ami_session
+from engine.callcontrol import pbx
+from engine.calls.models import CallRecord
+from engine.errors import Conflict, Invalid, NotFound
+from engine.numbers.service import caller_id_numbers
+from engine.settings import Settings
+from engine.skillgroups.models import SkillGroup
+
+TRANSFER_KINDS = ("agent", "skill_group", "number")
+HISTORY_LIMIT = 50
+
+
+def _devices(agent: Agent) -> set[str]:
+    """The endpoints an agent's calls run on: its SIP phone and the page's phone."""
+    return {agent.sip_username, f"{agent.sip_username}-web"}
+
+
+def caller_ids(session: Session, agent: Agent) -> list[str]:
+    """The numbers the agent may show when calling out: those its skill groups may call
+    out with (a 400 number never calls out)."""
+    numbers = caller_id_numbers(session, [m.skill_group_id for m in agent.memberships])
+    return [n.digits for n in numbers if n.instance_id == agent.instance_id]
+
+
+def _number(value) -> str:
+    if not isinstance(value, str) or not validation.DIAL_NUMBER_RE.fullmatch(value):
+        raise Invalid("a phone number is 3 to 20 digits, with an optional leading +",
+                      fields={"number": "3 to 20 digits, an optional leading +"})
+    return value
+
+
+def make_call(session: Session, settings: Settings, agent: Agent, number,
+              caller_id: str | None = None, device: str | None = None) -> str:
+    """MakeCall (click-to-dial): ring the agent's phone, then call ``number`` showing
+    ``caller_id`` (one of ``caller_ids``; the first when not given). Returns it."""
+    number = _number(number)
+    allowed = caller_ids(session, agent)
+    if not allowed:
+        raise Conflict("no number of this agent's skill groups may call out",
+                       fields={"caller_id": "no number may call out (a 400 number never does)"})
+    chosen = caller_id if caller_id is not None else allowed[0]
+    if chosen not in allowed:
+        raise Invalid(f"{chosen!r} is not a number this agent may call out with",
+                      fields={"caller_id": "choose one of the agent's outbound numbers"})
+    endpoint = agent.sip_username + ("-web" if device == "web" else "")
+    context = f"ccc-{agent.instance.pbx_key}-from-{chosen.lstrip('+')}"
+
+    async def work(client):
+        await pbx.originate(client, f"PJSIP/{endpoint}", context, number)
+    ami_session(settings, work)
+    return chosen
+
+
+@dataclass(frozen=True)
+class AgentCall:
+    """The agent's leg of a call, and the other party's (None while not connected)."""
+    mine: pbx.LiveChannel
+    other: pbx.LiveChannel | None
+
+
+def _current(channels: list[pbx.LiveChannel], agent: Agent) -> AgentCall:
+    devices = _devices(agent)
+    mine = [c for c in channels if c.endpoint in devices]
+    if not mine:
+        raise Conflict(f"agent {agent.extension} is on no call")
+    leg = next((c for c in mine if c.bridge), mine[0])
+    other = next((c for c in channels if c.bridge and c.bridge == leg.bridge
+                  and c.name != leg.name), None)
+    return AgentCall(leg, other)
+
+
+def current_call(settings: Settings, agent: Agent) -> AgentCall:
+    async def work(client):
+        return _current(await pbx.channels(client), agent)
+    return ami_session(settings, work)
+
+
+def release_call(settings: Settings, agent: Agent) -> None:
+    """ReleaseCall: hang up the agent's call (its own leg; the PBX ends the rest)."""
+    async def work(client):
+        call = _current(await pbx.channels(client), agent)
+        await pbx.hang_up(client, call.mine.name)
+    ami_session(settings, work)
+
+
+def transfer_target(session: Session, agent: Agent, kind: str, target) -> str:
+    """The extension of the instance's transfer context for a blind transfer target."""
+    if kind not in TRANSFER_KINDS:
+        raise Invalid("transfer to an agent, a skill group or a number",
+                      fields={"kind": "agent, skill_group or number"})
+    if kind == "number":
+        return _number(target)
+    if kind == "agent":
+        if not isinstance(target, str) or not validation.EXTENSION_RE.fullmatch(target):
+            raise NotFound("no such agent in this instance")
+        other = find_agent(session, agent.instance, target)
+        if other is None or other.id == agent.id:
+            raise NotFound("no such agent in this instance")
+        return other.extension
+    group = session.get(SkillGroup, target) if isinstance(target, int) \
+        and not isinstance(target, bool) else None
+    if group is None or group.instance_id != agent.instance_id:
+        raise NotFound("no such skill group in this instance")
+    return f"q{group.id}"
+
+
+def blind_transfer(session: Session, settings: Settings, agent: Agent, kind: str,
+                   target) -> None:
+    """BlindTransfer: the other party goes to the target; the agent's leg ends."""
+    exten = transfer_target(session, agent, kind, target)
+    context = f"ccc-{agent.instance.pbx_key}-transfer"
+
+    async def work(client):
+        call = _current(await pbx.channels(client), agent)
+        if call.other is None:
+            raise Conflict(f"agent {agent.extension} is not connected to anyone to transfer")
+        await pbx.redirect(client, call.other.name, context, exten)
+    ami_session(settings, work)
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """The pop-up of the agent's ringing or current call."""
+    caller: str
+    dialled: str
+    waited_seconds: int
+    ivr_path: list[str]
+    ivr_variables: dict[str, str]
+    earlier: list[CallRecord]
+
+
+def call_info(session: Session, settings: Settings, agent: Agent) -> CallInfo:
+    """Who calls the agent, the number they dialled, how long they have been in the call
+    center, where they went in the IVR and what it gathered, and their earlier calls."""
+    from engine.agi.actions import decode_variables
+    from engine.ivr.interpreter import FlowError
+
+    async def work(client):
+        channels = await pbx.channels(client)
+        call = _current(channels, agent)
+        customer = call.other
+        if customer is None:  # still ringing: the caller is the agent leg's linked channel
+            linked = (await pbx.detail(client, call.mine.name)).linked_id
+            customer = next((c for c in channels if c.unique_id and c.unique_id == linked
+                             and c.name != call.mine.name), None)
+        if customer is None:
+            return call.mine, None, None
+        return call.mine, customer, await pbx.detail(client, customer.name)
+    mine, customer, found = ami_session(settings, work)
+    if customer is None:
+        return CallInfo(mine.caller_id, "", 0, [], {}, [])
+    try:
+        variables = decode_variables(found.variables.get("CCC_FLOW_VARS"))
+    except FlowError:
+        variables = {}
+    path = [n for n in found.variables.get("CCC_IVR_PATH", "").split("/")
+            if validation.IVR_NODE_ID_RE.fullmatch(n)]
+    caller = customer.caller_id
+    earlier = list(session.scalars(
+        select(CallRecord).where(CallRecord.instance_id == agent.instance_id,
+                                 CallRecord.caller == caller)
+        .order_by(CallRecord.started_at.desc()).limit(5))) if caller else []
+    dialled = found.dnid or customer.exten
+    return CallInfo(caller, dialled if validation.DIAL_NUMBER_RE.fullmatch(dialled) else "",
+                    customer.seconds, path, variables, earlier)
+
+
+def history(session: Session, agent: Agent, limit: int = HISTORY_LIMIT) -> list[CallRecord]:
+    """The agent's own calls, newest first (answered, refused, missed)."""
+    return list(session.scalars(
+        select(CallRecord).where(CallRecord.instance_id == agent.instance_id,
+                                 or_(CallRecord.agent_extension == agent.extension))
+        .order_by(CallRecord.started_at.desc(), CallRecord.id.desc()).limit(limit)))

@@ -1,0 +1,117 @@
+"""Call control from the server on the real PBX: click-to-dial with a chosen caller ID,
+hanging up and blind-transferring a SIP phone's call, and forged targets refused.
+
+Configured (conftest): Sales (landline 01012345678, may call out; skill group
+default) and Hotline (400 number only: never calls out). This module adds agents bob
+and dave to Sales' default group; their SIP phones are SIPp.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.callcenter import CARRIER, CARRIER_HOST, Listener, local
+
+BOB_PHONE = local("127.0.0.41", 5310)
+DAVE_PHONE = local("127.0.0.42", 5320)
+CAROL_PHONE = local("127.0.0.43", 5330)
+SALES_NUMBER, HOTLINE_NUMBER = "01012345678", "4001234567"
+
+
+@pytest.fixture(scope="module")
+def team(callcenter):
+    return [callcenter.ccc_json("agent", "create", "--instance", "sales.acme", "--name", name,
+                                "--skill-group", "default") for name in ("bob", "dave")]
+
+
+def call_args(agent: dict, *more: str) -> list[str]:
+    return [*more, "--instance", "sales.acme", "--extension", agent["extension"]]
+
+
+def invites(messages: list[str]) -> list[str]:
+    return [m for m in messages if m.startswith("INVITE ")]
+
+
+def test_click_to_dial_rings_the_agent_then_calls_with_the_chosen_number(callcenter, team):
+    cc = callcenter
+    bob = team[0]
+    cc.sign_out_everyone()
+    cc.register(bob, BOB_PHONE, ready=False)
+    callee = "1390013911" + cc.tag
+    # Refused before anything rings: a number that is not one, a caller ID the agent's
+    # groups may not use (the Hotline's 400 number), a 400-only instance.
+    for extra, message in ((("--number", "139(0)01"), "a phone number is"),
+                           (("--number", callee, "--caller-id", HOTLINE_NUMBER),
+                            "not a number this agent may call out with")):
+        refused = cc.ccc("call", "dial", *call_args(bob, *extra), check=False)
+        assert refused.returncode == 1 and message in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    carol = cc.instances["hotline"]["admin_agent"]
+    refused = cc.ccc("call", "dial", "--instance", "hotline.acme", "--extension",
+                     carol["extension"], "--number", callee, check=False)
+    assert refused.returncode == 1 and "may call out" in refused.stderr
+
+    carrier = cc.answering_agent(CARRIER)
+    bob_phone = cc.agent_hangs_up_after(BOB_PHONE, 3000)
+    shown = cc.ccc("call", "dial", *call_args(bob, "--number", callee))
+    assert f"from {SALES_NUMBER}" in shown.stdout
+    bob_phone.assert_success()
+    carrier.assert_success()
+    [invite] = carrier.requests("INVITE")
+    assert invite.startswith(f"INVITE sip:{callee}@{CARRIER_HOST}")
+    from_header = next(line for line in invite.splitlines() if line.startswith("From:"))
+    assert f"<sip:{SALES_NUMBER}@" in from_header
+    record = cc.wait_for_record(lambda r: r["callee"] == callee)
+    assert record["direction"] == "outbound" and record["agent"] == bob["extension"]
+    history = cc.ccc_json("call", "history", *call_args(bob))
+    assert history[0]["callee"] == callee
+
+
+def test_the_server_hangs_up_an_agent_call(callcenter, team):
+    cc = callcenter
+    bob, dave = team
+    cc.sign_out_everyone()
+    cc.register(bob, BOB_PHONE)
+    answering = cc.answering_agent(BOB_PHONE)
+    caller = cc.ivr_caller(SALES_NUMBER, "1380013912" + cc.tag, [("pause", 500)],
+                           pbx_hangs_up=True, name="caller-waits")
+    cc.wait_logged(bob, "TALKING", timeout=20)
+    nothing = cc.ccc("call", "hangup", *call_args(dave), check=False)
+    assert nothing.returncode == 1 and "on no call" in nothing.stderr  # dave has no call
+    cc.ccc("call", "hangup", *call_args(bob))
+    answering.assert_success(timeout=10)  # bob's phone got the BYE
+    caller.assert_success(timeout=15)
+    record = cc.wait_for_record(lambda r: r["caller"] == "1380013912" + cc.tag)
+    assert record["agent"] == bob["extension"] and record["disposition"] == "answered"
+
+
+def test_a_blind_transfer_hands_the_caller_to_another_agent(callcenter, team):
+    cc = callcenter
+    bob, dave = team
+    cc.sign_out_everyone()
+    cc.register(bob, BOB_PHONE)
+    cc.register(dave, DAVE_PHONE, ready=False)  # not in the queue: rung only by transfer
+    caller_id = "1380013913" + cc.tag
+    answering = cc.answering_agent(BOB_PHONE)
+    caller = cc.ivr_caller(SALES_NUMBER, caller_id, [("pause", 500)], pbx_hangs_up=True,
+                           name="caller-transferred")
+    cc.wait_logged(bob, "TALKING", timeout=20)
+    # Forged targets: another instance's or nobody's extension, dial-string specials.
+    dave_listens = Listener(DAVE_PHONE)
+    try:
+        for extra, message in ((("--to-agent", "1999"), "no such agent"),
+                               (("--to-agent", "1001&PJSIP/i2-1001"), "no such agent"),
+                               (("--to-number", "1(2)3/4,5"), "a phone number is"),
+                               (("--to-skill-group", "nope"), "nope")):
+            refused = cc.ccc("call", "transfer", *call_args(bob, *extra), check=False)
+            assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+    finally:
+        assert invites(dave_listens.close()) == []
+    assert cc.agent_state(bob)["state"] == "TALKING"  # the call went on untouched
+
+    dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 2000)
+    cc.ccc("call", "transfer", *call_args(bob, "--to-agent", dave["extension"]))
+    answering.assert_success(timeout=10)   # bob's leg ended: he is free
+    dave_phone.assert_success(timeout=20)  # dave answered the caller, then hung up
+    [invite] = dave_phone.requests("INVITE")
+    assert caller_id in invite  # dave sees who is calling
+    caller.assert_success(timeout=20)

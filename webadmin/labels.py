@@ -1,0 +1,49 @@
+"""How the pages name the engine's enumerations (the database keeps the values).
+
+In English a page shows the value itself, as the CLI and the API do ("payg",
+"instance_admin"); the catalogues give each value its name in other languages.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from engine.accounts.models import BillingPlan, Role
+from engine.numbers.models import NumberType
+
+ROLES = {Role.OWNER: _l("owner"), Role.INSTANCE_ADMIN: _l("instance_admin"),
+         Role.AGENT: _l("agent"), Role.SUPPLIER: _l("supplier"), Role.REVIEWER: _l("reviewer")}
+PLANS = {BillingPlan.PAYG: _l("payg"), BillingPlan.SEAT: _l("seat")}
+NUMBER_TYPES = {NumberType.LANDLINE: _l("landline"), NumberType.N400: _l("400"),
+                NumberType.N95: _l("95"), NumberType.VIRTUAL_MOBILE: _l("virtual mobile"),
+                NumberType.INTERNATIONAL: _l("international")}
+
+
+FLOW_STATES = {"draft": _l("draft"), "published": _l("published")}
+
+
+def flow_state_name(state: str) -> str:
+    return str(FLOW_STATES.get(state, state))
+
+
+def role_name(role: Role) -> str:
+    return str(ROLES.get(role, role.value))
+
+
+def plan_name(plan: BillingPlan) -> str:
+    return str(PLANS.get(plan, plan.value))
+
+
+def number_type_name(number_type: NumberType | str) -> str:
+    number_type = NumberType(number_type)
+    return str(NUMBER_TYPES.get(number_type, number_type.value))
+
+
+def number_type_options() -> list[tuple[str, str]]:
+    """(value, name) for a select, in the enumeration's order."""
+    return [(t.value, number_type_name(t)) for t in NumberType]
+
+
+def install(app) -> None:
+    app.jinja_env.globals.update(role_name=role_name, plan_name=plan_name,
+                                 flow_state_name=flow_state_name,
+                                 number_type_name=number_type_name)

@@ -1,0 +1,103 @@
+"""The agent's calls from the workbench page: dial, hang up, transfer, history.
+
+Thin: every rule is in engine/callcontrol/service.py. The page never names a channel
+or another agent's call: the engine finds the acting agent's own call.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+
+from engine.agents.models import Agent
+from engine.ami.client import AmiError
+from engine.callcontrol import service
+from engine.errors import Conflict, DomainError, NotFound
+from engine.uow import transaction
+from webadmin.workbench import blueprint
+from webadmin.workbench.session import agent_required
+
+
+def _error(error: Exception):
+    if isinstance(error, AmiError):
+        return jsonify({"error": "the PBX is not reachable; try again shortly"}), 503
+    body = {"error": str(error)}
+    if isinstance(error, DomainError) and error.fields:
+        body["fields"] = error.fields
+    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) \
+        else 422
+    return jsonify(body), status
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _act(work):
+    try:
+        with transaction(current_app.config["CCC_SETTINGS"]) as db:
+            return work(db, db.get(Agent, g.agent.id))
+    except (DomainError, AmiError) as error:
+        return _error(error)
+
+
+@blueprint.route("/calls")
+@agent_required
+def calls(domain: str):
+    """The numbers the agent may call out with, and its own call history."""
+    def work(db, agent):
+        return jsonify({
+            "caller_ids": service.caller_ids(db, agent),
+            "history": [{"start": r.started_at.isoformat() + "Z", "direction": r.direction.value,
+                         "caller": r.caller, "callee": r.callee, "disposition": r.disposition,
+                         "seconds": r.billable_seconds}
+                        for r in service.history(db, agent)]})
+    return _act(work)
+
+
+@blueprint.route("/calls/dial", methods=["POST"])
+@agent_required
+def dial(domain: str):
+    body = _body()
+
+    def work(db, agent):
+        shown = service.make_call(db, current_app.config["CCC_SETTINGS"], agent,
+                                  body.get("number"), body.get("caller_id"),
+                                  "web" if body.get("device") == "web" else "sip")
+        return jsonify({"caller_id": shown})
+    return _act(work)
+
+
+@blueprint.route("/calls/hangup", methods=["POST"])
+@agent_required
+def hang_up(domain: str):
+    def work(db, agent):
+        service.release_call(current_app.config["CCC_SETTINGS"], agent)
+        return jsonify({})
+    return _act(work)
+
+
+@blueprint.route("/calls/transfer", methods=["POST"])
+@agent_required
+def transfer(domain: str):
+    body = _body()
+
+    def work(db, agent):
+        service.blind_transfer(db, current_app.config["CCC_SETTINGS"], agent,
+                               body.get("kind"), body.get("target"))
+        return jsonify({})
+    return _act(work)
+
+
+@blueprint.route("/calls/current")
+@agent_required
+def current(domain: str):
+    """The pop-up of the ringing or current call."""
+    def work(db, agent):
+        info = service.call_info(db, current_app.config["CCC_SETTINGS"], agent)
+        return jsonify({"caller": info.caller, "dialled": info.dialled,
+                        "waited_seconds": info.waited_seconds, "ivr_path": info.ivr_path,
+                        "ivr_variables": info.ivr_variables,
+                        "earlier": [{"start": r.started_at.isoformat() + "Z",
+                                     "disposition": r.disposition,
+                                     "agent": r.agent_extension} for r in info.earlier]})
+    return _act(work)
