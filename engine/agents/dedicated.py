@@ -17,7 +17,7 @@ from engine import validation
 from engine.agents.models import Agent, DedicatedAgent
 from engine.agentstate.models import AgentStateChange
 from engine.agentstate.states import AgentState
-from engine.errors import NotFound
+from engine.errors import Conflict, NotFound
 from engine.instances.models import Instance
 from engine.messages import N_
 from engine.validation import DIAL_NUMBER_RE, FieldErrors
@@ -53,19 +53,26 @@ def find_tie(session: Session, instance: Instance, number: str) -> DedicatedAgen
 
 def tie(session: Session, instance: Instance, number: str, agent_id: int) -> DedicatedAgent:
     """Tie a customer's number to an agent of the same instance (another instance's agent
-    is not found); a number has one dedicated agent per instance (409 on a second)."""
-    agent = session.get(Agent, agent_id) if isinstance(agent_id, int) else None
+    is not found); a number has one dedicated agent per instance (a conflict otherwise).
+
+    Bad fields are reported together (Invalid) before anything is looked up.
+    """
+    errors = FieldErrors()
+    errors.check("customer_number", customer_number, number)
+    # Ids are 64-bit: a larger integer names nobody, and must not reach the database.
+    if not isinstance(agent_id, int) or isinstance(agent_id, bool) \
+            or not 0 < agent_id < 2 ** 63:
+        errors.add("agent_id", N_("choose an agent of this instance"))
+    errors.raise_if_any()
+    agent = session.get(Agent, agent_id)
     if agent is None or agent.instance_id != instance.id:
         raise NotFound(N_("no agent %(agent)s in %(domain)s", agent=agent_id,
                           domain=instance.domain),
                        fields={"agent_id": N_("choose an agent of this instance")})
-    errors = FieldErrors()
-    if errors.check("customer_number", customer_number, number) is not None \
-            and find_tie(session, instance, number) is not None:
-        errors.add("customer_number",
-                   N_("customer %(number)s already has a dedicated agent in %(domain)s",
-                      number=number, domain=instance.domain), conflict=True)
-    errors.raise_if_any()
+    if find_tie(session, instance, number) is not None:
+        message = N_("customer %(number)s already has a dedicated agent in %(domain)s",
+                     number=number, domain=instance.domain)
+        raise Conflict(message, fields={"customer_number": message})
     found = DedicatedAgent(instance_id=instance.id, customer_number=number, agent=agent)
     session.add(found)
     session.flush()

@@ -74,10 +74,18 @@ def test_a_bad_customer_number_is_a_field_error_and_nothing_is_written(session, 
 
 
 def test_another_instances_agent_is_not_found(session, center):
-    for agent_id in (center["carol"].id, 99999, "1003", None):
+    for agent_id in (center["carol"].id, 99999):
         with pytest.raises(NotFound) as refused:
             dedicated.tie(session, center["sales"], CUSTOMER, agent_id)
         assert set(refused.value.fields) == {"agent_id"}
+    assert ties(session) == 0
+
+
+def test_every_bad_field_is_reported_at_once(session, center):
+    for agent_id in ("1003", None, True):
+        with pytest.raises(Invalid) as refused:
+            dedicated.tie(session, center["sales"], "12", agent_id)
+        assert set(refused.value.fields) == {"customer_number", "agent_id"}
     assert ties(session) == 0
 
 
