@@ -190,3 +190,48 @@ def agent_state(app: AppState, action, domain, extension, groups, device, code,
         detail = f" ({now.break_code})" if now.break_code else ""
         where = f" in {', '.join(now.queues)} on {now.interface}" if now.queues else ""
         click.echo(f"agent {extension}: {now.state.value}{detail}{where}")
+
+
+# ---- dedicated agents ---------------------------------------------------------------------
+
+@agent.command("dedicate")
+@click.option("--instance", "domain", required=True)
+@click.option("--customer", required=True,
+              help="The customer's number as the carrier presents it (3-20 digits, optional +).")
+@click.option("--extension", required=True, help="The agent rung first for that customer.")
+@click.pass_obj
+def agent_dedicate(app: AppState, domain, customer, extension) -> None:
+    """Tie a customer's number to an agent: its calls ring that agent first when READY."""
+    from engine.agents.dedicated import tie
+    from engine.agents.service import get_agent
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        instance = get_instance(session, domain)
+        tie(session, instance, customer, get_agent(session, instance, extension).id)
+    click.echo(f"customer {customer}: dedicated agent {extension}")
+
+
+@agent.command("undedicate")
+@click.option("--instance", "domain", required=True)
+@click.option("--customer", required=True)
+@click.pass_obj
+def agent_undedicate(app: AppState, domain, customer) -> None:
+    """Remove a customer's dedicated agent: its calls go straight through the flow."""
+    from engine.agents.dedicated import untie
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        untie(session, get_instance(session, domain), customer)
+    click.echo(f"customer {customer}: no dedicated agent")
+
+
+@agent.command("dedicated")
+@click.option("--instance", "domain", required=True)
+@json_option
+@click.pass_obj
+def agent_dedicated(app: AppState, domain, as_json) -> None:
+    """The instance's customers with a dedicated agent."""
+    from engine.agents.dedicated import as_dict, list_ties
+    from engine.instances.service import get_instance
+    with app.transaction() as session:
+        rows = [as_dict(t) for t in list_ties(session, get_instance(session, domain))]
+    emit(rows, as_json, ["customer_number", "extension", "agent_name"])

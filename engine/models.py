@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from engine.accounts.models import Account, ApiToken, BillingPlan, Role, SignInFailure, User
-from engine.agents.models import Agent, AgentInvitation, AgentSkillGroup
+from engine.agents.models import Agent, AgentInvitation, AgentSkillGroup, DedicatedAgent
 from engine.agentstate.models import AgentStateChange, BreakCode
 from engine.audio.models import AudioFile
 from engine.billing.models import (
@@ -19,7 +19,7 @@ from engine.trunks.models import Trunk
 
 __all__ = [
     "Account", "Agent", "AgentInvitation", "AgentSkillGroup", "AgentStateChange",
-    "BreakCode", "CallNote", "ApiToken", "AudioFile", "Ban", "Base",
+    "BreakCode", "CallNote", "ApiToken", "DedicatedAgent", "AudioFile", "Ban", "Base",
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",

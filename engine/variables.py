@@ -3,9 +3,14 @@
 Templates receive this module as ``var`` and the AGI routes import it, so a name can't
 drift between the dialplan and Python.
 """
+from engine.agentstate.states import RINGING_TIMEOUT
+
 ACTION = "CCC_ACTION"              # what the IVR decided: one of the ACTION_* values below
 QUEUE = "CCC_QUEUE"                # the queue to wait in, when ACTION is queue
 QUEUE_TIMEOUT = "CCC_QUEUE_TIMEOUT"
+# The caller's dedicated agent's device (PJSIP/...), set with a queue handoff only when
+# that agent was READY: the dialplan rings it first, then clears it.
+DEDICATED_AGENT = "CCC_DEDICATED_AGENT"
 DIAL_AGENT = "CCC_DIAL_AGENT"      # the agent's endpoint to ring, when ACTION is agent
 DIAL_NUMBER = "CCC_DIAL_NUMBER"    # the external number to call, when ACTION is external
 DIAL_TIMEOUT = "CCC_DIAL_TIMEOUT"  # seconds to ring an agent or an external number
@@ -23,6 +28,10 @@ REFUSAL = "CCC_REFUSAL"            # why an outbound call is refused, when it is
 DIALLED = "CCC_DIALLED"            # an inbound call: the instance's number the caller dialled
 AGI_URL = "CCC_AGI"                # global: where the FastAGI server listens
 SOUNDS = "CCC_SOUNDS"              # global: the product's prompts as the PBX sees them
+
+# The pause reason of an agent who let a call ring out (BREAK, RingingTimeout): the
+# dialplan gives it when a dedicated agent does not answer, as the queue's autopause does.
+PAUSE_RINGING_TIMEOUT = RINGING_TIMEOUT
 
 ACTION_QUEUE = "queue"
 ACTION_AGENT = "agent"

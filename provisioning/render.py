@@ -63,6 +63,10 @@ class Member:
     penalty: int
 
 
+# Seconds a queue rings an agent before trying the next; a dedicated agent rings as long.
+RING_SECONDS = 15
+
+
 def _key(instance_id: int) -> str:
     return Instance.pbx_key_for(instance_id)
 
@@ -160,6 +164,7 @@ def extensions_context(session: Session, settings: Settings,
             "caller_id": next((n.digits for n in numbers if n.type.can_call_out), None),
             "default_queue": _queue_name(default) if default else "",
             "default_queue_timeout": default.wait_timeout if default else 0,
+            "ringing_timeout_break": snapshot.ringing_timeout_break.get(instance_id, True),
             "agents": agents_of.get(instance_id, []),
             "numbers": [n.digits for n in numbers],
             # Click-to-dial shows one of these; a 400 number never calls out.
@@ -172,6 +177,7 @@ def extensions_context(session: Session, settings: Settings,
                           for g, target in overflows if target.instance_id == instance_id],
         })
     return {**DIALLED_NUMBERS, "agi_port": settings.agi_port, "web_word": WEB_WORD,
+            "ring_seconds": RING_SECONDS,
             "echo_extension": ECHO_EXTENSION, "echo_seconds": ECHO_SECONDS,
             "sounds_dir": str(settings.site_dir_in_pbx / "sounds"),
             "inbound_numbers": [{"digits": n.digits, "instance_key": _key(n.instance_id)}
@@ -183,7 +189,8 @@ def queues_context(session: Session, settings: Settings, snapshot: Snapshot | No
     snapshot = snapshot or load(session)
     # No members: agents join a queue when they sign in (engine/agentstate).
     pauses = snapshot.ringing_timeout_break
-    return {"queues": [{"name": _queue_name(g), "skill_group": g.name,
+    return {"ring_seconds": RING_SECONDS,
+            "queues": [{"name": _queue_name(g), "skill_group": g.name,
                         "instance_key": _key(g.instance_id), "strategy": g.strategy,
                         "wrap_up_seconds": g.wrap_up_seconds,
                         "autopause": "all" if pauses.get(g.instance_id, True) else "no"}

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base
+from engine.db import Base, utcnow
 from engine.instances.models import Instance
 from engine.skillgroups.models import SkillGroup
 
@@ -61,5 +61,26 @@ class AgentInvitation(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+    agent: Mapped[Agent] = relationship()
+
+
+class DedicatedAgent(Base):
+    """A customer's number tied to one agent of the instance (its dedicated agent).
+
+    Inbound calls from that number ring the agent first while it is READY, then go on
+    through the flow as usual. The number is matched exactly as the carrier presents it.
+    """
+
+    __tablename__ = "dedicated_agent"
+    # The unique pair is also the index the IVR's one look-up per queue handoff uses.
+    __table_args__ = (UniqueConstraint("instance_id", "customer_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    customer_number: Mapped[str] = mapped_column(String(21))  # DIAL_NUMBER_RE: +, 3-20 digits
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"),
+                                          index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agent: Mapped[Agent] = relationship()

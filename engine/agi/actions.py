@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 import wave
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from engine import variables as var
 from engine.agi import http
+from engine.agents.dedicated import DEVICE_RE, ready_device
 from engine.agi.channel import AgiChannel, AgiHangup, quote
 from engine.audio.tts import spoken_prompt
 from engine.calls.service import save_survey, save_voicemail
@@ -27,6 +29,7 @@ from engine.settings import Settings
 from engine.validation import (AUDIO_NAME_RE, DIAL_NUMBER_RE, IVR_NODE_ID_RE,
                                IVR_VARIABLE_RE)
 
+log = logging.getLogger(__name__)
 KEYS = "0123456789*#"
 SOUND_PATH = re.compile(r"^[a-z0-9_-]+(/[a-z0-9_-]+)*$")  # what spoken_prompt returns
 LINKEDID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -191,6 +194,13 @@ class ActionRunner:
             await self.channel.set_variable(name, value)
         await self.channel.set_variable(var.ACTION, _ACTIONS[type(action)])
 
+    async def dedicated_agent(self) -> list[tuple[str, str]]:
+        """The caller's dedicated agent's device, to ring before the queue, when the agent
+        is READY (nothing otherwise: the dialplan then goes straight to the queue)."""
+        device = await dedicated_device(self.db, self.plan.instance_id, self.plan.pbx_key,
+                                        self.channel.headers.get("agi_callerid", ""))
+        return [(var.DEDICATED_AGENT, device)] if device else []
+
     async def _target(self, action) -> list[tuple[str, str]]:
         instance_id = self.plan.instance_id
         if isinstance(action, Queue):
@@ -198,7 +208,8 @@ class ActionRunner:
             if target is None:
                 raise FlowError(f"unknown skill group {action.skill_group!r}")
             timeout = action.timeout if action.timeout is not None else target.timeout
-            return [(var.QUEUE, target.queue), (var.QUEUE_TIMEOUT, str(int(timeout)))]
+            return [(var.QUEUE, target.queue), (var.QUEUE_TIMEOUT, str(int(timeout))),
+                    *await self.dedicated_agent()]
         if isinstance(action, DialAgent):
             endpoint = await self.db(agent_endpoint, instance_id, action.extension)
             if endpoint is None:
@@ -225,6 +236,21 @@ def _on_failed(action) -> str | None:
     """The node for "it did not work out": overflow, no answer, the number failed."""
     attribute = _FAILED_OUTLET.get(type(action))
     return getattr(action, attribute) if attribute else None
+
+
+async def dedicated_device(db: Callable, instance_id: int, pbx_key: str,
+                           caller: str) -> str | None:
+    """``ready_device`` for a caller of the instance, its shape checked once more: only an
+    agent device of this very instance is handed to the dialplan."""
+    if not DIAL_NUMBER_RE.fullmatch(caller):
+        return None  # anonymous or not a number: nobody's customer, no query
+    device = await db(ready_device, instance_id, caller)
+    if device is None:
+        return None
+    if not (DEVICE_RE.fullmatch(device) and device.startswith(f"PJSIP/{pbx_key}-")):
+        log.error("dedicated agent device %r is not of instance %s: not rung", device, pbx_key)
+        return None
+    return device
 
 
 def _ended(digits: str, terminator: str) -> bool:

@@ -18,14 +18,15 @@ from datetime import datetime, timezone
 from panoramisk.fast_agi import Application, Request
 
 from engine import variables as var
-from engine.agi.actions import ActionRunner, decode_variables, node_id
+from engine.agi.actions import ActionRunner, decode_variables, dedicated_device, node_id
 from engine.agi.channel import AgiChannel, AgiError, AgiHangup
 from engine.db import session_factory
 from engine.errors import DomainError
 from engine.ivr.actions import (TERMINAL, GetDigits, HttpRequest, Play, Record, SaveSurvey,
                                 SetVariables)
 from engine.ivr.interpreter import CallContext, FlowError, Interpreter
-from engine.ivr.runtime import CallPlan, plan_for_number, plan_for_version
+from engine.instances.models import Instance
+from engine.ivr.runtime import CallPlan, instance_of_number, plan_for_number, plan_for_version
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,28 @@ class IvrRoutes:
         plan = await self.db(plan_for_number, digits)
         if plan is None:
             log.warning("no published flow for number %r: dialplan fallback", digits)
+            await self._before_fallback(channel, await self.db(instance_of_number, digits))
             return
-        await self._run(channel, plan, {}, None)
+        try:
+            await self._run(channel, plan, {}, None)
+        except SESSION_FAILURES:
+            if not channel.hung_up:
+                await self._before_fallback(channel, plan.instance_id)
+            raise
+
+    async def _before_fallback(self, channel: AgiChannel, instance_id: int | None) -> None:
+        """The fallback queue is a queue handoff too: the caller's dedicated agent, if
+        READY, rings first. Best effort: the fallback must happen whatever fails here."""
+        if instance_id is None:
+            return
+        try:
+            device = await dedicated_device(self.db, instance_id,
+                                            Instance.pbx_key_for(instance_id),
+                                            channel.headers.get("agi_callerid", ""))
+            if device:
+                await channel.set_variable(var.DEDICATED_AGENT, device)
+        except SESSION_FAILURES as error:
+            log.warning("dedicated agent for the fallback not looked up: %s", error)
 
     async def resume(self, channel: AgiChannel) -> None:
         """A call back from the dialplan: the version it started with, never a newer one."""

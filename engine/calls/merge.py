@@ -25,7 +25,8 @@ REFUSALS = {
     "unknown_extension": "no agent of this instance has that extension",
     "not_in_service": "the number dialled is not in service",
 }
-# An agent's channel, on its SIP phone or on its browser softphone (endpoint "<name>-web").
+# An agent's channel: its SIP phone's (PJSIP/i1-1001-0000002a) or its workbench page's
+# phone's (PJSIP/i1-1001-web-0000002a), whether a queue or a direct Dial rang it.
 AGENT_CHANNEL = re.compile(r"^PJSIP/i\d+-(\d+)(?:-web)?-[0-9a-f]+$")
 
 

@@ -50,6 +50,11 @@ def plan_for_number(session: Session, digits: str) -> CallPlan | None:
     return _plan(session, number.instance_id, version)
 
 
+def instance_of_number(session: Session, digits: str) -> int | None:
+    """The instance a dialled number belongs to (None: nobody's)."""
+    return session.scalar(select(Number.instance_id).where(Number.digits == digits))
+
+
 def plan_for_version(session: Session, version_id: int) -> CallPlan | None:
     """The very version a call in progress started with, never the flow's latest one."""
     version = session.get(IvrFlowVersion, version_id)

@@ -313,6 +313,71 @@ def test_an_unknown_skill_group_leaves_no_decision(settings, center):
     assert transcript == []  # no CCC_ACTION: the dialplan's fallback queue takes the call
 
 
+# ---- dedicated agents: every queue handoff rings the customer's READY agent first --------
+
+def dedicate(settings, state: str = "READY") -> None:
+    """dave (1003) is the dedicated agent of the default caller, 13800138000."""
+    from datetime import datetime
+
+    from engine.agents.dedicated import tie
+    from engine.agentstate.models import AgentStateChange
+    with transaction(settings) as session:
+        instance = get_instance(session, "sales.acme")
+        dave = create_agent(session, instance, "dave", "1003", {"A": 1})
+        tie(session, instance, "13800138000", dave.id)
+        session.add(AgentStateChange(agent_id=dave.id, instance_id=instance.id, state=state,
+                                     queues="i1-q2", interface="PJSIP/i1-1003",
+                                     at=datetime(2026, 3, 2, 9)))
+
+
+def test_a_queue_handoff_names_the_ready_dedicated_agents_device(settings, center):
+    dedicate(settings)
+    talk(settings, "inbound", [
+        (f"STREAM FILE {sounds(settings)}/i1/main-menu {KEYS}", "200 result=49 endpos=8000"),
+        sets("CCC_QUEUE", center["queues"]["A"]),
+        sets("CCC_QUEUE_TIMEOUT", "300"),
+        sets("CCC_DEDICATED_AGENT", "PJSIP/i1-1003"),
+        sets("CCC_FLOW_VERSION", str(center["version"])),
+        sets("CCC_FLOW_VARS", "{}"),
+        sets("CCC_ON_FAILED", ""),
+        sets("CCC_ON_AFTER", "survey"),
+        sets("CCC_ACTION", "queue"),
+    ])
+
+
+def test_a_dedicated_agent_on_a_break_is_not_named(settings, center):
+    dedicate(settings, "BREAK")
+    talk(settings, "inbound", [
+        (f"STREAM FILE {sounds(settings)}/i1/main-menu {KEYS}", "200 result=49 endpos=8000"),
+        sets("CCC_QUEUE", center["queues"]["A"]),
+        sets("CCC_QUEUE_TIMEOUT", "300"),
+        sets("CCC_FLOW_VERSION", str(center["version"])),
+        sets("CCC_FLOW_VARS", "{}"),
+        sets("CCC_ON_FAILED", ""),
+        sets("CCC_ON_AFTER", "survey"),
+        sets("CCC_ACTION", "queue"),
+    ])
+
+
+def test_the_fallback_queue_rings_the_dedicated_agent_first_too(settings, center):
+    """The flow fails (an unknown skill group): no decision, but the dedicated agent's
+    device is left for the dialplan's fallback queue."""
+    dedicate(settings)
+    with transaction(settings) as session:
+        publish(session, get_instance(session, "sales.acme"), "main", document(
+            {"id": "q", "type": "transfer_skill_group", "skill_group": "nobody"}))
+    transcript = talk(settings, "inbound", [sets("CCC_DEDICATED_AGENT", "PJSIP/i1-1003")])
+    assert not any("CCC_ACTION" in line for line in transcript)
+
+
+def test_a_number_without_a_flow_rings_the_dedicated_agent_before_the_fallback(settings,
+                                                                              center):
+    dedicate(settings)
+    with transaction(settings) as session:
+        session.scalar(select(Number).where(Number.digits == NUMBER)).inbound_flow_id = None
+    talk(settings, "inbound", [sets("CCC_DEDICATED_AGENT", "PJSIP/i1-1003")])
+
+
 # ---- values -----------------------------------------------------------------------------
 
 def asterisk_parse_args(line: str) -> list[str]:

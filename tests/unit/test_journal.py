@@ -323,6 +323,7 @@ def test_an_unanswered_call_bills_nothing():
 @pytest.mark.parametrize("channel, extension", [
     ("PJSIP/i1-1001-00000001", "1001"), ("PJSIP/i12-123456-0000abcd", "123456"),
     ("PJSIP/i1-1001-web-0000000a", "1001"), ("PJSIP/i1-1001-webx-0000000a", None),
+    ("PJSIP/i1-1001-web-0000002a", "1001"), ("PJSIP/i1-1001-web2-0000002a", None),
     ("PJSIP/trunk-carrier-00000000", None), ("", None), ("Local/1001@x-00000001;1", None)])
 def test_agent_of_a_channel(channel, extension):
     assert agent_of(channel) == extension

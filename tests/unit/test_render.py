@@ -114,7 +114,7 @@ def test_no_context_of_one_instance_reaches_another(rendered, key, other):
     # Sales (i1) calls out with its landline: a click-to-dial context for it; Hotline's
     # 400 number never calls out, so it has none.
     click_to_dial = [f"ccc-{key}-from-01012345678"] if key == "i1" else []
-    assert sorted(own) == sorted([f"ccc-{key}-agents", f"ccc-{key}-inbound",
+    assert sorted(own) == sorted([f"ccc-{key}-agents", f"ccc-{key}-dedicated", f"ccc-{key}-inbound",
                                   f"ccc-{key}-outbound", f"ccc-{key}-transfer",
                                   *click_to_dial])
     for name in own:
@@ -122,6 +122,7 @@ def test_no_context_of_one_instance_reaches_another(rendered, key, other):
         assert f"{other}-" not in text, (name, text)
         assert set(re.findall(r"Goto\((ccc-[^,]+)", text)) <= {
             f"ccc-{key}-inbound", f"ccc-{key}-outbound"}
+        assert set(re.findall(r"Gosub\((ccc-[^,]+)", text)) <= {f"ccc-{key}-dedicated"}
         assert set(re.findall(r"Queue\((i\d+-q\d+)", text)) <= {
             q for q in re.findall(r"^\[(i\d+-q\d+)\]", rendered["queues.conf"], re.M)
             if q.startswith(f"{key}-q")}
@@ -148,6 +149,26 @@ def test_ivr_targets_are_checked_against_the_instance_in_the_dialplan(rendered):
     assert "(external),Goto(failed)" in hotline and "@trunk-carrier" not in hotline
 
 
+def test_every_queue_handoff_rings_the_dedicated_agent_first(rendered):
+    """The IVR's queue and the fallback queue both call the instance's own dedicated
+    subroutine; it dials only a device of this instance's agents, for the queue's ring
+    time, and an unanswered ring pauses the agent as the queue's autopause does."""
+    extensions = sections(rendered["extensions.conf"])
+    inbound = "\n".join(extensions["ccc-i1-inbound"])
+    assert inbound.count("Gosub(ccc-i1-dedicated,s,1)") == 2
+    queue_at = inbound.index("Queue(${CCC_QUEUE}")
+    fallback_at = inbound.index("Queue(i1-q1,rb(")
+    handoffs = [m.start() for m in re.finditer(r"Gosub\(ccc-i1-dedicated", inbound)]
+    assert handoffs[0] < queue_at and queue_at < handoffs[1] < fallback_at
+    dedicated = "\n".join(extensions["ccc-i1-dedicated"])
+    assert ('exten => s,1,GotoIf($[${REGEX("^PJSIP/i1-[1-9][0-9]{2,5}(-web)?$" '
+            '${CCC_DEDICATED_AGENT})} = 0]?none)') in dedicated
+    assert "Dial(${CCC_DEDICATED_AGENT},15,rgb(" in dedicated
+    assert "timeout=15" in rendered["queues.conf"]
+    assert "PauseQueueMember(,${CCC_DEDICATED_AGENT},,RingingTimeout)" in dedicated
+    assert dedicated.count("Set(CCC_DEDICATED_AGENT=)") == 2  # cleared on every way out
+
+
 def test_queues_have_no_static_members_and_carry_wrap_up_and_autopause(rendered):
     queues = sections(rendered["queues.conf"])
     assert set(queues) == {"general", "i1-q1", "i1-q3", "i2-q2"}
@@ -165,6 +186,9 @@ def test_an_instance_without_ringing_timeout_break_does_not_autopause(settings, 
     session.flush()
     queues = sections(render_files(session, settings)["queues.conf"])
     assert "autopause=no" in queues["i2-q2"] and "autopause=all" in queues["i1-q1"]
+    extensions = sections(render_files(session, settings)["extensions.conf"])
+    assert "PauseQueueMember" not in "\n".join(extensions["ccc-i2-dedicated"])
+    assert "PauseQueueMember" in "\n".join(extensions["ccc-i1-dedicated"])
 
 
 def test_rendering_twice_gives_identical_bytes(settings, session):

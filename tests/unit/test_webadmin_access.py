@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from engine.agents.models import DedicatedAgent
 from engine.audio.models import AudioFile
 from engine.billing.models import Payment, UsageExport
 from engine.ivr.models import IvrFlow, IvrFlowVersion
@@ -36,6 +37,9 @@ WEB_ROUTES = [
     ("GET", "/instances/{instance_id}/agents/{agent_id}/edit", True),
     ("POST", "/instances/{instance_id}/agents/{agent_id}/edit", True),
     ("POST", "/instances/{instance_id}/agents/{agent_id}/delete", True),
+    ("GET", "/instances/{instance_id}/agents/dedicated", False),
+    ("POST", "/instances/{instance_id}/agents/dedicated", True),
+    ("POST", "/instances/{instance_id}/agents/dedicated/{customer_number}/delete", True),
     ("GET", "/instances/{instance_id}/skillgroups", False),
     ("GET", "/instances/{instance_id}/skillgroups/new", True),
     ("POST", "/instances/{instance_id}/skillgroups/new", True),
@@ -80,6 +84,9 @@ API_ROUTES = [
     ("GET", API + "/instances/{instance_id}/agents/{agent_id}", False),
     ("PATCH", API + "/instances/{instance_id}/agents/{agent_id}", True),
     ("DELETE", API + "/instances/{instance_id}/agents/{agent_id}", True),
+    ("GET", API + "/instances/{instance_id}/dedicated-agents", False),
+    ("POST", API + "/instances/{instance_id}/dedicated-agents", True),
+    ("DELETE", API + "/instances/{instance_id}/dedicated-agents/{customer_number}", True),
     ("GET", API + "/instances/{instance_id}/skillgroups", False),
     ("POST", API + "/instances/{instance_id}/skillgroups", True),
     ("GET", API + "/instances/{instance_id}/skillgroups/{group_id}", False),
@@ -135,6 +142,8 @@ RESOURCE_IDS = {
     "version": ("globex_version", "acme_version"),  # a flow's version number
     "name": ("globex_audio", "acme_audio"),  # an audio file's name in its instance
     "code": ("globex_break_code", "acme_break_code"),  # a break code of the instance
+    # a customer's number with a dedicated agent in the instance
+    "customer_number": ("globex_customer", "acme_customer"),
 }
 # URL parameters that name no resource (every account has every month): one value for
 # both accounts, so such a route has no cross-account variant, only the role checks.
@@ -162,7 +171,7 @@ def snapshot(world) -> dict:
     with transaction(world.settings) as db:
         return {model.__name__: db.scalar(select(func.count()).select_from(model))
                 for model in (Instance, Agent, SkillGroup, Number, UsageExport, Payment,
-                              IvrFlow, IvrFlowVersion, AudioFile)} | {
+                              IvrFlow, IvrFlowVersion, AudioFile, DedicatedAgent)} | {
             "names": sorted(db.scalars(select(Instance.name))),
             "groups": sorted(db.scalars(select(SkillGroup.strategy))),
             "audio": sorted(db.scalars(select(AudioFile.name))),

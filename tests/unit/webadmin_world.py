@@ -23,6 +23,7 @@ import pytest
 from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.accounts.tokens import create_token
+from engine.agents.dedicated import tie
 from engine.agents.service import create_agent
 from engine.agentstate.service import add_break_code
 from engine.audio.service import upload
@@ -100,6 +101,9 @@ def build_world(settings) -> World:
         ivr.publish(db, flows["globex"], ivr.document_of(db, flows["globex"]))
         for name, instance in (("acme", sales.instance), ("globex", support.instance)):
             upload(db, settings, instance, f"{name}-hello", wav_bytes())
+        # One customer with a dedicated agent per account.
+        tie(db, sales.instance, "13800138000", bob.id)
+        tie(db, support.instance, "13900139000", support.admin_agent.id)
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
         ids = {"acme_instance": sales.instance.id, "acme_hotline": hotline.instance.id,
@@ -114,7 +118,8 @@ def build_world(settings) -> World:
                "acme_flow": flows["acme"].id, "globex_flow": flows["globex"].id,
                "acme_version": 1, "globex_version": 2,
                "acme_audio": "acme-hello", "globex_audio": "globex-hello",
-               "acme_break_code": "Rest", "globex_break_code": "GlobexOnly"}
+               "acme_break_code": "Rest", "globex_break_code": "GlobexOnly",
+               "acme_customer": "13800138000", "globex_customer": "13900139000"}
     return World(settings, ids, tokens)
 
 

@@ -1,4 +1,5 @@
-"""Agents of an instance: list, create, edit (skill groups with levels), delete, CSV import.
+"""Agents of an instance: list, create, edit (skill groups with levels), delete, CSV import;
+customers' dedicated agents (webadmin/agents/dedicated.py).
 
 Every POST runs its checks and writes in one transaction; a broken rule rolls it all
 back, and the form is shown again with each field's message and what was typed.
@@ -16,12 +17,14 @@ from engine.instances.models import Instance
 from engine.messages import N_
 from engine.skillgroups.service import DEFAULT, list_skill_groups
 from webadmin.access import configurable_instance, flash_saved, load, may_configure, work
+from webadmin.agents import dedicated
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, levels_from
 from webadmin.i18n import error_text
 
 blueprint = Blueprint("agents", __name__, template_folder="templates")
 LEVEL = "level_"  # form field prefix: level_<skill group id>
+dedicated.register(blueprint)
 
 
 def _levels_by_name(db, instance: Instance, form) -> dict[str, int]:

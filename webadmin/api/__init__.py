@@ -36,7 +36,8 @@ from engine.uow import transaction
 from webadmin.i18n import error_text, field_errors
 from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, type_errors
 
-MODULES = ("instances", "agents", "agentstates", "calls", "skillgroups", "numbers", "ivr", "audio")
+MODULES = ("instances", "agents", "agentstates", "calls", "dedicatedagents", "skillgroups",
+           "numbers", "ivr", "audio")
 OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 
