@@ -84,12 +84,16 @@ def instance_create(app: AppState, account_name, name, domain, digits, number_ty
 @click.option("--name")
 @click.option("--description")
 @click.option("--domain", "new_domain", help="Refused: an access domain never changes.")
+@click.option("--ringing-timeout-break/--no-ringing-timeout-break", default=None,
+              help="Whether an agent who lets a queue call ring out goes on a break.")
 @click.pass_obj
-def instance_update(app: AppState, domain, name, description, new_domain) -> None:
+def instance_update(app: AppState, domain, name, description, new_domain,
+                    ringing_timeout_break) -> None:
     """Rename an instance or change its description (the domain cannot change)."""
     from engine.instances.service import update_instance
     with app.transaction() as session:
-        updated = update_instance(session, domain, name, description, new_domain)
+        updated = update_instance(session, domain, name, description, new_domain,
+                                  ringing_timeout_break)
         click.echo(f"instance {updated.domain} updated")
 
 

@@ -7,6 +7,7 @@ from engine.billing.models import (
     ContractDiscount, MonthlyCharge, PackageUse, Payment, RatedUsage, RatingRun, Tariff,
     UsageExport, VoicePackage,
 )
+from engine.callcontrol.models import CallNote
 from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
 from engine.instances.models import Instance
@@ -18,7 +19,7 @@ from engine.trunks.models import Trunk
 
 __all__ = [
     "Account", "Agent", "AgentInvitation", "AgentSkillGroup", "AgentStateChange",
-    "BreakCode", "ApiToken", "AudioFile", "Ban", "Base",
+    "BreakCode", "CallNote", "ApiToken", "AudioFile", "Ban", "Base",
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",

@@ -19,6 +19,7 @@ from engine.agents.models import Agent, AgentInvitation
 from engine.db import utcnow
 from engine.errors import DomainError, Invalid, NotFound
 from engine.instances.models import Instance
+from engine.messages import N_
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -38,8 +39,9 @@ class SignInLocked(DomainError):
 
 def check_password(value: str) -> str:
     if not isinstance(value, str) or not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
-        raise Invalid(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters",
-                      fields={"password": f"{PASSWORD_MIN} to {PASSWORD_MAX} characters"})
+        message = N_("a password has %(min)d to %(max)d characters", min=PASSWORD_MIN,
+                     max=PASSWORD_MAX)
+        raise Invalid(message, fields={"password": message})
     return value
 
 

@@ -20,6 +20,7 @@ from engine.agents.models import Agent
 from engine.agents.service import find_agent
 from engine.ami.client import ami_session
 from engine.callcontrol import pbx
+from engine.callcontrol.models import CallNote
 from engine.calls.models import CallRecord
 from engine.errors import Conflict, Invalid, NotFound
 from engine.numbers.service import caller_id_numbers
@@ -147,6 +148,7 @@ class CallInfo:
     ivr_path: list[str]
     ivr_variables: dict[str, str]
     earlier: list[CallRecord]
+    pbx_call_id: str = ""  # what notes on this call are filed under
 
 
 def call_info(session: Session, settings: Settings, agent: Agent) -> CallInfo:
@@ -168,7 +170,7 @@ def call_info(session: Session, settings: Settings, agent: Agent) -> CallInfo:
         return call.mine, customer, await pbx.detail(client, customer.name)
     mine, customer, found = ami_session(settings, work)
     if customer is None:
-        return CallInfo(mine.caller_id, "", 0, [], {}, [])
+        return CallInfo(mine.caller_id, "", 0, [], {}, [], "")
     try:
         variables = decode_variables(found.variables.get("CCC_FLOW_VARS"))
     except FlowError:
@@ -182,7 +184,47 @@ def call_info(session: Session, settings: Settings, agent: Agent) -> CallInfo:
         .order_by(CallRecord.started_at.desc()).limit(5))) if caller else []
     dialled = found.dnid or customer.exten
     return CallInfo(caller, dialled if validation.DIAL_NUMBER_RE.fullmatch(dialled) else "",
-                    customer.seconds, path, variables, earlier)
+                    customer.seconds, path, variables, earlier,
+                    found.linked_id or customer.unique_id)
+
+
+NOTE_MAX = 2000
+
+
+def add_note(session: Session, settings: Settings, agent: Agent, pbx_call_id, text) -> CallNote:
+    """The agent writes a note on one of its calls: the one it is on now, or one of its
+    recorded calls. Any other call id is NotFound (no telling whether it exists)."""
+    if not isinstance(text, str) or not text.strip() or len(text) > NOTE_MAX:
+        raise Invalid(f"a note has 1 to {NOTE_MAX} characters",
+                      fields={"text": f"1 to {NOTE_MAX} characters"})
+    if not isinstance(pbx_call_id, str) or not 0 < len(pbx_call_id) <= 64:
+        raise NotFound("no such call of this agent")
+    recorded = session.scalar(select(CallRecord.id).where(
+        CallRecord.pbx_call_id == pbx_call_id, CallRecord.instance_id == agent.instance_id,
+        CallRecord.agent_extension == agent.extension))
+    if recorded is None:
+        try:
+            current = call_info(session, settings, agent).pbx_call_id
+        except Conflict:
+            current = ""
+        if current != pbx_call_id:
+            raise NotFound("no such call of this agent")
+    note = CallNote(pbx_call_id=pbx_call_id, instance_id=agent.instance_id,
+                    agent_id=agent.id, text=text.strip())
+    session.add(note)
+    session.flush()
+    return note
+
+
+def notes_of(session: Session, agent: Agent, pbx_call_ids: list[str]) -> dict[str, list[str]]:
+    """The agent's notes on these calls, oldest first."""
+    found: dict[str, list[str]] = {}
+    if pbx_call_ids:
+        for note in session.scalars(select(CallNote).where(
+                CallNote.agent_id == agent.id, CallNote.pbx_call_id.in_(pbx_call_ids))
+                .order_by(CallNote.id)):
+            found.setdefault(note.pbx_call_id, []).append(note.text)
+    return found
 
 
 def history(session: Session, agent: Agent, limit: int = HISTORY_LIMIT) -> list[CallRecord]:

@@ -136,9 +136,15 @@ def _field(field_name: str, check, *args) -> None:
 
 
 def update_instance(session: Session, domain: str, name: str | None = None,
-                    description: str | None = None, new_domain: str | None = None) -> Instance:
-    """Rename or redescribe an instance; its access domain never changes."""
+                    description: str | None = None, new_domain: str | None = None,
+                    ringing_timeout_break: bool | None = None) -> Instance:
+    """Rename or redescribe an instance, or say whether a queue call left ringing sends
+    its agent on a break; its access domain never changes."""
     instance = get_instance(session, domain)
+    if ringing_timeout_break is not None and \
+            ringing_timeout_break != instance.ringing_timeout_break:
+        instance.ringing_timeout_break = bool(ringing_timeout_break)
+        mark_pbx_changed(session)  # the queues' autopause follows it
     if new_domain is not None and new_domain != instance.domain:
         raise Invalid(N_("the access domain of %(domain)r cannot be changed",
                          domain=instance.domain),

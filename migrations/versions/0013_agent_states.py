@@ -1,5 +1,6 @@
 """agent states: break codes per instance, the durable state log, wrap-up seconds per
-skill group, and whether an unanswered queue call sends its agent on a break
+skill group, whether an unanswered queue call sends its agent on a break, and the
+agents' notes on calls
 
 Revision ID: 0013
 Revises: 0012
@@ -51,6 +52,22 @@ def upgrade() -> None:
     op.create_index('ix_agent_state_change_agent_at', 'agent_state_change', ['agent_id', 'at'])
     op.create_index('ix_agent_state_change_instance_at', 'agent_state_change',
                     ['instance_id', 'at'])
+    op.create_table(
+        'call_note',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('pbx_call_id', sa.String(length=64), nullable=False),
+        sa.Column('instance_id', sa.Integer(), nullable=False),
+        sa.Column('agent_id', sa.Integer(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['agent_id'], ['agent.id'],
+                                name=op.f('fk_call_note_agent_id_agent'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['instance_id'], ['instance.id'],
+                                name=op.f('fk_call_note_instance_id_instance'),
+                                ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_call_note')),
+    )
+    op.create_index(op.f('ix_call_note_pbx_call_id'), 'call_note', ['pbx_call_id'])
     with op.batch_alter_table('skill_group') as batch:
         batch.add_column(sa.Column('wrap_up_seconds', sa.Integer(), nullable=False,
                                    server_default='0'))
@@ -71,6 +88,8 @@ def downgrade() -> None:
         batch.drop_column('ringing_timeout_break')
     with op.batch_alter_table('skill_group') as batch:
         batch.drop_column('wrap_up_seconds')
+    op.drop_index(op.f('ix_call_note_pbx_call_id'), table_name='call_note')
+    op.drop_table('call_note')
     op.drop_index('ix_agent_state_change_instance_at', table_name='agent_state_change')
     op.drop_index('ix_agent_state_change_agent_at', table_name='agent_state_change')
     op.drop_table('agent_state_change')

@@ -159,3 +159,23 @@ def test_states_are_rebuilt_from_the_pbx_after_serve_restarts(callcenter, quiet_
         cc.start_serve()
     cc.wait_logged(bob, "READY")
     cc.wait_logged(dave, "OFFLINE")
+
+
+def test_a_call_goes_on_while_serve_restarts_and_its_states_are_right(callcenter, quiet_team):
+    """ccc serve restarts in the middle of bob's call: the call is the PBX's and goes
+    on; the rebuilt model still has bob TALKING, then READY when the caller hangs up."""
+    cc = callcenter
+    bob, dave = quiet_team
+    cc.agent_state(dave, "offline")
+    answering = cc.answering_agent(BOB_PHONE)
+    caller = cc.carrier_calls(SALES_NUMBER, "1380013805" + cc.tag, talk_ms=14000)
+    cc.wait_logged(bob, "TALKING", timeout=20)
+    cc.stop_serve()
+    cc.start_serve()
+    assert cc.agent_state(bob)["state"] == "TALKING"
+    caller.assert_success()
+    answering.assert_success()
+    log = cc.wait_logged(bob, "READY", timeout=15)
+    assert log[-2] == ("TALKING", None)  # the restart wrote no spurious state between
+    record = cc.wait_for_record(lambda r: r["caller"] == "1380013805" + cc.tag)
+    assert record["agent"] == bob["extension"] and record["disposition"] == "answered"

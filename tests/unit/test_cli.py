@@ -123,7 +123,7 @@ def test_an_instance_is_created_ready_to_take_calls(ccc, settings, acme):
                             "number 01012345679\n")
 
 
-def test_an_instance_is_updated(ccc, acme):
+def test_an_instance_is_updated(ccc, settings, acme):
     result = ccc("instance", "update", "--instance", "sales.acme", "--name", "Sales East",
                  "--description", "east coast")
     assert result.stdout == "instance sales.acme updated\n"
@@ -131,6 +131,10 @@ def test_an_instance_is_updated(ccc, acme):
     assert (sales["name"], sales["description"]) == ("Sales East", "east coast")
     # naming the domain it already has is not a change
     ccc("instance", "update", "--instance", "sales.acme", "--domain", "sales.acme")
+    # an agent who lets a queue call ring out stays READY: the queues stop autopausing
+    assert "autopause=all" in pbx_file(settings, "queues.conf")
+    ccc("instance", "update", "--instance", "sales.acme", "--no-ringing-timeout-break")
+    assert "autopause=no" in pbx_file(settings, "queues.conf")
 
 
 def test_agents(ccc, settings, acme):

@@ -68,6 +68,7 @@ WEB_ROUTES = [
     ("GET", "/instances/{instance_id}/audio/{name}.wav", True),
     ("POST", "/instances/{instance_id}/audio/{name}/rename", True),
     ("POST", "/instances/{instance_id}/audio/{name}/delete", True),
+    ("POST", "/instances/{instance_id}/agents/{agent_id}/password", True),
 ]
 API = "/api/v1"
 API_ROUTES = [
@@ -116,6 +117,8 @@ API_ROUTES = [
     ("GET", API + "/instances/{instance_id}/break-codes", False),
     ("POST", API + "/instances/{instance_id}/break-codes", True),
     ("DELETE", API + "/instances/{instance_id}/break-codes/{code}", True),
+    ("PUT", API + "/instances/{instance_id}/agents/{agent_id}/password", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/invitation", True),
     ("GET", API + "/instances/{instance_id}/agents/{agent_id}/calls", False),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/release", True),

@@ -2,6 +2,7 @@
 the wall between instances (another instance's workbench answers 404)."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -175,3 +176,62 @@ def test_ccc_agent_password_and_invite(sqlite_world):
     unknown = runner.invoke(ccc_main, ["agent", "invite", "--instance", "sales.acme",
                                        "--extension", "9999"], env=env)
     assert unknown.exit_code == 1
+
+
+def test_an_administrator_sets_the_password_or_invites_from_the_web_admin(sqlite_world):
+    from tests.unit.webadmin_world import post_form, signed_in
+    w = sqlite_world
+    admin = signed_in(w, "olivia")
+    path = f"/instances/{w.ids['acme_instance']}/agents/{w.ids['acme_agent']}/password"
+    short = post_form(admin, path, {"password": "short"})
+    assert short.status_code == 422 and "8 to 128 characters" in short.get_data(as_text=True)
+    with transaction(w.settings) as db:
+        assert db.get(Agent, w.ids["acme_agent"]).password_hash is None
+    assert post_form(admin, path, {"password": AGENT_PASSWORD}).status_code == 302
+    agent = w.app().test_client()
+    assert sign_in(agent, "sales.acme", "1002").status_code == 302
+    invited = post_form(admin, path, {"invite": "1"}, follow_redirects=True)
+    link = re.search(r"/w/sales\.acme/invitation/[\w-]+", invited.get_data(as_text=True))
+    assert link and w.app().test_client().get(link.group(0)).status_code == 200
+    # An agent-role user may not; another account's agent is not there.
+    assert post_form(signed_in(w, "andy"), path, {"password": AGENT_PASSWORD}).status_code == 403
+    other = f"/instances/{w.ids['globex_instance']}/agents/{w.ids['globex_agent']}/password"
+    assert post_form(admin, other, {"password": AGENT_PASSWORD}).status_code == 404
+
+
+def test_the_api_sets_the_password_and_makes_invitations(sqlite_world):
+    from tests.unit.webadmin_world import bearer
+    w = sqlite_world
+    api = w.app().test_client()
+    base = f"/api/v1/instances/{w.ids['acme_instance']}/agents/{w.ids['acme_agent']}"
+    bad = api.put(base + "/password", headers=bearer(w), json={"password": "x"})
+    assert bad.status_code == 422 and "password" in bad.get_json()["fields"]
+    assert api.put(base + "/password", headers=bearer(w),
+                   json={"password": AGENT_PASSWORD}).status_code == 204
+    assert sign_in(w.app().test_client(), "sales.acme", "1002").status_code == 302
+    made = api.post(base + "/invitation", headers=bearer(w))
+    assert made.status_code == 201 and "/w/sales.acme/invitation/" in made.get_json()["url"]
+    assert api.put(base + "/password", headers=bearer(w, "andy"),
+                   json={"password": AGENT_PASSWORD}).status_code == 403
+
+
+def test_the_demo_prints_the_workbench_and_its_agents_passwords(tmp_path, sqlite_url):
+    from dataclasses import replace
+
+    from engine.demo import ensure_demo
+    from engine.settings import load_settings
+    settings = replace(load_settings({"CCC_VAR_DIR": str(tmp_path / "var")}),
+                       database_url=sqlite_url)
+    with transaction(settings) as db:
+        lines = ensure_demo(db, settings)
+    text = "\n".join(lines)
+    assert "workbench: http://127.0.0.1:8080/w/demo.localhost/" in text
+    words = re.findall(r"workbench password (\S+)", text)
+    assert len(words) == 2
+    client = build_app(settings).test_client()
+    assert sign_in(client, "demo.localhost", "1001", words[0]).status_code == 302
+
+
+def build_app(settings):
+    from webadmin import create_app
+    return create_app(settings, {"TESTING": True})

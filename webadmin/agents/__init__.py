@@ -97,6 +97,43 @@ def edit(instance_id: int, agent_id: int):
         return _form_page(db, instance, form, errors, error, agent)
 
 
+@blueprint.route("/instances/<int:instance_id>/agents/<int:agent_id>/password",
+                 methods=["POST"])
+@login_required
+def password(instance_id: int, agent_id: int):
+    """Set the agent's workbench password, or make a one-time invitation link."""
+    from flask import current_app, flash
+
+    from engine.agents import passwords
+    errors, error = {}, None
+    try:
+        with work() as db:
+            instance = configurable_instance(db, instance_id)
+            agent = load(db, Agent, agent_id, instance_id)
+            extension, domain = agent.extension, instance.domain
+            if request.form.get("invite"):
+                token = passwords.invite(db, agent)
+            else:
+                token = None
+                passwords.set_password(agent, request.form.get("password", ""))
+    except DomainError as failure:
+        errors, error = errors_of(failure)
+        with work() as db:
+            instance = configurable_instance(db, instance_id)
+            agent = load(db, Agent, agent_id, instance_id)
+            form = {"name": agent.name} | {f"{LEVEL}{m.skill_group_id}": m.level
+                                           for m in agent.memberships}
+            return _form_page(db, instance, form, errors, error, agent)
+    if token:
+        base = current_app.config["CCC_SETTINGS"].public_web_url
+        flash(_("Send agent %(extension)s this link (valid 7 days, once): %(link)s",
+                extension=extension, link=f"{base}/w/{domain}/invitation/{token}"))
+    else:
+        flash(_("Agent %(extension)s signs in to the workbench with the new password.",
+                extension=extension))
+    return redirect(url_for("agents.edit", instance_id=instance_id, agent_id=agent_id))
+
+
 @blueprint.route("/instances/<int:instance_id>/agents/<int:agent_id>/delete", methods=["POST"])
 @login_required
 def delete(instance_id: int, agent_id: int):

@@ -99,3 +99,34 @@ def import_agents_(instance_id: int):
         return jsonify({"error": "nothing imported: correct these rows",
                         "rows": [vars(e) for e in rejected.errors]}), 422
     return jsonify({"imported": rows, "pbx": pbx_report()}), 201
+
+
+PASSWORD = {"type": "object", "required": ["password"], "properties": {
+    "password": {"type": "string", "description": "8-128 characters"}}}
+INVITATION = {"type": "object", "properties": {
+    "url": {"type": "string", "description": "one-time, valid 7 days"}}}
+
+
+@route(PATH + "/<int:agent_id>/password", "PUT", "Set the agent's workbench password",
+       request=PASSWORD, status=204, errors=(401, 403, 404))
+def set_agent_password(instance_id: int, agent_id: int):
+    from engine.agents.passwords import set_password
+    with work() as db:
+        configurable_instance(db, instance_id)
+        set_password(load(db, Agent, agent_id, instance_id), body(PASSWORD).get("password"))
+    return "", 204
+
+
+@route(PATH + "/<int:agent_id>/invitation", "POST",
+       "A one-time link with which the agent chooses a workbench password",
+       response=INVITATION, status=201, errors=(401, 403, 404))
+def invite_agent(instance_id: int, agent_id: int):
+    from flask import current_app
+
+    from engine.agents.passwords import invite
+    with work() as db:
+        instance = configurable_instance(db, instance_id)
+        token = invite(db, load(db, Agent, agent_id, instance_id))
+        domain = instance.domain
+    base = current_app.config["CCC_SETTINGS"].public_web_url
+    return jsonify({"url": f"{base}/w/{domain}/invitation/{token}"}), 201

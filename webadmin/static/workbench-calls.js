@@ -41,6 +41,10 @@ function row(call) {
     td.textContent = value;
     tr.append(td);
   }
+  const notes = document.createElement("td");
+  notes.className = "notes";
+  notes.textContent = call.notes.join(" · ");
+  tr.append(notes);
   const td = document.createElement("td");
   if (/^\+?[0-9]{3,20}$/.test(other)) {
     const again = document.createElement("button");
@@ -96,6 +100,7 @@ async function showPopup() {
   const response = await fetch(popup.dataset.currentUrl, {credentials: "same-origin"});
   if (!response.ok) { popup.hidden = true; return; }
   const call = await response.json();
+  popup.dataset.callId = call.call_id;
   const fill = (id, value) => { document.getElementById(id).textContent = value || text.none; };
   fill("popup-caller", call.caller);
   fill("popup-dialled", call.dialled);
@@ -105,6 +110,14 @@ async function showPopup() {
   fill("popup-earlier", call.earlier.map((c) => `${new Date(c.start).toLocaleString()} ${c.disposition}`).join("; "));
   popup.hidden = false;
 }
+
+document.getElementById("note").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const saved = await post(form.dataset.notesUrl,
+                           {call_id: popup.dataset.callId, text: form.elements.text.value});
+  if (saved) { form.reset(); say(text.noteSaved); }
+});
 
 function followState() {
   const state = document.body.dataset.agentState;

@@ -45,12 +45,15 @@ def _act(work):
 def calls(domain: str):
     """The numbers the agent may call out with, and its own call history."""
     def work(db, agent):
+        records = service.history(db, agent)
+        notes = service.notes_of(db, agent, [r.pbx_call_id for r in records])
         return jsonify({
             "caller_ids": service.caller_ids(db, agent),
             "history": [{"start": r.started_at.isoformat() + "Z", "direction": r.direction.value,
                          "caller": r.caller, "callee": r.callee, "disposition": r.disposition,
-                         "seconds": r.billable_seconds}
-                        for r in service.history(db, agent)]})
+                         "seconds": r.billable_seconds, "call_id": r.pbx_call_id,
+                         "notes": notes.get(r.pbx_call_id, [])}
+                        for r in records]})
     return _act(work)
 
 
@@ -94,10 +97,24 @@ def current(domain: str):
     """The pop-up of the ringing or current call."""
     def work(db, agent):
         info = service.call_info(db, current_app.config["CCC_SETTINGS"], agent)
-        return jsonify({"caller": info.caller, "dialled": info.dialled,
+        return jsonify({"call_id": info.pbx_call_id,
+                        "caller": info.caller, "dialled": info.dialled,
                         "waited_seconds": info.waited_seconds, "ivr_path": info.ivr_path,
                         "ivr_variables": info.ivr_variables,
                         "earlier": [{"start": r.started_at.isoformat() + "Z",
                                      "disposition": r.disposition,
                                      "agent": r.agent_extension} for r in info.earlier]})
+    return _act(work)
+
+
+@blueprint.route("/calls/notes", methods=["POST"])
+@agent_required
+def note(domain: str):
+    """A note on the agent's current call or one of its recorded calls."""
+    body = _body()
+
+    def work(db, agent):
+        service.add_note(db, current_app.config["CCC_SETTINGS"], agent,
+                         body.get("call_id"), body.get("text"))
+        return jsonify({}), 201
     return _act(work)
