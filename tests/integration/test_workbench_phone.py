@@ -367,5 +367,5 @@ def test_without_the_library_the_panel_says_so_and_the_page_works(page, workbenc
     expect(panel.get_by_text("The softphone cannot start on this server or in this browser."))\
         .to_be_visible()
     expect(panel).to_have_attribute("data-state", "unregistered")
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/w/sales\.acme/signin$"))

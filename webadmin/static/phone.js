@@ -41,7 +41,9 @@ class PhonePanel {
 
   bind(events) {
     events.addEventListener("registered", () => this.#registration("registered"));
-    events.addEventListener("unregistered", () => this.#registration("unregistered"));
+    // A refused REGISTER ends unregistered too, with the refusal's status code.
+    events.addEventListener("unregistered", (event) => this.#registration(
+      event.detail.code ? "refused" : "unregistered"));
     events.addEventListener("refused", () => this.#registration("refused"));
     events.addEventListener("ringing", (event) => this.#ringing(event.detail));
     events.addEventListener("calling", (event) => this.#calling(event.detail));
@@ -174,7 +176,7 @@ async function start() {
     // The PBX restarting or the network dropping closes the WebSocket: try again every
     // few seconds, so calls ring here again once it is back.
     events.addEventListener("unregistered", (event) => {
-      if (event.detail.lost) setTimeout(() => phone.start().catch(() => {}), RETRY_MS);
+      if (event.detail.lost) setTimeout(() => phone.start().catch(() => phone.lost()), RETRY_MS);
     });
     await phone.start().catch(() => phone.lost());
   } catch (error) {
