@@ -141,6 +141,7 @@ async def main(settings: Settings, web: bool) -> None:
     tracker = AgentTracker(settings)
     tasks = [asyncio.create_task(ingestor.run()),
              asyncio.create_task(tracker.run_writer()),
+             asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker)),
              asyncio.create_task(Guard(settings).run())]
     log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from engine.agents.models import Agent
+from engine.agents.models import Agent, AgentSkillGroup
 from engine.agentstate import pbx
 from engine.agentstate.models import AgentStateChange
 from engine.agentstate.service import latest_changes, logged_presence
@@ -33,6 +33,7 @@ from engine.skillgroups.models import SkillGroup
 from engine.uow import transaction
 
 log = logging.getLogger(__name__)
+HOUSEKEEPING_EVERY = 2.0
 MEMBER_EVENTS = ("QueueMemberAdded", "QueueMemberRemoved", "QueueMemberStatus",
                  "QueueMemberPause", "QueueMemberPenalty", "QueueMemberRinginuse")
 
@@ -54,6 +55,7 @@ class AgentTracker:
         self.presence: dict[str, Presence] = {}                  # member -> last logged
         self.agents: dict[str, tuple[int, int]] = {}             # member -> (agent, instance)
         self.wrap_up: dict[str, int] = {}                        # queue -> seconds
+        self.allowed: dict[str, set[str]] = {}                   # member -> its queues
         self.logged_at: dict[str, datetime] = {}
         self._directory_from = -1
         self.client: AmiClient | None = None
@@ -78,9 +80,40 @@ class AgentTracker:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._load_directory)
         await loop.run_in_executor(None, self._load_logged)
+        await self.prune()
         for member in set(self.memberships) | set(self.presence):
             self._changed(member)
             self._resume_wrap_up(member)
+
+    async def prune(self) -> None:
+        """Take out of a queue whoever may no longer be in it: a deleted agent, one moved
+        out of that skill group, or one of an instance that is gone (the PBX keeps
+        signed-in members across reloads and restarts)."""
+        for member, queues in list(self.memberships.items()):
+            for queue, membership in list(queues.items()):
+                if queue in self.allowed.get(member, ()):
+                    continue
+                try:
+                    await pbx.remove(self.client, queue, membership.interface)
+                    log.info("agent %s left %s: no longer one of its skill groups",
+                             member, queue)
+                except (AmiError, ValueError) as error:
+                    log.warning("%s not taken out of %s: %s", member, queue, error)
+
+    async def run_housekeeping(self) -> None:
+        """After each configuration apply: a fresh directory, and members pruned."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_EVERY)
+            if self.client is None or not self.client.connected:
+                continue
+            if self._applied_at() == self._directory_from:
+                continue
+            try:
+                await loop.run_in_executor(None, self._load_directory)
+                await self.prune()
+            except Exception:  # a locked database: the next round tries again
+                log.exception("agent directory: reload failed")
 
     async def run_writer(self) -> None:
         """Write state changes in order, off the event loop."""
@@ -117,6 +150,12 @@ class AgentTracker:
             self.agents = {f"{key(instance_id)}-{extension}": (agent_id, instance_id)
                            for agent_id, instance_id, extension in db.execute(
                                select(Agent.id, Agent.instance_id, Agent.extension))}
+            self.allowed = {}
+            for instance_id, extension, group_id in db.execute(
+                    select(Agent.instance_id, Agent.extension, AgentSkillGroup.skill_group_id)
+                    .join(AgentSkillGroup, AgentSkillGroup.agent_id == Agent.id)):
+                self.allowed.setdefault(f"{key(instance_id)}-{extension}", set()).add(
+                    f"{key(instance_id)}-q{group_id}")
             self.wrap_up = {f"{key(instance_id)}-q{group_id}": seconds
                             for group_id, instance_id, seconds in db.execute(
                                 select(SkillGroup.id, SkillGroup.instance_id,

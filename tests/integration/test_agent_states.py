@@ -179,3 +179,17 @@ def test_a_call_goes_on_while_serve_restarts_and_its_states_are_right(callcenter
     assert log[-2] == ("TALKING", None)  # the restart wrote no spurious state between
     record = cc.wait_for_record(lambda r: r["caller"] == "1380013805" + cc.tag)
     assert record["agent"] == bob["extension"] and record["disposition"] == "answered"
+
+
+def test_an_agent_taken_out_of_a_group_leaves_its_queue(callcenter, quiet_team):
+    """The PBX keeps signed-in members; ccc serve takes out whoever may no longer be in
+    a queue once the change is applied."""
+    cc = callcenter
+    bob, dave = quiet_team
+    cc.ccc("agent", "update", "--instance", "sales.acme", "--extension", dave["extension"],
+           "--skill-groups", "")
+    cc.wait_logged(dave, "OFFLINE", timeout=10)
+    assert cc.agent_state(dave)["state"] == "OFFLINE"
+    assert cc.agent_state(bob)["state"] == "READY"  # untouched
+    cc.ccc("agent", "update", "--instance", "sales.acme", "--extension", dave["extension"],
+           "--skill-groups", "default:1")

@@ -341,6 +341,7 @@ def test_a_queue_handoff_names_the_ready_dedicated_agents_device(settings, cente
         sets("CCC_FLOW_VARS", "{}"),
         sets("CCC_ON_FAILED", ""),
         sets("CCC_ON_AFTER", "survey"),
+        sets("CCC_IVR_PATH", "start/menu/to_a"),
         sets("CCC_ACTION", "queue"),
     ])
 
@@ -355,6 +356,7 @@ def test_a_dedicated_agent_on_a_break_is_not_named(settings, center):
         sets("CCC_FLOW_VARS", "{}"),
         sets("CCC_ON_FAILED", ""),
         sets("CCC_ON_AFTER", "survey"),
+        sets("CCC_IVR_PATH", "start/menu/to_a"),
         sets("CCC_ACTION", "queue"),
     ])
 

@@ -27,13 +27,16 @@ class StateFeed:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.changed = threading.Condition()
+        # One lock, one condition per agent: a change wakes only that agent's pages, so
+        # the cost of a change does not grow with the number of pages connected.
+        self._lock = threading.Lock()
+        self._changed: dict[int, threading.Condition] = {}
         self.latest: dict[int, AgentStateChange] = {}
         self.last_id = 0
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        with self.changed:
+        with self._lock:
             if self._thread is not None:
                 return
             with transaction(self.settings) as db:
@@ -53,17 +56,20 @@ class StateFeed:
                 rows = []
                 time.sleep(1.0)
             if rows:
-                with self.changed:
+                with self._lock:
                     for row in rows:
                         self.latest[row.agent_id] = row
                     self.last_id = rows[-1].id
-                    self.changed.notify_all()
+                    for agent_id in {row.agent_id for row in rows}:
+                        if agent_id in self._changed:
+                            self._changed[agent_id].notify_all()
             time.sleep(POLL)
 
     def wait_for(self, agent_id: int, after_id: int, timeout: float) -> AgentStateChange | None:
         """The agent's change newer than ``after_id``, waiting up to ``timeout`` for one."""
         deadline = time.monotonic() + timeout
-        with self.changed:
+        with self._lock:
+            changed = self._changed.setdefault(agent_id, threading.Condition(self._lock))
             while True:
                 row = self.latest.get(agent_id)
                 if row is not None and row.id > after_id:
@@ -71,7 +77,7 @@ class StateFeed:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
-                self.changed.wait(left)
+                changed.wait(left)
 
 
 def event(row: AgentStateChange | None) -> str:
