@@ -56,11 +56,25 @@ def call_hangup(app: AppState, domain, extension) -> None:
 @click.option("--to-agent", help="An extension of the same instance.")
 @click.option("--to-skill-group", help="A skill group of the same instance (its name).")
 @click.option("--to-number", help="An outside number.")
+@click.option("--attended", is_flag=True,
+              help="Talk to the target first (then `ccc call complete` or `ccc call cancel`).")
 @click.pass_obj
 def call_transfer(app: AppState, domain, extension, to_agent, to_skill_group,
-                  to_number) -> None:
-    """BlindTransfer: the other party goes to the target; the agent is free."""
-    from engine.callcontrol.service import blind_transfer
+                  to_number, attended) -> None:
+    """BlindTransfer (or InitiateAttendedTransfer with --attended)."""
+    from engine.callcontrol.service import blind_transfer, start_attended_transfer
+    with app.transaction() as session:
+        agent = _agent(session, domain, extension)
+        kind, target = _target(session, agent, to_agent, to_skill_group, to_number)
+        if attended:
+            start_attended_transfer(session, app.settings, agent, kind, target)
+        else:
+            blind_transfer(session, app.settings, agent, kind, target)
+    click.echo(f"agent {extension} is consulting the target" if attended
+               else f"agent {extension}'s call transferred")
+
+
+def _target(session, agent, to_agent, to_skill_group, to_number):
     from engine.skillgroups.service import get_skill_group
     chosen = [(k, v) for k, v in (("agent", to_agent), ("skill_group", to_skill_group),
                                   ("number", to_number)) if v is not None]
@@ -68,12 +82,48 @@ def call_transfer(app: AppState, domain, extension, to_agent, to_skill_group,
         raise click.ClickException("give exactly one of --to-agent, --to-skill-group, "
                                    "--to-number")
     kind, target = chosen[0]
+    if kind == "skill_group":
+        target = get_skill_group(session, agent.instance, target).id
+    return kind, target
+
+
+@call.command("complete")
+@agent_options
+@click.pass_obj
+def call_complete(app: AppState, domain, extension) -> None:
+    """CompleteAttendedTransfer: the caller and the consulted target talk; the agent leaves."""
+    from engine.callcontrol.service import complete_attended_transfer
+    with app.transaction() as session:
+        complete_attended_transfer(app.settings, _agent(session, domain, extension))
+    click.echo(f"agent {extension}'s transfer completed")
+
+
+@call.command("cancel")
+@agent_options
+@click.pass_obj
+def call_cancel(app: AppState, domain, extension) -> None:
+    """CancelAttendedTransfer: the target's leg ends; the agent is back with the caller."""
+    from engine.callcontrol.service import cancel_attended_transfer
+    with app.transaction() as session:
+        cancel_attended_transfer(app.settings, _agent(session, domain, extension))
+    click.echo(f"agent {extension}'s transfer cancelled")
+
+
+@call.command("conference")
+@agent_options
+@click.option("--to-agent", help="An extension of the same instance.")
+@click.option("--to-skill-group", help="A skill group of the same instance (its name).")
+@click.option("--to-number", help="An outside number.")
+@click.pass_obj
+def call_conference(app: AppState, domain, extension, to_agent, to_skill_group,
+                    to_number) -> None:
+    """StartConference: add a third party to the agent's call."""
+    from engine.callcontrol.service import start_conference
     with app.transaction() as session:
         agent = _agent(session, domain, extension)
-        if kind == "skill_group":
-            target = get_skill_group(session, agent.instance, target).id
-        blind_transfer(session, app.settings, agent, kind, target)
-    click.echo(f"agent {extension}'s call transferred")
+        kind, target = _target(session, agent, to_agent, to_skill_group, to_number)
+        start_conference(session, app.settings, agent, kind, target)
+    click.echo(f"agent {extension}'s call is a conference")
 
 
 @call.command("history")

@@ -21,7 +21,7 @@ SITE_DIRS = ("etc", "run", "log", "log/cdr-custom", "spool", "lib", "cache")
 
 # Files in etc/asterisk that depend on settings only: name -> template.
 STATIC_TEMPLATES = (
-    "modules.conf", "logger.conf", "rtp.conf", "manager.conf", "http.conf",
+    "modules.conf", "logger.conf", "rtp.conf", "manager.conf", "http.conf", "confbridge.conf",
     "cdr.conf", "cdr_manager.conf", "musiconhold.conf", "indications.conf",
     # core settings kept at their defaults; present so that every start does not
     # log an error for each missing file, which would hide the real ones
@@ -55,7 +55,7 @@ MODULES = (
     "bridge_simple", "bridge_native_rtp", "bridge_softmix",
     "res_musiconhold",
     # dialplan and the applications the call flows use
-    "pbx_config", "app_dial", "app_queue", "app_playback", "app_echo",
+    "pbx_config", "app_dial", "app_queue", "app_playback", "app_echo", "app_confbridge",
     "app_stack", "app_exec", "app_verbose", "app_userevent", "app_mixmonitor",
     "res_speech", "res_agi",
     "func_channel", "func_callerid", "func_cdr", "func_strings", "func_logic",

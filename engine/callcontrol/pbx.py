@@ -11,6 +11,10 @@ from engine.validation import DIAL_NUMBER_RE, PBX_NAME_RE
 
 # PJSIP/<endpoint>-<8 hex digits>: a channel Asterisk named.
 CHANNEL_RE = re.compile(r"^PJSIP/([a-z0-9][a-z0-9_-]{0,70})-[0-9a-f]{8}$")
+# The consultation leg of an attended transfer, or a conference's dialling leg: a Local
+# channel into one of our transfer contexts.
+LOCAL_RE = re.compile(r"^Local/(q[0-9]{1,9}|\+?[0-9]{3,20})@ccc-i[0-9]{1,9}-transfer"
+                      r"-[0-9a-f]{8};[12]$")
 EXTEN_RE = re.compile(r"^(q[0-9]{1,9}|\+?[0-9]{3,20})$")
 
 
@@ -104,7 +108,40 @@ def _exten(value: str) -> str:
 
 
 async def hang_up(client: AmiClient, channel: str) -> None:
-    await client.command(f"channel request hangup {_channel(channel)}")
+    if not LOCAL_RE.fullmatch(channel):
+        _channel(channel)
+    await client.command(f"channel request hangup {channel}")
+
+
+async def attended_transfer(client: AmiClient, channel: str, context: str, exten: str) -> None:
+    """The agent's leg consults the target; the other party hears music on hold."""
+    await client.action({"Action": "Atxfer", "Channel": _channel(channel),
+                         "Context": _context(context), "Exten": _exten(exten)})
+
+
+async def move_both(client: AmiClient, first: str, first_exten: str, second: str,
+                    second_exten: str, context: str) -> None:
+    """Move two channels of one call together (neither is left alone to hang up)."""
+    for name in (first, second):
+        _channel_any(name)
+    await client.action({"Action": "Redirect", "Channel": first, "ExtraChannel": second,
+                         "Context": _context(context), "ExtraContext": _context(context),
+                         "Exten": _conference_exten(first_exten),
+                         "ExtraExten": _conference_exten(second_exten),
+                         "Priority": "1", "ExtraPriority": "1"})
+
+
+def _conference_exten(value: str) -> str:
+    if not re.fullmatch(r"[amhw][1-9][0-9]{2,5}", value):
+        raise ValueError(f"not a conference extension: {value!r}")
+    return value
+
+
+async def originate_into(client: AmiClient, target_context: str, target: str,
+                         context: str, exten: str) -> None:
+    """Call ``target`` (through ``target_context``) and put it in ``exten@context``."""
+    await client.command(f"channel originate Local/{_exten(target)}@{_context(target_context)}"
+                         f" extension {_conference_exten(exten)}@{_context(context)}")
 
 
 async def redirect(client: AmiClient, channel: str, context: str, exten: str) -> None:
@@ -120,3 +157,16 @@ async def originate(client: AmiClient, device: str, context: str, number: str) -
         raise ValueError(f"not a number: {number!r}")
     await client.command(f"channel originate {device} extension "
                          f"{number}@{_context(context)}")
+
+
+async def bridge(client: AmiClient, first: str, second: str) -> None:
+    """Connect two channels of ours directly (out of a hold or a conference room)."""
+    await client.action({"Action": "Bridge", "Channel1": _channel_any(first),
+                         "Channel2": _channel_any(second), "Tone": "no"})
+
+
+async def originate_bridged(client: AmiClient, target_context: str, target: str,
+                            channel: str) -> None:
+    """Call ``target``; once it answers, bridge it with ``channel`` (the agent's)."""
+    await client.command(f"channel originate Local/{_exten(target)}@{_context(target_context)}"
+                         f" application Bridge {_channel(channel)}")

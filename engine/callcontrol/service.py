@@ -227,6 +227,82 @@ def notes_of(session: Session, agent: Agent, pbx_call_ids: list[str]) -> dict[st
     return found
 
 
+def start_attended_transfer(session: Session, settings: Settings, agent: Agent, kind: str,
+                            target) -> None:
+    """InitiateAttendedTransfer: the other party waits with music on hold while the agent
+    talks to the target. Then CompleteAttendedTransfer or CancelAttendedTransfer."""
+    exten = transfer_target(session, agent, kind, target)
+    key = agent.instance.pbx_key
+
+    async def work(client):
+        call = _current(await pbx.channels(client), agent)
+        if call.other is None:
+            raise Conflict(f"agent {agent.extension} is not connected to anyone to transfer")
+        await pbx.move_both(client, call.other.name, f"h{agent.extension}", call.mine.name,
+                            f"w{agent.extension}", f"ccc-{key}-conference")
+        await pbx.originate_bridged(client, f"ccc-{key}-transfer", exten, call.mine.name)
+    ami_session(settings, work)
+
+
+@dataclass(frozen=True)
+class Consultation:
+    held: pbx.LiveChannel            # the caller, on hold
+    agent: pbx.LiveChannel           # the agent's leg
+    target: pbx.LiveChannel | None   # the target's leg (None: not answered yet)
+
+
+def _consultation(channels: list[pbx.LiveChannel], agent: Agent) -> Consultation:
+    context = f"ccc-{agent.instance.pbx_key}-conference"
+    held = next((c for c in channels if c.context == context
+                 and c.exten == f"h{agent.extension}"), None)
+    mine = next((c for c in channels if c.endpoint in _devices(agent)), None)
+    if held is None or mine is None:
+        raise Conflict(f"agent {agent.extension} is not consulting a transfer target")
+    target = next((c for c in channels if mine.bridge and c.bridge == mine.bridge
+                   and c.name != mine.name), None)
+    return Consultation(held, mine, target)
+
+
+def complete_attended_transfer(settings: Settings, agent: Agent) -> None:
+    """CompleteAttendedTransfer: the caller and the target talk; the agent leaves."""
+    async def work(client):
+        found = _consultation(await pbx.channels(client), agent)
+        if found.target is None:
+            raise Conflict("the transfer target has not answered yet")
+        await pbx.bridge(client, found.held.name, found.target.name)
+        await pbx.hang_up(client, found.agent.name)
+    ami_session(settings, work)
+
+
+def cancel_attended_transfer(settings: Settings, agent: Agent) -> None:
+    """CancelAttendedTransfer: the target's leg ends; the agent is back with the caller."""
+    async def work(client):
+        found = _consultation(await pbx.channels(client), agent)
+        await pbx.bridge(client, found.held.name, found.agent.name)
+        if found.target is not None:
+            await pbx.hang_up(client, found.target.name)
+    ami_session(settings, work)
+
+
+def start_conference(session: Session, settings: Settings, agent: Agent, kind: str,
+                     target) -> None:
+    """StartConference: the agent, the other party and the target talk together. The
+    conference ends when the agent leaves."""
+    exten = transfer_target(session, agent, kind, target)
+    key = agent.instance.pbx_key
+    conference = f"ccc-{key}-conference"
+
+    async def work(client):
+        call = _current(await pbx.channels(client), agent)
+        if call.other is None:
+            raise Conflict(f"agent {agent.extension} is not connected to anyone")
+        await pbx.move_both(client, call.other.name, f"m{agent.extension}", call.mine.name,
+                            f"a{agent.extension}", conference)
+        await pbx.originate_into(client, f"ccc-{key}-transfer", exten, conference,
+                                 f"m{agent.extension}")
+    ami_session(settings, work)
+
+
 def history(session: Session, agent: Agent, limit: int = HISTORY_LIMIT) -> list[CallRecord]:
     """The agent's own calls, newest first (answered, refused, missed)."""
     return list(session.scalars(

@@ -115,3 +115,97 @@ def test_a_blind_transfer_hands_the_caller_to_another_agent(callcenter, team):
     [invite] = dave_phone.requests("INVITE")
     assert caller_id in invite  # dave sees who is calling
     caller.assert_success(timeout=20)
+
+
+def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
+    """bob consults dave while the caller waits on hold; cancelled, bob is back with the
+    caller; then consulted again and completed: the caller talks to dave."""
+    cc = callcenter
+    bob, dave = team
+    cc.sign_out_everyone()
+    cc.register(bob, BOB_PHONE)
+    cc.register(dave, DAVE_PHONE, ready=False)
+    answering = cc.answering_agent(BOB_PHONE)
+    caller = cc.ivr_caller(SALES_NUMBER, "1380013914" + cc.tag, [("pause", 500)],
+                           pbx_hangs_up=True, name="caller-consulted")
+    cc.wait_logged(bob, "TALKING", timeout=20)
+    nothing = cc.ccc("call", "complete", *call_args(bob), check=False)
+    assert nothing.returncode == 1 and "not consulting" in nothing.stderr
+
+    dave_phone = cc.answering_agent(DAVE_PHONE)  # answers, waits to be hung up
+    cc.ccc("call", "transfer", "--attended", *call_args(bob, "--to-agent", dave["extension"]))
+    wait_for(lambda: consulting(cc, bob), "bob consulting dave")
+    assert held(cc, "1380013914" + cc.tag)  # the caller waits with music on hold
+    cc.ccc("call", "cancel", *call_args(bob))
+    dave_phone.assert_success(timeout=10)  # the consultation ended at dave's side
+    wait_for(lambda: not held(cc, "1380013914" + cc.tag), "bob back with the caller")
+    assert cc.agent_state(bob)["state"] == "TALKING"
+
+    dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 6000)
+    cc.ccc("call", "transfer", "--attended", *call_args(bob, "--to-agent", dave["extension"]))
+    wait_for(lambda: consulting(cc, bob), "bob consulting dave again")
+    cc.ccc("call", "complete", *call_args(bob))
+    answering.assert_success(timeout=10)   # bob left
+    dave_phone.assert_success(timeout=20)  # dave talked to the caller, then hung up
+    caller.assert_success(timeout=20)
+
+
+def test_a_three_way_conference_ends_when_the_agent_leaves(callcenter, team):
+    cc = callcenter
+    bob, dave = team
+    cc.sign_out_everyone()
+    cc.register(bob, BOB_PHONE)
+    cc.register(dave, DAVE_PHONE, ready=False)
+    answering = cc.answering_agent(BOB_PHONE)
+    caller = cc.ivr_caller(SALES_NUMBER, "1380013915" + cc.tag, [("pause", 500)],
+                           pbx_hangs_up=True, name="caller-conferenced")
+    cc.wait_logged(bob, "TALKING", timeout=20)
+    dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 5000)
+    cc.ccc("call", "conference", *call_args(bob, "--to-agent", dave["extension"]))
+    room = f"i1-{bob['extension']}"
+    wait_for(lambda: participants(cc, room) == 3, "three parties in the conference")
+    dave_phone.assert_success(timeout=20)  # dave talked, then left
+    wait_for(lambda: participants(cc, room) == 2, "dave gone, bob and the caller stay")
+    cc.ccc("call", "hangup", *call_args(bob))
+    answering.assert_success(timeout=10)
+    caller.assert_success(timeout=15)  # the room ended with its marked agent
+
+
+def consulting(cc, agent: dict) -> bool:
+    """Whether the agent's leg is bridged with a transfer target's leg (Local/...)."""
+    rows = [line.split("!") for line in pbx_text(cc, "core show channels concise").splitlines()]
+    rows = [fields for fields in rows if len(fields) > 12]
+    mine = {f[12] for f in rows if f[0].startswith(f"PJSIP/{agent['sip_username']}-") and f[12]}
+    return any(f[0].startswith("Local/") and f[12] in mine for f in rows)
+
+
+def held(cc, caller: str) -> bool:
+    """Whether the caller's channel is playing music on hold (the PBX's own view)."""
+    text = pbx_text(cc, "core show channels concise")
+    return any(fields[5] == "MusicOnHold" and fields[7] == caller
+               for fields in (line.split("!") for line in text.splitlines())
+               if len(fields) > 7)
+
+
+def participants(cc, room: str) -> int:
+    text = pbx_text(cc, f"confbridge list {room}")
+    return sum(1 for line in text.splitlines() if line.startswith(("PJSIP/", "Local/")))
+
+
+def pbx_text(cc, command: str) -> str:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine.ami.client import ami_command
+    from engine.settings import load_settings
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(ami_command, load_settings(cc.env), command).result(15)
+
+
+def wait_for(predicate, what: str, timeout: float = 15) -> None:
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"never: {what}")

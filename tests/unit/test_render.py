@@ -114,7 +114,8 @@ def test_no_context_of_one_instance_reaches_another(rendered, key, other):
     # Sales (i1) calls out with its landline: a click-to-dial context for it; Hotline's
     # 400 number never calls out, so it has none.
     click_to_dial = [f"ccc-{key}-from-01012345678"] if key == "i1" else []
-    assert sorted(own) == sorted([f"ccc-{key}-agents", f"ccc-{key}-dedicated", f"ccc-{key}-inbound",
+    assert sorted(own) == sorted([f"ccc-{key}-agents", f"ccc-{key}-conference",
+                                  f"ccc-{key}-dedicated", f"ccc-{key}-inbound",
                                   f"ccc-{key}-outbound", f"ccc-{key}-transfer",
                                   *click_to_dial])
     for name in own:

@@ -130,6 +130,12 @@ API_ROUTES = [
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/release", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/transfer", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/attended-transfer", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/attended-transfer/complete",
+     True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/attended-transfer/cancel",
+     True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/conference", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {

@@ -79,3 +79,45 @@ def blind_transfer(instance_id: int, agent_id: int):
         data = body(TRANSFER)
         service.blind_transfer(db, _settings(), agent, data.get("kind"), data.get("target"))
     return "", 204
+
+
+@route(CALLS + "/attended-transfer", "POST",
+       "Attended transfer: the other party waits on hold while the agent consults the target",
+       request=TRANSFER, status=204, errors=ERRORS, operation_id="InitiateAttendedTransfer")
+def initiate_attended_transfer(instance_id: int, agent_id: int):
+    with work() as db:
+        agent = _agent_to_act_on(db, instance_id, agent_id)
+        data = body(TRANSFER)
+        service.start_attended_transfer(db, _settings(), agent, data.get("kind"),
+                                        data.get("target"))
+    return "", 204
+
+
+@route(CALLS + "/attended-transfer/complete", "POST",
+       "Complete the attended transfer: the other party and the target talk", status=204,
+       errors=ERRORS, operation_id="CompleteAttendedTransfer")
+def complete_attended_transfer(instance_id: int, agent_id: int):
+    with work() as db:
+        service.complete_attended_transfer(_settings(),
+                                           _agent_to_act_on(db, instance_id, agent_id))
+    return "", 204
+
+
+@route(CALLS + "/attended-transfer/cancel", "POST",
+       "Cancel the attended transfer: the agent is back with the other party", status=204,
+       errors=ERRORS, operation_id="CancelAttendedTransfer")
+def cancel_attended_transfer(instance_id: int, agent_id: int):
+    with work() as db:
+        service.cancel_attended_transfer(_settings(),
+                                         _agent_to_act_on(db, instance_id, agent_id))
+    return "", 204
+
+
+@route(CALLS + "/conference", "POST", "Three-way conference: add the target to the call",
+       request=TRANSFER, status=204, errors=ERRORS, operation_id="StartConference")
+def start_conference(instance_id: int, agent_id: int):
+    with work() as db:
+        agent = _agent_to_act_on(db, instance_id, agent_id)
+        data = body(TRANSFER)
+        service.start_conference(db, _settings(), agent, data.get("kind"), data.get("target"))
+    return "", 204

@@ -86,11 +86,18 @@ document.getElementById("hang-up").addEventListener("click", async () => {
 document.getElementById("transfer").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
+  const mode = event.submitter ? event.submitter.value : "blind";
   const [kind, value] = form.elements.target.value.split(":");
   const target = kind === "number" ? form.elements.number.value.trim()
     : kind === "skill_group" ? Number(value) : value;
-  if (await post(panel.dataset.transferUrl, {kind, target})) say(text.transferred);
+  if (await post(panel.dataset.transferUrl, {kind, target, mode})) {
+    say({blind: text.transferred, attended: text.consulting, conference: text.conference}[mode]);
+  }
 });
+for (const id of ["complete-transfer", "cancel-transfer"]) {
+  const button = document.getElementById(id);
+  button.addEventListener("click", async () => { if (await post(button.dataset.url, {})) say(""); });
+}
 
 // The pop-up: who calls, what they dialled, how long they waited, their IVR path
 // and what it collected, their earlier calls. Shown while the phone rings or talks.

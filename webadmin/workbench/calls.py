@@ -10,7 +10,7 @@ from flask import current_app, g, jsonify, request
 from engine.agents.models import Agent
 from engine.ami.client import AmiError
 from engine.callcontrol import service
-from engine.errors import Conflict, DomainError, NotFound
+from engine.errors import Conflict, DomainError, Invalid, NotFound
 from engine.uow import transaction
 from webadmin.workbench import blueprint
 from webadmin.workbench.session import agent_required
@@ -82,11 +82,36 @@ def hang_up(domain: str):
 @blueprint.route("/calls/transfer", methods=["POST"])
 @agent_required
 def transfer(domain: str):
+    """{"kind", "target", "mode": "blind" | "attended" | "conference"}."""
     body = _body()
+    operations = {"blind": service.blind_transfer, "attended": service.start_attended_transfer,
+                  "conference": service.start_conference}
 
     def work(db, agent):
-        service.blind_transfer(db, current_app.config["CCC_SETTINGS"], agent,
-                               body.get("kind"), body.get("target"))
+        operation = operations.get(body.get("mode", "blind"))
+        if operation is None:
+            raise Invalid("mode must be blind, attended or conference",
+                          fields={"mode": "blind, attended or conference"})
+        operation(db, current_app.config["CCC_SETTINGS"], agent, body.get("kind"),
+                  body.get("target"))
+        return jsonify({})
+    return _act(work)
+
+
+@blueprint.route("/calls/transfer/complete", methods=["POST"])
+@agent_required
+def complete_transfer(domain: str):
+    def work(db, agent):
+        service.complete_attended_transfer(current_app.config["CCC_SETTINGS"], agent)
+        return jsonify({})
+    return _act(work)
+
+
+@blueprint.route("/calls/transfer/cancel", methods=["POST"])
+@agent_required
+def cancel_transfer(domain: str):
+    def work(db, agent):
+        service.cancel_attended_transfer(current_app.config["CCC_SETTINGS"], agent)
         return jsonify({})
     return _act(work)
 
