@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ from provisioning.templates import UnsafeValue
 
 SOUNDS = Path(__file__).resolve().parent.parent / "sounds"
 KEEP_GENERATIONS = 3  # older generations kept besides the current and previous ones
+
+log = logging.getLogger(__name__)
 
 
 class ApplyError(Exception):
@@ -361,6 +364,15 @@ def _remember(settings: Settings, started: int, result: ApplyResult) -> None:
     tmp.replace(_marker(settings))
 
 
+def _leave_stale_queues(session: Session, settings: Settings) -> None:
+    """A deleted agent, or one taken out of a skill group, leaves that queue now."""
+    from engine.agentstate.service import prune_members
+    try:
+        prune_members(session, settings)
+    except AmiError as error:  # ccc serve prunes again when it reconnects
+        log.warning("stale queue members not removed: %s", error)
+
+
 def apply(session: Session, settings: Settings) -> ApplyResult:
     """Render the site's configuration from the database and put it in force.
 
@@ -390,6 +402,8 @@ def apply(session: Session, settings: Settings) -> ApplyResult:
         except AmiError:
             running = False
         result = apply_files(settings, files, running)
+        if result.changed and result.live:
+            _leave_stale_queues(session, settings)
         _remember(settings, started, result)
     # The audio library's 8 kHz copies live in the site too: a site created (or
     # restored) after the uploads gets them here, before any call can ask for them.

@@ -163,6 +163,35 @@ def sign_out(settings: Settings, agent: Agent) -> Presence:
     return derive(ami_session(settings, work))
 
 
+def allowed_queues(session: Session) -> dict[str, set[str]]:
+    """Each agent's member name -> the queues it may be in (its skill groups')."""
+    from engine.agents.models import AgentSkillGroup
+    key = Instance.pbx_key_for
+    allowed: dict[str, set[str]] = {}
+    for instance_id, extension, group_id in session.execute(
+            select(Agent.instance_id, Agent.extension, AgentSkillGroup.skill_group_id)
+            .join(AgentSkillGroup, AgentSkillGroup.agent_id == Agent.id)):
+        allowed.setdefault(f"{key(instance_id)}-{extension}", set()).add(
+            f"{key(instance_id)}-q{group_id}")
+    return allowed
+
+
+def prune_members(session: Session, settings: Settings) -> int:
+    """Take out of each queue whoever may no longer be in it (a deleted agent, one moved
+    out of the group): the PBX keeps signed-in members across reloads. Returns how many."""
+    allowed = allowed_queues(session)
+
+    async def work(client):
+        removed = 0
+        for member, found in (await pbx.memberships(client)).items():
+            for membership in found:
+                if membership.queue not in allowed.get(member, ()):
+                    await pbx.remove(client, membership.queue, membership.interface)
+                    removed += 1
+        return removed
+    return ami_session(settings, work)
+
+
 # ---- the durable log --------------------------------------------------------------------
 
 def latest_changes(session: Session, instance_id: int,

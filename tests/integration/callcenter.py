@@ -166,8 +166,9 @@ class CallCenter:
         with ThreadPoolExecutor(1) as pool:  # a browser test's loop may run in this thread
             pool.submit(ami_session, load_settings(self.env), work).result(30)
 
-    def logged_states(self, agent: dict) -> list[tuple[str, str | None]]:
-        """The agent's durable state log (what ccc serve wrote), oldest first."""
+    def logged_states(self, agent: dict, times: bool = False) -> list[tuple]:
+        """The agent's durable state log (what ccc serve wrote), oldest first: (state,
+        break code), with the time it was logged as a third item if ``times``."""
         from sqlalchemy import select
 
         from engine.agents.models import Agent
@@ -175,7 +176,8 @@ class CallCenter:
         from engine.instances.models import Instance
         key = agent["sip_username"].rsplit("-", 1)[0]
         with transaction(load_settings(self.env)) as db:
-            return [(row.state, row.break_code) for row in db.scalars(
+            return [(row.state, row.break_code) + ((row.at,) if times else ())
+                    for row in db.scalars(
                 select(AgentStateChange).join(Agent, Agent.id == AgentStateChange.agent_id)
                 .where(Agent.instance_id == Instance.id_from_pbx_key(key),
                        Agent.extension == agent["extension"]).order_by(AgentStateChange.id))]

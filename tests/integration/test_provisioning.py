@@ -61,14 +61,18 @@ def test_a_new_agent_is_live_at_once_and_gone_when_deleted(site, settings):
                        "--skill-group", "default:2")
     assert "agent 1002 created: SIP user i1-1002" in created.stdout
     assert "PBX configuration is live" in created.stderr
-    assert set(endpoints(settings)) == set(before) | {"i1-1002"}
-    queue = ami_command(settings, "queue show i1-q1")
-    assert "PJSIP/i1-1002" in queue
+    # Two endpoints: the SIP phone's and the workbench page's.
+    assert set(endpoints(settings)) == set(before) | {"i1-1002", "i1-1002-web"}
+    # Signing in makes it a member of its skill group's queue...
+    site.ccc("agent", "state", "ready", "--instance", "sales.acme", "--extension", "1002",
+             "--device", "sip")
+    assert "PJSIP/i1-1002" in ami_command(settings, "queue show i1-q1")
 
     deleted = site.ccc("agent", "delete", "--instance", "sales.acme", "--extension", "1002")
     assert "agent 1002 deleted" in deleted.stdout
     assert "PBX configuration is live" in deleted.stderr
     assert sorted(endpoints(settings)) == sorted(before)
+    # ...and deleting the agent takes it out of the queue with the same apply.
     assert "PJSIP/i1-1002" not in ami_command(settings, "queue show i1-q1")
 
 
@@ -99,7 +103,8 @@ def test_a_configuration_the_pbx_does_not_take_is_rolled_back(site, settings, br
     good = files_in_force(settings)
     good_generation = current_generation(settings)
     good_endpoints = sorted(endpoints(settings))
-    assert has_context(settings, "ccc-from-carrier") and len(good_endpoints) == 3
+    # The trunk, and each of the two admin agents' SIP phone and workbench phone.
+    assert has_context(settings, "ccc-from-carrier") and len(good_endpoints) == 5
     try:
         with pytest.raises(ApplyError, match="previous one is back in force"):
             apply_files(settings, break_files(good), pbx_running=True)

@@ -162,7 +162,8 @@ def test_create_an_instance_and_its_agents_in_the_browser(page, admin_site, tmp_
     queues = pbx_command(settings, "queue show")
     assert f"{key}-q" in queues and "ringall" in queues
     overflow = pbx_command(settings, f"dialplan show ccc-{key}-overflow")
-    assert re.search(rf"Queue\({key}-q\d+,r,,,30\)", overflow), overflow
+    assert re.search(rf"Queue\({key}-q\d+,rb\(ccc-ring-agent\^s\^1\(\$\{{CCC_DIALLED\}}\)\),,,30\)",
+                     overflow), overflow
 
     # Deleting asks first: dismissed, nothing happens; accepted, the seat leaves the PBX.
     page.get_by_role("navigation", name="Account").get_by_role("link", name="Overview").click()
