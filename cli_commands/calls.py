@@ -87,6 +87,28 @@ def _target(session, agent, to_agent, to_skill_group, to_number):
     return kind, target
 
 
+@call.command("hold")
+@agent_options
+@click.pass_obj
+def call_hold(app: AppState, domain, extension) -> None:
+    """HoldCall: the other party hears music on hold."""
+    from engine.callcontrol.service import hold_call
+    with app.transaction() as session:
+        hold_call(app.settings, _agent(session, domain, extension))
+    click.echo(f"agent {extension}'s caller is on hold")
+
+
+@call.command("retrieve")
+@agent_options
+@click.pass_obj
+def call_retrieve(app: AppState, domain, extension) -> None:
+    """RetrieveCall: back to the party on hold."""
+    from engine.callcontrol.service import retrieve_call
+    with app.transaction() as session:
+        retrieve_call(app.settings, _agent(session, domain, extension))
+    click.echo(f"agent {extension} is back with the caller")
+
+
 @call.command("complete")
 @agent_options
 @click.pass_obj

@@ -284,6 +284,30 @@ def cancel_attended_transfer(settings: Settings, agent: Agent) -> None:
     ami_session(settings, work)
 
 
+def hold_call(settings: Settings, agent: Agent) -> None:
+    """HoldCall: the other party hears music on hold; the agent's phone stays connected
+    (for a SIP phone beside the page; the page's own phone holds by itself)."""
+    conference = f"ccc-{agent.instance.pbx_key}-conference"
+
+    async def work(client):
+        call = _current(await pbx.channels(client), agent)
+        if call.other is None:
+            raise Conflict(f"agent {agent.extension} is not connected to anyone")
+        await pbx.move_both(client, call.other.name, f"h{agent.extension}", call.mine.name,
+                            f"w{agent.extension}", conference)
+    ami_session(settings, work)
+
+
+def retrieve_call(settings: Settings, agent: Agent) -> None:
+    """RetrieveCall: the agent talks to the party it put on hold again."""
+    async def work(client):
+        found = _consultation(await pbx.channels(client), agent)
+        if found.target is not None:
+            raise Conflict("a transfer target is on the line: complete or cancel the transfer")
+        await pbx.bridge(client, found.held.name, found.agent.name)
+    ami_session(settings, work)
+
+
 def start_conference(session: Session, settings: Settings, agent: Agent, kind: str,
                      target) -> None:
     """StartConference: the agent, the other party and the target talk together. The

@@ -117,18 +117,41 @@ def test_a_blind_transfer_hands_the_caller_to_another_agent(callcenter, team):
     caller.assert_success(timeout=20)
 
 
-def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
-    """bob consults dave while the caller waits on hold; cancelled, bob is back with the
-    caller; then consulted again and completed: the caller talks to dave."""
-    cc = callcenter
+def bob_talks_to_a_caller(cc, team, caller_id: str, name: str):
+    """bob (READY, SIP phone) answers a queue call; dave is registered, not in the queue.
+    Returns bob's phone and the caller, who waits for the PBX to hang up."""
     bob, dave = team
     cc.sign_out_everyone()
     cc.register(bob, BOB_PHONE)
     cc.register(dave, DAVE_PHONE, ready=False)
     answering = cc.answering_agent(BOB_PHONE)
-    caller = cc.ivr_caller(SALES_NUMBER, "1380013914" + cc.tag, [("pause", 500)],
-                           pbx_hangs_up=True, name="caller-consulted")
+    caller = cc.ivr_caller(SALES_NUMBER, caller_id, [("pause", 500)], pbx_hangs_up=True,
+                           name=name)
     cc.wait_logged(bob, "TALKING", timeout=20)
+    return answering, caller
+
+
+def test_the_server_holds_and_retrieves_a_sip_phone_call(callcenter, team):
+    cc = callcenter
+    bob = team[0]
+    caller_id = "1380013916" + cc.tag
+    answering, caller = bob_talks_to_a_caller(cc, team, caller_id, "caller-held")
+    cc.ccc("call", "hold", *call_args(bob))
+    wait_for(lambda: held(cc, caller_id), "the caller on hold")
+    cc.ccc("call", "retrieve", *call_args(bob))
+    wait_for(lambda: not held(cc, caller_id), "the caller back with bob")
+    cc.ccc("call", "hangup", *call_args(bob))
+    answering.assert_success(timeout=10)
+    caller.assert_success(timeout=15)
+
+
+def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
+    """bob consults dave while the caller waits on hold; cancelled, bob is back with the
+    caller; then consulted again and completed: the caller talks to dave."""
+    cc = callcenter
+    bob, dave = team
+    answering, caller = bob_talks_to_a_caller(cc, team, "1380013914" + cc.tag,
+                                              "caller-consulted")
     nothing = cc.ccc("call", "complete", *call_args(bob), check=False)
     assert nothing.returncode == 1 and "not consulting" in nothing.stderr
 
@@ -153,13 +176,8 @@ def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
 def test_a_three_way_conference_ends_when_the_agent_leaves(callcenter, team):
     cc = callcenter
     bob, dave = team
-    cc.sign_out_everyone()
-    cc.register(bob, BOB_PHONE)
-    cc.register(dave, DAVE_PHONE, ready=False)
-    answering = cc.answering_agent(BOB_PHONE)
-    caller = cc.ivr_caller(SALES_NUMBER, "1380013915" + cc.tag, [("pause", 500)],
-                           pbx_hangs_up=True, name="caller-conferenced")
-    cc.wait_logged(bob, "TALKING", timeout=20)
+    answering, caller = bob_talks_to_a_caller(cc, team, "1380013915" + cc.tag,
+                                              "caller-conferenced")
     dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 5000)
     cc.ccc("call", "conference", *call_args(bob, "--to-agent", dave["extension"]))
     room = f"i1-{bob['extension']}"

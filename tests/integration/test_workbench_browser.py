@@ -190,7 +190,7 @@ def test_a_sip_phone_is_controlled_from_the_page(callcenter, browser, web, erin)
         expect(page.locator("#state")).to_have_attribute("data-state", "TALKING",
                                                         timeout=20_000)
         page.select_option("#transfer select", f"agent:{fay['extension']}")
-        page.click("#transfer button[type=submit]")
+        page.click("#transfer button[value=blind]")
         answering.assert_success(timeout=10)
         fay_phone.assert_success(timeout=20)
         assert "1380013922" + cc.tag in fay_phone.requests("INVITE")[0]

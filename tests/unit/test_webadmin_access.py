@@ -136,6 +136,8 @@ API_ROUTES = [
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/attended-transfer/cancel",
      True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/conference", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/hold", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/retrieve", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {

@@ -121,3 +121,19 @@ def start_conference(instance_id: int, agent_id: int):
         data = body(TRANSFER)
         service.start_conference(db, _settings(), agent, data.get("kind"), data.get("target"))
     return "", 204
+
+
+@route(CALLS + "/hold", "POST", "Put the other party on hold (music on hold)", status=204,
+       errors=ERRORS, operation_id="HoldCall")
+def hold_call(instance_id: int, agent_id: int):
+    with work() as db:
+        service.hold_call(_settings(), _agent_to_act_on(db, instance_id, agent_id))
+    return "", 204
+
+
+@route(CALLS + "/retrieve", "POST", "Take the party on hold back", status=204,
+       errors=ERRORS, operation_id="RetrieveCall")
+def retrieve_call(instance_id: int, agent_id: int):
+    with work() as db:
+        service.retrieve_call(_settings(), _agent_to_act_on(db, instance_id, agent_id))
+    return "", 204

@@ -94,7 +94,7 @@ document.getElementById("transfer").addEventListener("submit", async (event) => 
     say({blind: text.transferred, attended: text.consulting, conference: text.conference}[mode]);
   }
 });
-for (const id of ["complete-transfer", "cancel-transfer"]) {
+for (const id of ["complete-transfer", "cancel-transfer", "hold-call", "retrieve-call"]) {
   const button = document.getElementById(id);
   button.addEventListener("click", async () => { if (await post(button.dataset.url, {})) say(""); });
 }

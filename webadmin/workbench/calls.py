@@ -143,3 +143,21 @@ def note(domain: str):
                          body.get("call_id"), body.get("text"))
         return jsonify({}), 201
     return _act(work)
+
+
+@blueprint.route("/calls/hold", methods=["POST"])
+@agent_required
+def hold(domain: str):
+    def work(db, agent):
+        service.hold_call(current_app.config["CCC_SETTINGS"], agent)
+        return jsonify({})
+    return _act(work)
+
+
+@blueprint.route("/calls/retrieve", methods=["POST"])
+@agent_required
+def retrieve(domain: str):
+    def work(db, agent):
+        service.retrieve_call(current_app.config["CCC_SETTINGS"], agent)
+        return jsonify({})
+    return _act(work)
