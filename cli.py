@@ -64,7 +64,7 @@ def instance() -> None:
 @click.pass_obj
 def instance_create(app: AppState, account_name, name, domain, digits, number_type,
                     admin_name, description, as_json) -> None:
-    """Create an instance ready to take calls (F3: the one-minute call center)."""
+    """Create an instance ready to take calls: a number, a welcome flow, a skill group."""
     from engine.instances.service import create_instance
     with app.transaction() as session:
         created = create_instance(session, account_name, name, domain, digits, number_type,

@@ -1,4 +1,4 @@
-"""Call center instances, including the one-minute creation of F3."""
+"""Call center instances, including their creation ready to take calls in one step."""
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,4 @@
-"""/api/v1/instances/<id>/flows: IVR flows (F7) for token holders.
+"""/api/v1/instances/<id>/flows: IVR flows for token holders.
 
 The same operations as the editor (webadmin/ivr), through the same services: list,
 create, show (draft and latest version), save the draft (answers its problems),

@@ -1,4 +1,4 @@
-"""IVR flows (F7) in the web admin: an instance's flows, creating one, binding a number.
+"""IVR flows in the web admin: an instance's flows, creating one, binding a number.
 
 The editor's page and its JSON calls are in ``editor.py``, the published versions in
 ``versions.py``; both add their routes to this blueprint (imported at the end). Flows
