@@ -127,6 +127,8 @@ class CallCenter:
         argv = ["sipp", "-sf", str(SCENARIOS / scenario), "-i", local[0], "-p", str(local[1]),
                 "-m", str(calls), "-trace_msg", "-message_file", str(messages),
                 "-timeout", "40s", "-timeout_error", "-nostdin",
+                # Each run's media ports: a block of 400 from here (a shard's offset is a
+                # multiple of 100), so a test's extra SIPp stays inside its own block.
                 "-mp", str(16000 + 4 * PORT_OFFSET)]
         if service:
             argv += ["-s", service]

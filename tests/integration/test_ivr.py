@@ -273,7 +273,7 @@ def test_transfer_to_an_external_number_goes_out_with_the_instance_number(callce
     # The caller comes from the carrier too, on another port and media port.
     callcenter.ivr_caller(NUMBER, caller, [("pause", 3000)], False, "ivr-caller-out",
                           local(CARRIER[0], 5075), "-mp",
-                          str(16400 + 4 * PORT_OFFSET)).assert_success()
+                          str(16000 + 4 * PORT_OFFSET + 200)).assert_success()
     carrier.assert_success()
     [invite] = carrier.requests("INVITE")
     assert invite.startswith(f"INVITE sip:{callee}@{CARRIER_HOST}")
