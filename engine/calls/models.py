@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow, value_enum
@@ -38,6 +38,21 @@ class CallRecord(Base):
     # The PBX kept a recording of the call; `RecordStorage` is billed on these minutes
     # only. Nothing sets it yet: call recording is not built, so no storage is charged.
     recorded: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class CallRecordAgent(Base):
+    """An agent who talked on a call: the one a queue connected, and everyone the call was
+    transferred or conferenced to after that. Keyed by extension (what the PBX reports),
+    so a deleted agent's calls keep who took them."""
+
+    __tablename__ = "call_record_agent"
+    __table_args__ = (UniqueConstraint("call_record_id", "extension"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_record_id: Mapped[int] = mapped_column(
+        ForeignKey("call_record.id", ondelete="CASCADE"), index=True)
+    extension: Mapped[str] = mapped_column(String(8), index=True)
+    answered_at: Mapped[datetime]
 
 
 class IngestCursor(Base):
