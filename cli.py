@@ -176,21 +176,25 @@ def cdr() -> None:
 @click.pass_obj
 def cdr_list(app: AppState, domain, limit, as_json) -> None:
     """Call records, newest first, with voicemail and survey scores."""
-    from engine.calls.service import ivr_results, list_call_records
+    from engine.calls.service import agents_of, ivr_results, list_call_records
     from engine.instances.service import get_instance
     with app.transaction() as session:
         instance = get_instance(session, domain) if domain else None
         records = list_call_records(session, instance, limit)
         extras = ivr_results(session, [r.pbx_call_id for r in records])
+        agents = agents_of(session, records)
         rows = [{"id": r.pbx_call_id, "instance_id": r.instance_id, "direction": r.direction.value,
                  "number": r.number, "caller": r.caller, "callee": r.callee,
                  "start": r.started_at, "answer": r.answered_at, "end": r.ended_at,
                  "billable_seconds": r.billable_seconds, "disposition": r.disposition,
-                 "agent": r.agent_extension, "refusal_reason": r.refusal_reason,
-                 **extras[r.pbx_call_id]}
+                 "agent": r.agent_extension, "agents": agents[r.id],
+                 "refusal_reason": r.refusal_reason, **extras[r.pbx_call_id]}
                 for r in records]
+    if not as_json:
+        for row in rows:
+            row["agents"] = ",".join(row["agents"])
     emit(rows, as_json, ["start", "direction", "number", "caller", "callee", "disposition",
-                         "billable_seconds", "agent", "refusal_reason", "survey_score"])
+                         "billable_seconds", "agents", "refusal_reason", "survey_score"])
 
 
 @cdr.command("ingest")

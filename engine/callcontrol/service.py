@@ -22,6 +22,7 @@ from engine.ami.client import ami_session
 from engine.callcontrol import pbx
 from engine.callcontrol.models import CallNote
 from engine.calls.models import CallRecord
+from engine.calls.service import talked_on
 from engine.errors import Conflict, Invalid, NotFound
 from engine.numbers.service import caller_id_numbers
 from engine.settings import Settings
@@ -201,7 +202,7 @@ def add_note(session: Session, settings: Settings, agent: Agent, pbx_call_id, te
         raise NotFound("no such call of this agent")
     recorded = session.scalar(select(CallRecord.id).where(
         CallRecord.pbx_call_id == pbx_call_id, CallRecord.instance_id == agent.instance_id,
-        CallRecord.agent_extension == agent.extension))
+        or_(CallRecord.agent_extension == agent.extension, talked_on(agent.extension))))
     if recorded is None:
         try:
             current = call_info(session, settings, agent).pbx_call_id
@@ -328,8 +329,10 @@ def start_conference(session: Session, settings: Settings, agent: Agent, kind: s
 
 
 def history(session: Session, agent: Agent, limit: int = HISTORY_LIMIT) -> list[CallRecord]:
-    """The agent's own calls, newest first (answered, refused, missed)."""
+    """The agent's own calls, newest first (answered, refused, missed), and the calls
+    transferred or conferenced to it."""
     return list(session.scalars(
         select(CallRecord).where(CallRecord.instance_id == agent.instance_id,
-                                 or_(CallRecord.agent_extension == agent.extension))
+                                 or_(CallRecord.agent_extension == agent.extension,
+                                     talked_on(agent.extension)))
         .order_by(CallRecord.started_at.desc(), CallRecord.id.desc()).limit(limit)))

@@ -6,6 +6,7 @@ Pure parsing: no database, so it is unit-tested on sample lines.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -41,8 +42,10 @@ def _time(text: str) -> datetime | None:
 
 
 def _userfield(text: str) -> dict[str, str]:
-    # The dialplan tags each call as a query string: dir=inbound&inst=i1&num=...
-    pairs = (item.partition("=") for item in text.split("&") if item)
+    # The dialplan tags each call as a query string: dir=inbound&inst=i1&num=... The
+    # PBX joins the user fields of two bridged channels with ';' (";dir=..." when the
+    # first one is empty), so ';' separates pairs too.
+    pairs = (item.partition("=") for item in re.split("[&;]", text) if item)
     return {key: value for key, _, value in pairs}
 
 

@@ -28,6 +28,11 @@ REFUSALS = {
 # An agent's channel: its SIP phone's (PJSIP/i1-1001-0000002a) or its workbench page's
 # phone's (PJSIP/i1-1001-web-0000002a), whether a queue or a direct Dial rang it.
 AGENT_CHANNEL = re.compile(r"^PJSIP/i\d+-(\d+)(?:-web)?-[0-9a-f]+$")
+# The leg an attended transfer or a conference adds for an agent target: the engine
+# originates Local/<extension>@ccc-iN-transfer, whose ';1' half stays in the call (its
+# ';2' half, which dials the agent, keeps no record of its own). Outside numbers there
+# have 7 digits or more, so 3-6 digits is always an agent's extension.
+CONSULTED_AGENT = re.compile(r"^Local/([1-9][0-9]{2,5})@ccc-i\d+-transfer-[0-9a-f]+;1$")
 
 
 @dataclass
@@ -43,6 +48,9 @@ class MergedCall:
     caller: str = ""
     callee: str = ""
     agent_extension: str | None = None
+    # Every agent who talked with the caller -> when they began (the first one a queue
+    # connected, then whoever the call was transferred or conferenced to).
+    agents: dict[str, datetime] = field(default_factory=dict)
     refusal_reason: str | None = None
     # An inbound call the IVR sent to an outside number (through the trunk), answered there.
     answered_outside: bool = False
@@ -80,6 +88,22 @@ def agent_of(channel: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _talked(call: MergedCall, extension: str | None, since: datetime | None) -> None:
+    if extension and since is not None:
+        call.agents[extension] = _earliest(call.agents.get(extension), since)
+
+
+def _consulted_agent(row: CdrRow) -> str | None:
+    """The agent a consultation or conference leg brought to the caller: counted once its
+    leg was bridged with someone who is not an agent (a transfer completed, a conference
+    joined), not for a consultation the agent cancelled."""
+    match = CONSULTED_AGENT.match(row.channel)
+    if match is None or row.disposition != "ANSWERED" or not row.dstchannel \
+            or agent_of(row.dstchannel) is not None:
+        return None
+    return match.group(1)
+
+
 def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
     call.started_at = _earliest(call.started_at, row.start)
     call.ended_at = _latest(call.ended_at, row.end)
@@ -93,12 +117,20 @@ def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
     tags = call.tags
     call.direction = tags.get("dir", call.direction)
     call.instance_key = tags.get("inst", call.instance_key)
+    # Who talked, whatever the direction: a row may come before the one that tells it.
+    answered_by = agent_of(row.dstchannel) if row.disposition == "ANSWERED" else None
+    _talked(call, answered_by, row.answer or row.start)
+    _talked(call, _consulted_agent(row), row.answer or row.start)
     if call.direction == "inbound":
         call.number = tags.get("num", call.number)
         call.callee = call.number or call.callee or row.dst
-        call.caller = min(filter(None, (call.caller, row.src)), default="")
-        answered_by = agent_of(row.dstchannel) if row.disposition == "ANSWERED" else None
-        call.agent_extension = min(filter(None, (call.agent_extension, answered_by)), default=None)
+        # The caller is who the carrier's leg came from; an agent's or a Local leg in the
+        # same call (a consultation, a conference) has the agent's extension as its source.
+        if agent_of(row.channel) is None and not row.channel.startswith("Local/"):
+            call.caller = min(filter(None, (call.caller, row.src)), default="")
+        # The call's agent is the first who answered (ties by extension: order-free).
+        if call.agents:
+            call.agent_extension = min(call.agents, key=lambda e: (call.agents[e], e))
         # A leg answered by a channel that is not an agent's: the trunk, for an external
         # transfer (the PBX's own answer has no destination channel).
         if row.disposition == "ANSWERED" and row.dstchannel and answered_by is None:
@@ -108,11 +140,13 @@ def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
             call.number = call.caller = tags["num"]  # the caller ID shown to the callee
         call.callee = call.callee or row.dst
         call.agent_extension = tags.get("agent") or call.agent_extension or agent_of(row.channel)
+        _talked(call, call.agent_extension, row.start)
     elif call.direction == "internal":
         # One agent calls another by extension: both sides are extensions.
         call.caller = tags.get("agent") or call.caller
         call.callee = call.callee or row.dst
         call.agent_extension = tags.get("agent") or call.agent_extension
+        _talked(call, call.agent_extension, row.start)
     if "refused" in tags:
         call.refusal_reason = REFUSALS.get(tags["refused"], tags["refused"])
     return call

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine.calls.journal import CdrRow, parse_line, read_new_lines
 from engine.calls.merge import MergedCall, merge_row
-from engine.calls.models import CallRecord, Direction, IngestCursor, SurveyScore, Voicemail
+from engine.calls.models import CallRecord, CallRecordAgent, Direction, IngestCursor, SurveyScore, Voicemail
 from engine.errors import Invalid
 from engine.instances.models import Instance
 from engine.settings import Settings
@@ -38,7 +38,10 @@ def ingest(session: Session, settings: Settings) -> int:
 
 def _store(session: Session, linkedid: str, rows: list[CdrRow]) -> None:
     record = session.scalar(select(CallRecord).where(CallRecord.pbx_call_id == linkedid))
-    merged = _from_record(record) if record else MergedCall(pbx_call_id=linkedid)
+    talked = {a.extension: a for a in session.scalars(
+        select(CallRecordAgent).where(CallRecordAgent.call_record_id == record.id))} \
+        if record else {}
+    merged = _from_record(record, talked) if record else MergedCall(pbx_call_id=linkedid)
     for row in rows:
         merge_row(merged, row)
     if merged.started_at is None:
@@ -57,6 +60,14 @@ def _store(session: Session, linkedid: str, rows: list[CdrRow]) -> None:
     record.agent_extension = _fit("agent_extension", merged.agent_extension)
     record.refusal_reason = _fit("refusal_reason", merged.refusal_reason)
     session.add(record)
+    session.flush()
+    for extension, since in merged.agents.items():
+        if len(extension) > _AGENT_EXTENSION:
+            continue
+        row = talked.get(extension) or CallRecordAgent(call_record_id=record.id,
+                                                       extension=extension)
+        row.answered_at = since
+        session.add(row)
 
 
 def _length(column: str) -> int:
@@ -69,7 +80,10 @@ def _fit(column: str, value: str | None) -> str | None:
     return value[:_length(column)] if value is not None else None
 
 
-def _from_record(record: CallRecord) -> MergedCall:
+_AGENT_EXTENSION = CallRecordAgent.__table__.c.extension.type.length
+
+
+def _from_record(record: CallRecord, talked: dict[str, CallRecordAgent]) -> MergedCall:
     return MergedCall(
         pbx_call_id=record.pbx_call_id, started_at=record.started_at,
         answered_at=record.answered_at, ended_at=record.ended_at,
@@ -77,7 +91,8 @@ def _from_record(record: CallRecord) -> MergedCall:
         direction=record.direction.value,
         instance_key=Instance.pbx_key_for(record.instance_id) if record.instance_id else None,
         number=record.number, caller=record.caller, callee=record.callee,
-        agent_extension=record.agent_extension, refusal_reason=record.refusal_reason)
+        agent_extension=record.agent_extension, refusal_reason=record.refusal_reason,
+        agents={extension: row.answered_at for extension, row in talked.items()})
 
 
 def _instance_id(session: Session, key: str | None) -> int | None:
@@ -92,6 +107,25 @@ def list_call_records(session: Session, instance: Instance | None = None,
     if instance is not None:
         query = query.where(CallRecord.instance_id == instance.id)
     return list(session.scalars(query.limit(limit)))
+
+
+def agents_of(session: Session, records: list[CallRecord]) -> dict[int, list[str]]:
+    """The agents who talked on each of these calls, in the order they began: record id ->
+    extensions."""
+    agents: dict[int, list[str]] = {record.id: [] for record in records}
+    if records:
+        for row in session.scalars(
+                select(CallRecordAgent).where(CallRecordAgent.call_record_id.in_(list(agents)))
+                .order_by(CallRecordAgent.answered_at, CallRecordAgent.extension)):
+            agents[row.call_record_id].append(row.extension)
+    return agents
+
+
+def talked_on(agent_extension: str):
+    """A query condition: the call record is one the agent with this extension talked on
+    (within a query already limited to the agent's instance)."""
+    return CallRecord.id.in_(select(CallRecordAgent.call_record_id)
+                             .where(CallRecordAgent.extension == agent_extension))
 
 
 # ---- what the IVR stores with a call ---------------------------------------------------

@@ -171,6 +171,15 @@ def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
     answering.assert_success(timeout=10)   # bob left
     dave_phone.assert_success(timeout=20)  # dave talked to the caller, then hung up
     caller.assert_success(timeout=20)
+    # One call record, with both agents in the order they talked to the caller (the
+    # cancelled consultation added nobody; the consulting legs left no record of their own).
+    cc.ccc("cdr", "ingest")
+    records = [r for r in cc.ccc_json("cdr", "list", "--instance", "sales.acme")
+               if r["caller"] == "1380013914" + cc.tag]
+    assert [(r["agents"], r["disposition"]) for r in records] == [
+        ([bob["extension"], dave["extension"]], "answered")]
+    everyone = cc.ccc_json("cdr", "list")
+    assert not [r for r in everyone if r["callee"] == dave["extension"]], everyone
 
 
 def test_a_three_way_conference_ends_when_the_agent_leaves(callcenter, team):

@@ -205,8 +205,8 @@ def test_call_records(ccc, settings, acme):
         "number": "01012345678", "caller": "13800138000", "callee": "01012345678",
         "start": "2026-11-23 23:20:31.013334", "answer": "2026-11-23 23:20:31.013630",
         "end": "2026-11-23 23:20:37.019469", "billable_seconds": 7,
-        "disposition": "answered", "agent": "1001", "refusal_reason": None,
-        "voicemail": [], "survey_score": None}
+        "disposition": "answered", "agent": "1001", "agents": ["1001"],
+        "refusal_reason": None, "voicemail": [], "survey_score": None}
     assert ccc_json(ccc, "cdr", "list", "--instance", "hotline.acme") == []
     table = ccc("cdr", "list").stdout.splitlines()
     assert table[0].split()[:3] == ["START", "DIRECTION", "NUMBER"] and "answered" in table[1]

@@ -232,6 +232,75 @@ TRANSFERRED_ROWS = [
 ]
 
 
+# An attended transfer, as the PBX journaled it: agent 1002 answered a queue call, consulted
+# agent 1003 (a Local channel the engine originated), cancelled once and consulted again,
+# then completed: the caller talked to 1003. (The consulting leg's dialling half, ';2',
+# keeps no record: the transfer context disables it.)
+ATTENDED = "e2e-1796282883.0"
+ATTENDED_ROWS = [
+    journal_line(ATTENDED, "e2e-1796282883.0", "0", dst="h1002", dcontext="ccc-i1-conference",
+                 channel="PJSIP/trunk-carrier-00000000", dstchannel="PJSIP/i1-1002-00000001",
+                 start=1796282883.057011, answer=1796282883.058076, end=1796282888.393062),
+    # the first consultation, cancelled: 1003 talked to 1002 only
+    journal_line(ATTENDED, "e2e-1796282888.2", "6", accountcode="", src="1003", dst="1003",
+                 dcontext="ccc-i1-transfer", lastapp="Bridge",
+                 channel="Local/1003@ccc-i1-transfer-00000000;1",
+                 dstchannel="PJSIP/i1-1002-00000001", start=1796282888.404557,
+                 answer=1796282888.404557, end=1796282889.422023, userfield=""),
+    # 1002's leg while it consulted: its source is the agent's extension, not the caller;
+    # the PBX joined the two bridged channels' user fields with ';'
+    journal_line(ATTENDED, "e2e-1796282886.1", "8", src="1002", dst="w1002",
+                 dcontext="ccc-i1-conference", lastapp="AppQueue",
+                 channel="PJSIP/i1-1002-00000001", dstchannel="PJSIP/trunk-carrier-00000000",
+                 start=1796282889.422129, answer=1796282889.422129, end=1796282891.563062,
+                 userfield=";" + INBOUND_TAG),
+    # the second, completed: its Local half is bridged with the caller's trunk channel
+    journal_line(ATTENDED, "e2e-1796282891.10", "9", accountcode="", src="1003", dst="1003",
+                 dcontext="ccc-i1-transfer", lastapp="Bridge",
+                 channel="Local/1003@ccc-i1-transfer-00000001;1", start=1796282891.564099,
+                 answer=1796282891.575205, end=1796282891.578591, userfield=""),
+    journal_line(ATTENDED, "e2e-1796282891.10", "15", accountcode="", src="1003", dst="1003",
+                 dcontext="ccc-i1-transfer", lastapp="Bridge",
+                 channel="Local/1003@ccc-i1-transfer-00000001;1",
+                 dstchannel="PJSIP/trunk-carrier-00000000", start=1796282892.442046,
+                 answer=1796282892.442046, end=1796282897.584195),
+]
+
+
+def test_an_attended_transfer_keeps_both_agents_in_order():
+    call = merged(*ATTENDED_ROWS)
+    assert call.agents == {"1002": at(1796282883.058076), "1003": at(1796282892.442046)}
+    assert call.agent_extension == "1002" and call.disposition == "answered"
+    assert call.caller == "13800138000" and call.number == "01012345678"
+    # Order-free: the same rows in any order give the same call.
+    assert merged(*ATTENDED_ROWS[::-1]).agents == call.agents
+
+
+def test_a_cancelled_consultation_does_not_count_the_consulted_agent():
+    call = merged(*ATTENDED_ROWS[:3])
+    assert list(call.agents) == ["1002"]
+
+
+def test_a_local_leg_to_an_outside_number_is_no_agent():
+    row = journal_line(ATTENDED, src="1002", dcontext="ccc-i1-transfer", lastapp="Bridge",
+                       channel="Local/13900139000@ccc-i1-transfer-00000001;1",
+                       dstchannel="PJSIP/trunk-carrier-00000000", start=1796282892.4,
+                       answer=1796282892.4, end=1796282897.5)
+    assert merged(ATTENDED_ROWS[0], row).agents == {"1002": at(1796282883.058076)}
+
+
+def test_an_attended_transfer_ingested_row_by_row_keeps_both_agents(settings, session):
+    from engine.calls.service import agents_of
+    add_account(session)
+    add_instance(session)
+    for line in ATTENDED_ROWS[::-1]:
+        write_journal(settings, line + "\n")
+        ingest(session, settings)
+    [record] = records(session)
+    assert agents_of(session, [record]) == {record.id: ["1002", "1003"]}
+    assert record.agent_extension == "1002"
+
+
 def test_an_inbound_call_transferred_outside_and_answered_there_is_answered():
     call = merged(*TRANSFERRED_ROWS)
     assert call.agent_extension is None and call.answered_outside
