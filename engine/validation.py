@@ -17,6 +17,8 @@ HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 AUDIO_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # IVR flows: node ids and variable names reach channel variables and the editor's DOM.
 IVR_NODE_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
+# One step of a call's way through the IVR: a node id, and the menu keys pressed there.
+IVR_STEP_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]{0,31})(?::([0-9*#]{1,16}))?$")
 IVR_VARIABLE_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # Flow names are what goto_flow and ``ccc ivr`` use; no spaces, so they need no quoting.
 IVR_FLOW_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

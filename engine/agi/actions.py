@@ -26,7 +26,7 @@ from engine.ivr.interpreter import FlowError
 from engine.ivr.runtime import CallPlan, agent_endpoint, queue_for
 from engine.ivr.spec import PRODUCT_SOUNDS
 from engine.settings import Settings
-from engine.validation import (AUDIO_NAME_RE, DIAL_NUMBER_RE, IVR_NODE_ID_RE,
+from engine.validation import (AUDIO_NAME_RE, DIAL_NUMBER_RE, IVR_NODE_ID_RE, IVR_STEP_RE,
                                IVR_VARIABLE_RE)
 
 log = logging.getLogger(__name__)
@@ -186,10 +186,10 @@ class ActionRunner:
                          (var.FLOW_VARIABLES, encode_variables(values)),
                          (var.ON_FAILED, node_id(_on_failed(action))),
                          (var.ON_AFTER, node_id(getattr(action, "on_after", None))),
-                         # Node ids are identifiers (validated with the flow): the agent's
-                         # pop-up shows where the caller went.
+                         # Node ids are identifiers (validated with the flow), keys are
+                         # 0-9*#: the agent's pop-up shows where the caller went.
                          (var.IVR_PATH, "/".join(
-                             n for n in path if IVR_NODE_ID_RE.fullmatch(n))[-512:])]
+                             n for n in path if IVR_STEP_RE.fullmatch(n))[-512:])]
         for name, value in settings:
             await self.channel.set_variable(name, value)
         await self.channel.set_variable(var.ACTION, _ACTIONS[type(action)])

@@ -108,7 +108,7 @@ class IvrRoutes:
             action = interpreter.next_action()
             if isinstance(action, TERMINAL):
                 await runner.finish(action, interpreter.flow_ref, interpreter.variables,
-                                    interpreter.path)
+                                    interpreter.trail())
                 log.info("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
                          type(action).__name__, "/".join(interpreter.path))
                 return

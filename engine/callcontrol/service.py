@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import validation
+from engine import variables as var
 from engine.agents.models import Agent
 from engine.agents.service import find_agent
 from engine.ami.client import ami_session
@@ -146,7 +147,7 @@ class CallInfo:
     caller: str
     dialled: str
     waited_seconds: int
-    ivr_path: list[str]
+    ivr_path: list[dict]  # {"node": node id, "keys": the menu keys pressed there}
     ivr_variables: dict[str, str]
     earlier: list[CallRecord]
     pbx_call_id: str = ""  # what notes on this call are filed under
@@ -173,11 +174,12 @@ def call_info(session: Session, settings: Settings, agent: Agent) -> CallInfo:
     if customer is None:
         return CallInfo(mine.caller_id, "", 0, [], {}, [], "")
     try:
-        variables = decode_variables(found.variables.get("CCC_FLOW_VARS"))
+        variables = decode_variables(found.variables.get(var.FLOW_VARIABLES))
     except FlowError:
         variables = {}
-    path = [n for n in found.variables.get("CCC_IVR_PATH", "").split("/")
-            if validation.IVR_NODE_ID_RE.fullmatch(n)]
+    steps = (validation.IVR_STEP_RE.fullmatch(s)
+             for s in found.variables.get(var.IVR_PATH, "").split("/"))
+    path = [{"node": s.group(1), "keys": s.group(2) or ""} for s in steps if s]
     caller = customer.caller_id
     earlier = list(session.scalars(
         select(CallRecord).where(CallRecord.instance_id == agent.instance_id,

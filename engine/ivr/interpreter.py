@@ -49,6 +49,7 @@ class LoadedFlow:
 
 FlowLoader = Callable[[str], LoadedFlow | None]
 MAX_VALUE = 1024  # characters of a variable's value
+MAX_KEYS_KEPT = 16  # menu keys kept per visit of a node (the last ones)
 # Values come from callers and HTTP answers and end up in AGI commands and speech: no
 # control characters (a newline would end an AGI command early).
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -65,6 +66,7 @@ class Interpreter:
         self.load_flow = load_flow
         self._variables = dict(self.context.variables)
         self.path: list[str] = []
+        self.keys: dict[int, str] = {}  # a visit in the path -> the keys pressed there
         self.steps = 0
         self.current: str | None = None  # the node being run
         self.finished = False
@@ -129,6 +131,18 @@ class Interpreter:
         self._variables.update(clean)
         if clean:
             yield SetVariables(clean)
+
+    def pressed(self, keys: str) -> None:
+        """The caller pressed these menu keys at the node being run."""
+        if keys:
+            visit = len(self.path) - 1
+            self.keys[visit] = (self.keys.get(visit, "") + keys)[-MAX_KEYS_KEPT:]
+
+    def trail(self) -> list[str]:
+        """The path with the menu keys pressed at each visit: ``node`` or ``node:keys``
+        (what the agent's pop-up shows)."""
+        return [f"{node}:{self.keys[i]}" if i in self.keys else node
+                for i, node in enumerate(self.path)]
 
     def outlet(self, node: dict, name: str) -> str | None:
         return self._edges.get((node["id"], name))

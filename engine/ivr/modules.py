@@ -60,6 +60,7 @@ def menu(call: Interpreter, node: dict) -> Steps:
     failure = "timeout"
     for _ in range(min(int(field(node, "retries")), MAX_RETRIES) + 1):
         answer = yield GetDigits(prompt_of(call, node), 1, timeout, "")
+        call.pressed(answer.digits)
         if answer.digits == "":
             failure = "timeout"
         elif answer.digits in KEYS and call.outlet(node, answer.digits) is not None:

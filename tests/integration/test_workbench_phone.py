@@ -18,6 +18,10 @@ Observed:
   Retrieve puts it back "In use", Mute silences what comes back (bob's phone echoes
   it), she hangs up and bob's phone gets the BYE;
 - a key pressed on the keypad reaches the PBX: '#' ends the echo test at once;
+- two web agents and a carrier caller who presses 1 in an IVR menu: the pop-up with the
+  path and the key on the READY agent only (the one on a break never rings), answer,
+  voice both ways, hold seen by the PBX, a consultation answered in the second page and
+  completed: the caller talks to the second agent; the record names both agents;
 - carol's password does not register alice's web endpoint, nor does a wrong one (401),
   and alice's session sees nothing of Hotline's workbench (404).
 Screenshots of the panel (idle, ringing, talking) and of the network page go to
@@ -37,7 +41,7 @@ from playwright.sync_api import expect, sync_playwright
 from engine.ami.client import ami_command
 from engine.serve import start_web
 from engine.settings import load_settings
-from tests.integration.callcenter import Listener, local
+from tests.integration.callcenter import CARRIER, Listener, local
 from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -153,7 +157,8 @@ def pbx(cc, command: str) -> str:
 
 
 def endpoint_state(cc, endpoint: str) -> str:
-    match = re.search(rf"^\s*Endpoint:\s+{re.escape(endpoint)}/\S*\s+(\S.*?)\s{{2,}}",
+    # "name/caller id" for a phone, the bare name for a trunk (no caller id).
+    match = re.search(rf"^\s*Endpoint:\s+{re.escape(endpoint)}(?:/\S*)?\s+(\S.*?)\s{{2,}}",
                       pbx(cc, f"pjsip show endpoint {endpoint}"), re.M)
     return match.group(1) if match else ""
 
@@ -369,3 +374,110 @@ def test_without_the_library_the_panel_says_so_and_the_page_works(page, workbenc
     expect(panel).to_have_attribute("data-state", "unregistered")
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/w/sales\.acme/signin$"))
+
+
+# An IVR menu in front of the skill group: the agent's pop-up shows the key pressed.
+MENU_FLOW = {"format": 1, "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "menu", "type": "menu", "text": "Press 1 for sales.", "timeout": 5, "retries": 1},
+    {"id": "sales", "type": "transfer_skill_group", "skill_group": "default", "timeout": 60},
+    {"id": "bye", "type": "hangup", "reason": "no key"}],
+    "edges": [{"from": "start", "to": "menu"}, {"from": "menu", "to": "sales", "when": "1"},
+              {"from": "menu", "to": "bye", "when": "timeout"}]}
+
+
+def agent_page(phone_browser, cc, extension: str):
+    """A second agent's own browser session (its own context, cookies and phone)."""
+    context = phone_browser.new_context(viewport={"width": 1100, "height": 900})
+    context.add_init_script(KEEP_PEER_CONNECTIONS)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, cc, extension=extension)
+    return context, page
+
+
+def audio_grows(page, what: str) -> None:
+    """The page's phone receives audio with energy: a voice reached it."""
+    first = wait_for(lambda: page.evaluate(AUDIO_COUNTERS), what=f"{what}: audio counters")
+    time.sleep(2)
+    second = page.evaluate(AUDIO_COUNTERS)
+    assert second["packets"] > first["packets"] + 50, (what, first, second)
+    assert second["energy"] > first["energy"], (what, first, second)
+
+
+def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
+        page, phone_browser, workbench):
+    """A carrier caller presses 1 in the IVR menu; alice (READY) gets the call with its
+    path in the pop-up while bob (on a break) never rings; alice answers in the page, they
+    hear each other, she holds and retrieves the caller, consults bob, who answers in his
+    page, and completes the transfer: the caller talks to bob; the call's record names
+    both agents in that order."""
+    cc, alice, bob = workbench, workbench.agents["alice"], workbench.agents["bob"]
+    cc.sign_out_everyone()
+    cc.ccc("agent", "update", "--instance", "sales.acme", "--extension", bob["extension"],
+           "--skill-groups", "default:1")
+    cc.publish_flow("sales.acme", "menu", MENU_FLOW, bind="01012345678")
+    bob_context, bob_page = agent_page(phone_browser, cc, bob["extension"])
+    try:
+        sign_in(page, cc)
+        for agent_page_, code in ((page, None), (bob_page, "Rest")):
+            expect(agent_page_.locator("#phone")).to_have_attribute("data-state", "registered")
+            agent_page_.click("#sign-in-groups button[type=submit]")  # with the page's phone
+            expect(agent_page_.locator("#state")).to_have_attribute("data-state", "READY")
+            if code:
+                agent_page_.select_option("#take-break select", code)
+                agent_page_.click("#take-break button[type=submit]")
+                expect(agent_page_.locator("#state")).to_have_attribute("data-state", "BREAK")
+        cc.wait_logged(alice, "READY")
+        cc.wait_logged(bob, "BREAK", "Rest")
+
+        caller_number = "1380013931" + cc.tag
+        caller = cc.ivr_caller("01012345678", caller_number, [("pause", 1500), ("keys", "1")],
+                               True, "menu-caller", CARRIER, "-rtp_echo")
+        panel = page.locator("#phone")
+        expect(panel.locator(".phone-incoming")).to_be_visible(timeout=20_000)
+        expect(page.locator("#popup-caller")).to_have_text(caller_number)
+        expect(page.locator("#popup-dialled")).to_have_text("01012345678")
+        expect(page.locator("#popup-path")).to_have_text("start → menu (pressed 1) → sales")
+        shoot(page, "two-agents-ringing")
+        panel.get_by_role("button", name="Answer").click()
+        expect(panel).to_have_attribute("data-state", "talking")
+        expect(page.locator("#state")).to_have_attribute("data-state", "TALKING")
+        # The caller's phone echoes what it hears: alice's voice went there and back.
+        audio_grows(page, "alice talking to the caller")
+
+        panel.get_by_role("button", name="Hold").click()
+        wait_for(lambda: endpoint_state(cc, "trunk-carrier") == "On Hold",
+                 what="Asterisk reporting the caller held")
+        panel.get_by_role("button", name="Retrieve").click()
+        wait_for(lambda: endpoint_state(cc, "trunk-carrier") == "In use",
+                 what="Asterisk reporting the caller retrieved")
+
+        # Bob is back from his break; alice consults him, the caller waits.
+        bob_page.click("#ready")
+        expect(bob_page.locator("#state")).to_have_attribute("data-state", "READY")
+        page.select_option("#transfer select", f"agent:{bob['extension']}")
+        page.click("#transfer button[value=attended]")
+        bob_panel = bob_page.locator("#phone")
+        expect(bob_panel.locator(".phone-incoming")).to_be_visible()
+        bob_panel.get_by_role("button", name="Answer").click()
+        expect(bob_panel).to_have_attribute("data-state", "talking")
+        shoot(bob_page, "two-agents-consulted")
+        page.click("#complete-transfer")
+        expect(panel).to_have_attribute("data-state", "idle")   # alice has left the call
+        # The caller now talks to bob: bob's voice goes to the caller and comes back.
+        audio_grows(bob_page, "bob talking to the caller")
+        expect(bob_page.locator("#state")).to_have_attribute("data-state", "TALKING")
+        bob_panel.get_by_role("button", name="Hang up").click()
+        caller.assert_success(20)   # the caller got the BYE from bob's side
+        # Bob's page rang once, for the consultation: never while on a break.
+        assert bob_page.evaluate("window.cccPhoneStates") == [
+            "registered", "ringing", "talking", "idle"]
+
+        cc.ccc("cdr", "ingest")
+        [record] = [r for r in cc.call_records() if r["caller"] == caller_number]
+        assert (record["agents"], record["disposition"]) == (
+            [alice["extension"], bob["extension"]], "answered")
+    finally:
+        bob_context.close()
+        cc.sign_out_everyone()

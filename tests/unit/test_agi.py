@@ -147,7 +147,7 @@ def test_menu_key_queues_the_call_and_leaves_what_a_resume_needs(settings, cente
         sets("CCC_FLOW_VARS", "{}"),
         sets("CCC_ON_FAILED", ""),
         sets("CCC_ON_AFTER", "survey"),
-        sets("CCC_IVR_PATH", "start/menu/to_a"),  # what the agent's pop-up shows
+        sets("CCC_IVR_PATH", "start/menu:1/to_a"),  # what the agent's pop-up shows
         sets("CCC_ACTION", "queue"),
     ])
     assert transcript[-1] == 'SET VARIABLE CCC_ACTION "queue"'  # the decision comes last
@@ -172,7 +172,7 @@ def test_key_two_queues_with_the_node_timeout_and_its_overflow(settings, center)
         sets("CCC_FLOW_VARS", "{}"),
         sets("CCC_ON_FAILED", "bye"),
         sets("CCC_ON_AFTER", ""),
-        (r'SET VARIABLE CCC_IVR_PATH "[A-Za-z0-9_/-]+"', "200 result=1"),
+        (r'SET VARIABLE CCC_IVR_PATH "[A-Za-z0-9_/:*#-]+"', "200 result=1"),
         sets("CCC_ACTION", "queue"),
     ])
 
@@ -294,7 +294,7 @@ def test_collected_digits_go_to_http_and_the_answer_picks_the_agent(settings, ce
             ("SET VARIABLE CCC_FLOW_VARS .*", "200 result=1"),
             sets("CCC_ON_FAILED", ""),
             sets("CCC_ON_AFTER", ""),
-            (r'SET VARIABLE CCC_IVR_PATH "[A-Za-z0-9_/-]+"', "200 result=1"),
+            (r'SET VARIABLE CCC_IVR_PATH "[A-Za-z0-9_/:*#-]+"', "200 result=1"),
             sets("CCC_ACTION", "agent"),
         ], on_command=keep_variables)
     finally:
@@ -341,7 +341,7 @@ def test_a_queue_handoff_names_the_ready_dedicated_agents_device(settings, cente
         sets("CCC_FLOW_VARS", "{}"),
         sets("CCC_ON_FAILED", ""),
         sets("CCC_ON_AFTER", "survey"),
-        sets("CCC_IVR_PATH", "start/menu/to_a"),
+        sets("CCC_IVR_PATH", "start/menu:1/to_a"),
         sets("CCC_ACTION", "queue"),
     ])
 
@@ -356,7 +356,7 @@ def test_a_dedicated_agent_on_a_break_is_not_named(settings, center):
         sets("CCC_FLOW_VARS", "{}"),
         sets("CCC_ON_FAILED", ""),
         sets("CCC_ON_AFTER", "survey"),
-        sets("CCC_IVR_PATH", "start/menu/to_a"),
+        sets("CCC_IVR_PATH", "start/menu:1/to_a"),
         sets("CCC_ACTION", "queue"),
     ])
 
@@ -449,7 +449,7 @@ def test_after_goto_flow_the_call_keeps_the_version_it_moved_to(settings, center
         sets("CCC_FLOW_VARS", "{}"),
         sets("CCC_ON_FAILED", "bye"),
         sets("CCC_ON_AFTER", ""),
-        (r'SET VARIABLE CCC_IVR_PATH "[A-Za-z0-9_/-]+"', "200 result=1"),
+        (r'SET VARIABLE CCC_IVR_PATH "[A-Za-z0-9_/:*#-]+"', "200 result=1"),
         sets("CCC_ACTION", "queue"),
     ])
 

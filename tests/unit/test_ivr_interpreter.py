@@ -88,6 +88,13 @@ def test_menu_key_takes_its_branch():
     assert interpreter.path == ["start", "m", "two"]
 
 
+def test_the_trail_keeps_the_keys_pressed_at_each_menu_visit():
+    _, interpreter = drive(menu_flow(), keys("", "7", "1"))
+    assert interpreter.trail() == ["start", "m:71", "bye"]   # no key, then 7, then 1
+    _, interpreter = drive(menu_flow(), keys("#"))
+    assert interpreter.trail() == ["start", "m:#", "two"]
+
+
 def test_menu_retries_after_a_timeout_and_a_wrong_key():
     actions, _ = drive(menu_flow(), keys("", "7", "1"))
     assert actions == [ASK, ASK, ASK, Hangup("bye")]

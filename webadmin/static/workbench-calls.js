@@ -112,7 +112,8 @@ async function showPopup() {
   fill("popup-caller", call.caller);
   fill("popup-dialled", call.dialled);
   fill("popup-waited", text.seconds.replace("%(n)s", call.waited_seconds));
-  fill("popup-path", call.ivr_path.join(" → "));
+  fill("popup-path", call.ivr_path.map((step) => step.keys
+    ? `${step.node} (${text.keys.replace("%(keys)s", step.keys)})` : step.node).join(" → "));
   fill("popup-variables", Object.entries(call.ivr_variables).map(([k, v]) => `${k}=${v}`).join(", "));
   fill("popup-earlier", call.earlier.map((c) => `${new Date(c.start).toLocaleString()} ${c.disposition}`).join("; "));
   popup.hidden = false;
