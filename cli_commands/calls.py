@@ -40,6 +40,18 @@ def call_dial(app: AppState, domain, extension, number, caller_id, device) -> No
     click.echo(f"agent {extension}'s phone rings; then {number} is called from {shown}")
 
 
+@call.command("answer")
+@agent_options
+@click.pass_obj
+def call_answer(app: AppState, domain, extension) -> None:
+    """AnswerCall: the agent's ringing phone answers (the workbench's phone; a SIP phone
+    that allows remote answer)."""
+    from engine.callcontrol.service import answer_call
+    with app.transaction() as session:
+        answer_call(app.settings, _agent(session, domain, extension))
+    click.echo(f"agent {extension}'s phone was asked to answer")
+
+
 @call.command("hangup")
 @agent_options
 @click.pass_obj

@@ -23,6 +23,7 @@ SITE_DIRS = ("etc", "run", "log", "log/cdr-custom", "spool", "lib", "cache")
 STATIC_TEMPLATES = (
     "modules.conf", "logger.conf", "rtp.conf", "manager.conf", "http.conf", "confbridge.conf",
     "cdr.conf", "cdr_manager.conf", "musiconhold.conf", "indications.conf",
+    "pjsip_notify.conf",
     # core settings kept at their defaults; present so that every start does not
     # log an error for each missing file, which would hide the real ones
     "acl.conf", "ccss.conf", "cel.conf", "features.conf", "pjproject.conf",
@@ -42,6 +43,8 @@ MODULES = (
     "res_pjsip_registrar", "res_pjsip_sdp_rtp", "res_pjsip_dtmf_info",
     "res_pjsip_caller_id", "res_pjsip_header_funcs", "res_pjsip_nat",
     "res_pjsip_rfc3326", "res_pjsip_refer", "res_pjsip_logger",
+    # the NOTIFY that answers a ringing phone from the workbench, the API or the CLI
+    "res_pjsip_notify",
     # agents' browsers: SIP over WebSocket on the PBX's HTTP server (http.conf), media
     # over DTLS-SRTP with ICE (webrtc=yes on their endpoints)
     "res_http_websocket", "res_pjsip_transport_websocket", "res_srtp",

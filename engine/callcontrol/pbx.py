@@ -113,6 +113,18 @@ async def hang_up(client: AmiClient, channel: str) -> None:
     await client.command(f"channel request hangup {channel}")
 
 
+# pjsip_notify.conf's NOTIFY with "Event: talk": a ringing phone that takes it answers.
+REMOTE_ANSWER = "ccc-answer"
+
+
+async def remote_answer(client: AmiClient, endpoint: str) -> None:
+    """Ask the endpoint's phones to answer the call that rings them: the workbench's
+    browser phone does, and so do desk phones that allow remote answer."""
+    if not CHANNEL_RE.fullmatch(f"PJSIP/{endpoint}-00000000"):
+        raise ValueError(f"not an endpoint of ours: {endpoint!r}")
+    await client.command(f"pjsip send notify {REMOTE_ANSWER} endpoint {endpoint}")
+
+
 async def attended_transfer(client: AmiClient, channel: str, context: str, exten: str) -> None:
     """The agent's leg consults the target; the other party hears music on hold."""
     await client.action({"Action": "Atxfer", "Channel": _channel(channel),

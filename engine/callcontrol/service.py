@@ -92,6 +92,21 @@ def _current(channels: list[pbx.LiveChannel], agent: Agent) -> AgentCall:
     return AgentCall(leg, other)
 
 
+def answer_call(settings: Settings, agent: Agent) -> None:
+    """AnswerCall: the agent's ringing phone answers (the page's phone always; a SIP
+    phone when it allows remote answer). Conflict when no call rings for the agent."""
+    devices = _devices(agent)
+
+    async def work(client):
+        ringing = {c.endpoint for c in await pbx.channels(client)
+                   if c.endpoint in devices and c.state == "Ringing"}
+        if not ringing:
+            raise Conflict(f"no call rings for agent {agent.extension}")
+        for endpoint in sorted(ringing):
+            await pbx.remote_answer(client, endpoint)
+    ami_session(settings, work)
+
+
 def current_call(settings: Settings, agent: Agent) -> AgentCall:
     async def work(client):
         return _current(await pbx.channels(client), agent)

@@ -481,3 +481,27 @@ def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
     finally:
         bob_context.close()
         cc.sign_out_everyone()
+
+
+def test_answer_call_from_elsewhere_answers_the_ringing_page(page, workbench):
+    """AnswerCall (here `ccc call answer`, as the API's does): the PBX sends the ringing
+    phone a NOTIFY "Event: talk"; the page's phone answers. With nothing ringing, the
+    request is refused and nothing is sent."""
+    cc, bob = workbench, workbench.agents["bob"]
+    cc.register(bob, BOB_PHONE)
+    sign_in(page, cc)
+    panel = page.locator("#phone")
+    expect(panel).to_have_attribute("data-state", "registered")
+    answer = ("call", "answer", "--instance", "sales.acme", "--extension", "1001")
+    idle = cc.ccc(*answer, check=False)
+    assert (idle.returncode, idle.stderr.strip()) == (1, "Error: no call rings for agent 1001")
+
+    caller = cc.sipp("bob-calls-alice", "call_until_bye.xml", BOB_CALLS_FROM, "1001",
+                     "-key", "caller", bob["sip_username"], "-au", bob["sip_username"],
+                     "-ap", bob["sip_password"], "-rtp_echo")
+    expect(panel.locator(".phone-incoming")).to_be_visible()
+    cc.ccc(*answer)
+    expect(panel).to_have_attribute("data-state", "talking")
+    audio_grows(page, "alice answered from elsewhere")
+    panel.get_by_role("button", name="Hang up").click()
+    caller.assert_success(10)

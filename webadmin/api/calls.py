@@ -62,6 +62,14 @@ def make_call(instance_id: int, agent_id: int):
         return jsonify({"caller_id": shown}), 202
 
 
+@route(CALLS + "/answer", "POST", "Answer the call ringing the agent's phone", status=204,
+       errors=ERRORS, operation_id="AnswerCall")
+def answer_call(instance_id: int, agent_id: int):
+    with work() as db:
+        service.answer_call(_settings(), _agent_to_act_on(db, instance_id, agent_id))
+    return "", 204
+
+
 @route(CALLS + "/release", "POST", "Hang up the agent's call", status=204, errors=ERRORS,
        operation_id="ReleaseCall")
 def release_call(instance_id: int, agent_id: int):

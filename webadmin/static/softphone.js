@@ -43,6 +43,13 @@ export class Softphone {
       logBuiltinEnabled: false,
       delegate: {
         onInvite: (invitation) => this.#incoming(invitation),
+        // The PBX's "answer" (NOTIFY, Event: talk; what desk phones take as remote
+        // answer): the agent answered from elsewhere (the API's AnswerCall, ccc call answer).
+        onNotify: (notification) => {
+          notification.accept().catch(() => {});
+          const event = (notification.request.getHeader("Event") || "").trim().toLowerCase();
+          if (event === "talk") this.answer().catch(() => {});
+        },
         // error is set when the connection was lost, not closed by stop()
         onDisconnect: (error) => { if (error) this.lost(); },
       },
