@@ -1,5 +1,6 @@
 """Call control from the server on the real PBX: click-to-dial with a chosen caller ID,
-hanging up and blind-transferring a SIP phone's call, and forged targets refused.
+hanging up and blind-transferring a SIP phone's call, and forged targets refused (from the
+CLI and, by strangers and with another instance's agent, through the REST API).
 
 Configured (conftest): Sales (landline 01012345678, may call out; skill group
 default) and Hotline (400 number only: never calls out). This module adds agents bob
@@ -236,3 +237,82 @@ def wait_for(predicate, what: str, timeout: float = 15) -> None:
             return
         time.sleep(0.3)
     raise AssertionError(f"never: {what}")
+
+
+def test_forged_api_requests_for_a_live_call_change_nothing(callcenter, team):
+    """bob talks to a caller. Through the REST API on the live PBX: another account's
+    administrator, Sales' administrator naming Hotline's agent, and targets carrying
+    dial-string specials are all refused (404/422); bob's call goes on, not held."""
+    import json
+    import urllib.error
+    import urllib.request
+    from dataclasses import replace
+
+    from engine.accounts.tokens import create_token
+    from engine.serve import start_web
+    from engine.settings import load_settings
+    from engine.uow import transaction
+
+    cc = callcenter
+    bob, _dave = team
+    caller_id = "1380013916" + cc.tag
+    answering, caller = bob_talks_to_a_caller(cc, team, caller_id, "caller-forged")
+    if not [a for a in cc.ccc_json("account", "list") if a["name"] == "globex"]:
+        cc.ccc("account", "create", "globex", "--plan", "payg")
+        cc.ccc("instance", "create", "--account", "globex", "--name", "Rival",
+               "--domain", "rival.globex", "--number", "02087654321",
+               "--number-type", "landline", "--admin", "gina")
+    settings = load_settings(cc.env)
+    with transaction(settings) as session:
+        tokens = {"alice": create_token(session, "acme", "alice"),
+                  "gina": create_token(session, "globex", "gina")}
+    sales = next(i["id"] for i in cc.ccc_json("instance", "list", "--json")
+                 if i["domain"] == "sales.acme")
+    carol = next(a for a in cc.ccc_json("agent", "list", "--instance", "hotline.acme")
+                 if a["extension"] == "1001")
+    server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
+
+    def post(user: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_port}/api/v1{path}", method="POST",
+            data=json.dumps(body or {}).encode(),
+            headers={"Authorization": f"Bearer {tokens[user]}",
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, {}
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"{}")
+
+    def agent_id(user: str, instance: int, extension: str) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_port}/api/v1/instances/{instance}/agents",
+            headers={"Authorization": f"Bearer {tokens[user]}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return next(a["id"] for a in json.load(response) if a["extension"] == extension)
+
+    hotline = next(i["id"] for i in cc.ccc_json("instance", "list", "--json")
+                   if i["domain"] == "hotline.acme")
+    try:
+        bob_calls = (f"/instances/{sales}/agents/"
+                     f"{agent_id('alice', sales, bob['extension'])}/calls")
+        carol_id = agent_id("alice", hotline, carol["extension"])
+        for user, path, body, status in (
+                ("gina", bob_calls + "/release", None, 404),      # another account
+                ("gina", bob_calls + "/hold", None, 404),
+                ("alice", f"/instances/{sales}/agents/{carol_id}/calls/release", None, 404),
+                ("alice", bob_calls + "/transfer",
+                 {"kind": "agent", "target": "1001&PJSIP/i2-1001"}, 404),
+                ("alice", bob_calls + "/transfer", {"kind": "number", "target": "1(2)3/4,5"}, 422),
+                ("alice", bob_calls + "/transfer",
+                 {"kind": "skill_group", "target": "1,2"}, 404)):
+            got, error = post(user, path, body)
+            assert got == status and "error" in error, (user, path, body, got, error)
+        assert cc.agent_state(bob)["state"] == "TALKING"   # the call went on
+        assert not held(cc, caller_id)
+    finally:
+        server.shutdown()
+        server.server_close()
+    cc.ccc("call", "hangup", *call_args(bob))
+    answering.assert_success(timeout=10)
+    caller.assert_success(timeout=15)
