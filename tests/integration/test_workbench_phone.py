@@ -24,8 +24,10 @@ Observed:
   completed: the caller talks to the second agent; the record names both agents;
 - carol's password does not register alice's web endpoint, nor does a wrong one (401),
   and alice's session sees nothing of Hotline's workbench (404).
-Screenshots of the panel (idle, ringing, talking) and of the network page go to
-test-output/screens/.
+- AnswerCall from elsewhere: the ringing page answers the PBX's NOTIFY;
+- every state in the page, in English and in Chinese, with a SIP phone beside it.
+Screenshots of the panel (idle, ringing, talking), of the network page and of the
+workbench in each state and both languages go to test-output/screens/.
 """
 from __future__ import annotations
 
@@ -505,3 +507,82 @@ def test_answer_call_from_elsewhere_answers_the_ringing_page(page, workbench):
     audio_grows(page, "alice answered from elsewhere")
     panel.get_by_role("button", name="Hang up").click()
     caller.assert_success(10)
+
+
+@pytest.mark.parametrize("locale, language", [("en-US", "en"), ("zh-CN", "zh_CN")])
+def test_every_state_shown_in_the_page_in_both_languages(phone_browser, workbench, locale,
+                                                         language):
+    """Alice works with her SIP phone beside the page, in English and in Chinese: the page
+    shows OFFLINE, READY, RINGING, TALKING, WORKING (after-call work), BREAK and DIALING
+    as they happen on the PBX; a screenshot of each goes to test-output/screens/."""
+    cc, alice = workbench, workbench.agents["alice"]
+    cc.sign_out_everyone()
+    cc.publish_flow("sales.acme", "menu", MENU_FLOW, bind="01012345678")
+    cc.ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default",
+           "--wrap-up", "4")
+    cc.register(alice, ALICE_SIP_PHONE, ready=False)
+    context = phone_browser.new_context(viewport={"width": 1100, "height": 900},
+                                        locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    state = page.locator("#state")
+    shown: dict[str, str] = {}
+
+    def seen(name: str, timeout: float = 15_000) -> None:
+        expect(state).to_have_attribute("data-state", name, timeout=timeout)
+        shown[name] = state.text_content()
+        shoot(page, f"workbench-{name.lower()}-{language}")
+
+    try:
+        page.goto(f"{cc.web}/w/sales.acme/signin")
+        page.fill("input[name=extension]", alice["extension"])
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/w/sales\.acme/?$"))
+        seen("OFFLINE")
+        page.check("input[name=device][value=sip]")
+        page.click("#sign-in-groups button[type=submit]")
+        seen("READY")
+
+        phone = cc.sipp("alice-rings-answers", "ring_answer_hangup.xml", ALICE_SIP_PHONE, "",
+                        "-d", "3000")
+        time.sleep(0.3)
+        caller = cc.ivr_caller("01012345678", "1380013941" + cc.tag,
+                               [("pause", 1500), ("keys", "1")], True, f"caller-{language}")
+        seen("RINGING", 20_000)
+        seen("TALKING")
+        phone.assert_success(15)        # alice hung up: after-call work for 4 s
+        caller.assert_success(15)
+        seen("WORKING")
+        # The history names the call's outcome in the page's language.
+        expect(page.locator("#history")).to_contain_text(
+            {"en": "answered", "zh_CN": "已接听"}[language])
+        seen("READY", 10_000)           # the wrap-up ended by itself
+
+        page.select_option("#take-break select", "Meal")
+        page.click("#take-break button[type=submit]")
+        seen("BREAK")
+
+        # Click-to-dial: alice's phone rings and answers, then the carrier rings.
+        carrier = cc.sipp("carrier-rings", "ring_then_answer.xml", CARRIER)
+        phone = cc.sipp("alice-places-a-call", "answer_hangup.xml", ALICE_SIP_PHONE, "",
+                        "-d", "4000")
+        time.sleep(0.3)
+        page.fill("#dial input[name=number]", "1390013942" + cc.tag)
+        page.click("#dial button[type=submit]")
+        seen("DIALING")
+        phone.assert_success(20)
+        carrier.assert_success(10)
+    finally:
+        context.close()
+        cc.ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default",
+               "--wrap-up", "0")
+        cc.sign_out_everyone()
+    names = {"en": {"OFFLINE": "Offline", "READY": "Ready", "RINGING": "Ringing",
+                    "TALKING": "Talking", "WORKING": "After-call work", "BREAK": "Break",
+                    "DIALING": "Dialling"}}
+    if language in names:
+        assert shown == names[language]
+    else:   # every state has its own Chinese name, none left in English
+        assert len(set(shown.values())) == 7
+        assert not set(shown.values()) & set(names["en"].values()), shown

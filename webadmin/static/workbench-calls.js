@@ -3,6 +3,8 @@
 // on the PBX, so they work for a SIP phone beside the page too), and the history.
 const panel = document.getElementById("calls-panel");
 const text = JSON.parse(document.getElementById("workbench-text").textContent);
+// A call record's outcome in the page's language (the record keeps the code).
+const outcome = (code) => text.outcomes[code] ?? code;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const status = document.getElementById("calls-status");
 const dialForm = document.getElementById("dial");
@@ -36,7 +38,7 @@ function row(call) {
   const tr = document.createElement("tr");
   const other = call.direction === "inbound" ? call.caller : call.callee;
   for (const value of [new Date(call.start).toLocaleString(), text[call.direction] || call.direction,
-                       other, call.disposition, `${call.seconds}s`]) {
+                       other, outcome(call.disposition), `${call.seconds}s`]) {
     const td = document.createElement("td");
     td.textContent = value;
     tr.append(td);
@@ -115,7 +117,7 @@ async function showPopup() {
   fill("popup-path", call.ivr_path.map((step) => step.keys
     ? `${step.node} (${text.keys.replace("%(keys)s", step.keys)})` : step.node).join(" → "));
   fill("popup-variables", Object.entries(call.ivr_variables).map(([k, v]) => `${k}=${v}`).join(", "));
-  fill("popup-earlier", call.earlier.map((c) => `${new Date(c.start).toLocaleString()} ${c.disposition}`).join("; "));
+  fill("popup-earlier", call.earlier.map((c) => `${new Date(c.start).toLocaleString()} ${outcome(c.disposition)}`).join("; "));
   popup.hidden = false;
 }
 
