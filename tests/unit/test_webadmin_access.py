@@ -128,6 +128,7 @@ API_ROUTES = [
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/invitation", True),
     ("GET", API + "/instances/{instance_id}/agents/{agent_id}/calls", False),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/answer", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/release", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/transfer", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/attended-transfer", True),
