@@ -15,7 +15,8 @@ def register(main: click.Group) -> None:
     from cli_commands.ivr import ivr
     from cli_commands.security import security
     from cli_commands.skillgroups import skillgroup
+    from cli_commands.users import user
     groups: list[click.Command] = [account, agent, audio, billing, call, ivr, security,
-                                   skillgroup]
+                                   skillgroup, user]
     for group in groups:
         main.add_command(group)

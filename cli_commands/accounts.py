@@ -66,4 +66,31 @@ def token_create(app: AppState, account_name: str, user_name: str) -> None:
     click.echo(secret)
 
 
+@token.command("list")
+@click.option("--account", "account_name", required=True)
+@json_option
+@click.pass_obj
+def token_list(app: AppState, account_name: str, as_json: bool) -> None:
+    """The account's tokens: id, user, the secret's first characters, when made."""
+    from engine.accounts.service import get_account
+    from engine.accounts.users import list_tokens, token_as_dict
+    with app.transaction() as session:
+        rows = [token_as_dict(t) for t in list_tokens(session, None,
+                                                      get_account(session, account_name))]
+    emit(rows, as_json, ["id", "user", "hint", "created_at"])
+
+
+@token.command("revoke")
+@click.option("--account", "account_name", required=True)
+@click.argument("token_id", type=int)
+@click.pass_obj
+def token_revoke(app: AppState, account_name: str, token_id: int) -> None:
+    """Revoke a token at once: requests carrying it get 401."""
+    from engine.accounts.service import get_account
+    from engine.accounts.users import revoke_token
+    with app.transaction() as session:
+        revoke_token(session, None, get_account(session, account_name), token_id)
+    click.echo(f"token {token_id} revoked")
+
+
 account.add_command(token)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import Role, User
 from engine.agents.models import Agent
-from engine.errors import NotFound
+from engine.errors import Forbidden, NotFound  # noqa: F401 - Forbidden is this module's rule
 from engine.instances.models import Instance
 from engine.messages import N_
 
@@ -20,8 +20,6 @@ ACCOUNT_ROLES = (Role.OWNER,)  # may configure the account itself (create instan
 CONFIGURING_ROLES = (Role.OWNER, Role.INSTANCE_ADMIN)
 
 
-class Forbidden(Exception):
-    """The user's role may not do this (the resource itself is the user's account's)."""
 
 
 def owned(session: Session, model, ident: int, account_id: int,

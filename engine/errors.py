@@ -28,3 +28,8 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     pass
+
+
+class Forbidden(DomainError):
+    """The user's role may not do this (the resource itself is the user's account's):
+    403 in the API, a refusal in the pages."""

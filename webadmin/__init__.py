@@ -28,6 +28,7 @@ from pathlib import Path
 from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from webadmin import i18n, labels
 
@@ -39,6 +40,7 @@ from engine.settings import Settings
 AREAS = (
     "webadmin.auth",
     "webadmin.preferences",
+    "webadmin.users",
     "webadmin.overview",
     "webadmin.instances",
     "webadmin.agents",
@@ -69,6 +71,8 @@ NAV = (
     NavEntry("instances", "instances.new", _l("New instance"), configures=True),
     NavEntry("numbers", "numbers.index", _l("Numbers")),
     NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
+    NavEntry("users", "users.index", _l("Users"), configures=True),  # the owner's only
+    NavEntry("users", "users.tokens", _l("API tokens")),
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
     NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),
@@ -102,8 +106,23 @@ def nav_entries(app: Flask, scope: str) -> list[NavEntry]:
     return [e for e in NAV if e.scope == scope and e.blueprint in app.blueprints]
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: ASCII digits only (Python's int() also reads other
+    scripts' digits, so '/users/١' would reach user 1) and no larger than a database row
+    id (64 bits); anything else matches no route: 404."""
+
+    regex = r"[0-9]{1,19}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number >= 2 ** 63:
+            raise ValidationError()
+        return number
+
+
 def create_app(settings: Settings, config: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.config.update(SECRET_KEY=_secret_key(settings), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", CCC_SETTINGS=settings,
                       MAX_CONTENT_LENGTH=8 * 1024 * 1024)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.accounts import signin
+from engine.accounts.users import end_sessions
 from engine.accounts.models import Account, User
 from engine.db import utcnow
 from engine.uow import transaction
@@ -60,8 +61,10 @@ def login_required(view):
             return redirect(url_for("auth.sign_in"))
         with transaction(current_app.config["CCC_SETTINGS"]) as db:
             user = db.get(User, session["user_id"])
-            if user is None or user.account_id != session.get("account_id"):
-                # The cookie outlived its user (or its database): sign in again.
+            if user is None or user.account_id != session.get("account_id") \
+                    or user.disabled or session.get("version") != user.session_version:
+                # The cookie outlived its user, its database or its session (signed
+                # out, a new password, disabled): sign in again.
                 session.clear()
                 return redirect(url_for("auth.sign_in"))
             g.user_id, g.account_id = user.id, user.account_id
@@ -93,10 +96,11 @@ def sign_in():
                 # as long as for a wrong password and does not tell which names exist.
                 stored = (user.password_hash if user else None) or _DUMMY_HASH
                 if check_password_hash(stored, request.form.get("password", "")) and user \
-                        and user.password_hash:
+                        and user.password_hash and not user.disabled:
                     signin.record_success(db, *typed)
                     session.clear()
-                    session.update(user_id=user.id, account_id=user.account_id)
+                    session.update(user_id=user.id, account_id=user.account_id,
+                                   version=user.session_version)
                     return redirect(url_for("overview.index"))
                 signin.record_failure(db, *typed)
                 error, status = _("Unknown account, user or password."), 401
@@ -105,5 +109,12 @@ def sign_in():
 
 @blueprint.route("/sign-out", methods=["POST"])
 def sign_out():
+    """Ends every session of the user on the server, not only this browser's: a cookie
+    copied before (another browser, a stolen one) no longer signs in."""
+    if "user_id" in session:
+        with transaction(current_app.config["CCC_SETTINGS"]) as db:
+            user = db.get(User, session["user_id"])
+            if user is not None and session.get("version") == user.session_version:
+                end_sessions(db, user)
     session.clear()
     return redirect(url_for("auth.sign_in"))

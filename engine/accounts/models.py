@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, utcnow, value_enum
@@ -45,6 +45,11 @@ class User(Base):
     # The pages' language (engine.accounts.languages); None follows the browser.
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A disabled user cannot sign in, and its API tokens stop working at once.
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Every web session carries the number it was opened under: raising it (sign-out,
+    # a new password, disabling) ends all of the user's sessions, copied cookies too.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     account: Mapped[Account] = relationship(back_populates="users")
 
@@ -61,6 +66,9 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The secret's first characters, to tell tokens apart in a list (the rest, over 40
+    # random characters, stays unknown).
+    hint: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()

@@ -13,6 +13,7 @@ from engine.errors import NotFound
 from engine.messages import N_
 
 PREFIX = "ccc_"  # recognisable in a log or a leaked file
+HINT_LENGTH = 4  # random characters kept to tell tokens apart (of 43)
 
 
 def _digest(secret: str) -> str:
@@ -28,14 +29,15 @@ def create_token(session: Session, account_name: str, user_name: str) -> str:
         raise NotFound(N_("unknown user %(user_name)r in account %(account_name)r",
                           user_name=user_name, account_name=account.name))
     secret = PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(secret)))
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(secret),
+                         hint=secret[:len(PREFIX) + HINT_LENGTH]))
     session.flush()
     return secret
 
 
 def user_for_token(session: Session, secret: str) -> User | None:
-    """The user a presented secret belongs to, or None."""
+    """The user a presented secret belongs to, or None (also for a disabled user)."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
-    return token.user if token else None
+    return token.user if token and not token.user.disabled else None

@@ -185,3 +185,48 @@ def pbx_command(settings, command: str) -> str:
     # starts its own, so it runs in another thread.
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(ami_command, settings, command).result(30)
+
+
+def sign_in_as(page, base: str, user: str, password: str) -> None:
+    page.goto(base + "/sign-in")
+    page.get_by_label("Account").fill("acme")
+    page.get_by_label("User").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_the_owner_manages_users_and_a_copied_cookie_dies_with_sign_out(page, browser,
+                                                                       admin_site):
+    """olivia adds a user in the Users page (a weak password first: its field says so),
+    the new user signs in in another browser, whose cookie a third browser copies;
+    the user signs out, and the copy no longer opens a page."""
+    base, _settings, tag = admin_site
+    name = f"vera{tag}"
+    sign_in_as(page, base, "olivia", PASSWORD)
+    page.get_by_role("link", name="Users").click()
+    page.locator("#name").fill(name)
+    page.get_by_label("Role").select_option("instance_admin")
+    page.locator("#password").fill("vera12345")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator("#password-error")).to_contain_text("too easy to guess")
+    page.locator("#password").fill("a sturdy passphrase")
+    page.get_by_role("button", name="Add", exact=True).click()
+    expect(page.locator(f'tr[data-user="{name}"]')).to_contain_text("active")
+    shot(page, "users", tag)
+
+    vera = browser.new_context()
+    thief = browser.new_context()
+    try:
+        vera_page = vera.new_page()
+        sign_in_as(vera_page, base, name, "a sturdy passphrase")
+        expect(vera_page.get_by_role("heading", level=1)).to_contain_text("Account acme")
+        thief.add_cookies(vera.cookies())
+        thief_page = thief.new_page()
+        thief_page.goto(base + "/")
+        expect(thief_page.get_by_role("heading", level=1)).to_contain_text("Account acme")
+        vera_page.get_by_role("button", name="Sign out").click()
+        thief_page.goto(base + "/")
+        expect(thief_page).to_have_url(re.compile(r"/sign-in$"))
+    finally:
+        vera.close()
+        thief.close()

@@ -73,6 +73,13 @@ WEB_ROUTES = [
     ("POST", "/instances/{instance_id}/audio/{name}/rename", True),
     ("POST", "/instances/{instance_id}/audio/{name}/delete", True),
     ("POST", "/instances/{instance_id}/agents/{agent_id}/password", True),
+    # The account's users are its owner's; a token, its user's (or the owner's) to revoke.
+    ("POST", "/users/{user_id}/password", True),
+    ("POST", "/users/{user_id}/role", True),
+    ("POST", "/users/{user_id}/disable", True),
+    ("POST", "/users/{user_id}/enable", True),
+    ("POST", "/users/{user_id}/delete", True),
+    ("POST", "/tokens/{token_id}/revoke", True),
 ]
 API = "/api/v1"
 API_ROUTES = [
@@ -139,6 +146,12 @@ API_ROUTES = [
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/conference", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/hold", True),
     ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/retrieve", True),
+    ("PUT", API + "/users/{user_id}/password", True),
+    ("PUT", API + "/users/{user_id}/role", True),
+    ("POST", API + "/users/{user_id}/disable", True),
+    ("POST", API + "/users/{user_id}/enable", True),
+    ("DELETE", API + "/users/{user_id}", True),
+    ("DELETE", API + "/tokens/{token_id}", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {
@@ -153,6 +166,8 @@ RESOURCE_IDS = {
     "code": ("globex_break_code", "acme_break_code"),  # a break code of the instance
     # a customer's number with a dedicated agent in the instance
     "customer_number": ("globex_customer", "acme_customer"),
+    "user_id": ("globex_user", "acme_user"),
+    "token_id": ("globex_token", "acme_token"),
 }
 # URL parameters that name no resource (every account has every month): one value for
 # both accounts, so such a route has no cross-account variant, only the role checks.

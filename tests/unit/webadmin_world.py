@@ -19,8 +19,9 @@ import wave
 from dataclasses import dataclass, replace
 
 import pytest
+from sqlalchemy import select
 
-from engine.accounts.models import Role
+from engine.accounts.models import ApiToken, Role, User
 from engine.accounts.service import find_or_create_user, get_account
 from engine.accounts.tokens import create_token
 from engine.agents.dedicated import tie
@@ -106,6 +107,8 @@ def build_world(settings) -> World:
         tie(db, support.instance, "13900139000", support.admin_agent.id)
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
+        user_ids = {u.name: u.id for u in db.scalars(select(User))}
+        token_ids = {t.user.name: t.id for t in db.scalars(select(ApiToken))}
         ids = {"acme_instance": sales.instance.id, "acme_hotline": hotline.instance.id,
                "acme_agent": bob.id, "acme_admin_agent": sales.admin_agent.id,
                "acme_group": vip.id,
@@ -119,7 +122,10 @@ def build_world(settings) -> World:
                "acme_version": 1, "globex_version": 2,
                "acme_audio": "acme-hello", "globex_audio": "globex-hello",
                "acme_break_code": "Rest", "globex_break_code": "GlobexOnly",
-               "acme_customer": "13800138000", "globex_customer": "13900139000"}
+               "acme_customer": "13800138000", "globex_customer": "13900139000",
+               # a user and an API token of each account (acme's: not the owner's own)
+               "acme_user": user_ids["andy"], "globex_user": user_ids["mallory"],
+               "acme_token": token_ids["olivia"], "globex_token": token_ids["mallory"]}
     return World(settings, ids, tokens)
 
 

@@ -31,13 +31,13 @@ from werkzeug.exceptions import HTTPException
 
 from engine.accounts.tokens import user_for_token
 from engine.ami.client import AmiError
-from engine.errors import Conflict, DomainError, Invalid, NotFound
+from engine.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from engine.uow import transaction
 from webadmin.i18n import error_text, field_errors
 from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, type_errors
 
 MODULES = ("instances", "agents", "agentstates", "calls", "dedicatedagents", "skillgroups",
-           "numbers", "ivr", "audio")
+           "numbers", "ivr", "audio", "users")
 OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 
@@ -52,7 +52,8 @@ def json_error(error: HTTPException):
 
 @blueprint.errorhandler(DomainError)
 def domain_error(error: DomainError):
-    code = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
+    code = (404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict)
+            else 403 if isinstance(error, Forbidden) else 422)
     body = {"error": error_text(error)}
     if error.fields:
         body["fields"] = field_errors(error)
