@@ -45,10 +45,10 @@ def test_navigation_lists_the_registered_areas_only(sqlite_world):
     page = page_of(signed_in(sqlite_world).get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "New instance", "Numbers",
-                                                "Billing"]
+                                                "Users", "API tokens", "Billing"]
     agent_page = page_of(signed_in(sqlite_world, "andy").get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', agent_page, re.S).group(1)
-    assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "Numbers"]
+    assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "Numbers", "API tokens"]
     agents = f"/instances/{sqlite_world.ids['acme_instance']}/agents"
     tabs = instance_tabs(page_of(signed_in(sqlite_world).get(agents)))
     assert re.findall(r">([^<]+)</a>", tabs) == ["Instance", "Agents", "Skill groups",
