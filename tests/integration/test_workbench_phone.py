@@ -399,12 +399,19 @@ def agent_page(phone_browser, cc, extension: str):
 
 
 def audio_grows(page, what: str) -> None:
-    """The page's phone receives audio with energy: a voice reached it."""
+    """The page's phone receives audio with energy: a voice reached it (50 more packets,
+    a second of voice, within 10 s: after a transfer the media path takes a moment)."""
     first = wait_for(lambda: page.evaluate(AUDIO_COUNTERS), what=f"{what}: audio counters")
-    time.sleep(2)
-    second = page.evaluate(AUDIO_COUNTERS)
-    assert second["packets"] > first["packets"] + 50, (what, first, second)
-    assert second["energy"] > first["energy"], (what, first, second)
+    seen: list[dict] = []
+
+    def grown():
+        seen.append(page.evaluate(AUDIO_COUNTERS))
+        return seen[-1]["packets"] > first["packets"] + 50 and \
+            seen[-1]["energy"] > first["energy"]
+    try:
+        wait_for(grown, what=what)
+    except AssertionError:
+        raise AssertionError((what, first, seen[-1])) from None
 
 
 def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
