@@ -471,6 +471,9 @@ def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
         expect(bob_panel.locator(".phone-incoming")).to_be_visible()
         bob_panel.get_by_role("button", name="Answer").click()
         expect(bob_panel).to_have_attribute("data-state", "talking")
+        # They talk before alice hands over: bob hears alice (her leg waits in the PBX
+        # with the consultation bridged to it).
+        audio_grows(bob_page, "bob consulted by alice")
         shoot(bob_page, "two-agents-consulted")
         page.click("#complete-transfer")
         expect(panel).to_have_attribute("data-state", "idle")   # alice has left the call
