@@ -11,12 +11,13 @@ def register(main: click.Group) -> None:
     from cli_commands.agents import agent
     from cli_commands.audio import audio
     from cli_commands.billing import billing
+    from cli_commands.breakcodes import breakcode
     from cli_commands.calls import call
     from cli_commands.ivr import ivr
     from cli_commands.security import security
     from cli_commands.skillgroups import skillgroup
     from cli_commands.users import user
-    groups: list[click.Command] = [account, agent, audio, billing, call, ivr, security,
-                                   skillgroup, user]
+    groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, ivr,
+                                   security, skillgroup, user]
     for group in groups:
         main.add_command(group)

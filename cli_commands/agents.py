@@ -167,23 +167,19 @@ def agent_state(app: AppState, action, domain, extension, groups, device, code,
     """Show or change an agent's state: ready (signing in if needed), break, offline."""
     from engine.agents.service import get_agent
     from engine.agentstate import service
-    from engine.agentstate.states import AgentState
     from engine.instances.service import get_instance
+    if action == "break" and not code:
+        raise click.ClickException("break needs --code (one of the instance's break codes)")
     with app.transaction() as session:
         agent = get_agent(session, get_instance(session, domain), extension)
-        now = service.presence(app.settings, agent)
         if action == "ready":
-            if now.state == AgentState.OFFLINE or groups or device:
-                names = list(groups) or [m.skill_group.name for m in agent.memberships]
-                now = service.sign_in(app.settings, agent, names, device or "sip")
-            else:
-                now = service.ready(app.settings, agent)
+            now = service.get_ready(app.settings, agent, list(groups) or None, device)
         elif action == "break":
-            if not code:
-                raise click.ClickException("break needs --code (one of the instance's break codes)")
             now = service.take_break(session, app.settings, agent, code)
         elif action == "offline":
             now = service.sign_out(app.settings, agent)
+        else:
+            now = service.presence(app.settings, agent)
     if as_json:
         click.echo(json.dumps({"extension": extension, **now.as_dict()}, indent=2))
     else:

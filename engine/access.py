@@ -2,7 +2,8 @@
 
 A resource of another account is reported as not found (never "forbidden"), so a
 user cannot even learn that it exists. Configuring needs the owner role, or the
-instance administrator role for an instance the user administers.
+instance administrator role for an instance the user administers. A refusal is a
+``Forbidden`` domain error, which every face shows in its own way (403 in the API).
 """
 from __future__ import annotations
 
@@ -76,3 +77,17 @@ def check_configure(session: Session, user: User, instance: Instance | None = No
     if not may_configure(session, user, instance):
         raise Forbidden(N_("the %(role_value)s role may not change this",
                            role_value=user.role.value))
+
+
+def agent_to_act_on(session: Session, user: User, instance_id: int, agent_id: int) -> Agent:
+    """The agent of the user's account and of that instance whose state or calls the user
+    may change: its own seat, or any seat of an instance the user may configure (a
+    supervisor signing out an agent who left). Not found otherwise; Forbidden for a
+    seat of the account that is someone else's.
+    """
+    instance = owned(session, Instance, instance_id, user.account_id)
+    agent = owned(session, Agent, agent_id, user.account_id, instance_id)
+    if agent.user_id != user.id and not may_configure(session, user, instance):
+        raise Forbidden(N_("the %(role_value)s role may not act for another agent",
+                           role_value=user.role.value))
+    return agent

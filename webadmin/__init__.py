@@ -45,6 +45,7 @@ AREAS = (
     "webadmin.instances",
     "webadmin.agents",
     "webadmin.skillgroups",
+    "webadmin.breakcodes",
     "webadmin.numbers",
     "webadmin.ivr",
     "webadmin.audio",
@@ -76,6 +77,7 @@ NAV = (
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
     NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),
+    NavEntry("breakcodes", "breakcodes.index", _l("Break codes"), "instance"),
     NavEntry("ivr", "ivr.index", _l("IVR flows"), "instance", configures=True),
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
 )

@@ -25,6 +25,18 @@ def flow_state_name(state: str) -> str:
     return str(FLOW_STATES.get(state, state))
 
 
+# The default break codes' names (engine/agentstate/breakcodes.py), shown in the page's
+# language while an administrator has not renamed them; other names are shown as named.
+BREAK_CODE_NAMES = {"Rest": _l("Rest"), "Meal": _l("Meal"), "Meeting": _l("Meeting"),
+                    "Training": _l("Training")}
+
+
+def break_code_name(code: str, name: str) -> str:
+    if name == code and code in BREAK_CODE_NAMES:
+        return str(BREAK_CODE_NAMES[code])
+    return name
+
+
 def role_name(role: Role) -> str:
     return str(ROLES.get(role, role.value))
 
@@ -46,4 +58,5 @@ def number_type_options() -> list[tuple[str, str]]:
 def install(app) -> None:
     app.jinja_env.globals.update(role_name=role_name, plan_name=plan_name,
                                  flow_state_name=flow_state_name,
+                                 break_code_name=break_code_name,
                                  number_type_name=number_type_name)

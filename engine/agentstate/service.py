@@ -1,4 +1,4 @@
-"""Agent states: sign in to skill groups, ready, break, sign out; break codes; the log.
+"""Agent states: sign in to skill groups, ready, break, sign out; the log.
 
 The faces (workbench page, API, CLI) call these; each change is made on the PBX
 (queue membership and pauses), which is the truth. ``ccc serve`` follows the PBX and
@@ -12,56 +12,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import validation
 from engine.agents.models import Agent
 from engine.agentstate import pbx
-from engine.agentstate.models import AgentStateChange, BreakCode
-from engine.agentstate.states import (BREAK_CODE_RE, RESERVED_CODES, AgentState, Presence,
-                                      derive)
+from engine.agentstate.breakcodes import break_codes
+from engine.agentstate.models import AgentStateChange
+from engine.agentstate.states import AgentState, Presence, derive
 from engine.ami.client import ami_session
-from engine.errors import Conflict, Invalid, NotFound
+from engine.errors import Conflict, Invalid
 from engine.instances.models import Instance
+from engine.messages import N_
 from engine.settings import Settings
 
-DEFAULT_BREAK_CODES = (("Rest", "Rest"), ("Meal", "Meal"), ("Meeting", "Meeting"),
-                       ("Training", "Training"))
 DEVICES = ("web", "sip")  # the phone in the workbench page, or a SIP phone beside it
-
-
-# ---- break codes ------------------------------------------------------------------------
-
-def add_default_break_codes(session: Session, instance: Instance) -> None:
-    for code, name in DEFAULT_BREAK_CODES:
-        session.add(BreakCode(instance_id=instance.id, code=code, name=name))
-
-
-def break_codes(session: Session, instance: Instance) -> list[BreakCode]:
-    return list(session.scalars(select(BreakCode).where(
-        BreakCode.instance_id == instance.id).order_by(BreakCode.id)))
-
-
-def add_break_code(session: Session, instance: Instance, code: str, name: str) -> BreakCode:
-    errors = validation.FieldErrors()
-    errors.check("code", validation.check, BREAK_CODE_RE, code, "break code",
-                 "1-32 letters, digits, '_' or '-', starting with a letter")
-    if code in RESERVED_CODES:
-        errors.add("code", f"{code} is reserved for the system")
-    elif any(b.code == code for b in break_codes(session, instance)):
-        errors.add("code", f"break code {code} already exists", conflict=True)
-    errors.check("name", validation.name, name, "break code name")
-    errors.raise_if_any()
-    found = BreakCode(instance_id=instance.id, code=code, name=name)
-    session.add(found)
-    session.flush()
-    return found
-
-
-def remove_break_code(session: Session, instance: Instance, code: str) -> None:
-    found = session.scalar(select(BreakCode).where(BreakCode.instance_id == instance.id,
-                                                   BreakCode.code == code))
-    if found is None:
-        raise NotFound(f"no break code {code!r} in {instance.domain}")
-    session.delete(found)
 
 
 # ---- the agent on the PBX ---------------------------------------------------------------
@@ -133,11 +95,31 @@ def ready(settings: Settings, agent: Agent) -> Presence:
     return _pause(settings, agent, None)
 
 
+def get_ready(settings: Settings, agent: Agent, group_names: list[str] | None = None,
+              device: str | None = None, default_device: str = "sip") -> Presence:
+    """READY from any state, as an agent's "get ready" asks for it.
+
+    An agent signed in who names neither groups nor a device only ends its break or
+    after-call work (ReadyForService); otherwise it signs in (SignInGroup) to the named
+    groups, or all of its own, on the named device, or ``default_device`` (the face's
+    own phone: the workbench page's, or the SIP phone for the CLI).
+    """
+    if group_names is not None and (not isinstance(group_names, list) or not all(
+            isinstance(name, str) for name in group_names)):
+        raise Invalid(N_("skill_groups must be a list of names"),
+                      fields={"skill_groups": N_("a list of skill group names")})
+    if group_names is None and device is None and presence(settings, agent).queues:
+        return ready(settings, agent)
+    if group_names is None:
+        group_names = [m.skill_group.name for m in agent.memberships]
+    return sign_in(settings, agent, group_names, default_device if device is None else device)
+
+
 def take_break(session: Session, settings: Settings, agent: Agent, code: str) -> Presence:
     """TakeBreak with one of the instance's break codes (after the current call, if any)."""
     if code not in {b.code for b in break_codes(session, agent.instance)}:
-        raise Invalid(f"unknown break code {code!r}",
-                      fields={"break_code": "choose one of the instance's break codes"})
+        raise Invalid(N_("unknown break code %(code)r", code=code),
+                      fields={"break_code": N_("choose one of the instance's break codes")})
     return _pause(settings, agent, code)
 
 

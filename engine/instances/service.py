@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import validation
-from engine.agentstate.service import add_default_break_codes
+from engine.agentstate.breakcodes import add_default_break_codes
 from engine.accounts.models import Account, Role, User
 from engine.accounts.service import find_or_create_user, get_account
 from engine.agents.models import Agent

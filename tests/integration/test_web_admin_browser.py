@@ -9,12 +9,12 @@ instance Support through the one-minute form (first with a mistake, which is sho
 its field with what she typed kept); sees its access address and that the change is
 live on the PBX; creates an agent; imports agents from a CSV file (first a file with a
 bad row: the report names it and nothing is written); creates a skill group and makes
-it the default group's overflow; deletes an agent (after the confirmation). Observed on
-the PBX over AMI: the new agents' endpoints, the new instance's queues and its overflow
-dialplan exist, and the deleted agent's endpoint is gone. Then olivia adds a user
-(a weak password refused on its field first); a cookie copied from that user's browser
-stops working once the user signs out. Screenshots of every page go to
-test-output/integration/screenshots/.
+it the default group's overflow; adds a break code and deletes it; deletes an agent
+(after the confirmation). Observed on the PBX over AMI: the new agents' endpoints, the
+new instance's queues and its overflow dialplan exist, and the deleted agent's endpoint
+is gone. Then olivia adds a user (a weak password refused on its field first); a cookie
+copied from that user's browser stops working once the user signs out. Screenshots of
+every page go to test-output/integration/screenshots/.
 """
 from __future__ import annotations
 
@@ -153,6 +153,22 @@ def test_create_an_instance_and_its_agents_in_the_browser(page, admin_site, tmp_
     expect(page.get_by_role("status")).to_contain_text("Skill group default saved; " + LIVE)
     expect(default_row).to_contain_text("backup")
     shot(page, "skill-groups", tag)
+
+    # A break code: added, then deleted after the confirmation (no PBX reload needed).
+    page.get_by_role("navigation", name="Instance").get_by_role(
+        "link", name="Break codes").click()
+    page.get_by_label("Code").fill("Coaching")
+    page.get_by_label("Name").fill("Coaching session")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("status")).to_contain_text("Break code Coaching added")
+    coaching = page.get_by_role("row").filter(
+        has=page.get_by_role("cell", name="Coaching", exact=True))
+    expect(coaching).to_contain_text("Coaching session")
+    shot(page, "break-codes", tag)
+    page.once("dialog", lambda dialog: dialog.accept())
+    coaching.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status")).to_contain_text("Break code Coaching deleted")
+    expect(coaching).to_have_count(0)
     page.get_by_role("navigation", name="Account").get_by_role("link", name="Numbers").click()
     expect(page.get_by_role("cell", name=number)).to_be_visible()
     shot(page, "numbers", tag)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.agents.models import DedicatedAgent
+from engine.agentstate.models import BreakCode
 from engine.audio.models import AudioFile
 from engine.billing.models import Payment, UsageExport
 from engine.ivr.models import IvrFlow, IvrFlowVersion
@@ -41,6 +42,9 @@ WEB_ROUTES = [
     ("POST", "/instances/{instance_id}/agents/dedicated", True),
     ("POST", "/instances/{instance_id}/agents/dedicated/{customer_number}/delete", True),
     ("GET", "/instances/{instance_id}/skillgroups", False),
+    ("GET", "/instances/{instance_id}/break-codes", False),
+    ("POST", "/instances/{instance_id}/break-codes", True),
+    ("POST", "/instances/{instance_id}/break-codes/{code}/delete", True),
     ("GET", "/instances/{instance_id}/skillgroups/new", True),
     ("POST", "/instances/{instance_id}/skillgroups/new", True),
     ("GET", "/instances/{instance_id}/skillgroups/{group_id}/edit", True),
@@ -195,7 +199,7 @@ def snapshot(world) -> dict:
     with transaction(world.settings) as db:
         return {model.__name__: db.scalar(select(func.count()).select_from(model))
                 for model in (Instance, Agent, SkillGroup, Number, UsageExport, Payment,
-                              IvrFlow, IvrFlowVersion, AudioFile, DedicatedAgent)} | {
+                              IvrFlow, IvrFlowVersion, AudioFile, DedicatedAgent, BreakCode)} | {
             "names": sorted(db.scalars(select(Instance.name))),
             "groups": sorted(db.scalars(select(SkillGroup.strategy))),
             "audio": sorted(db.scalars(select(AudioFile.name))),

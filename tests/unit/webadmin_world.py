@@ -26,7 +26,7 @@ from engine.accounts.service import find_or_create_user, get_account
 from engine.accounts.tokens import create_token
 from engine.agents.dedicated import tie
 from engine.agents.service import create_agent
-from engine.agentstate.service import add_break_code
+from engine.agentstate.breakcodes import add_break_code
 from engine.audio.service import upload
 from engine.billing.export import export_usage, exports_dir
 from engine.billing.periods import Month

@@ -1,17 +1,17 @@
 """/api/v1/instances/<id>/agents/.../state: agents' states and the instance's break codes.
 
-An agent's state is changed on the PBX by the engine (engine/agentstate/service.py):
-the instance's administrators may change any of its agents' states (a supervisor
-signing out an agent who left); an agent user may change its own.
+An agent's state is changed on the PBX by the engine (engine/agentstate/service.py);
+who may act on which agent is the engine's rule too (engine/access.agent_to_act_on).
 """
 from __future__ import annotations
 
-from flask import abort, current_app, g, jsonify
+from flask import current_app, jsonify
 
+from engine import access
 from engine.agents.models import Agent
-from engine.agentstate import service
+from engine.agentstate import breakcodes, service
 from engine.instances.models import Instance
-from webadmin.access import configurable_instance, load, may_configure, work
+from webadmin.access import configurable_instance, current_user, load, work
 from webadmin.api import body
 from webadmin.api.registry import route
 
@@ -39,12 +39,9 @@ def _settings():
     return current_app.config["CCC_SETTINGS"]
 
 
-def _agent_to_act_on(db, instance_id: int, agent_id: int) -> Agent:
-    instance = load(db, Instance, instance_id)
-    agent = load(db, Agent, agent_id, instance_id)
-    if agent.user_id != g.user_id and not may_configure(db, instance):
-        abort(403, f"The {g.role.value} role may not change another agent's state.")
-    return agent
+def agent_to_act_on(db, instance_id: int, agent_id: int) -> Agent:
+    """The agent the engine lets the token's user act on (404 or 403 otherwise)."""
+    return access.agent_to_act_on(db, current_user(db), instance_id, agent_id)
 
 
 def _answer(agent: Agent, presence) -> dict:
@@ -90,7 +87,7 @@ def get_agent_state(instance_id: int, agent_id: int):
        response=STATE, errors=ERRORS, operation_id="SignInGroup")
 def sign_in_group(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         data = body(SIGN_IN)
         names = data.get("skill_groups", [m.skill_group.name for m in agent.memberships])
         presence = service.sign_in(_settings(), agent, names, data.get("device", "web"))
@@ -101,7 +98,7 @@ def sign_in_group(instance_id: int, agent_id: int):
        response=STATE, errors=ERRORS, operation_id="ReadyForService")
 def ready_for_service(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         return jsonify(_answer(agent, service.ready(_settings(), agent)))
 
 
@@ -110,7 +107,7 @@ def ready_for_service(instance_id: int, agent_id: int):
        errors=ERRORS, operation_id="TakeBreak")
 def take_break(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         presence = service.take_break(db, _settings(), agent, body(BREAK).get("break_code"))
         return jsonify(_answer(agent, presence))
 
@@ -119,7 +116,7 @@ def take_break(instance_id: int, agent_id: int):
        response=STATE, errors=ERRORS, operation_id="SignOutGroup")
 def sign_out_group(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         return jsonify(_answer(agent, service.sign_out(_settings(), agent)))
 
 
@@ -131,8 +128,7 @@ BREAK_CODES = "/instances/<int:instance_id>/break-codes"
 def list_break_codes(instance_id: int):
     with work() as db:
         instance = load(db, Instance, instance_id)
-        return jsonify([{"code": b.code, "name": b.name}
-                        for b in service.break_codes(db, instance)])
+        return jsonify([breakcodes.as_dict(b) for b in breakcodes.break_codes(db, instance)])
 
 
 @route(BREAK_CODES, "POST", "Add a break code", request=BREAK_CODE, response=BREAK_CODE,
@@ -141,13 +137,13 @@ def create_break_code(instance_id: int):
     with work() as db:
         instance = configurable_instance(db, instance_id)
         data = body(BREAK_CODE)
-        found = service.add_break_code(db, instance, data.get("code"), data.get("name"))
-        return jsonify({"code": found.code, "name": found.name}), 201
+        found = breakcodes.add_break_code(db, instance, data.get("code"), data.get("name"))
+        return jsonify(breakcodes.as_dict(found)), 201
 
 
 @route(BREAK_CODES + "/<code>", "DELETE", "Remove a break code", status=204,
        errors=(401, 403, 404), operation_id="DeleteBreakCode")
 def delete_break_code(instance_id: int, code: str):
     with work() as db:
-        service.remove_break_code(db, configurable_instance(db, instance_id), code)
+        breakcodes.remove_break_code(db, configurable_instance(db, instance_id), code)
     return "", 204

@@ -13,7 +13,7 @@ from engine.callcontrol import service
 from engine.instances.models import Instance
 from webadmin.access import load, work
 from webadmin.api import body
-from webadmin.api.agentstates import ERRORS, PATH, _agent_to_act_on
+from webadmin.api.agentstates import ERRORS, PATH, agent_to_act_on
 from webadmin.api.registry import route
 
 CALLS = PATH + "/<int:agent_id>/calls"
@@ -55,7 +55,7 @@ def list_agent_calls(instance_id: int, agent_id: int):
        operation_id="MakeCall")
 def make_call(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         data = body(MAKE_CALL)
         shown = service.make_call(db, _settings(), agent, data.get("number"),
                                   data.get("caller_id"), data.get("device", "sip"))
@@ -66,7 +66,7 @@ def make_call(instance_id: int, agent_id: int):
        errors=ERRORS, operation_id="AnswerCall")
 def answer_call(instance_id: int, agent_id: int):
     with work() as db:
-        service.answer_call(_settings(), _agent_to_act_on(db, instance_id, agent_id))
+        service.answer_call(_settings(), agent_to_act_on(db, instance_id, agent_id))
     return "", 204
 
 
@@ -74,7 +74,7 @@ def answer_call(instance_id: int, agent_id: int):
        operation_id="ReleaseCall")
 def release_call(instance_id: int, agent_id: int):
     with work() as db:
-        service.release_call(_settings(), _agent_to_act_on(db, instance_id, agent_id))
+        service.release_call(_settings(), agent_to_act_on(db, instance_id, agent_id))
     return "", 204
 
 
@@ -83,7 +83,7 @@ def release_call(instance_id: int, agent_id: int):
        request=TRANSFER, status=204, errors=ERRORS, operation_id="BlindTransfer")
 def blind_transfer(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         data = body(TRANSFER)
         service.blind_transfer(db, _settings(), agent, data.get("kind"), data.get("target"))
     return "", 204
@@ -94,7 +94,7 @@ def blind_transfer(instance_id: int, agent_id: int):
        request=TRANSFER, status=204, errors=ERRORS, operation_id="InitiateAttendedTransfer")
 def initiate_attended_transfer(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         data = body(TRANSFER)
         service.start_attended_transfer(db, _settings(), agent, data.get("kind"),
                                         data.get("target"))
@@ -107,7 +107,7 @@ def initiate_attended_transfer(instance_id: int, agent_id: int):
 def complete_attended_transfer(instance_id: int, agent_id: int):
     with work() as db:
         service.complete_attended_transfer(_settings(),
-                                           _agent_to_act_on(db, instance_id, agent_id))
+                                           agent_to_act_on(db, instance_id, agent_id))
     return "", 204
 
 
@@ -117,7 +117,7 @@ def complete_attended_transfer(instance_id: int, agent_id: int):
 def cancel_attended_transfer(instance_id: int, agent_id: int):
     with work() as db:
         service.cancel_attended_transfer(_settings(),
-                                         _agent_to_act_on(db, instance_id, agent_id))
+                                         agent_to_act_on(db, instance_id, agent_id))
     return "", 204
 
 
@@ -125,7 +125,7 @@ def cancel_attended_transfer(instance_id: int, agent_id: int):
        request=TRANSFER, status=204, errors=ERRORS, operation_id="StartConference")
 def start_conference(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         data = body(TRANSFER)
         service.start_conference(db, _settings(), agent, data.get("kind"), data.get("target"))
     return "", 204
@@ -135,7 +135,7 @@ def start_conference(instance_id: int, agent_id: int):
        errors=ERRORS, operation_id="HoldCall")
 def hold_call(instance_id: int, agent_id: int):
     with work() as db:
-        service.hold_call(_settings(), _agent_to_act_on(db, instance_id, agent_id))
+        service.hold_call(_settings(), agent_to_act_on(db, instance_id, agent_id))
     return "", 204
 
 
@@ -143,5 +143,5 @@ def hold_call(instance_id: int, agent_id: int):
        errors=ERRORS, operation_id="RetrieveCall")
 def retrieve_call(instance_id: int, agent_id: int):
     with work() as db:
-        service.retrieve_call(_settings(), _agent_to_act_on(db, instance_id, agent_id))
+        service.retrieve_call(_settings(), agent_to_act_on(db, instance_id, agent_id))
     return "", 204

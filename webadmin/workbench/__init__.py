@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
                    url_for)
-from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from engine.agents import passwords
@@ -16,6 +15,7 @@ from engine.db import utcnow
 from engine.errors import DomainError, NotFound
 from engine.instances.models import Instance
 from engine.uow import transaction
+from webadmin.labels import break_code_name
 from webadmin.workbench.session import (agent_required, instance_or_404, sign_in_agent,
                                         sign_out_agent)
 
@@ -97,23 +97,17 @@ def invitation(domain: str, token: str):
                            password_min=passwords.PASSWORD_MIN), 422 if error else 200
 
 
-# The default break codes' names are shown in the agent's language (an administrator's
-# own codes are shown as named).
-DEFAULT_BREAK_NAMES = {"Rest": lazy_gettext("Rest"), "Meal": lazy_gettext("Meal"),
-                       "Meeting": lazy_gettext("Meeting"), "Training": lazy_gettext("Training")}
-
-
 @blueprint.route("/")
 @agent_required
 def index(domain: str):
     from engine.agents.service import list_agents
-    from engine.agentstate.service import break_codes
+    from engine.agentstate.breakcodes import break_codes
     from engine.skillgroups.service import list_skill_groups
     with transaction(_settings()) as db:
         agent = db.get(Agent, g.agent.id)
         groups = [m.skill_group.name for m in agent.memberships]
-        codes = [(b.code, str(DEFAULT_BREAK_NAMES[b.code]) if b.name == b.code
-                  and b.code in DEFAULT_BREAK_NAMES else b.name)
+        # In the agent's language where it is a default code's own name.
+        codes = [(b.code, break_code_name(b.code, b.name))
                  for b in break_codes(db, agent.instance)]
         # Blind-transfer targets: the instance's other agents and its skill groups.
         others = [(a.extension, a.name) for a in list_agents(db, agent.instance)

@@ -10,21 +10,11 @@ from flask import current_app, g, jsonify, request
 from engine.agents.models import Agent
 from engine.ami.client import AmiError
 from engine.callcontrol import service
-from engine.errors import Conflict, DomainError, Invalid, NotFound
+from engine.errors import DomainError, Invalid
 from engine.uow import transaction
 from webadmin.workbench import blueprint
+from webadmin.workbench.answers import error_answer
 from webadmin.workbench.session import agent_required
-
-
-def _error(error: Exception):
-    if isinstance(error, AmiError):
-        return jsonify({"error": "the PBX is not reachable; try again shortly"}), 503
-    body = {"error": str(error)}
-    if isinstance(error, DomainError) and error.fields:
-        body["fields"] = error.fields
-    status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) \
-        else 422
-    return jsonify(body), status
 
 
 def _body() -> dict:
@@ -37,7 +27,7 @@ def _act(work):
         with transaction(current_app.config["CCC_SETTINGS"]) as db:
             return work(db, db.get(Agent, g.agent.id))
     except (DomainError, AmiError) as error:
-        return _error(error)
+        return error_answer(error)
 
 
 @blueprint.route("/calls")

@@ -13,6 +13,7 @@ from engine.errors import Invalid
 from engine.network import service
 from engine.phones.service import ECHO_EXTENSION
 from webadmin.workbench import blueprint
+from webadmin.workbench.answers import error_answer
 from webadmin.workbench.session import agent_required
 
 # Random bytes, so no compression on the way makes the line look faster than it is.
@@ -56,6 +57,7 @@ def network_verdict(domain: str):
     try:
         figures = service.parse_measurement(request.get_json(silent=True))
     except Invalid as error:
-        return _no_store(jsonify(error=str(error), fields=error.fields)), 422
+        response, status = error_answer(error)
+        return _no_store(response), status
     missed = service.verdict(figures)
     return _no_store(jsonify(ready=not missed, missed=missed))

@@ -5,15 +5,17 @@ Thin: every rule is in engine/agentstate/service.py (which acts on the PBX).
 from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify, request, stream_with_context
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engine.agents.models import Agent
 from engine.agentstate import service
 from engine.agentstate.models import AgentStateChange
 from engine.ami.client import AmiError
-from engine.errors import Conflict, DomainError, Invalid
+from engine.errors import DomainError
 from engine.uow import transaction
 from webadmin.workbench import blueprint
+from webadmin.workbench.answers import error_answer, refusal
 from webadmin.workbench.live import StateFeed, stream
 from webadmin.workbench.session import agent_required
 
@@ -32,13 +34,6 @@ def _feed() -> StateFeed:
     return feed
 
 
-def _error(message: str, status: int, fields: dict | None = None):
-    body = {"error": message}
-    if fields:
-        body["fields"] = fields
-    return jsonify(body), status
-
-
 @blueprint.route("/state", methods=["GET", "POST"])
 @agent_required
 def state(domain: str):
@@ -51,35 +46,24 @@ def state(domain: str):
             if request.method == "POST":
                 body = request.get_json(silent=True)
                 if not isinstance(body, dict) or body.get("action") not in ACTIONS:
-                    return _error("action must be one of " + ", ".join(ACTIONS), 422,
-                                  {"action": "ready, break or offline"})
+                    return refusal(_("action must be one of %(actions)s",
+                                     actions=", ".join(ACTIONS)), 422,
+                                   {"action": _("ready, break or offline")})
                 now = _change(db, settings, agent, body)
             else:
                 now = service.presence(settings, agent)
             groups = [{"name": m.skill_group.name, "queue": m.skill_group.queue_name}
                       for m in agent.memberships]
-    except DomainError as error:
-        return _error(str(error), 409 if isinstance(error, Conflict) else 422, error.fields)
-    except AmiError:
-        return _error("the PBX is not reachable; try again shortly", 503)
+    except (DomainError, AmiError) as error:
+        return error_answer(error)
     return jsonify({**now.as_dict(), "skill_groups": groups})
 
 
 def _change(db, settings, agent: Agent, body: dict):
     action = body["action"]
-    if action == "ready":
-        now = service.presence(settings, agent)
-        names = body.get("skill_groups")
-        device = body.get("device")
-        if now.queues and names is None and device is None:
-            return service.ready(settings, agent)
-        if names is None:
-            names = [m.skill_group.name for m in agent.memberships]
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise Invalid("skill_groups must be a list of names",
-                                  fields={"skill_groups": "a list of skill group names"})
-        return service.sign_in(settings, agent, names, device if isinstance(device, str)
-                               else "web")
+    if action == "ready":  # the page's own phone unless the agent chose the SIP phone
+        return service.get_ready(settings, agent, body.get("skill_groups"),
+                                 body.get("device"), default_device="web")
     if action == "break":
         code = body.get("break_code")
         return service.take_break(db, settings, agent, code if isinstance(code, str) else "")
