@@ -5,6 +5,7 @@
   whatever happened while it was down), on each AMI ``Cdr`` event, and every second;
 - agents' states: followed from the PBX's queue and call events, logged durably,
   after-call work timed (engine/agentstate/tracker.py);
+- call recordings: registered with their call records once the call has ended;
 - the guard: failed sign-ins read from the PBX's security log ban their address, and
   the PBX configuration follows the bans in force (new ones, expired, lifted);
 - the web admin, in a thread (a WSGI app must not block the loop).
@@ -22,6 +23,7 @@ from engine.ami.client import AmiClient, AmiError
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
 from engine.db import session_factory
+from engine.recording.service import collect, waiting_files
 from engine.security.service import Tally, active_addresses, read_security_log
 from engine.settings import Settings
 from engine.uow import transaction
@@ -67,6 +69,40 @@ class Ingestor:
             except asyncio.TimeoutError:
                 pass
             self.wake.clear()
+
+
+class RecordingCollector:
+    """Registers the recordings of ended calls with their call records, every second.
+
+    While every file on disk is registered, a pass costs a directory listing, not a
+    database transaction."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.waiting: set | None = None  # unregistered files at the last look (None: unknown)
+        self.seen: set = set()
+
+    def _once(self) -> int:
+        root = self.settings.recordings_dir
+        on_disk = set(root.glob("i*/*.wav")) if root.is_dir() else set()
+        if self.waiting is not None and not (on_disk - self.seen) and not self.waiting:
+            return 0
+        with transaction(self.settings) as session:
+            found = collect(session, self.settings)
+            self.waiting = waiting_files(session, self.settings)
+        self.seen = on_disk
+        return found
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                found = await loop.run_in_executor(None, self._once)
+                if found:
+                    log.info("recordings: %d registered", found)
+            except Exception:  # a locked database, an unreadable folder: try again shortly
+                log.exception("recordings: registering failed; retrying")
+            await asyncio.sleep(INGEST_EVERY)
 
 
 class Guard:
@@ -143,6 +179,7 @@ async def main(settings: Settings, web: bool) -> None:
              asyncio.create_task(tracker.run_writer()),
              asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker)),
+             asyncio.create_task(RecordingCollector(settings).run()),
              asyncio.create_task(Guard(settings).run())]
     log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,
              f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "")
