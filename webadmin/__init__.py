@@ -48,6 +48,7 @@ AREAS = (
     "webadmin.numbers",
     "webadmin.ivr",
     "webadmin.audio",
+    "webadmin.recordings",
     "webadmin.api",
     "webadmin.workbench",
 )
@@ -78,6 +79,7 @@ NAV = (
     NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),
     NavEntry("ivr", "ivr.index", _l("IVR flows"), "instance", configures=True),
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
+    NavEntry("recordings", "recordings.index", _l("Recordings"), "instance", configures=True),
 )
 
 
