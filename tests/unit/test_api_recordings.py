@@ -104,3 +104,22 @@ def test_the_page_plays_and_downloads_the_instances_recordings(recorded):
     assert client.get(src + "?download=1").headers["Content-Disposition"] == \
         'attachment; filename="recording-world-acme.1.wav"'
     assert client.get(f"/instances/{sales}/recordings/{ids['globex']}.wav").status_code == 404
+
+
+def test_the_workbench_offers_the_recording_controls(sqlite_world):
+    """The page's buttons post to the agent's own recording routes; with the PBX away
+    they say so (503), and an action that is none is 404."""
+    from tests.unit.test_workbench_signin import csrf, set_password, sign_in
+    client = sqlite_world.app().test_client()
+    sign_in(client, "sales.acme", set_password(sqlite_world, "acme_agent"))
+    page = client.get("/w/sales.acme/").get_data(as_text=True)
+    assert 'id="recording"' in page and 'data-action="pause"' in page
+    assert "workbench-recording.js" in page
+    token = csrf(client, "/w/sales.acme/")
+    for action in ("start", "pause", "resume"):
+        response = client.post(f"/w/sales.acme/calls/recording/{action}", json={},
+                               headers={"X-CSRF-Token": token})
+        assert response.status_code == 503, action
+    assert client.post("/w/sales.acme/calls/recording/stop", json={},
+                       headers={"X-CSRF-Token": token}).status_code == 404
+    assert client.get("/w/sales.acme/calls/recording").status_code == 503
