@@ -16,6 +16,7 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 from datetime import timedelta
 
 from engine.agentstate.tracker import AgentTracker
@@ -74,19 +75,34 @@ class Ingestor:
 class RecordingCollector:
     """Registers the recordings of ended calls with their call records, every second.
 
-    While every file on disk is registered, a pass costs a directory listing, not a
-    database transaction."""
+    The database is read only when something may have changed: a new file, a file still
+    being written, or a grown call-record journal (a call ended). A file that never gets
+    a call record costs nothing once it stops changing."""
+
+    RECENT = 10.0  # seconds since a file last changed: it may still be written or settle
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.waiting: set | None = None  # unregistered files at the last look (None: unknown)
         self.seen: set = set()
+        self.journal_size = -1
+
+    def _due(self, on_disk: set) -> bool:
+        if self.waiting is None or on_disk - self.seen:
+            return True
+        if not self.waiting:
+            return False
+        if _size(self.settings.cdr_file) != self.journal_size:
+            return True
+        now = time.time()
+        return any(now - _mtime(path) < self.RECENT for path in self.waiting)
 
     def _once(self) -> int:
         root = self.settings.recordings_dir
         on_disk = set(root.glob("i*/*.wav")) if root.is_dir() else set()
-        if self.waiting is not None and not (on_disk - self.seen) and not self.waiting:
+        if not self._due(on_disk):
             return 0
+        self.journal_size = _size(self.settings.cdr_file)
         with transaction(self.settings) as session:
             found = collect(session, self.settings)
             self.waiting = waiting_files(session, self.settings)
@@ -103,6 +119,20 @@ class RecordingCollector:
             except Exception:  # a locked database, an unreadable folder: try again shortly
                 log.exception("recordings: registering failed; retrying")
             await asyncio.sleep(INGEST_EVERY)
+
+
+def _size(path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _mtime(path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 class Guard:

@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from engine.calls.models import CallRecord, Direction
 from engine.errors import Invalid, NotFound
@@ -126,3 +127,24 @@ def test_another_instance_or_a_hostile_id_finds_nothing(session, settings, cente
             service.get_recording(session, hotline, hostile)
     with pytest.raises(ValueError):
         service.file_of(settings, "i1", "../../etc/passwd")
+
+
+def test_ccc_serve_registers_recordings_and_leaves_a_lone_file_alone(settings, centers,
+                                                                     session):
+    from engine.serve import RecordingCollector
+    from engine.uow import transaction
+    sales, _ = centers
+    add_call(session, sales, "pbx-3.1")
+    session.commit()
+    write_wav(settings, "i1", "pbx-3.1", 1)
+    write_wav(settings, "i1", "pbx-3.2", 1, age=60)  # no call of ours will ever claim it
+    collector = RecordingCollector(settings)
+    assert collector._once() == 1
+    assert collector.waiting == {settings.recordings_dir / "i1" / "pbx-3.2.wav"}
+    assert not collector._due(collector.seen)  # nothing new: no database pass
+    settings.cdr_file.parent.mkdir(parents=True, exist_ok=True)
+    settings.cdr_file.write_text("a call ended\n")
+    assert collector._due(collector.seen)       # a call ended: look again
+    with transaction(settings) as db:
+        assert db.scalar(select(CallRecord.recorded).where(
+            CallRecord.pbx_call_id == "pbx-3.1")) is True
