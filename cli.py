@@ -86,14 +86,17 @@ def instance_create(app: AppState, account_name, name, domain, digits, number_ty
 @click.option("--domain", "new_domain", help="Refused: an access domain never changes.")
 @click.option("--ringing-timeout-break/--no-ringing-timeout-break", default=None,
               help="Whether an agent who lets a queue call ring out goes on a break.")
+@click.option("--recording", type=click.Choice(("all", "none", "on-demand")),
+              help="Which calls are recorded (a skill group may say otherwise).")
 @click.pass_obj
 def instance_update(app: AppState, domain, name, description, new_domain,
-                    ringing_timeout_break) -> None:
-    """Rename an instance or change its description (the domain cannot change)."""
+                    ringing_timeout_break, recording) -> None:
+    """Rename an instance, change its description or its recording policy (the domain
+    cannot change)."""
     from engine.instances.service import update_instance
     with app.transaction() as session:
         updated = update_instance(session, domain, name, description, new_domain,
-                                  ringing_timeout_break)
+                                  ringing_timeout_break, recording)
         click.echo(f"instance {updated.domain} updated")
 
 
@@ -188,7 +191,8 @@ def cdr_list(app: AppState, domain, limit, as_json) -> None:
                  "start": r.started_at, "answer": r.answered_at, "end": r.ended_at,
                  "billable_seconds": r.billable_seconds, "disposition": r.disposition,
                  "agent": r.agent_extension, "agents": agents[r.id],
-                 "refusal_reason": r.refusal_reason, **extras[r.pbx_call_id]}
+                 "refusal_reason": r.refusal_reason, "recorded": r.recorded,
+                 **extras[r.pbx_call_id]}
                 for r in records]
     if not as_json:
         for row in rows:

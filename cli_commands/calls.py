@@ -160,6 +160,25 @@ def call_conference(app: AppState, domain, extension, to_agent, to_skill_group,
     click.echo(f"agent {extension}'s call is a conference")
 
 
+@call.command("record")
+@click.argument("action", type=click.Choice(("start", "pause", "resume", "show")))
+@agent_options
+@json_option
+@click.pass_obj
+def call_record(app: AppState, action, domain, extension, as_json) -> None:
+    """Start, pause or resume the recording of the agent's current call (or show it).
+    While paused, silence is recorded in place of the conversation."""
+    from engine.recording.control import ACTIONS, recording_state
+    with app.transaction() as session:
+        agent = _agent(session, domain, extension)
+        state = (recording_state if action == "show" else ACTIONS[action])(app.settings, agent)
+    if as_json:
+        click.echo(json.dumps(state.as_dict()))
+    else:
+        running = "paused" if state.paused else "recording" if state.recording else "not recording"
+        click.echo(f"agent {extension}'s call: {running} (policy {state.policy.value})")
+
+
 @call.command("history")
 @agent_options
 @json_option

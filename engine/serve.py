@@ -5,6 +5,7 @@
   whatever happened while it was down), on each AMI ``Cdr`` event, and every second;
 - agents' states: followed from the PBX's queue and call events, logged durably,
   after-call work timed (engine/agentstate/tracker.py);
+- call recordings: registered with their call records once the call has ended;
 - the guard: failed sign-ins read from the PBX's security log ban their address, and
   the PBX configuration follows the bans in force (new ones, expired, lifted);
 - the web admin, in a thread (a WSGI app must not block the loop).
@@ -15,6 +16,7 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 from datetime import timedelta
 
 from engine.agentstate.tracker import AgentTracker
@@ -22,6 +24,7 @@ from engine.ami.client import AmiClient, AmiError
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
 from engine.db import session_factory
+from engine.recording.service import collect, waiting_files
 from engine.security.service import Tally, active_addresses, read_security_log
 from engine.settings import Settings
 from engine.uow import transaction
@@ -67,6 +70,69 @@ class Ingestor:
             except asyncio.TimeoutError:
                 pass
             self.wake.clear()
+
+
+class RecordingCollector:
+    """Registers the recordings of ended calls with their call records, every second.
+
+    The database is read only when something may have changed: a new file, a file still
+    being written, or a grown call-record journal (a call ended). A file that never gets
+    a call record costs nothing once it stops changing."""
+
+    RECENT = 10.0  # seconds since a file last changed: it may still be written or settle
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.waiting: set | None = None  # unregistered files at the last look (None: unknown)
+        self.seen: set = set()
+        self.journal_size = -1
+
+    def _due(self, on_disk: set) -> bool:
+        if self.waiting is None or on_disk - self.seen:
+            return True
+        if not self.waiting:
+            return False
+        if _size(self.settings.cdr_file) != self.journal_size:
+            return True
+        now = time.time()
+        return any(now - _mtime(path) < self.RECENT for path in self.waiting)
+
+    def _once(self) -> int:
+        root = self.settings.recordings_dir
+        on_disk = set(root.glob("i*/*.wav")) if root.is_dir() else set()
+        if not self._due(on_disk):
+            return 0
+        self.journal_size = _size(self.settings.cdr_file)
+        with transaction(self.settings) as session:
+            found = collect(session, self.settings)
+            self.waiting = waiting_files(session, self.settings)
+        self.seen = on_disk
+        return found
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                found = await loop.run_in_executor(None, self._once)
+                if found:
+                    log.info("recordings: %d registered", found)
+            except Exception:  # a locked database, an unreadable folder: try again shortly
+                log.exception("recordings: registering failed; retrying")
+            await asyncio.sleep(INGEST_EVERY)
+
+
+def _size(path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _mtime(path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 class Guard:
@@ -143,6 +209,7 @@ async def main(settings: Settings, web: bool) -> None:
              asyncio.create_task(tracker.run_writer()),
              asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker)),
+             asyncio.create_task(RecordingCollector(settings).run()),
              asyncio.create_task(Guard(settings).run())]
     log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,
              f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "")

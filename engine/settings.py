@@ -61,6 +61,16 @@ class Settings:
         return self.pbx_root / self.site_dir_in_pbx.relative_to("/")
 
     @property
+    def recordings_dir_in_pbx(self) -> Path:
+        """Call recordings as Asterisk writes them: one folder per instance key, one WAV
+        per call named by its linked id."""
+        return self.site_dir_in_pbx / "recordings"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.site_dir / "recordings"
+
+    @property
     def security_log(self) -> Path:
         """Asterisk's security events (res_security_log, logger.conf)."""
         return self.site_dir / "log" / "security.log"

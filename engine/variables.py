@@ -26,6 +26,12 @@ CALLER_ID = "CCC_CALLERID"         # set on each agent's endpoint: number shown 
 AGENT = "CCC_AGENT"                # set on each agent's endpoint: the agent's extension
 REFUSAL = "CCC_REFUSAL"            # why an outbound call is refused, when it is
 DIALLED = "CCC_DIALLED"            # an inbound call: the instance's number the caller dialled
+# Call recording, on the caller's channel: the policy of the skill group (or instance) the
+# call is with now (all, none, on-demand), and the id of its MixMonitor while recording
+# (MixMonitor's i() option sets it); PAUSED is 1 while the agent has paused it.
+RECORDING_POLICY = "CCC_RECORDING_POLICY"
+RECORDING = "CCC_RECORDING"
+RECORDING_PAUSED = "CCC_RECORDING_PAUSED"
 AGI_URL = "CCC_AGI"                # global: where the FastAGI server listens
 SOUNDS = "CCC_SOUNDS"              # global: the product's prompts as the PBX sees them
 
@@ -46,6 +52,13 @@ ROUTE_RESUME = "resume"
 # b): it adds a SIP header naming the number the caller dialled, for the agent's screen.
 RING_AGENT = "ccc-ring-agent"
 DIALLED_HEADER = "X-CCC-Dialled"
+
+# The subroutine that applies a recording policy to the caller's channel (ARG1: the
+# instance's key); one extension per policy. Not "on-demand": a dialplan extension
+# ignores '-', so the names are plain words.
+RECORD = "ccc-record"
+RECORD_ALL, RECORD_NONE, RECORD_ON_DEMAND = "all", "none", "ondemand"
+RECORD_EXTENSIONS = {"all": RECORD_ALL, "none": RECORD_NONE, "on-demand": RECORD_ON_DEMAND}
 
 # A flow that keeps coming back (queue overflow into the same queue, say) is cut off
 # after this many returns: the caller hears "unavailable" instead of waiting for ever.

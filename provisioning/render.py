@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.instances.models import Instance
 from engine.numbers.models import Number, NumberSkillGroup
+from engine.recording.policy import RecordingPolicy, effective
 from engine.phones.service import (ECHO_EXTENSION, ECHO_SECONDS, WEB_WORD, WEBSOCKET_PROTOCOL,
                                    web_username)
 from engine.security.service import active_addresses
@@ -23,6 +24,7 @@ from engine.skillgroups.service import DEFAULT
 from engine.trunks.service import list_trunks
 from engine.validation import (DIAL_NUMBER_DIGITS_MIN, OUTSIDE_NUMBER_DIGITS_MIN,
                                PHONE_DIGITS_MAX)
+from engine.variables import RECORD_EXTENSIONS
 from provisioning.templates import render
 
 
@@ -34,6 +36,7 @@ class Snapshot:
 
     instance_ids: list[int]
     ringing_timeout_break: dict[int, bool]  # instance id -> whether ring-outs pause
+    recording: dict[int, RecordingPolicy]   # instance id -> which calls it records
     agents: list[AgentEntry]            # ordered by instance, then extension
     groups: list                        # SkillGroup rows, ordered by id
     members: dict[int, list[Member]]    # skill group id -> its members, by extension
@@ -80,10 +83,12 @@ def load(session: Session) -> Snapshot:
     instance_ids = list(session.scalars(select(Instance.id).order_by(Instance.id)))
     groups = session.execute(select(SkillGroup.id, SkillGroup.instance_id, SkillGroup.name,
                                     SkillGroup.strategy, SkillGroup.wait_timeout,
-                                    SkillGroup.overflow_id, SkillGroup.wrap_up_seconds)
+                                    SkillGroup.overflow_id, SkillGroup.wrap_up_seconds,
+                                    SkillGroup.recording)
                              .order_by(SkillGroup.id)).all()
     ringing_timeout_break = dict(session.execute(
         select(Instance.id, Instance.ringing_timeout_break)).all())
+    recording = dict(session.execute(select(Instance.id, Instance.recording)).all())
     # Per skill group, the first number (by id) it may show when calling out.
     caller_ids: dict[int, tuple[int, str]] = {}
     for group_id, number_id, digits, number_type in session.execute(
@@ -111,8 +116,8 @@ def load(session: Session) -> Snapshot:
                               .where(Number.instance_id.is_not(None))
                               .order_by(Number.digits)).all()
     trunks = list_trunks(session)
-    return Snapshot(instance_ids, ringing_timeout_break, agents, list(groups), members,
-                    list(numbers),
+    return Snapshot(instance_ids, ringing_timeout_break, recording, agents, list(groups),
+                    members, list(numbers),
                     [{"name": t.name, "endpoint": t.endpoint_name, "host": t.host,
                       "port": t.port} for t in trunks],
                     trunks[0].endpoint_name if trunks else None,
@@ -136,6 +141,17 @@ DIALLED_NUMBERS = {
     # An extension is 3 to 6 digits (engine/validation.EXTENSION_RE).
     "extension_patterns": ["X" * n for n in range(3, 7)],
 }
+
+
+def _recording(instance_policy: RecordingPolicy, groups: list) -> dict:
+    """Per skill group (and for calls straight to an agent) the extension of the
+    recording subroutine its calls go through: the policy's name as the dialplan spells it."""
+    def exten(policy: RecordingPolicy) -> str:
+        return RECORD_EXTENSIONS[policy.value]
+    return {"agent": exten(instance_policy),
+            "groups": [{"group_id": g.id, "skill_group": g.name,
+                        "exten": exten(effective(instance_policy, g.recording))}
+                       for g in groups]}
 
 
 def extensions_context(session: Session, settings: Settings,
@@ -165,6 +181,9 @@ def extensions_context(session: Session, settings: Settings,
             "default_queue": _queue_name(default) if default else "",
             "default_queue_timeout": default.wait_timeout if default else 0,
             "ringing_timeout_break": snapshot.ringing_timeout_break.get(instance_id, True),
+            "default_group_id": default.id if default else None,
+            "recording": _recording(snapshot.recording.get(instance_id, RecordingPolicy.NONE),
+                                    groups),
             "agents": agents_of.get(instance_id, []),
             "numbers": [n.digits for n in numbers],
             # Click-to-dial shows one of these; a 400 number never calls out.
@@ -172,7 +191,7 @@ def extensions_context(session: Session, settings: Settings,
             "transfer_queues": [{"group_id": g.id, "queue": _queue_name(g),
                                  "timeout": g.wait_timeout} for g in groups],
             # Only groups of the same instance: the service refuses any other target.
-            "overflows": [{"group_id": g.id, "skill_group": g.name,
+            "overflows": [{"group_id": g.id, "skill_group": g.name, "target_id": target.id,
                            "queue": _queue_name(target), "timeout": target.wait_timeout}
                           for g, target in overflows if target.instance_id == instance_id],
         })
@@ -180,6 +199,7 @@ def extensions_context(session: Session, settings: Settings,
             "ring_seconds": RING_SECONDS,
             "echo_extension": ECHO_EXTENSION, "echo_seconds": ECHO_SECONDS,
             "sounds_dir": str(settings.site_dir_in_pbx / "sounds"),
+            "recordings_dir": str(settings.recordings_dir_in_pbx),
             "inbound_numbers": [{"digits": n.digits, "instance_key": _key(n.instance_id)}
                                 for n in snapshot.numbers],
             "instances": instances, "trunk": snapshot.default_trunk}

@@ -17,7 +17,7 @@ AMI_USERNAME = "ccc"
 
 # Directories Asterisk writes to (asterisk.conf points there); etc/ holds the
 # configuration (etc/asterisk becomes a link to the current rendered generation).
-SITE_DIRS = ("etc", "run", "log", "log/cdr-custom", "spool", "lib", "cache")
+SITE_DIRS = ("etc", "run", "log", "log/cdr-custom", "spool", "lib", "cache", "recordings")
 
 # Files in etc/asterisk that depend on settings only: name -> template.
 STATIC_TEMPLATES = (

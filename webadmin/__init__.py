@@ -49,6 +49,7 @@ AREAS = (
     "webadmin.numbers",
     "webadmin.ivr",
     "webadmin.audio",
+    "webadmin.recordings",
     "webadmin.api",
     "webadmin.workbench",
 )
@@ -80,6 +81,7 @@ NAV = (
     NavEntry("breakcodes", "breakcodes.index", _l("Break codes"), "instance"),
     NavEntry("ivr", "ivr.index", _l("IVR flows"), "instance", configures=True),
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
+    NavEntry("recordings", "recordings.index", _l("Recordings"), "instance", configures=True),
 )
 
 

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.accounts.models import BillingPlan, Role
 from engine.numbers.models import NumberType
+from engine.recording.policy import INSTANCE_POLICIES, SKILL_GROUP_POLICIES, RecordingPolicy
 
 ROLES = {Role.OWNER: _l("owner"), Role.INSTANCE_ADMIN: _l("instance_admin"),
          Role.AGENT: _l("agent"), Role.SUPPLIER: _l("supplier"), Role.REVIEWER: _l("reviewer")}
@@ -16,6 +17,22 @@ PLANS = {BillingPlan.PAYG: _l("payg"), BillingPlan.SEAT: _l("seat")}
 NUMBER_TYPES = {NumberType.LANDLINE: _l("landline"), NumberType.N400: _l("400"),
                 NumberType.N95: _l("95"), NumberType.VIRTUAL_MOBILE: _l("virtual mobile"),
                 NumberType.INTERNATIONAL: _l("international")}
+
+
+RECORDING_POLICIES = {
+    RecordingPolicy.ALL: _l("record every call"), RecordingPolicy.NONE: _l("record no call"),
+    RecordingPolicy.ON_DEMAND: _l("record on the agent's demand"),
+    RecordingPolicy.INHERIT: _l("as the instance says")}
+
+
+def recording_options(for_skill_group: bool = False) -> list[tuple[str, str]]:
+    """(value, name) of the recording policies an instance (or a skill group) may have."""
+    return [(p.value, str(RECORDING_POLICIES[p]))
+            for p in (SKILL_GROUP_POLICIES if for_skill_group else INSTANCE_POLICIES)]
+
+
+def recording_name(policy: RecordingPolicy) -> str:
+    return str(RECORDING_POLICIES.get(policy, policy.value))
 
 
 FLOW_STATES = {"draft": _l("draft"), "published": _l("published")}
@@ -59,4 +76,5 @@ def install(app) -> None:
     app.jinja_env.globals.update(role_name=role_name, plan_name=plan_name,
                                  flow_state_name=flow_state_name,
                                  break_code_name=break_code_name,
-                                 number_type_name=number_type_name)
+                                 number_type_name=number_type_name,
+                                 recording_name=recording_name)

@@ -107,6 +107,11 @@ def answer_call(settings: Settings, agent: Agent) -> None:
     ami_session(settings, work)
 
 
+def agent_call(channels: list[pbx.LiveChannel], agent: Agent) -> AgentCall:
+    """The agent's own call among these live channels (Conflict when it has none)."""
+    return _current(channels, agent)
+
+
 def current_call(settings: Settings, agent: Agent) -> AgentCall:
     async def work(client):
         return _current(await pbx.channels(client), agent)

@@ -6,7 +6,8 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.accounts.models import Account
-from engine.db import Base, utcnow
+from engine.db import Base, utcnow, value_enum
+from engine.recording.policy import RecordingPolicy
 
 
 class Instance(Base):
@@ -24,6 +25,11 @@ class Instance(Base):
     # An agent who lets a queue call ring out goes to BREAK (RingingTimeout), so the
     # queue stops offering calls to someone who is not there.
     ringing_timeout_break: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Which calls are recorded (all, none, on the agent's demand); a skill group may say
+    # otherwise. None by default: recording is a choice, and its storage is billed.
+    recording: Mapped[RecordingPolicy] = mapped_column(
+        value_enum(RecordingPolicy, "recording_policy"), default=RecordingPolicy.NONE,
+        server_default=RecordingPolicy.NONE.value)
 
     account: Mapped[Account] = relationship()
 

@@ -18,6 +18,7 @@ from engine.instances.models import Instance
 from engine.ivr.service import WELCOME, create_published_flow, welcome_document
 from engine.numbers.models import Number
 from engine.numbers.service import add_number, check_digits, parse_type
+from engine.recording.policy import INSTANCE_POLICIES, parse as parse_policy
 from engine.skillgroups.service import DEFAULT, create_skill_group
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
@@ -129,6 +130,14 @@ def get_instance(session: Session, domain: str) -> Instance:
     return instance
 
 
+def _recording_policy(value) -> None:
+    try:
+        parse_policy(value, INSTANCE_POLICIES)
+    except ValueError as error:
+        raise Invalid(N_("invalid recording policy %(value)r: choose one of %(choices)s",
+                         value=value, choices=str(error))) from None
+
+
 def _field(field_name: str, check, *args) -> None:
     errors = FieldErrors()
     errors.check(field_name, check, *args)
@@ -137,10 +146,18 @@ def _field(field_name: str, check, *args) -> None:
 
 def update_instance(session: Session, domain: str, name: str | None = None,
                     description: str | None = None, new_domain: str | None = None,
-                    ringing_timeout_break: bool | None = None) -> Instance:
-    """Rename or redescribe an instance, or say whether a queue call left ringing sends
-    its agent on a break; its access domain never changes."""
+                    ringing_timeout_break: bool | None = None,
+                    recording: str | None = None) -> Instance:
+    """Rename or redescribe an instance, say whether a queue call left ringing sends
+    its agent on a break, or which calls are recorded (all, none, on-demand); its
+    access domain never changes."""
     instance = get_instance(session, domain)
+    if recording is not None:
+        _field("recording", _recording_policy, recording)
+        chosen = parse_policy(recording, INSTANCE_POLICIES)
+        if chosen is not instance.recording:
+            instance.recording = chosen
+            mark_pbx_changed(session)  # the dialplan starts (or stops) the recordings
     if ringing_timeout_break is not None and \
             ringing_timeout_break != instance.ringing_timeout_break:
         instance.ringing_timeout_break = bool(ringing_timeout_break)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base
+from engine.db import Base, value_enum
 from engine.instances.models import Instance
+from engine.recording.policy import RecordingPolicy
 
 
 class SkillGroup(Base):
@@ -21,6 +22,11 @@ class SkillGroup(Base):
     # Where a caller goes after waiting wait_timeout in vain: another group of the instance.
     overflow_id: Mapped[int | None] = mapped_column(
         ForeignKey("skill_group.id", ondelete="SET NULL"))
+
+    # Which of the group's calls are recorded; 'inherit' follows the instance.
+    recording: Mapped[RecordingPolicy] = mapped_column(
+        value_enum(RecordingPolicy, "recording_policy"), default=RecordingPolicy.INHERIT,
+        server_default=RecordingPolicy.INHERIT.value)
 
     instance: Mapped[Instance] = relationship()
     overflow: Mapped["SkillGroup | None"] = relationship(remote_side=[id])

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from engine import validation
 from engine.errors import Conflict, NotFound
 from engine.instances.models import Instance
+from engine.recording.policy import SKILL_GROUP_POLICIES, parse as parse_policy
 from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
@@ -76,9 +77,19 @@ def create_skill_group(session: Session, instance: Instance, name: str,
 
 def update_skill_group(session: Session, group: SkillGroup, name: str, strategy: str,
                        wait_timeout: int, overflow_id: int | None = None,
-                       wrap_up_seconds: int | None = None) -> SkillGroup:
-    """Change a group's name, routing strategy, wait timeout, overflow group or wrap-up."""
+                       wrap_up_seconds: int | None = None,
+                       recording: str | None = None) -> SkillGroup:
+    """Change a group's name, routing strategy, wait timeout, overflow group, wrap-up
+    or recording policy (inherit, all, none, on-demand)."""
     _check(session, group.instance, name, strategy, wait_timeout, overflow_id, group)
+    if recording is not None:
+        try:
+            group.recording = parse_policy(recording, SKILL_GROUP_POLICIES)
+        except ValueError as error:
+            errors = FieldErrors()
+            errors.add("recording", N_("invalid recording policy %(value)r: choose one of "
+                                       "%(choices)s", value=recording, choices=str(error)))
+            errors.raise_if_any()
     if wrap_up_seconds is not None:
         _check_wrap_up(wrap_up_seconds)
         group.wrap_up_seconds = wrap_up_seconds

@@ -163,7 +163,8 @@ def test_agents(ccc, settings, acme):
 def test_skill_groups_and_numbers(ccc, acme):
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme") == [
         {"name": "default", "queue": "i1-q1", "strategy": "rrmemory", "wait_timeout": 300,
-         "wrap_up": 0, "overflow": None, "outbound_numbers": ["01012345678"]}]
+         "wrap_up": 0, "overflow": None, "recording": "inherit",
+         "outbound_numbers": ["01012345678"]}]
     ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default", "--wrap-up", "30")
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme")[0]["wrap_up"] == 30
     refused = ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default",
@@ -206,7 +207,7 @@ def test_call_records(ccc, settings, acme):
         "start": "2026-11-23 23:20:31.013334", "answer": "2026-11-23 23:20:31.013630",
         "end": "2026-11-23 23:20:37.019469", "billable_seconds": 7,
         "disposition": "answered", "agent": "1001", "agents": ["1001"],
-        "refusal_reason": None, "voicemail": [], "survey_score": None}
+        "refusal_reason": None, "recorded": False, "voicemail": [], "survey_score": None}
     assert ccc_json(ccc, "cdr", "list", "--instance", "hotline.acme") == []
     table = ccc("cdr", "list").stdout.splitlines()
     assert table[0].split()[:3] == ["START", "DIRECTION", "NUMBER"] and "answered" in table[1]

@@ -84,6 +84,9 @@ WEB_ROUTES = [
     ("POST", "/users/{user_id}/enable", True),
     ("POST", "/users/{user_id}/delete", True),
     ("POST", "/tokens/{token_id}/revoke", True),
+    # Recordings are the instance's administrators' only.
+    ("GET", "/instances/{instance_id}/recordings", True),
+    ("GET", "/instances/{instance_id}/recordings/{recording_id}.wav", True),
 ]
 API = "/api/v1"
 API_ROUTES = [
@@ -156,6 +159,14 @@ API_ROUTES = [
     ("POST", API + "/users/{user_id}/enable", True),
     ("DELETE", API + "/users/{user_id}", True),
     ("DELETE", API + "/tokens/{token_id}", True),
+    # The recording of an agent's live call: the agent itself or an administrator.
+    ("GET", API + "/instances/{instance_id}/agents/{agent_id}/calls/recording", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/recording/start", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/recording/pause", True),
+    ("POST", API + "/instances/{instance_id}/agents/{agent_id}/calls/recording/resume", True),
+    ("GET", API + "/instances/{instance_id}/recordings", True),
+    ("GET", API + "/instances/{instance_id}/recordings/{recording_id}", True),
+    ("GET", API + "/instances/{instance_id}/recordings/{recording_id}/audio", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {
@@ -172,6 +183,7 @@ RESOURCE_IDS = {
     "customer_number": ("globex_customer", "acme_customer"),
     "user_id": ("globex_user", "acme_user"),
     "token_id": ("globex_token", "acme_token"),
+    "recording_id": ("globex_recording", "acme_recording"),  # a call recording
 }
 # URL parameters that name no resource (every account has every month): one value for
 # both accounts, so such a route has no cross-account variant, only the role checks.

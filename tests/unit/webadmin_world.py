@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 import socket
+import time
 import wave
 from dataclasses import dataclass, replace
 
@@ -105,6 +106,9 @@ def build_world(settings) -> World:
         # One customer with a dedicated agent per account.
         tie(db, sales.instance, "13800138000", bob.id)
         tie(db, support.instance, "13900139000", support.admin_agent.id)
+        recordings = {name: _recording(db, settings, instance, f"world-{name}.1")
+                      for name, instance in (("acme", sales.instance),
+                                             ("globex", support.instance))}
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
         user_ids = {u.name: u.id for u in db.scalars(select(User))}
@@ -125,8 +129,25 @@ def build_world(settings) -> World:
                "acme_customer": "13800138000", "globex_customer": "13900139000",
                # a user and an API token of each account (acme's: not the owner's own)
                "acme_user": user_ids["andy"], "globex_user": user_ids["mallory"],
-               "acme_token": token_ids["olivia"], "globex_token": token_ids["mallory"]}
+               "acme_token": token_ids["olivia"], "globex_token": token_ids["mallory"],
+               "acme_recording": recordings["acme"], "globex_recording": recordings["globex"]}
     return World(settings, ids, tokens)
+
+
+def _recording(db, settings, instance, call_id: str) -> int:
+    """A finished call with its recording on disk, registered as ccc serve does."""
+    from datetime import datetime
+
+    from engine.calls.models import CallRecord, Direction
+    from engine.recording.service import collect, list_recordings
+    db.add(CallRecord(pbx_call_id=call_id, instance_id=instance.id,
+                      direction=Direction.INBOUND, caller="13800138000", callee="01012345678",
+                      started_at=datetime(2026, 1, 5, 9), disposition="answered"))
+    folder = settings.recordings_dir / instance.pbx_key
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{call_id}.wav").write_bytes(wav_bytes(rate=8000))
+    collect(db, settings, now=time.time() + 60)
+    return next(r.id for r in list_recordings(db, instance) if r.pbx_call_id == call_id)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from flask import current_app, jsonify
 
 from engine.agents.models import Agent
 from engine.callcontrol import service
+from engine.recording import control as recording
 from engine.instances.models import Instance
 from webadmin.access import load, work
 from webadmin.api import body
@@ -145,3 +146,41 @@ def retrieve_call(instance_id: int, agent_id: int):
     with work() as db:
         service.retrieve_call(_settings(), agent_to_act_on(db, instance_id, agent_id))
     return "", 204
+
+
+RECORDING_STATE = {"type": "object", "properties": {
+    "policy": {"enum": ["all", "none", "on-demand"]},
+    "recording": {"type": "boolean"}, "paused": {"type": "boolean"}}}
+
+
+@route(CALLS + "/recording", "GET", "The recording of the agent's current call",
+       response=RECORDING_STATE, errors=ERRORS, operation_id="GetCallRecording")
+def get_call_recording(instance_id: int, agent_id: int):
+    with work() as db:
+        agent = _agent_to_act_on(db, instance_id, agent_id)
+        return jsonify(recording.recording_state(_settings(), agent).as_dict())
+
+
+def _record(instance_id: int, agent_id: int, action: str):
+    with work() as db:
+        agent = _agent_to_act_on(db, instance_id, agent_id)
+        return jsonify(recording.ACTIONS[action](_settings(), agent).as_dict())
+
+
+@route(CALLS + "/recording/start", "POST", "Start recording the agent's current call",
+       response=RECORDING_STATE, errors=ERRORS, operation_id="StartRecording")
+def start_recording(instance_id: int, agent_id: int):
+    return _record(instance_id, agent_id, "start")
+
+
+@route(CALLS + "/recording/pause", "POST",
+       "Pause the recording (silence is recorded until it resumes)",
+       response=RECORDING_STATE, errors=ERRORS, operation_id="PauseRecording")
+def pause_recording(instance_id: int, agent_id: int):
+    return _record(instance_id, agent_id, "pause")
+
+
+@route(CALLS + "/recording/resume", "POST", "Resume the paused recording",
+       response=RECORDING_STATE, errors=ERRORS, operation_id="ResumeRecording")
+def resume_recording(instance_id: int, agent_id: int):
+    return _record(instance_id, agent_id, "resume")

@@ -15,6 +15,7 @@ from webadmin.api.registry import PBX, route
 INSTANCE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "domain": {"type": "string"},
     "description": {"type": "string"}, "access_address": {"type": "string"},
+    "recording": {"enum": ["all", "none", "on-demand"]},
     "numbers": {"type": "array", "items": {"type": "object", "properties": {
         "id": {"type": "integer"}, "digits": {"type": "string"}, "type": {"type": "string"}}}}}}
 CREATE = {"type": "object", "required": ["name", "domain", "number", "number_type"],
@@ -29,7 +30,9 @@ CREATE = {"type": "object", "required": ["name", "domain", "number", "number_typ
               "new_admin_password": {"type": "string"}}}
 UPDATE = {"type": "object", "properties": {
     "name": {"type": "string"}, "description": {"type": "string"},
-    "domain": {"type": "string", "description": "refused unless unchanged"}}}
+    "domain": {"type": "string", "description": "refused unless unchanged"},
+    "recording": {"enum": ["all", "none", "on-demand"],
+                  "description": "which calls are recorded (a skill group may say otherwise)"}}}
 CREATED = INSTANCE | {"properties": INSTANCE["properties"] | {"pbx": PBX}}
 
 
@@ -37,6 +40,7 @@ def instance_json(db, instance: Instance) -> dict:
     return {"id": instance.id, "name": instance.name, "domain": instance.domain,
             "description": instance.description,
             "access_address": f"http://{instance.domain}/",
+            "recording": instance.recording.value,
             "numbers": [{"id": n.id, "digits": n.digits, "type": n.type.value}
                         for n in list_numbers(db, instance_id=instance.id)]}
 
@@ -72,7 +76,8 @@ def get_instance(instance_id: int):
         return jsonify(instance_json(db, load(db, Instance, instance_id)))
 
 
-@route("/instances/<int:instance_id>", "PATCH", "Rename or redescribe an instance",
+@route("/instances/<int:instance_id>", "PATCH",
+       "Rename or redescribe an instance, or change which calls it records",
        request=UPDATE, response=INSTANCE, errors=(401, 403, 404, 409))
 def update_instance_(instance_id: int):
     with work() as db:
@@ -80,5 +85,6 @@ def update_instance_(instance_id: int):
         require_configure(db, instance)
         data = body(UPDATE)
         update_instance(db, instance.domain, data.get("name"), data.get("description"),
-                        data.get("domain"))
-        return jsonify(instance_json(db, instance))
+                        data.get("domain"), recording=data.get("recording"))
+        row = instance_json(db, instance)
+    return jsonify(row)

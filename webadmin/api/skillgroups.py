@@ -22,7 +22,9 @@ FIELDS = {
     "agents": {"type": "object", "additionalProperties": {"type": "integer"},
                "description": "agent id -> skill level (1 is the best)"},
     "numbers": {"type": "array", "items": {"type": "integer"},
-                "description": "ids of the numbers the group calls out with"}}
+                "description": "ids of the numbers the group calls out with"},
+    "recording": {"enum": ["inherit", "all", "none", "on-demand"],
+                  "description": "which of the group's calls are recorded"}}
 GROUP = {"type": "object", "properties": FIELDS | {
     "id": {"type": "integer"}, "queue": {"type": "string"}}}
 CREATE = {"type": "object", "required": ["name"], "properties": FIELDS}
@@ -33,7 +35,7 @@ PATH = "/instances/<int:instance_id>/skillgroups"
 def group_json(db, group: SkillGroup) -> dict:
     return {"id": group.id, "name": group.name, "queue": group.queue_name,
             "strategy": group.strategy, "wait_timeout": group.wait_timeout,
-            "overflow_id": group.overflow_id,
+            "overflow_id": group.overflow_id, "recording": group.recording.value,
             "agents": {str(k): v for k, v in sorted(members(db, group).items())},
             "numbers": [n.id for n in outbound_numbers(db, group.id)]}
 
@@ -46,7 +48,8 @@ def _apply(db, group: SkillGroup, data: dict) -> None:
     update_skill_group(db, group, data.get("name", group.name),
                        data.get("strategy", group.strategy),
                        data.get("wait_timeout", group.wait_timeout),
-                       data.get("overflow_id", group.overflow_id))
+                       data.get("overflow_id", group.overflow_id),
+                       recording=data.get("recording"))
     if "agents" in data:
         set_members(db, group, _agent_levels(data["agents"]))
     if "numbers" in data:

@@ -14,7 +14,7 @@ from engine.numbers.service import list_numbers
 from webadmin.access import flash_saved, load, may_configure, require_configure, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of
-from webadmin.labels import number_type_options
+from webadmin.labels import number_type_options, recording_options
 
 blueprint = Blueprint("instances", __name__, template_folder="templates")
 
@@ -69,16 +69,19 @@ def edit(instance_id: int):
         instance = load(db, Instance, instance_id)
         require_configure(db, instance)
         form = request.form if request.method == "POST" else {
-            "name": instance.name, "description": instance.description}
+            "name": instance.name, "description": instance.description,
+            "recording": instance.recording.value}
         domain = instance.domain
     if request.method == "POST":
         try:
             with work() as db:
                 update_instance(db, domain, form.get("name", "").strip(),
-                                form.get("description", ""))
+                                form.get("description", ""),
+                                recording=form.get("recording") or None)
             flash_saved(_("Instance saved"))
             return redirect(url_for("instances.show", instance_id=instance_id))
         except DomainError as failure:
             errors, error = errors_of(failure)
     return render_template("instances/edit.html", instance=instance, form=form, errors=errors,
-                           error=error), 422 if errors or error else 200
+                           error=error, recordings=recording_options()), \
+        422 if errors or error else 200

@@ -17,6 +17,7 @@ from webadmin.access import configurable_instance, flash_saved, load, may_config
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, ids, int_or_none, int_or_text, levels_from
 from webadmin.i18n import error_text
+from webadmin.labels import recording_options
 
 blueprint = Blueprint("skillgroups", __name__, template_folder="templates")
 MEMBER = "agent_"  # form field prefix: agent_<agent id> -> level
@@ -28,7 +29,8 @@ def save_group(db, group: SkillGroup, form) -> None:
     steps = (
         lambda: update_skill_group(db, group, form.get("name", "").strip(),
                                    form.get("strategy", ""), int_or_text(form.get("wait_timeout")),
-                                   int_or_none(form.get("overflow"))),
+                                   int_or_none(form.get("overflow")),
+                                   recording=form.get("recording") or None),
         lambda: set_members(db, group, {int(k) if k.isdigit() else -1: v for k, v in
                                         levels_from(form, MEMBER).items()}),
         lambda: set_outbound_numbers(db, group, ids(form.getlist("numbers"))),
@@ -48,7 +50,8 @@ def _form_page(db, instance: Instance, form, errors, error, group: SkillGroup | 
         error=error or errors.get("form"), strategies=[(s, s) for s in STRATEGIES],
         agents=list_agents(db, instance), numbers=list_numbers(db, instance_id=instance.id),
         overflows=[(g.id, g.name) for g in list_skill_groups(db, instance) if g is not group],
-        member=MEMBER, chosen=_chosen(form)), 422 if errors or error else 200
+        member=MEMBER, chosen=_chosen(form), recordings=recording_options(True)), \
+        422 if errors or error else 200
 
 
 def _chosen(form) -> list[int]:
@@ -91,7 +94,8 @@ def new(instance_id: int):
     with work() as db:
         instance = configurable_instance(db, instance_id)
         if request.method == "GET":
-            form = {"strategy": "rrmemory", "wait_timeout": 300, "numbers": []}
+            form = {"strategy": "rrmemory", "wait_timeout": 300, "numbers": [],
+                    "recording": "inherit"}
         return _form_page(db, instance, form, errors, error)
 
 
@@ -117,6 +121,7 @@ def edit(instance_id: int, group_id: int):
         if request.method == "GET":
             form = {"name": group.name, "strategy": group.strategy,
                     "wait_timeout": group.wait_timeout, "overflow": group.overflow_id or "",
+                    "recording": group.recording.value,
                     "numbers": [n.id for n in outbound_numbers(db, group.id)]} | {
                 f"{MEMBER}{agent_id}": level for agent_id, level in members(db, group).items()}
         return _form_page(db, instance, form, errors, error, group)

@@ -119,5 +119,6 @@ def index(domain: str):
                            transfer_groups=group_targets)
 from webadmin.workbench import states  # noqa: E402,F401 - registers its routes
 from webadmin.workbench import calls  # noqa: E402,F401 - registers its routes
+from webadmin.workbench import recording  # noqa: E402,F401 - registers its routes
 # The softphone's settings and the network check.
 from webadmin.workbench import network, phone  # noqa: E402,F401 - registers their routes
