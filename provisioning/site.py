@@ -63,6 +63,8 @@ MODULES = (
     "res_speech", "res_agi",
     "func_channel", "func_callerid", "func_cdr", "func_strings", "func_logic",
     "func_global", "func_timeout",
+    # DIALPLAN_EXISTS: a queue that times out overflows only where the overflow exists
+    "func_dialplan",
     # call records: the durable journal and the AMI event
     "res_cdrel_custom", "cdr_custom", "cdr_manager",
     # operators' and tests' "channel originate"

@@ -157,13 +157,13 @@ RECORDING_STATE = {"type": "object", "properties": {
        response=RECORDING_STATE, errors=ERRORS, operation_id="GetCallRecording")
 def get_call_recording(instance_id: int, agent_id: int):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         return jsonify(recording.recording_state(_settings(), agent).as_dict())
 
 
 def _record(instance_id: int, agent_id: int, action: str):
     with work() as db:
-        agent = _agent_to_act_on(db, instance_id, agent_id)
+        agent = agent_to_act_on(db, instance_id, agent_id)
         return jsonify(recording.ACTIONS[action](_settings(), agent).as_dict())
 
 
