@@ -29,7 +29,7 @@ run: host-packages python node pbx
 	@echo "ccc serve: Ctrl-C stops it (the PBX keeps running: $(CCC) pbx stop)"
 	$(CCC) serve
 
-# Unit tests and three integration shards run side by side (tests/parallel.py).
+# Unit tests and four integration shards run side by side (tests/parallel.py).
 test: host-packages python node pbx postgres
 	$(VENV)/bin/python tests/parallel.py
 

@@ -1,5 +1,5 @@
 """The whole suite as parallel pytest runs: the unit tests, and the integration tests in
-three shards, each shard with its own port offset and so its own PBX site.
+four shards, each shard with its own port offset and so its own PBX site.
 
 Integration tests spend most of their time waiting on real clocks (calls, prompts,
 timeouts), so running them beside each other and beside the unit tests costs little
@@ -27,10 +27,10 @@ SHARDS = (
      "test_web_browser.py", "test_web_billing_browser.py"),
     ("test_calls.py", "test_billing.py", "test_sip_security.py", "test_web_ivr_editor.py",
      "test_web_admin_browser.py", "test_dedicated_agents.py"),
-    ("test_agent_states.py", "test_call_control.py", "test_workbench_browser.py",
-     "test_workbench_phone.py"),
+    ("test_agent_states.py", "test_call_control.py", "test_workbench_browser.py"),
+    ("test_workbench_phone.py", "test_recording.py", "test_reports.py"),
 )
-SHARD_OFFSETS = (0, 100, 200)  # far enough apart for every port a run moves by its offset
+SHARD_OFFSETS = (0, 100, 200, 300)  # far enough apart for every port a run moves by its offset
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 
 
