@@ -2,7 +2,9 @@
 
 The read position is kept like the call journal's (``ingest_cursor``, keyed by the
 file's path); a replaced log is read again from its start, and each line's digest
-keeps a line read twice from being stored twice.
+keeps a line read twice from being stored twice. The visits of every call with new
+events are then rebuilt from all of that call's events, so they are the same whatever
+the order and the batches in which the lines were read.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from sqlalchemy.orm import Session
 from engine.calls.journal import read_new_lines
 from engine.calls.models import IngestCursor
 from engine.instances.models import Instance
-from engine.reports.models import QueueEvent
+from engine.reports.metrics import QueueLogEvent, queue_visits
+from engine.reports.models import QueueCall, QueueEvent
 from engine.reports.queuelog import QueueLogLine, parse_line
 from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
@@ -32,10 +35,11 @@ def ingest_queue_log(session: Session, settings: Settings) -> int:
 
 
 def store_events(session: Session, lines: list[QueueLogLine]) -> int:
-    """Store the events not stored yet (by digest) whose instance exists."""
+    """Store the events not stored yet (by digest) whose instance exists, and rebuild
+    the visits of their calls."""
     unique = list({line.digest: line for line in lines}.values())
     groups = _groups(session, {line.instance_id for line in unique})
-    added = 0
+    added, calls = 0, set()
     for start in range(0, len(unique), BATCH):
         batch = unique[start:start + BATCH]
         known = set(session.scalars(select(QueueEvent.line_digest).where(
@@ -45,8 +49,46 @@ def store_events(session: Session, lines: list[QueueLogLine]) -> int:
                 continue
             session.add(_event(line, groups[line.instance_id]))
             added += 1
+            if line.call_id is not None:
+                calls.add(line.call_id)
         session.flush()
+    refresh_visits(session, calls)
     return added
+
+
+def refresh_visits(session: Session, call_ids: set[str]) -> int:
+    """Rebuild the stored visits of these calls from their events; return how many."""
+    ids, count = sorted(call_ids), 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        rows = session.execute(
+            select(QueueEvent.instance_id, QueueEvent.at, QueueEvent.call_id, QueueEvent.queue,
+                   QueueEvent.skill_group_id, QueueEvent.agent_extension, QueueEvent.event,
+                   QueueEvent.data1, QueueEvent.data2, QueueEvent.data3, QueueEvent.data4,
+                   QueueEvent.data5)
+            .where(QueueEvent.call_id.in_(chunk)).order_by(QueueEvent.at, QueueEvent.id)).all()
+        instance_of = {(row.call_id, row.queue): row.instance_id for row in rows}
+        events = [QueueLogEvent(at=r.at, call_id=r.call_id, queue=r.queue,
+                                skill_group_id=r.skill_group_id, agent=r.agent_extension,
+                                event=r.event, data=(r.data1, r.data2, r.data3, r.data4, r.data5))
+                  for r in rows]
+        stored = {(c.call_id, c.queue, c.entered_at): c for c in session.scalars(
+            select(QueueCall).where(QueueCall.call_id.in_(chunk)))}
+        for visit in queue_visits(events):
+            key = (visit.call_id, visit.queue, visit.entered_at)
+            row = stored.pop(key, None) or QueueCall(call_id=visit.call_id, queue=visit.queue,
+                                                     entered_at=visit.entered_at)
+            row.instance_id = instance_of[(visit.call_id, visit.queue)]
+            row.skill_group_id = visit.skill_group_id
+            row.outcome, row.agent_extension = visit.outcome.value, visit.agent
+            row.wait_seconds = visit.wait_seconds or 0.0
+            row.talk_seconds, row.rang_agent = visit.talk_seconds, visit.rang_agent
+            row.exit_key = (visit.key or "")[:8] or None
+            row.transferred_in, row.overflowed_in = visit.transferred_in, visit.overflowed_in
+            session.add(row)
+            count += 1
+        session.flush()
+    return count
 
 
 def _groups(session: Session, instance_ids: set[int]) -> dict[int, set[int]]:

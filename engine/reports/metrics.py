@@ -19,8 +19,9 @@ which it entered the queue, whatever the time it ended.
 from __future__ import annotations
 
 import enum
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 # A caller who hangs up this soon after entering most likely dialled by mistake or
@@ -202,13 +203,14 @@ def work_by_skill_group(periods: list[StatePeriod],
     for visit in sorted(visits, key=lambda v: v.entered_at):
         if visit.outcome is Outcome.HANDLED and visit.agent:
             handled[visit.agent].append(visit)
+    entries = {agent: [v.entered_at for v in calls] for agent, calls in handled.items()}
     work: dict[int | None, list[StatePeriod]] = defaultdict(list)
     for period in periods:
         if period.state != "WORKING":
             continue
-        before = [v for v in handled.get(period.agent, []) if v.entered_at <= period.start]
-        if before:
-            work[before[-1].skill_group_id].append(period)
+        last = bisect_right(entries.get(period.agent, []), period.start) - 1
+        if last >= 0:
+            work[handled[period.agent][last].skill_group_id].append(period)
     return work
 
 
@@ -218,13 +220,9 @@ def _ratio(part: float, whole: float) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _average(values: list[float]) -> float | None:
-    return round(sum(values) / len(values), 1) if values else None
-
-
 def _per_call(total: float, calls: int) -> float | None:
-    # After-call work per handled call: a call whose work a new call cut short, or
-    # that needed none, still counts as one call.
+    # Averages are per call; for after-call work, per handled call: a call whose work
+    # a new call cut short, or that needed none, still counts as one call.
     return round(total / calls, 1) if calls else None
 
 
@@ -237,7 +235,9 @@ def _handle(talk: float | None, work: float | None) -> float | None:
 
 @dataclass
 class Figures:
-    """The counts and sums behind the figures, so intervals and groups can be added up."""
+    """The counts and sums behind a skill group's figures. Intervals and groups add up
+    field by field, so the database can sum stored visits and this class still makes
+    the figures (``visit_sums`` is the same classification in SQL)."""
     offered: int = 0
     handled: int = 0
     abandoned_in_queue: int = 0
@@ -251,26 +251,28 @@ class Figures:
     transferred_in: int = 0
     overflowed_in: int = 0
     within_service_level: int = 0
-    waits: list[float] = field(default_factory=list)       # of handled calls
-    abandon_waits: list[float] = field(default_factory=list)
-    talks: list[float] = field(default_factory=list)       # of calls that ended
-    works: list[float] = field(default_factory=list)
+    wait_total: float = 0.0          # of handled visits
+    abandon_wait_total: float = 0.0  # of abandoned visits (short ones apart)
+    talk_total: float = 0.0
+    talked: int = 0                  # handled visits whose talk has ended
+    work_total: float = 0.0
 
     def add_visit(self, visit: QueueVisit, service_level_seconds: int) -> None:
         self.offered += 1
         self.transferred_in += visit.transferred_in
         self.overflowed_in += visit.overflowed_in
+        wait = visit.wait_seconds or 0.0
         if visit.outcome is Outcome.HANDLED:
             self.handled += 1
-            wait = visit.wait_seconds or 0.0
-            self.waits.append(wait)
+            self.wait_total += wait
             self.within_service_level += wait <= service_level_seconds
             if visit.talk_seconds is not None:
-                self.talks.append(visit.talk_seconds)
+                self.talk_total += visit.talk_seconds
+                self.talked += 1
         elif visit.short_abandon:
             self.abandoned_short += 1
         elif visit.outcome is Outcome.ABANDONED:
-            self.abandon_waits.append(visit.wait_seconds or 0.0)
+            self.abandon_wait_total += wait
             if visit.rang_agent:
                 self.abandoned_ringing += 1
             else:
@@ -284,10 +286,14 @@ class Figures:
         else:
             self.waiting += 1
 
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(**{name: getattr(self, name) + getattr(other, name)
+                          for name in self.__dataclass_fields__})
+
     def as_dict(self) -> dict:
         abandoned = self.abandoned_in_queue + self.abandoned_ringing
-        talk = _average(self.talks)
-        work = _per_call(sum(self.works), self.handled)
+        talk = _per_call(self.talk_total, self.talked)
+        work = _per_call(self.work_total, self.handled)
         return {
             "CallsOffered": self.offered,
             "CallsHandled": self.handled,
@@ -305,8 +311,8 @@ class Figures:
             "HandleRate": _ratio(self.handled, self.offered),
             "AbandonRate": _ratio(abandoned, self.offered),
             "ServiceLevel": _ratio(self.within_service_level, self.offered),
-            "AverageWaitTime": _average(self.waits),
-            "AverageAbandonTime": _average(self.abandon_waits),
+            "AverageWaitTime": _per_call(self.wait_total, self.handled),
+            "AverageAbandonTime": _per_call(self.abandon_wait_total, abandoned),
             "AverageTalkTime": talk,
             "AverageHoldTime": None,
             "AverageWorkTime": work,
@@ -314,21 +320,96 @@ class Figures:
         }
 
 
+def visit_sums(visit, service_level_seconds) -> dict:
+    """``Figures``' fields as SQL aggregates over stored visits (``QueueCall`` rows), for
+    reports over months of calls; classified exactly as ``Figures.add_visit`` does
+    (tests/unit/test_report_metrics.py holds the two to the same answers)."""
+    from sqlalchemy import and_, case, func, not_
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    def total(condition, value):
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    handled = visit.outcome == Outcome.HANDLED.value
+    abandoned = and_(visit.outcome == Outcome.ABANDONED.value,
+                     visit.wait_seconds >= SHORT_ABANDON_SECONDS)
+    return {
+        "offered": func.count(),
+        "handled": count(handled),
+        "abandoned_in_queue": count(and_(abandoned, not_(visit.rang_agent))),
+        "abandoned_ringing": count(and_(abandoned, visit.rang_agent)),
+        "abandoned_short": count(and_(visit.outcome == Outcome.ABANDONED.value,
+                                      visit.wait_seconds < SHORT_ABANDON_SECONDS)),
+        "timeout": count(visit.outcome == Outcome.TIMEOUT.value),
+        "exited_by_key": count(visit.outcome == Outcome.KEY.value),
+        "exited_empty": count(visit.outcome == Outcome.EMPTY.value),
+        "waiting": count(visit.outcome == Outcome.WAITING.value),
+        "transferred_in": count(visit.transferred_in),
+        "overflowed_in": count(visit.overflowed_in),
+        "within_service_level": count(and_(handled,
+                                           visit.wait_seconds <= service_level_seconds)),
+        "wait_total": total(handled, visit.wait_seconds),
+        "abandon_wait_total": total(abandoned, visit.wait_seconds),
+        "talk_total": total(and_(handled, visit.talk_seconds.is_not(None)), visit.talk_seconds),
+        "talked": count(and_(handled, visit.talk_seconds.is_not(None))),
+    }
+
+
 def skill_group_figures(visits: list[QueueVisit], refused: int = 0,
                         work_seconds: list[float] | None = None,
                         service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS) -> dict:
     """A skill group's figures over its visits of one interval."""
-    figures = Figures(blocked=refused, works=list(work_seconds or []))
+    figures = Figures(blocked=refused, work_total=sum(work_seconds or []))
     for visit in visits:
         figures.add_visit(visit, service_level_seconds)
     return figures.as_dict()
 
 
-def agent_figures(visits: list[QueueVisit], periods: list[StatePeriod],
+@dataclass
+class AgentCalls:
+    """The counts and sums behind an agent's call figures (they add up like Figures)."""
+    handled: int = 0
+    wait_total: float = 0.0
+    talk_total: float = 0.0
+    talked: int = 0
+    rang_unanswered: int = 0
+
+    @classmethod
+    def of(cls, visits: list[QueueVisit], rang_unanswered: int = 0) -> "AgentCalls":
+        calls = cls(rang_unanswered=rang_unanswered)
+        for visit in visits:
+            if visit.outcome is Outcome.HANDLED:
+                calls.handled += 1
+                calls.wait_total += visit.wait_seconds or 0.0
+                if visit.talk_seconds is not None:
+                    calls.talk_total += visit.talk_seconds
+                    calls.talked += 1
+        return calls
+
+    def __add__(self, other: "AgentCalls") -> "AgentCalls":
+        return AgentCalls(**{name: getattr(self, name) + getattr(other, name)
+                             for name in self.__dataclass_fields__})
+
+
+def agent_sums(visit) -> dict:
+    """``AgentCalls``' fields (but ring-no-answers) as SQL aggregates over stored visits."""
+    from sqlalchemy import and_, case, func
+    handled = visit.outcome == Outcome.HANDLED.value
+    ended = and_(handled, visit.talk_seconds.is_not(None))
+    return {"handled": func.coalesce(func.sum(case((handled, 1), else_=0)), 0),
+            "wait_total": func.coalesce(func.sum(case((handled, visit.wait_seconds),
+                                                      else_=0)), 0),
+            "talk_total": func.coalesce(func.sum(case((ended, visit.talk_seconds), else_=0)), 0),
+            "talked": func.coalesce(func.sum(case((ended, 1), else_=0)), 0)}
+
+
+def agent_figures(calls: AgentCalls | list[QueueVisit], periods: list[StatePeriod],
                   rang_unanswered: int = 0) -> dict:
     """An agent's figures: the calls the agent took, and its time by state."""
-    handled = [v for v in visits if v.outcome is Outcome.HANDLED]
-    talks = [v.talk_seconds for v in handled if v.talk_seconds is not None]
+    if not isinstance(calls, AgentCalls):
+        calls = AgentCalls.of(calls, rang_unanswered)
     works = [p.seconds for p in periods if p.state == "WORKING"]
     states: dict[str, float] = defaultdict(float)
     breaks: dict[str, float] = defaultdict(float)
@@ -340,16 +421,16 @@ def agent_figures(visits: list[QueueVisit], periods: list[StatePeriod],
     # Occupancy counts every call the agent was on (queue, outbound, internal): the
     # state log's TALKING time, beside its after-call work.
     busy = states.get("TALKING", 0.0) + states.get("WORKING", 0.0)
-    talk, work = _average(talks), _per_call(sum(works), len(handled))
+    talk, work = _per_call(calls.talk_total, calls.talked), _per_call(sum(works), calls.handled)
     return {
-        "CallsHandled": len(handled),
-        "CallsRingNoAnswer": rang_unanswered,
-        "AverageWaitTime": _average([v.wait_seconds or 0.0 for v in handled]),
+        "CallsHandled": calls.handled,
+        "CallsRingNoAnswer": calls.rang_unanswered,
+        "AverageWaitTime": _per_call(calls.wait_total, calls.handled),
         "AverageTalkTime": talk,
         "AverageHoldTime": None,
         "AverageWorkTime": work,
         "AverageHandleTime": _handle(talk, work),
-        "TalkTime": round(sum(talks), 1),
+        "TalkTime": round(calls.talk_total, 1),
         "WorkTime": round(sum(works), 1),
         "SignedInTime": round(signed_in, 1),
         "OccupancyRate": _ratio(busy, signed_in),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -37,3 +37,33 @@ class QueueEvent(Base):
     data3: Mapped[str] = mapped_column(String(80), default="")
     data4: Mapped[str] = mapped_column(String(80), default="")
     data5: Mapped[str] = mapped_column(String(80), default="")
+
+
+class QueueCall(Base):
+    """One call's stay in one skill group's queue (a visit), as the queue log tells it:
+    when it entered, how it left, how long it waited and talked.
+
+    Rebuilt by ingestion from the call's queue events with ``metrics.queue_visits``
+    each time the call has new ones, so the reports sum months of calls in the
+    database instead of replaying every event.
+    """
+
+    __tablename__ = "queue_call"
+    __table_args__ = (UniqueConstraint("call_id", "queue", "entered_at"),
+                      Index("ix_queue_call_instance_entered_at", "instance_id", "entered_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    skill_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skill_group.id", ondelete="SET NULL"))
+    queue: Mapped[str] = mapped_column(String(80))
+    call_id: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(16))      # metrics.Outcome
+    agent_extension: Mapped[str | None] = mapped_column(String(8))
+    wait_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_seconds: Mapped[float | None] = mapped_column(Float)  # None while talking
+    rang_agent: Mapped[bool] = mapped_column(default=False)
+    exit_key: Mapped[str | None] = mapped_column(String(8))
+    transferred_in: Mapped[bool] = mapped_column(default=False)
+    overflowed_in: Mapped[bool] = mapped_column(default=False)

@@ -1,14 +1,18 @@
 """The queue log read into queue events (idempotent), and the reports built on them."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from engine.agents.models import Agent
+from engine.agentstate.models import AgentStateChange
 from engine.calls.models import IngestCursor
 from engine.errors import Invalid
-from engine.reports.ingest import ingest_queue_log
+from engine.reports.ingest import ingest_queue_log, store_events
+from engine.reports.metrics import (QueueLogEvent, queue_visits, refused_calls,
+                                    skill_group_figures)
 from engine.reports.models import QueueEvent
 from engine.reports.queuelog import parse_line
 from engine.reports.service import agent_report, skill_group_report
@@ -157,3 +161,82 @@ def test_the_agent_report_of_a_day(settings, session, sales):
 def test_bad_periods_are_refused(session, sales, start, end, interval):
     with pytest.raises(Invalid):
         skill_group_report(session, sales, start, end, interval, 480)
+
+
+def every_outcome(default: int, other: int, key: str = "i1") -> list[str]:
+    """Lines with each way a visit can go, in two groups of one instance."""
+    a, b, member = f"{key}-q{default}", f"{key}-q{other}", f"{key}-1001"
+    return [
+        line(0, "u-1.1", a, "NONE", "ENTERQUEUE", "", "1", 1),          # handled in 19 s
+        line(18, "u-1.1", a, member, "RINGNOANSWER", 15000),
+        line(19, "u-1.1", a, member, "CONNECT", 19, "u-1.2", 1),
+        line(79, "u-1.1", a, member, "COMPLETEAGENT", 19, 60, 1),
+        line(0, "u-2.1", a, "NONE", "ENTERQUEUE", "", "2", 2),          # handled in 25 s
+        line(25, "u-2.1", a, member, "CONNECT", 25, "u-2.2", 1),        # still talking
+        line(1, "u-3.1", a, "NONE", "ENTERQUEUE", "", "3", 3),          # short abandon
+        line(4, "u-3.1", a, "NONE", "ABANDON", 1, 3, 3),
+        line(2, "u-4.1", a, "NONE", "ENTERQUEUE", "", "4", 3),          # abandoned ringing
+        line(14, "u-4.1", a, member, "RINGCANCELED", 2000),
+        line(14, "u-4.1", a, "NONE", "ABANDON", 1, 3, 12),
+        line(3, "u-5.1", a, "NONE", "ENTERQUEUE", "", "5", 3),          # key, then waiting
+        line(9, "u-5.1", a, "NONE", "EXITWITHKEY", "1", 1, 3, 6),
+        line(4, "u-6.1", a, "NONE", "ENTERQUEUE", "", "6", 4),          # overflow, handled
+        line(64, "u-6.1", a, "NONE", "EXITWITHTIMEOUT", 1, 4, 60),
+        line(64, "u-6.1", b, "NONE", "ENTERQUEUE", "", "6", 1),
+        line(70, "u-6.1", b, member, "CONNECT", 6, "u-6.2", 1),
+        line(100, "u-6.1", b, member, "BLINDTRANSFER", "q1", "ctx", 6, 30, 1),
+        line(101, "u-6.1", a, "NONE", "ENTERQUEUE", "", "6", 1),         # transferred back in
+        line(5, "u-7.1", a, "NONE", "ENTERQUEUE", "", "7", 5),           # abandoned in queue
+        line(35, "u-7.1", a, "NONE", "ABANDON", 1, 5, 30),
+        line(6, "u-8.1", a, "NONE", "JOINEMPTY", 1, "", ""),             # refused
+    ]
+
+
+def test_the_database_sums_visits_as_the_metrics_module_counts_them(settings, session, sales):
+    default = _default_group_id(session, sales)
+    other = create_skill_group(session, sales, "vip")
+    session.flush()
+    lines = every_outcome(default, other.id, sales.pbx_key)
+    assert store_events(session, [parse_line(text) for text in lines]) == len(lines)
+    rows = {r["skill_group"]: r for r in skill_group_report(
+        session, sales, date(2026, 12, 3), date(2026, 12, 4), "day", 480)}
+    events = [QueueLogEvent(at=p.at, call_id=p.call_id, queue=p.queue,
+                            skill_group_id=p.skill_group_id, agent=p.agent_extension,
+                            event=p.event, data=p.data) for p in map(parse_line, lines)]
+    visits = queue_visits(events)
+    for name, group_id in (("default", default), ("vip", other.id)):
+        mine = [v for v in visits if v.skill_group_id == group_id]
+        refused = len([e for e in refused_calls(events) if e.skill_group_id == group_id])
+        expected = skill_group_figures(mine, refused)
+        assert {k: rows[name][k] for k in expected} == expected, name
+    default_row = rows["default"]
+    assert (default_row["CallsOffered"], default_row["CallsHandled"]) == (8, 2)
+    assert default_row["CallsAbandonedShort"] == 1 and default_row["CallsAbandonedRinging"] == 1
+    assert default_row["CallsTimeout"] == default_row["CallsExitedByKey"] == 1
+    assert default_row["CallsBlocked"] == 1 and default_row["CallsTransferredIn"] == 1
+    assert rows["vip"]["CallsOverflowedIn"] == 1 and rows["vip"]["AverageTalkTime"] == 30.0
+    [agent] = agent_report(session, sales, date(2026, 12, 3), date(2026, 12, 4), "day", 480)
+    assert agent["CallsHandled"] == 3 and agent["CallsRingNoAnswer"] == 1
+    assert agent["AverageWaitTime"] == round((19 + 25 + 6) / 3, 1)
+    assert agent["AverageTalkTime"] == 45.0   # 60 and 30; the call still talking not yet
+
+
+def test_after_call_work_from_the_state_log_counts_for_the_group_and_the_agent(
+        settings, session, sales):
+    group_id = _default_group_id(session, sales)
+    store_events(session, [parse_line(text) for text in calls_of(group_id, sales.pbx_key)])
+    alice = session.scalar(select(Agent).where(Agent.instance_id == sales.id,
+                                               Agent.extension == "1001"))
+    at = datetime(2026, 12, 3, 2, 0, 0)
+    for seconds, state in ((-60, "READY"), (8, "TALKING"), (38, "WORKING"), (68, "READY"),
+                           (3600 * 12, "OFFLINE")):
+        session.add(AgentStateChange(agent_id=alice.id, instance_id=sales.id, state=state,
+                                     at=at + timedelta(seconds=seconds)))
+    session.flush()
+    [group] = skill_group_report(session, sales, date(2026, 12, 3), date(2026, 12, 4), "day",
+                                 480)
+    assert group["AverageWorkTime"] == 30.0 and group["AverageHandleTime"] == 60.0
+    [agent] = agent_report(session, sales, date(2026, 12, 3), date(2026, 12, 4), "day", 480)
+    assert agent["WorkTime"] == 30.0 and agent["StateTime"]["TALKING"] == 30.0
+    assert agent["SignedInTime"] == 3600 * 12 + 60  # signed in 09:59, out at 22:00
+    assert agent["OccupancyRate"] == round(60 / (3600 * 12 + 60), 4)
