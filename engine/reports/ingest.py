@@ -8,7 +8,7 @@ the order and the batches in which the lines were read.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.calls.journal import read_new_lines
@@ -72,22 +72,22 @@ def refresh_visits(session: Session, call_ids: set[str]) -> int:
                                 skill_group_id=r.skill_group_id, agent=r.agent_extension,
                                 event=r.event, data=(r.data1, r.data2, r.data3, r.data4, r.data5))
                   for r in rows]
-        stored = {(c.call_id, c.queue, c.entered_at): c for c in session.scalars(
-            select(QueueCall).where(QueueCall.call_id.in_(chunk)))}
+        # Replaced wholesale: a call's visits are a function of its events, and the
+        # rows are written in one statement rather than one object at a time.
+        session.execute(delete(QueueCall).where(QueueCall.call_id.in_(chunk)))
+        visits = {}
         for visit in queue_visits(events):
-            key = (visit.call_id, visit.queue, visit.entered_at)
-            row = stored.pop(key, None) or QueueCall(call_id=visit.call_id, queue=visit.queue,
-                                                     entered_at=visit.entered_at)
-            row.instance_id = instance_of[(visit.call_id, visit.queue)]
-            row.skill_group_id = visit.skill_group_id
-            row.outcome, row.agent_extension = visit.outcome.value, visit.agent
-            row.wait_seconds = visit.wait_seconds or 0.0
-            row.talk_seconds, row.rang_agent = visit.talk_seconds, visit.rang_agent
-            row.exit_key = (visit.key or "")[:8] or None
-            row.transferred_in, row.overflowed_in = visit.transferred_in, visit.overflowed_in
-            session.add(row)
-            count += 1
-        session.flush()
+            visits[(visit.call_id, visit.queue, visit.entered_at)] = {
+                "call_id": visit.call_id, "queue": visit.queue, "entered_at": visit.entered_at,
+                "instance_id": instance_of[(visit.call_id, visit.queue)],
+                "skill_group_id": visit.skill_group_id, "outcome": visit.outcome.value,
+                "agent_extension": visit.agent, "wait_seconds": visit.wait_seconds or 0.0,
+                "talk_seconds": visit.talk_seconds, "rang_agent": visit.rang_agent,
+                "exit_key": (visit.key or "")[:8] or None,
+                "transferred_in": visit.transferred_in, "overflowed_in": visit.overflowed_in}
+        if visits:
+            session.execute(insert(QueueCall), list(visits.values()))
+        count += len(visits)
     return count
 
 

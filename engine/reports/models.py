@@ -17,8 +17,10 @@ class QueueEvent(Base):
     """
 
     __tablename__ = "queue_event"
+    # By instance and time for reading a period; by instance, event and time for the
+    # few kinds a report counts straight from the events (refusals, rings unanswered).
     __table_args__ = (Index("ix_queue_event_instance_at", "instance_id", "at"),
-                      Index("ix_queue_event_skill_group_at", "skill_group_id", "at"))
+                      Index("ix_queue_event_instance_event_at", "instance_id", "event", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     line_digest: Mapped[str] = mapped_column(String(40), unique=True)

@@ -41,7 +41,8 @@ def upgrade() -> None:
         sa.UniqueConstraint('line_digest', name=op.f('uq_queue_event_line_digest')),
     )
     op.create_index('ix_queue_event_instance_at', 'queue_event', ['instance_id', 'at'])
-    op.create_index('ix_queue_event_skill_group_at', 'queue_event', ['skill_group_id', 'at'])
+    op.create_index('ix_queue_event_instance_event_at', 'queue_event',
+                    ['instance_id', 'event', 'at'])
     op.create_index(op.f('ix_queue_event_call_id'), 'queue_event', ['call_id'])
     op.create_table(
         'queue_call',
@@ -82,6 +83,6 @@ def downgrade() -> None:
     op.drop_index('ix_queue_call_instance_entered_at', table_name='queue_call')
     op.drop_table('queue_call')
     op.drop_index(op.f('ix_queue_event_call_id'), table_name='queue_event')
-    op.drop_index('ix_queue_event_skill_group_at', table_name='queue_event')
+    op.drop_index('ix_queue_event_instance_event_at', table_name='queue_event')
     op.drop_index('ix_queue_event_instance_at', table_name='queue_event')
     op.drop_table('queue_event')

@@ -210,6 +210,8 @@ def test_the_database_sums_visits_as_the_metrics_module_counts_them(settings, se
         expected = skill_group_figures(mine, refused)
         assert {k: rows[name][k] for k in expected} == expected, name
     default_row = rows["default"]
+    # Plain numbers on both databases (a NUMERIC sum would reach JSON as Decimal).
+    assert {type(value) for value in default_row.values()} <= {int, float, str, type(None)}
     assert (default_row["CallsOffered"], default_row["CallsHandled"]) == (8, 2)
     assert default_row["CallsAbandonedShort"] == 1 and default_row["CallsAbandonedRinging"] == 1
     assert default_row["CallsTimeout"] == default_row["CallsExitedByKey"] == 1
