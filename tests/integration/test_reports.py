@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import delete
 
 from engine.calls.models import IngestCursor
-from engine.reports.models import QueueEvent
+from engine.reports.models import QueueCall, QueueEvent
 from engine.settings import load_settings
 from engine.uow import transaction
 from tests.integration.callcenter import PORT_OFFSET, local
@@ -46,6 +46,7 @@ def forget_earlier_events(cc) -> int:
     settings = load_settings(cc.env)
     with transaction(settings) as db:
         db.execute(delete(QueueEvent))
+        db.execute(delete(QueueCall))
         return db.get(IngestCursor, str(settings.queue_log)).position
 
 
