@@ -1,5 +1,6 @@
-"""Reports from the PBX's own queue log: calls with known outcomes on the real Asterisk,
-the log ingested by ``ccc serve`` after it was down, and the figures ``ccc report``
+"""Reports from the PBX's own queue log: calls with known outcomes on the real Asterisk
+(answered, abandoned in the queue, abandoned while the agent's phone rang), the log
+ingested by ``ccc serve`` (also after it was down), and the figures ``ccc report``
 gives for them.
 
 Configured (conftest): instance Sales (number 01012345678, skill group default, the
@@ -109,3 +110,24 @@ def test_an_answered_and_an_abandoned_call_reported_after_serve_catches_up(callc
         db.get(IngestCursor, str(settings.queue_log)).position = start
     assert cc.ccc("report", "ingest").stdout == "0 queue events added\n"
     assert skill_group_rows(cc) == [row]
+
+
+def test_a_caller_who_hangs_up_while_the_agent_rings_is_an_abandon_while_ringing(callcenter):
+    """alice's phone rings and is never answered; the caller gives up after ~8 s in the
+    queue, while it still rings (a queue rings an agent 15 s)."""
+    cc = callcenter
+    alice = cc.instances["sales"]["admin_agent"]
+    cc.kill_sipps()
+    cc.sign_out_everyone()
+    cc.register(alice, ALICE_PHONE)
+    forget_earlier_events(cc)
+    ringing = cc.sipp("alice-lets-it-ring", "ring_no_answer.xml", ALICE_PHONE)
+    time.sleep(0.3)
+    # ~3 s of welcome prompt, then ~8 s in the queue.
+    cc.carrier_calls(SALES_NUMBER, "1380013811" + cc.tag, talk_ms=11000).assert_success()
+    ringing.assert_success()
+    [row] = wait_for_figures(cc, lambda rows: rows and rows[0]["CallsOffered"] == 1
+                             and rows[0]["CallsWaiting"] == 0)
+    assert row["CallsAbandoned"] == row["CallsAbandonedRinging"] == 1
+    assert row["CallsAbandonedInQueue"] == row["CallsHandled"] == 0
+    assert 5 <= row["AverageAbandonTime"] <= 10
