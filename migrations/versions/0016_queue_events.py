@@ -2,14 +2,14 @@
 queues built from it; each skill group's service-level threshold
 
 Revision ID: 0016
-Revises: 0015
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0015'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
