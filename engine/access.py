@@ -83,6 +83,12 @@ def may_see_reports(session: Session, user: User, instance: Instance) -> bool:
     return False
 
 
+def check_see_reports(session: Session, user: User, instance: Instance) -> None:
+    if not may_see_reports(session, user, instance):
+        raise Forbidden(N_("the %(role_value)s role may not see this instance's reports",
+                           role_value=user.role.value))
+
+
 def check_configure(session: Session, user: User, instance: Instance | None = None) -> None:
     if not may_configure(session, user, instance):
         raise Forbidden(N_("the %(role_value)s role may not change this",

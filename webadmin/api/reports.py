@@ -7,8 +7,7 @@
 """
 from __future__ import annotations
 
-from flask import Response, abort, current_app, jsonify, request
-from flask_babel import gettext as _
+from flask import Response, current_app, jsonify, request
 
 from engine import access
 from engine.instances.models import Instance
@@ -42,8 +41,7 @@ def _rows(columns, **objects):
 def _report(instance_id: int, build, to_csv):
     with work() as db:
         instance = load(db, Instance, instance_id)
-        if not access.may_see_reports(db, current_user(db), instance):
-            abort(403, _("Your role may not see this instance's reports."))
+        access.check_see_reports(db, current_user(db), instance)
         start = parse_day(request.args.get("from", ""), "from")
         end = parse_day(request.args.get("to", ""), "to")
         offset = current_app.config["CCC_SETTINGS"].billing_utc_offset_minutes
