@@ -2,14 +2,14 @@
 queues built from it; each skill group's service-level threshold
 
 Revision ID: 0016
-Revises: 0018
+Revises: 0017
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
