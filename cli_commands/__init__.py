@@ -15,11 +15,12 @@ def register(main: click.Group) -> None:
     from cli_commands.calls import call
     from cli_commands.ivr import ivr
     from cli_commands.recordings import recording
+    from cli_commands.reports import report
     from cli_commands.security import security
     from cli_commands.skillgroups import skillgroup
     from cli_commands.users import user
     groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, ivr,
-                                   recording,
+                                   recording, report,
                                    security, skillgroup, user]
     for group in groups:
         main.add_command(group)

@@ -23,12 +23,12 @@ def skillgroup_list(app: AppState, domain, as_json) -> None:
     with app.transaction() as session:
         rows = [{"name": g.name, "queue": g.queue_name, "strategy": g.strategy,
                  "wait_timeout": g.wait_timeout, "wrap_up": g.wrap_up_seconds,
-                 "recording": g.recording.value,
+                 "recording": g.recording.value, "service_level": g.service_level_seconds,
                  "overflow": g.overflow.name if g.overflow else None,
                  "outbound_numbers": [n.digits for n in outbound_numbers(session, g.id)]}
                 for g in list_skill_groups(session, get_instance(session, domain))]
     emit(rows, as_json, ["name", "queue", "strategy", "wait_timeout", "wrap_up", "overflow",
-                         "recording", "outbound_numbers"])
+                         "recording", "service_level", "outbound_numbers"])
 
 
 STRATEGY_HELP = "ringall, leastrecent, fewestcalls, random, rrmemory or linear."
@@ -61,10 +61,13 @@ def skillgroup_create(app: AppState, domain, name, strategy, wait_timeout) -> No
               help="Seconds of after-call work after each call (0: none).")
 @click.option("--recording", type=click.Choice(("inherit", "all", "none", "on-demand")),
               help="Which of the group's calls are recorded (inherit: the instance's policy).")
+@click.option("--service-level", "service_level", type=int,
+              help="Seconds within which an answered call counts in the service level.")
 @click.pass_obj
 def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_timeout,
-                      overflow, wrap_up, recording) -> None:
-    """Rename a group or change its strategy, wait timeout, overflow or recording."""
+                      overflow, wrap_up, recording, service_level) -> None:
+    """Rename a group or change its strategy, wait timeout, overflow, recording or
+    service-level threshold."""
     from engine.instances.service import get_instance
     from engine.skillgroups.service import get_skill_group, update_skill_group
     with app.transaction() as session:
@@ -75,7 +78,8 @@ def skillgroup_update(app: AppState, domain, name, new_name, strategy, wait_time
                 else None
         update_skill_group(session, group, new_name or group.name, strategy or group.strategy,
                            wait_timeout if wait_timeout is not None else group.wait_timeout,
-                           overflow_id, wrap_up, recording)
+                           overflow_id, wrap_up, recording,
+                           service_level_seconds=service_level)
         click.echo(f"skill group {group.name} updated")
 
 

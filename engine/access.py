@@ -73,6 +73,22 @@ def may_configure(session: Session, user: User, instance: Instance | None = None
     return False
 
 
+def may_see_reports(session: Session, user: User, instance: Instance) -> bool:
+    """Reports judge agents: the account's owner and reviewers see every instance's, an
+    instance administrator their instances' only, an agent none."""
+    if user.role in (Role.OWNER, Role.REVIEWER):
+        return True
+    if user.role is Role.INSTANCE_ADMIN:
+        return instance.id in administered_instance_ids(session, user)
+    return False
+
+
+def check_see_reports(session: Session, user: User, instance: Instance) -> None:
+    if not may_see_reports(session, user, instance):
+        raise Forbidden(N_("the %(role_value)s role may not see this instance's reports",
+                           role_value=user.role.value))
+
+
 def check_configure(session: Session, user: User, instance: Instance | None = None) -> None:
     if not may_configure(session, user, instance):
         raise Forbidden(N_("the %(role_value)s role may not change this",

@@ -14,6 +14,7 @@ from engine.instances.models import Instance
 from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
 from engine.recording.models import Recording
+from engine.reports.models import QueueCall, QueueEvent
 from engine.security.models import Ban
 from engine.skillgroups.models import SkillGroup
 from engine.trunks.models import Trunk
@@ -24,7 +25,8 @@ __all__ = [
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
-    "NumberSkillGroup", "NumberType", "Recording", "Role", "SignInFailure", "SkillGroup", "Trunk", "User",
+    "NumberSkillGroup", "NumberType", "QueueCall", "QueueEvent", "Recording", "Role",
+    "SignInFailure", "SkillGroup", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
     "Tariff", "UsageExport", "VoicePackage",
 ]

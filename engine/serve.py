@@ -1,8 +1,9 @@
 """``ccc serve``: the long-running side of the call center in one asyncio loop.
 
 - the FastAGI server the dialplan asks what to do with each inbound call;
-- call-record ingestion from the PBX's durable journal: on start (catching up on
-  whatever happened while it was down), on each AMI ``Cdr`` event, and every second;
+- call-record and queue-event ingestion from the PBX's durable journals (the CDR
+  journal and the queue log): on start (catching up on whatever happened while it
+  was down), on each AMI ``Cdr`` event, and every second;
 - agents' states: followed from the PBX's queue and call events, logged durably,
   after-call work timed (engine/agentstate/tracker.py);
 - call recordings: registered with their call records once the call has ended;
@@ -25,6 +26,7 @@ from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
 from engine.db import session_factory
 from engine.recording.service import collect, waiting_files
+from engine.reports.ingest import ingest_queue_log
 from engine.security.service import Tally, active_addresses, read_security_log
 from engine.settings import Settings
 from engine.uow import transaction
@@ -40,31 +42,41 @@ class Ingestor:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.wake = asyncio.Event()
-        self._read_up_to: int | None = None  # journal size at the last successful read
+        # The journals' sizes at the last successful read.
+        self._read_up_to: tuple[int, int] | None = None
 
-    def _ingest_once(self) -> int:
-        # The journal only grows: while its size is unchanged there is nothing to read,
-        # and the once-a-second poll costs a stat, not a database transaction.
-        try:
-            size = self.settings.cdr_file.stat().st_size
-        except FileNotFoundError:
-            size = 0
-        if size == self._read_up_to:
-            return 0
+    def _sizes(self) -> tuple[int, int]:
+        sizes = []
+        for path in (self.settings.cdr_file, self.settings.queue_log):
+            try:
+                sizes.append(path.stat().st_size)
+            except FileNotFoundError:
+                sizes.append(0)
+        return sizes[0], sizes[1]
+
+    def _ingest_once(self) -> tuple[int, int]:
+        # The journals only grow: while their sizes are unchanged there is nothing to
+        # read, and the once-a-second poll costs two stats, not a database transaction.
+        sizes = self._sizes()
+        if sizes == self._read_up_to:
+            return 0, 0
         with transaction(self.settings) as session:
-            changed = ingest(session, self.settings)
-        self._read_up_to = size
-        return changed
+            calls = ingest(session, self.settings)
+            events = ingest_queue_log(session, self.settings)
+        self._read_up_to = sizes
+        return calls, events
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                changed = await loop.run_in_executor(None, self._ingest_once)
-                if changed:
-                    log.info("call records: %d calls updated", changed)
+                calls, events = await loop.run_in_executor(None, self._ingest_once)
+                if calls:
+                    log.info("call records: %d calls updated", calls)
+                if events:
+                    log.info("queue log: %d events added", events)
             except Exception:  # a locked or unreachable database: try again shortly
-                log.exception("call-record ingestion failed; retrying")
+                log.exception("call-record or queue-event ingestion failed; retrying")
             try:
                 await asyncio.wait_for(self.wake.wait(), INGEST_EVERY)
             except asyncio.TimeoutError:

@@ -80,6 +80,11 @@ class Settings:
         """The PBX's own durable call-record journal (cdr_custom writes it)."""
         return self.site_dir / "log" / "cdr-custom" / "ccc.csv"
 
+    @property
+    def queue_log(self) -> Path:
+        """The PBX's queue log: every queue's events, for the reports (logger.conf)."""
+        return self.site_dir / "log" / "queue_log"
+
 
 def _port_range(text: str) -> tuple[int, int]:
     low, _, high = text.partition("-")

@@ -19,6 +19,8 @@ class SkillGroup(Base):
     wait_timeout: Mapped[int] = mapped_column(default=300)  # seconds a caller may queue
     # After-call work: seconds an agent is not offered calls after one of this group's.
     wrap_up_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The service level counts calls answered within this many seconds of entering.
+    service_level_seconds: Mapped[int] = mapped_column(default=20, server_default="20")
     # Where a caller goes after waiting wait_timeout in vain: another group of the instance.
     overflow_id: Mapped[int | None] = mapped_column(
         ForeignKey("skill_group.id", ondelete="SET NULL"))

@@ -19,6 +19,7 @@ DEFAULT = "default"
 STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear")
 WAIT_TIMEOUTS = range(10, 3601)  # seconds a caller may wait in the queue
 WRAP_UPS = range(0, 3601)        # seconds of after-call work (0: none)
+SERVICE_LEVELS = range(1, 3601)  # seconds within which an answer counts as in service level
 
 
 def _check_wrap_up(wrap_up_seconds) -> None:
@@ -27,6 +28,16 @@ def _check_wrap_up(wrap_up_seconds) -> None:
         errors = FieldErrors()
         errors.add("wrap_up_seconds", f"invalid wrap-up {wrap_up_seconds!r}: "
                    f"0 to {WRAP_UPS.stop - 1} seconds")
+        errors.raise_if_any()
+
+
+def _check_service_level(seconds) -> None:
+    if not isinstance(seconds, int) or isinstance(seconds, bool) \
+            or seconds not in SERVICE_LEVELS:
+        errors = FieldErrors()
+        errors.add("service_level_seconds", N_(
+            "invalid service level %(seconds)r: 1 to %(top)d seconds",
+            seconds=seconds, top=SERVICE_LEVELS.stop - 1))
         errors.raise_if_any()
 
 
@@ -78,9 +89,10 @@ def create_skill_group(session: Session, instance: Instance, name: str,
 def update_skill_group(session: Session, group: SkillGroup, name: str, strategy: str,
                        wait_timeout: int, overflow_id: int | None = None,
                        wrap_up_seconds: int | None = None,
-                       recording: str | None = None) -> SkillGroup:
-    """Change a group's name, routing strategy, wait timeout, overflow group, wrap-up
-    or recording policy (inherit, all, none, on-demand)."""
+                       recording: str | None = None,
+                       service_level_seconds: int | None = None) -> SkillGroup:
+    """Change a group's name, routing strategy, wait timeout, overflow group, wrap-up,
+    recording policy (inherit, all, none, on-demand) or service-level threshold."""
     _check(session, group.instance, name, strategy, wait_timeout, overflow_id, group)
     if recording is not None:
         try:
@@ -93,6 +105,9 @@ def update_skill_group(session: Session, group: SkillGroup, name: str, strategy:
     if wrap_up_seconds is not None:
         _check_wrap_up(wrap_up_seconds)
         group.wrap_up_seconds = wrap_up_seconds
+    if service_level_seconds is not None:
+        _check_service_level(service_level_seconds)
+        group.service_level_seconds = service_level_seconds
     group.name, group.strategy, group.wait_timeout = name, strategy, wait_timeout
     group.overflow_id = overflow_id
     session.flush()

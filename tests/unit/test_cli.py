@@ -163,7 +163,7 @@ def test_agents(ccc, settings, acme):
 def test_skill_groups_and_numbers(ccc, acme):
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme") == [
         {"name": "default", "queue": "i1-q1", "strategy": "rrmemory", "wait_timeout": 300,
-         "wrap_up": 0, "overflow": None, "recording": "inherit",
+         "wrap_up": 0, "overflow": None, "recording": "inherit", "service_level": 20,
          "outbound_numbers": ["01012345678"]}]
     ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default", "--wrap-up", "30")
     assert ccc_json(ccc, "skillgroup", "list", "--instance", "sales.acme")[0]["wrap_up"] == 30

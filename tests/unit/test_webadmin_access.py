@@ -167,6 +167,9 @@ API_ROUTES = [
     ("GET", API + "/instances/{instance_id}/recordings", True),
     ("GET", API + "/instances/{instance_id}/recordings/{recording_id}", True),
     ("GET", API + "/instances/{instance_id}/recordings/{recording_id}/audio", True),
+    # Reports judge agents: not an agent's to read (403), like a change.
+    ("GET", API + "/instances/{instance_id}/reports/skillgroups", True),
+    ("GET", API + "/instances/{instance_id}/reports/agents", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {

@@ -27,6 +27,7 @@ class ApiRoute:
     public: bool = False            # readable without a token
     errors: tuple[int, ...] = field(default=(401, 404))
     operation_id: str | None = None  # a name users of call-center APIs know (TakeBreak)
+    query: tuple[dict, ...] = ()     # query parameters: {"name", "schema", "required"...}
 
 
 ROUTES: list[ApiRoute] = []
@@ -35,7 +36,7 @@ ROUTES: list[ApiRoute] = []
 def route(path: str, method: str, summary: str, *, request: dict | None = None,
           response: dict | None = None, status: int = 200, public: bool = False,
           content_type: str = "application/json", errors: tuple[int, ...] = (401, 404),
-          operation_id: str | None = None):
+          operation_id: str | None = None, query: tuple[dict, ...] = ()):
     """Register a view on the API blueprint and describe it for the OpenAPI document."""
     def decorate(view):
         tag = view.__module__.rsplit(".", 1)[-1]
@@ -43,7 +44,7 @@ def route(path: str, method: str, summary: str, *, request: dict | None = None,
         blueprint.add_url_rule(path, view_func=view, methods=[method])
         ROUTES.append(ApiRoute(path, method, f"api.{view.__name__}", summary, tag, request,
                                response, status, content_type, public, errors,
-                               operation_id))
+                               operation_id, query))
         return view
     return decorate
 
@@ -71,6 +72,7 @@ def _operation(api: ApiRoute) -> dict:
     parameters = [{"name": name, "in": "path", "required": True,
                    "schema": {"type": "integer" if conv == "int" else "string"}}
                   for conv, name in _CONVERTER.findall(api.path)]
+    parameters += [{"in": "query", **parameter} for parameter in api.query]
     responses = {str(api.status): {"description": "Success"}}
     if api.response is not None:
         responses[str(api.status)]["content"] = {"application/json": {"schema": api.response}}

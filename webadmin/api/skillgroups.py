@@ -17,6 +17,9 @@ from webadmin.api.registry import PBX, route
 FIELDS = {
     "name": {"type": "string"}, "strategy": {"enum": list(STRATEGIES)},
     "wait_timeout": {"type": "integer", "minimum": 10, "maximum": 3600},
+    "service_level_seconds": {"type": "integer", "minimum": 1, "maximum": 3600,
+                              "description": "answered within this counts in the service "
+                                             "level (20 by default)"},
     "overflow_id": {"type": ["integer", "null"],
                     "description": "the group callers go to after the wait timeout"},
     "agents": {"type": "object", "additionalProperties": {"type": "integer"},
@@ -36,6 +39,7 @@ def group_json(db, group: SkillGroup) -> dict:
     return {"id": group.id, "name": group.name, "queue": group.queue_name,
             "strategy": group.strategy, "wait_timeout": group.wait_timeout,
             "overflow_id": group.overflow_id, "recording": group.recording.value,
+            "service_level_seconds": group.service_level_seconds,
             "agents": {str(k): v for k, v in sorted(members(db, group).items())},
             "numbers": [n.id for n in outbound_numbers(db, group.id)]}
 
@@ -49,7 +53,8 @@ def _apply(db, group: SkillGroup, data: dict) -> None:
                        data.get("strategy", group.strategy),
                        data.get("wait_timeout", group.wait_timeout),
                        data.get("overflow_id", group.overflow_id),
-                       recording=data.get("recording"))
+                       recording=data.get("recording"),
+                       service_level_seconds=data.get("service_level_seconds"))
     if "agents" in data:
         set_members(db, group, _agent_levels(data["agents"]))
     if "numbers" in data:

@@ -1,0 +1,154 @@
+"""``ccc report`` and /api/v1/instances/<id>/reports: the same rows, the account's only."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from engine.reports.ingest import store_events
+from engine.reports.queuelog import parse_line
+from engine.uow import transaction
+from tests.unit.test_cli import acme, ccc, settings  # noqa: F401 - fixtures
+from tests.unit.webadmin_world import bearer, sqlite_world, world  # noqa: F401 - fixtures
+
+API = "/api/v1"
+AT = 1796263200  # 2026-12-03 10:00:00 on the site's clock (+08:00)
+
+
+def day_of_calls(queue: str, member: str) -> list[str]:
+    """An answered call (8 s wait, 30 s talk) and an abandoned one (12 s wait)."""
+    return [f"{AT}|u-1.4|{queue}|NONE|ENTERQUEUE||13800138000|1",
+            f"{AT + 1}|u-1.6|{queue}|NONE|ENTERQUEUE||13800138001|2",
+            f"{AT + 8}|u-1.4|{queue}|{member}|CONNECT|8|u-1.5|3",
+            f"{AT + 13}|u-1.6|{queue}|NONE|ABANDON|1|2|12",
+            f"{AT + 38}|u-1.4|{queue}|{member}|COMPLETECALLER|8|30|1"]
+
+
+def test_ccc_report_skillgroup_as_a_table_json_and_csv(ccc, settings, acme):  # noqa: F811
+    settings.queue_log.parent.mkdir(parents=True, exist_ok=True)
+    settings.queue_log.write_text("\n".join(day_of_calls("i1-q1", "i1-1001")) + "\n")
+    assert ccc("report", "ingest").stdout == "5 queue events added\n"
+    assert ccc("report", "ingest").stdout == "0 queue events added\n"
+    period = ("--instance", "sales.acme", "--from", "2026-12-03", "--to", "2026-12-04")
+    [row] = json.loads(ccc("report", "skillgroup", *period, "--json").stdout)
+    assert (row["skill_group"], row["CallsOffered"], row["CallsHandled"],
+            row["CallsAbandoned"]) == ("default", 2, 1, 1)
+    table = ccc("report", "skillgroup", *period).stdout.splitlines()
+    assert table[0].split()[:4] == ["INTERVAL_START", "SKILL_GROUP", "CALLSOFFERED",
+                                    "CALLSHANDLED"]
+    assert table[1].split()[:4] == ["2026-12-03T00:00", "default", "2", "1"]
+    [parsed] = csv.DictReader(io.StringIO(ccc("report", "skillgroup", *period, "--csv").stdout))
+    assert parsed["CallsOffered"] == "2" and parsed["AverageTalkTime"] == "30.0"
+    [agent] = json.loads(ccc("report", "agent", *period, "--json").stdout)
+    assert agent["agent"] == "1001" and agent["CallsHandled"] == 1
+    [agent_row] = csv.DictReader(io.StringIO(ccc("report", "agent", *period, "--csv").stdout))
+    assert agent_row["StateTime.READY"] == "0.0" and agent_row["TalkTime"] == "30.0"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--from", "2026-12-32", "--to", "2026-12-04"), "from must be a date as YYYY-MM-DD"),
+    (("--from", "2026-12-03", "--to", "yesterday"), "to must be a date as YYYY-MM-DD"),
+    (("--from", "2026-12-04", "--to", "2026-12-03"), "the end date must come after"),
+    (("--from", "2026-12-03", "--to", "2026-12-04", "--interval", "week"), "interval must be"),
+    (("--from", "2026-12-03", "--to", "2026-12-04", "--json", "--csv"), "choose one of"),
+])
+def test_ccc_report_refuses_bad_input_in_one_line(ccc, acme, args, message):  # noqa: F811
+    result = ccc("report", "skillgroup", "--instance", "sales.acme", *args, ok=False)
+    assert result.exit_code == 1
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_ccc_report_of_an_unknown_instance(ccc, acme):  # noqa: F811
+    result = ccc("report", "agent", "--instance", "nowhere.acme", "--from", "2026-12-03",
+                 "--to", "2026-12-04", ok=False)
+    assert result.exit_code == 1 and "unknown instance" in result.output
+
+
+@pytest.fixture
+def reported(sqlite_world):  # noqa: F811
+    ids = sqlite_world.ids
+    lines = (day_of_calls(f"i{ids['acme_instance']}-q{ids['acme_default_group']}",
+                          f"i{ids['acme_instance']}-1001")
+             + [line.replace("u-1.", "g-1.") for line in day_of_calls(
+                 f"i{ids['globex_instance']}-q{ids['globex_group']}",
+                 f"i{ids['globex_instance']}-1001")])
+    with transaction(sqlite_world.settings) as db:
+        assert store_events(db, [parse_line(line) for line in lines]) == 10
+    return sqlite_world
+
+
+def report_path(world, instance="acme_instance", kind="skillgroups",
+                query="from=2026-12-03&to=2026-12-04"):
+    return f"{API}/instances/{world.ids[instance]}/reports/{kind}?{query}"
+
+
+def test_the_api_gives_the_instances_report(reported):
+    api = reported.app().test_client()
+    response = api.get(report_path(reported), headers=bearer(reported))
+    assert response.status_code == 200
+    [row] = response.get_json()
+    assert (row["CallsOffered"], row["CallsHandled"], row["CallsAbandoned"]) == (2, 1, 1)
+    csv_text = api.get(report_path(reported, query="from=2026-12-03&to=2026-12-04&format=csv"),
+                       headers=bearer(reported))
+    assert csv_text.mimetype == "text/csv"
+    assert next(csv.DictReader(io.StringIO(csv_text.get_data(as_text=True))))[
+        "CallsOffered"] == "2"
+    [agent] = api.get(report_path(reported, kind="agents"), headers=bearer(reported)).get_json()
+    assert agent["agent"] == "1001" and agent["CallsHandled"] == 1
+
+
+def test_another_accounts_instance_is_not_found_and_agents_see_no_reports(reported):
+    api = reported.app().test_client()
+    for kind in ("skillgroups", "agents"):
+        other = api.get(report_path(reported, "globex_instance", kind), headers=bearer(reported))
+        assert other.status_code == 404, kind
+        own = api.get(report_path(reported, "globex_instance", kind),
+                      headers=bearer(reported, "mallory"))
+        assert own.status_code == 200 and own.get_json()[0]["CallsHandled"] == 1
+        assert api.get(report_path(reported, kind=kind),
+                       headers=bearer(reported, "andy")).status_code == 403
+        assert api.get(report_path(reported, kind=kind)).status_code == 401
+
+
+@pytest.mark.parametrize("query, field", [
+    ("to=2026-12-04", "from"), ("from=2026-12-03&to=2026-02-30", "to"),
+    ("from=2026-12-03&to=2026-12-04&interval=fortnight", "interval"),
+    ("from=%EF%BC%92026-12-03&to=2026-12-04", "from"),
+])
+def test_bad_periods_get_422_naming_the_field(reported, query, field):
+    response = reported.app().test_client().get(report_path(reported, query=query),
+                                                headers=bearer(reported))
+    assert response.status_code == 422 and field in response.get_json()["fields"]
+
+
+def test_the_report_routes_are_in_the_openapi_document(reported):
+    paths = reported.app().test_client().get(API + "/openapi.json").get_json()["paths"]
+    operation = paths["/api/v1/instances/{instance_id}/reports/skillgroups"]["get"]
+    assert operation["operationId"] == "ListIntervalSkillGroupReport"
+    assert {p["name"] for p in operation["parameters"] if p["in"] == "query"} == {
+        "from", "to", "interval", "format"}
+    assert paths["/api/v1/instances/{instance_id}/reports/agents"]["get"][
+        "operationId"] == "ListIntervalAgentReport"
+
+
+def test_a_skill_groups_service_level_threshold_is_set_through_the_api(reported):
+    api = reported.app().test_client()
+    path = f"{API}/instances/{reported.ids['acme_instance']}/skillgroups/" \
+           f"{reported.ids['acme_default_group']}"
+    assert api.get(path, headers=bearer(reported)).get_json()["service_level_seconds"] == 20
+    changed = api.patch(path, headers=bearer(reported), json={"service_level_seconds": 7})
+    assert changed.status_code == 200 and changed.get_json()["service_level_seconds"] == 7
+    [row] = api.get(report_path(reported), headers=bearer(reported)).get_json()
+    assert row["service_level_seconds"] == 7 and row["ServiceLevel"] == 0.0  # 8 s wait
+    refused = api.patch(path, headers=bearer(reported), json={"service_level_seconds": 0})
+    assert refused.status_code == 422 and "service_level_seconds" in refused.get_json()["fields"]
+
+
+def test_a_skill_groups_service_level_threshold_is_set_with_ccc(ccc, acme):  # noqa: F811
+    ccc("skillgroup", "update", "--instance", "sales.acme", "--name", "default",
+        "--service-level", "30")
+    [group] = json.loads(ccc("skillgroup", "list", "--instance", "sales.acme", "--json").stdout)
+    assert group["service_level"] == 30
