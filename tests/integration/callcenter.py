@@ -145,9 +145,15 @@ class CallCenter:
         agent available (what a queue asks before ringing it). ``ready``: the agent
         also signs in to all its skill groups with that phone and is READY."""
         username = agent["sip_username"]
-        for _ in range(3):
-            self.sipp(f"register-{username}", "register.xml", local, username,
-                      "-au", username, "-ap", agent["sip_password"]).assert_success(15)
+        for attempt in range(3):
+            run = self.sipp(f"register-{username}", "register.xml", local, username,
+                            "-au", username, "-ap", agent["sip_password"])
+            if run.wait(15) != 0 and attempt < 2:
+                # Seen under load: SIPp resent its REGISTER before the challenge came,
+                # the PBX challenged both, and the second 401 reached a scenario that
+                # waited for the 200 ("unexpected message"). The PBX is fine: again.
+                continue
+            run.assert_success(0)
             if self._available(username, within=3.0):
                 if ready:
                     self.agent_state(agent, "ready", "--device", "sip")
