@@ -167,9 +167,13 @@ def test_on_demand_the_paused_part_is_silence(callcenter, erin):
     policy(cc, "on-demand")
     cc.sign_out_everyone()
     cc.register(erin, ERIN_PHONE)
-    phone = agent_speaks_after(cc, 9000)
+    # The caller speaks 2.5-16.5 s after the answer, erin 16-23 s, and the caller hangs
+    # up at 26 s: room for six command processes (a few seconds each on a loaded host)
+    # between the answer and the resume, which must come while someone still speaks.
+    phone = agent_speaks_after(cc, 16000)
     caller = "1390013953" + cc.tag
-    call = cc.ivr_caller(NUMBER, caller, [("pause", 2500), ("speak", None), ("pause", 9500)],
+    call = cc.ivr_caller(NUMBER, caller,
+                         [("pause", 2500), ("speak", None), ("speak", None), ("pause", 9500)],
                          name="caller-on-demand")
     cc.wait_logged(erin, "TALKING", timeout=20)
     args = ("--instance", SALES, "--extension", erin["extension"])
