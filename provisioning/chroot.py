@@ -122,6 +122,41 @@ def add_packages(root: Path, packages: list[str], log: Log) -> None:
                  marker.get("mirror", ""))
 
 
+def hosts_file(host_hosts: str, hostname: str) -> str:
+    """The root's /etc/hosts: the host's own, plus the host's name when it lacks it.
+
+    Asterisk looks its own host name up on every call; in a root with no hosts file
+    each lookup waits on DNS (and fails where the name is not in DNS), which held the
+    PBX to a few calls a second."""
+    names = {name for line in host_hosts.splitlines()
+             for name in line.split("#", 1)[0].split()[1:]}
+    text = host_hosts if host_hosts.endswith("\n") or not host_hosts else host_hosts + "\n"
+    if "localhost" not in names:
+        text += "127.0.0.1\tlocalhost\n"
+    if hostname and hostname not in names:
+        text += f"127.0.1.1\t{hostname}\n"
+    return text
+
+
+def sync_name_resolution(root: Path) -> None:
+    """Give the root the host's name resolution (rewritten only when it differs)."""
+    try:
+        host_hosts = Path("/etc/hosts").read_text(encoding="utf-8")
+    except OSError:
+        host_hosts = ""
+    wanted = hosts_file(host_hosts, os.uname().nodename)
+    target = root / "etc" / "hosts"
+    try:
+        if target.read_text(encoding="utf-8") == wanted:
+            return
+    except OSError:
+        pass
+    tmp = target.with_name(f"hosts.ccc-{os.getpid()}")
+    tmp.write_text(wanted, encoding="utf-8")
+    tmp.chmod(0o644)
+    tmp.replace(target)
+
+
 def ensure_root(root: Path, mirror: Callable[[], str], log: Log) -> str:
     """Make root a finished PBX root with every package ccc needs.
 

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from engine.settings import Settings
+from provisioning import chroot
 
 ASTERISK = "/usr/sbin/asterisk"
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -69,6 +70,8 @@ _children: dict[int, subprocess.Popen] = {}
 
 def launch(settings: Settings) -> subprocess.Popen:
     """Start Asterisk detached (own session, console to console.log); record its pid."""
+    if settings.pbx_root != Path("/"):
+        chroot.sync_name_resolution(settings.pbx_root)
     with open(console_log(settings), "wb") as console:
         process = subprocess.Popen(
             argv(settings), stdin=subprocess.DEVNULL, stdout=console,
