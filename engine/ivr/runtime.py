@@ -7,18 +7,25 @@ the agent hung up...) names the version it runs and gets exactly that one.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.agents.models import Agent
 from engine.instances.models import Instance
 from engine.ivr.interpreter import LoadedFlow
-from engine.ivr.models import FlowState, IvrFlowVersion
-from engine.ivr.service import latest_versions, published_version_for_number
+from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
 from engine.numbers.models import Number
 from engine.skillgroups.service import find_skill_group
+
+
+# Each flow's latest published version number.
+_LATEST = (select(IvrFlowVersion.flow_id, func.max(IvrFlowVersion.version).label("number"))
+           .where(IvrFlowVersion.state == FlowState.PUBLISHED)
+           .group_by(IvrFlowVersion.flow_id).subquery("latest"))
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,20 @@ class QueueTarget:
 
 
 def plan_for_number(session: Session, digits: str) -> CallPlan | None:
-    """The flow version a new call to ``digits`` runs; kept for the whole call."""
-    number = session.scalar(select(Number).where(Number.digits == digits))
-    version = published_version_for_number(session, number) if number else None
-    if version is None or number.instance_id is None:
+    """The flow version a new call to ``digits`` runs; kept for the whole call. One
+    query: the instance's latest published versions, among them the number's flow's."""
+    rows = session.execute(
+        select(Number.instance_id, Number.inbound_flow_id, IvrFlow.name, *_KEY_COLUMNS)
+        .join(IvrFlow, IvrFlow.instance_id == Number.instance_id)
+        .join(IvrFlowVersion, IvrFlowVersion.flow_id == IvrFlow.id)
+        .join(_LATEST, (_LATEST.c.flow_id == IvrFlowVersion.flow_id)
+              & (_LATEST.c.number == IvrFlowVersion.version))
+        .where(Number.digits == digits)).all()
+    mine = next((row for row in rows if row.flow_id == row.inbound_flow_id), None)
+    if mine is None:
         return None
-    return _plan(session, number.instance_id, version)
+    flows = _loaded(session, rows)
+    return CallPlan(mine.instance_id, mine.id, flows[mine.name].document, flows)
 
 
 def instance_of_number(session: Session, digits: str) -> int | None:
@@ -57,22 +72,91 @@ def instance_of_number(session: Session, digits: str) -> int | None:
 
 def plan_for_version(session: Session, version_id: int) -> CallPlan | None:
     """The very version a call in progress started with, never the flow's latest one."""
-    version = session.get(IvrFlowVersion, version_id)
-    if version is None or version.state != FlowState.PUBLISHED:
-        return None
-    return _plan(session, version.flow.instance_id, version)
+    row = session.execute(
+        select(IvrFlow.instance_id, *_KEY_COLUMNS)
+        .join(IvrFlow, IvrFlow.id == IvrFlowVersion.flow_id)
+        .where(IvrFlowVersion.id == version_id,
+               IvrFlowVersion.state == FlowState.PUBLISHED)).first()
+    return None if row is None else _plan(session, row.instance_id, _key(row))
 
 
-def _plan(session: Session, instance_id: int, version: IvrFlowVersion) -> CallPlan:
-    return CallPlan(instance_id, version.id, json.loads(version.definition),
+def _plan(session: Session, instance_id: int, key: _VersionKey) -> CallPlan:
+    return CallPlan(instance_id, key.id, _document(session, key),
                     published_flows(session, instance_id))
 
 
 def published_flows(session: Session, instance_id: int) -> dict[str, LoadedFlow]:
     """What goto_flow may enter: each flow's latest published version, by flow name."""
-    instance = session.get(Instance, instance_id)
-    return {name: LoadedFlow(str(version.id), json.loads(version.definition))
-            for name, version in latest_versions(session, instance).items()}
+    return _loaded(session, session.execute(
+        select(IvrFlow.name, *_KEY_COLUMNS)
+        .join(IvrFlowVersion, IvrFlowVersion.flow_id == IvrFlow.id)
+        .join(_LATEST, (_LATEST.c.flow_id == IvrFlowVersion.flow_id)
+              & (_LATEST.c.number == IvrFlowVersion.version))
+        .where(IvrFlow.instance_id == instance_id)))
+
+
+def _loaded(session: Session, rows) -> dict[str, LoadedFlow]:
+    rows = list(rows)
+    documents = _documents_of(session, [_key(row) for row in rows])
+    return {row.name: LoadedFlow(str(row.id), documents[_key(row)]) for row in rows}
+
+
+# ---- published documents, parsed once -------------------------------------------------
+# A published version never changes, so its parsed document is kept in memory and a call
+# reads only the versions' keys from the database, never their text. The key holds more
+# than the row id: SQLite may give a deleted row's id to a new row, never with the same
+# flow, number and creation time as well. Callers only read the documents.
+_KEY_COLUMNS = (IvrFlowVersion.id, IvrFlowVersion.flow_id, IvrFlowVersion.version,
+                IvrFlowVersion.created_at)
+DOCUMENTS_KEPT = 512
+
+
+@dataclass(frozen=True)
+class _VersionKey:
+    id: int
+    flow_id: int
+    version: int
+    created_at: object
+
+
+def _key(row) -> _VersionKey:
+    return _VersionKey(row.id, row.flow_id, row.version, row.created_at)
+
+
+_documents: OrderedDict[_VersionKey, dict] = OrderedDict()
+_documents_lock = threading.Lock()
+
+
+def _document(session: Session, key: _VersionKey) -> dict:
+    return _documents_of(session, [key])[key]
+
+
+def _documents_of(session: Session, keys: list[_VersionKey]) -> dict[_VersionKey, dict]:
+    """The parsed documents of these versions: kept ones from memory, the others read
+    in one query and kept."""
+    found: dict[_VersionKey, dict] = {}
+    with _documents_lock:
+        for key in keys:
+            if key in _documents:
+                _documents.move_to_end(key)
+                found[key] = _documents[key]
+    missing = {key.id: key for key in keys if key not in found}
+    if missing:
+        rows = session.execute(select(IvrFlowVersion.id, IvrFlowVersion.definition)
+                               .where(IvrFlowVersion.id.in_(missing)))
+        read = {missing[row.id]: json.loads(row.definition) for row in rows}
+        found.update(read)
+        with _documents_lock:
+            _documents.update(read)
+            while len(_documents) > DOCUMENTS_KEPT:
+                _documents.popitem(last=False)
+    return found
+
+
+def forget_documents() -> None:
+    """Drop every kept document (benchmarks measure the first read with it)."""
+    with _documents_lock:
+        _documents.clear()
 
 
 def queue_for(session: Session, instance_id: int, skill_group: str) -> QueueTarget | None:
