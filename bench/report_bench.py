@@ -20,14 +20,12 @@ import os
 import random
 import sys
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from engine.accounts.service import create_account  # noqa: E402
 from engine.db import session_factory  # noqa: E402
@@ -39,6 +37,7 @@ from engine.reports.intervals import utc_bounds  # noqa: E402
 from engine.reports.models import QueueEvent  # noqa: E402
 from engine.reports.service import skill_group_report  # noqa: E402
 from engine.skillgroups.service import create_skill_group  # noqa: E402
+from tests.databases import scratch_postgres  # noqa: E402
 
 DEFAULT_URL = os.environ.get("CCC_BENCH_POSTGRES_URL",
                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -46,25 +45,6 @@ START, END = date(2026, 11, 1), date(2026, 12, 1)
 OFFSET = 480  # the site's clock, +08:00
 COLUMNS = ("line_digest", "instance_id", "skill_group_id", "queue", "agent_extension", "event",
            "call_id", "at", "data1", "data2", "data3", "data4", "data5")
-
-
-@contextmanager
-def database(admin_url: str):
-    name = f"ccc_report_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        yield url
-    finally:
-        from engine.db import _engines
-        engine = _engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def provision(url: str) -> tuple[int, list[int]]:
@@ -92,7 +72,7 @@ def calls(instance_id: int, groups: list[int], count: int, seed: int = 7):
         kind = rng.random()
         rows = []
 
-        def row(seconds, grp, event, member=None, *data):
+        def row(seconds, grp, event, member=None, *data, rows=rows, at=at):
             rows.append((grp, member, event, at + timedelta(seconds=seconds), data))
 
         wait, talk = rng.randrange(1, 90), rng.randrange(20, 600)
@@ -186,7 +166,7 @@ def main() -> int:
     parser.add_argument("--url", default=DEFAULT_URL, help="an administrator's database URL")
     args = parser.parse_args()
     results: list[str] = []
-    with database(args.url) as url:
+    with scratch_postgres(args.url, "ccc_report_bench") as url:
         upgrade(url)
         instance_id, groups = provision(url)
         began = time.perf_counter()

@@ -52,6 +52,14 @@ def get_engine(url: str) -> Engine:
     return _engines[url]
 
 
+def dispose_engine(url: str) -> None:
+    """Close and forget the engine of ``url`` (a database about to be copied or dropped
+    may keep no connection of ours)."""
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # SQLite ignores foreign keys unless asked; WAL lets `ccc serve` write call
     # records while the CLI reads; busy_timeout waits instead of failing at once.

@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from engine.db import dispose_engine
 from engine.migrate import upgrade
 from engine.settings import load_settings
 from engine.uow import transaction
+from tests import databases
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CCC_TEST_POSTGRES_URL", "postgresql+psycopg:///postgres?host=/var/run/postgresql")
@@ -32,10 +34,7 @@ def _sqlite_template() -> Path:
     if "sqlite" not in _templates:
         folder = Path(tempfile.mkdtemp(prefix="ccc-template-"))
         upgrade(f"sqlite:///{folder / 'ccc.sqlite3'}")
-        from engine.db import _engines
-        engine = _engines.pop(f"sqlite:///{folder / 'ccc.sqlite3'}", None)
-        if engine is not None:
-            engine.dispose()
+        dispose_engine(f"sqlite:///{folder / 'ccc.sqlite3'}")
         _templates["sqlite"] = folder / "ccc.sqlite3"
         atexit.register(shutil.rmtree, folder, True)
     return _templates["sqlite"]
@@ -53,43 +52,24 @@ def _postgres_template(admin) -> str:
         name = f"ccc_template_{uuid.uuid4().hex[:10]}"
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
+        url = databases.database_url(POSTGRES_ADMIN_URL, name)
         upgrade(url)
-        from engine.db import _engines
-        engine = _engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()  # a template may not have connections while it is copied
+        dispose_engine(url)  # a template may not have connections while it is copied
         _templates["postgres"] = name
-        atexit.register(_drop_database, name)
+        atexit.register(databases.drop_database, POSTGRES_ADMIN_URL, name)
     return _templates["postgres"]
-
-
-def _drop_database(name: str) -> None:
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @contextmanager
 def postgres_database():
     """A fresh, migrated PostgreSQL database, dropped afterwards."""
-    name = f"ccc_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    template = _postgres_template(admin)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    url = POSTGRES_ADMIN_URL.replace("/postgres?", f"/{name}?")
     try:
-        yield url
+        template = _postgres_template(admin)
     finally:
-        from engine.db import _engines
-        engine = _engines.pop(url, None)
-        if engine is not None:
-            engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+    with databases.scratch_postgres(POSTGRES_ADMIN_URL, "ccc_test", template) as url:
+        yield url
 
 
 @pytest.fixture
