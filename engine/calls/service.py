@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from engine.calls.journal import CdrRow, parse_line, read_new_lines
 from engine.calls.merge import MergedCall, merge_row
-from engine.calls.models import CallRecord, CallRecordAgent, Direction, IngestCursor, SurveyScore, Voicemail
+from engine.calls.models import (CallRecord, CallRecordAgent, Direction, IngestCursor,
+                                 SurveyScore, Voicemail)
 from engine.errors import Invalid
 from engine.instances.models import Instance
 from engine.settings import Settings

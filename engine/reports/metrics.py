@@ -187,7 +187,7 @@ def state_periods(changes: list[StateChange], start: datetime,
         by_agent[change.agent].append(change)
     periods = []
     for agent, rows in by_agent.items():
-        for row, following in zip(rows, rows[1:] + [None]):
+        for row, following in zip(rows, rows[1:] + [None], strict=True):
             begins = max(row.at, start)
             ends = min(following.at if following else end, end)
             if begins < ends:

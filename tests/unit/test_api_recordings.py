@@ -32,7 +32,8 @@ def test_administrators_list_get_and_download_their_recordings(recorded):
     audio = api.get(f"{base}/{ids['acme']}/audio", headers=bearer(world, "alice"))
     assert audio.status_code == 200 and audio.mimetype == "audio/wav"
     assert audio.data[:4] == b"RIFF"
-    assert audio.headers["Content-Disposition"] == 'attachment; filename="recording-world-acme.1.wav"'
+    assert audio.headers["Content-Disposition"] == \
+        'attachment; filename="recording-world-acme.1.wav"'
     for text in (listed.get_data(as_text=True), audio.headers["Content-Disposition"]):
         assert str(world.settings.site_dir) not in text and "/recordings/" not in text
     operations = {op["operationId"] for path in api.get(API + "/openapi.json").get_json()[
@@ -96,7 +97,7 @@ def test_the_page_plays_and_downloads_the_instances_recordings(recorded):
     sales = world.ids["acme_instance"]
     page = client.get(f"/instances/{sales}/recordings").get_data(as_text=True)
     src = f"/instances/{sales}/recordings/{ids['acme']}.wav"
-    assert f'<audio controls preload="none"' in page and f'src="{src}"' in page
+    assert '<audio controls preload="none"' in page and f'src="{src}"' in page
     assert f"{ids['globex']}.wav" not in page and str(world.settings.site_dir) not in page
     played = client.get(src)
     assert played.status_code == 200 and played.mimetype == "audio/wav"

@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from engine.reports.ingest import store_events
 from engine.reports.queuelog import parse_line
@@ -80,9 +79,9 @@ def reported(sqlite_world):  # noqa: F811
     return sqlite_world
 
 
-def report_path(world, instance="acme_instance", kind="skillgroups",
+def report_path(of_world, instance="acme_instance", kind="skillgroups",
                 query="from=2026-12-03&to=2026-12-04"):
-    return f"{API}/instances/{world.ids[instance]}/reports/{kind}?{query}"
+    return f"{API}/instances/{of_world.ids[instance]}/reports/{kind}?{query}"
 
 
 def test_the_api_gives_the_instances_report(reported):
