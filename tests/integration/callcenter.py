@@ -96,18 +96,24 @@ class CallCenter:
         return json.loads(self.ccc(*args, "--json").stdout)
 
     def start_serve(self) -> None:
+        """Start ``ccc serve``; ready when its FastAGI port answers. On a loaded host its
+        start (imports, the PBX's state) takes seconds: a minute is allowed, and a serve
+        that did not come up is stopped, never left behind holding the run's ports."""
         log = open(self.output / "serve.log", "a")
         self.serve_process = subprocess.Popen([str(BIN / "ccc"), "serve", "--no-web"],
                                               env=self.env, cwd=self.workdir, stdout=log,
                                               stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # ready when the FastAGI port answers
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", int(self.env["CCC_AGI_PORT"]))) == 0:
                     return
-            assert self.serve_process.poll() is None, "ccc serve exited at start"
+            if self.serve_process.poll() is not None:
+                self.serve_process = None
+                raise AssertionError("ccc serve exited at start (see serve.log)")
             time.sleep(0.1)
-        raise AssertionError("ccc serve did not open its FastAGI port")
+        self.stop_serve()
+        raise AssertionError("ccc serve did not open its FastAGI port within 60 s")
 
     def stop_serve(self) -> None:
         if self.serve_process and self.serve_process.poll() is None:
