@@ -40,7 +40,7 @@ def test_a_connect_line():
     f"{AT}|NONE|NONE|NONE|QUEUESTART|",                    # the PBX's own start
     f"{AT}|unit-1.4|support|NONE|ENTERQUEUE||138|1",       # a queue that is not ours
     f"{AT}|unit-1.4|i1-q3|NONE",                           # cut by a crash
-    f"soon|unit-1.4|i1-q3|NONE|ENTERQUEUE||138|1",         # not a time
+    "soon|unit-1.4|i1-q3|NONE|ENTERQUEUE||138|1",         # not a time
     f"{AT}|unit-1.4|i1-q3|NONE|enterqueue||138|1",         # not an event name
     f"{AT}|{'x' * 65}|i1-q3|NONE|ENTERQUEUE||138|1",       # a call id past its column
 ])
