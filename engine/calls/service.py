@@ -20,7 +20,10 @@ def ingest(session: Session, settings: Settings) -> int:
     """Read what the PBX journaled since the last read; return how many calls changed.
 
     Rows are merged into the call record of their linked id, so a row read twice, or
-    a journal read again from the start, changes nothing.
+    a journal read again from the start, changes nothing. What a batch needs from the
+    database (its calls' records so far, their agents, the instances) is read in three
+    queries, and its records written together: a busy PBX journals calls faster than
+    one round of queries per call could keep up with.
     """
     source = str(settings.cdr_file)
     cursor = session.get(IngestCursor, source) or IngestCursor(source=source, position=0)
@@ -31,25 +34,41 @@ def ingest(session: Session, settings: Settings) -> int:
         row = parse_line(line)
         if row is not None and 0 < len(row.linkedid) <= _length("pbx_call_id"):
             calls.setdefault(row.linkedid, []).append(row)
+    if not calls:
+        session.flush()
+        return 0
+    records = {r.pbx_call_id: r for r in session.scalars(
+        select(CallRecord).where(CallRecord.pbx_call_id.in_(list(calls))))}
+    talked: dict[int, dict[str, CallRecordAgent]] = {}
+    if records:
+        for agent in session.scalars(select(CallRecordAgent).where(
+                CallRecordAgent.call_record_id.in_([r.id for r in records.values()]))):
+            talked.setdefault(agent.call_record_id, {})[agent.extension] = agent
+    merged_calls = []
     for linkedid, rows in calls.items():
-        _store(session, linkedid, rows)
+        record = records.get(linkedid)
+        mine = talked.get(record.id, {}) if record else {}
+        merged = _from_record(record, mine) if record else MergedCall(pbx_call_id=linkedid)
+        for row in rows:
+            merge_row(merged, row)
+        if merged.started_at is not None:
+            merged_calls.append((merged, record, mine))
+    instances = _instance_ids(session, {m.instance_key for m, _, _ in merged_calls})
+    stored = []
+    for merged, record, mine in merged_calls:
+        record = _store(session, merged, record, instances.get(merged.instance_key))
+        stored.append((merged, record, mine))
+    session.flush()   # the new records' ids, in one batch
+    for merged, record, mine in stored:
+        _store_agents(session, merged, record, mine)
     session.flush()
     return len(calls)
 
 
-def _store(session: Session, linkedid: str, rows: list[CdrRow]) -> None:
-    record = session.scalar(select(CallRecord).where(CallRecord.pbx_call_id == linkedid))
-    talked = {a.extension: a for a in session.scalars(
-        select(CallRecordAgent).where(CallRecordAgent.call_record_id == record.id))} \
-        if record else {}
-    merged = _from_record(record, talked) if record else MergedCall(pbx_call_id=linkedid)
-    for row in rows:
-        merge_row(merged, row)
-    if merged.started_at is None:
-        return
-    instance_id = _instance_id(session, merged.instance_key)
+def _store(session: Session, merged: MergedCall, record: CallRecord | None,
+           instance_id: int | None) -> CallRecord:
     if record is None:
-        record = CallRecord(pbx_call_id=linkedid)
+        record = CallRecord(pbx_call_id=merged.pbx_call_id)
     record.instance_id = instance_id
     record.direction = Direction(merged.direction or "internal")
     record.number = _fit("number", merged.number)
@@ -61,7 +80,11 @@ def _store(session: Session, linkedid: str, rows: list[CdrRow]) -> None:
     record.agent_extension = _fit("agent_extension", merged.agent_extension)
     record.refusal_reason = _fit("refusal_reason", merged.refusal_reason)
     session.add(record)
-    session.flush()
+    return record
+
+
+def _store_agents(session: Session, merged: MergedCall, record: CallRecord,
+                  talked: dict[str, CallRecordAgent]) -> None:
     for extension, since in merged.agents.items():
         if len(extension) > _AGENT_EXTENSION:
             continue
@@ -96,10 +119,14 @@ def _from_record(record: CallRecord, talked: dict[str, CallRecordAgent]) -> Merg
         agents={extension: row.answered_at for extension, row in talked.items()})
 
 
-def _instance_id(session: Session, key: str | None) -> int | None:
-    instance_id = Instance.id_from_pbx_key(key)
-    instance = session.get(Instance, instance_id) if instance_id is not None else None
-    return instance.id if instance else None
+def _instance_ids(session: Session, keys: set[str | None]) -> dict[str, int]:
+    """The existing instances among these PBX keys, by key (one query)."""
+    wanted = {key: Instance.id_from_pbx_key(key) for key in keys if key}
+    wanted = {key: found for key, found in wanted.items() if found is not None}
+    if not wanted:
+        return {}
+    existing = set(session.scalars(select(Instance.id).where(Instance.id.in_(wanted.values()))))
+    return {key: found for key, found in wanted.items() if found in existing}
 
 
 def list_call_records(session: Session, instance: Instance | None = None,
