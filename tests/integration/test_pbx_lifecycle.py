@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -125,6 +126,15 @@ def test_start_status_stop(site_settings):
     transports = ami_command(site_settings, "pjsip show transports")
     assert "127.0.0.1:25061" in transports
     assert errors_in_log(site_settings) == []
+    # The PBX looks its own host name up on every SIP call: inside its root the name
+    # resolves from a file, never through DNS.
+    if site_settings.pbx_root != Path("/"):
+        found = subprocess.run(["chroot", str(site_settings.pbx_root), "getent", "ahosts",
+                                os.uname().nodename], capture_output=True, text=True,
+                               timeout=10, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+        assert found.returncode == 0 and found.stdout.startswith("127."), found
+        hosts = (site_settings.pbx_root / "etc" / "hosts").read_text()
+        assert os.uname().nodename in hosts.split()
 
     assert pbx_host.stop(site_settings) is True
     assert pbx_process.running_pid(site_settings) is None
