@@ -8,7 +8,7 @@ administrators; another account's instance or skill group is 404.
 from __future__ import annotations
 
 from flask import (Blueprint, Response, abort, current_app, render_template, request,
-                   stream_with_context)
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 
 from engine import access
@@ -50,8 +50,8 @@ def _feed() -> BoardFeed:
 def index(instance_id: int):
     with work() as db:
         instance, group = _scope(db, instance_id)
-        events_url = (f"{request.path}/events"
-                      + (f"?skill_group={group.id}" if group is not None else ""))
+        events_url = url_for("wallboard.events", instance_id=instance.id,
+                             skill_group=group.id if group is not None else None)
         return render_template("wallboard/index.html", instance=instance, group=group,
                                groups=list_skill_groups(db, instance), events_url=events_url)
 
