@@ -82,6 +82,11 @@ def _int(value) -> int:
         return 0
 
 
+def _number(value: str) -> str:
+    # Asterisk shows an unknown number as "<unknown>" or "".
+    return "" if not value or value.startswith("<") else value
+
+
 def current_call(seat: Seat, channels: list[LiveChannel]) -> tuple[dict | None, bool]:
     """The agent's call now (other party's number, seconds) and whether the agent is
     placing a call not answered yet. Its devices are the SIP phone and the page's phone."""
@@ -91,11 +96,16 @@ def current_call(seat: Seat, channels: list[LiveChannel]) -> tuple[dict | None, 
         return None, False
     channel = max(mine, key=lambda c: (bool(c.bridge), c.seconds))
     dialing = channel.state in DIALING_CHANNEL_STATES and not channel.bridge
+    # The other party: the channel bridged with the agent's; before that (ringing),
+    # the call's first channel (the caller's, whose id the whole call carries).
     peers = [c for c in channels if channel.bridge and c.bridge == channel.bridge
              and c.name != channel.name]
-    other = peers[0].caller_id if peers else channel.caller_id
-    if other in (seat.member, seat.extension):
-        other = ""
+    first = [c for c in channels if channel.linked_id and c.unique_id == channel.linked_id
+             and c.name != channel.name]
+    candidates = [peers[0].caller_id if peers else "", first[0].caller_id if first else "",
+                  channel.caller_id]
+    other = next((n for n in map(_number, candidates)
+                  if n and n not in (seat.member, seat.extension)), "")
     return {"Caller": other, "Seconds": channel.seconds,
             "Connected": bool(channel.bridge)}, dialing
 

@@ -8,6 +8,7 @@ function, over today on the site's clock.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.agents.models import Agent, AgentSkillGroup
 from engine.agentstate.service import latest_changes
-from engine.ami.client import ami_session
+from engine.ami.client import AmiActionFailed, ami_session
 from engine.callcontrol import pbx as calls_pbx
 from engine.db import utcnow
 from engine.instances.models import Instance
@@ -59,11 +60,24 @@ def _directory(session: Session, instance: Instance,
             seats)
 
 
-def live_pbx(settings: Settings) -> tuple[list[dict], list]:
-    """What the PBX says now: QueueStatus' events, and the live channels."""
+def live_pbx(settings: Settings, members: set[str]) -> tuple[list[dict], list]:
+    """What the PBX says now: QueueStatus' events, and the live channels; an agent's
+    channel not bridged yet (ringing) also with its call's first id, to find the
+    caller (``members``: the agents' SIP user names)."""
+    devices = members | {member + "-web" for member in members}
+
     async def work(client):
-        return (await client.action({"Action": "QueueStatus"}),
-                await calls_pbx.channels(client))
+        status = await client.action({"Action": "QueueStatus"})
+        channels = []
+        for channel in await calls_pbx.channels(client):
+            if channel.endpoint in devices and not channel.bridge:
+                try:
+                    found = await calls_pbx.detail(client, channel.name)
+                except AmiActionFailed:  # it hung up meanwhile
+                    continue
+                channel = replace(channel, linked_id=found.linked_id)
+            channels.append(channel)
+        return status, channels
     return ami_session(settings, work)
 
 
@@ -78,7 +92,7 @@ def snapshot(session: Session, settings: Settings, instance: Instance,
         today = {group.id: today.get(group.id, Figures())}
     since = {agent_id: (change.state, change.at)
              for agent_id, change in latest_changes(session, instance.id).items()}
-    events, channels = live_pbx(settings)
+    events, channels = live_pbx(settings, {seat.member for seat in seats})
     shown = board(groups, seats, memberships(events), waiting_callers(events), channels,
                   today, since, now)
     local = now + timedelta(minutes=settings.billing_utc_offset_minutes)

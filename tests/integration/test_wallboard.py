@@ -2,16 +2,17 @@
 
 Configured (conftest): instance Sales (number 01012345678, skill group default, the
 queue of that group) with admin agent alice (1001), whose SIP phone is SIPp. An owner,
-olivia, watches the wallboard page in Chromium; another account (globex) has an owner
-of its own, gina.
+olivia, watches the wallboard page in Chromium; another account, globex, has its own
+instance administrator gina and owner gwen.
 
-Placed: a first caller whom alice answers and talks to ~22 s; while they talk a second
-caller waits in the queue ~9 s and hangs up. Observed while it happens: the API's
-wallboard, ``ccc wallboard`` and the page show alice TALKING to the first caller's
-number and the second caller waiting; /metrics shows that queue's one caller waiting
-and one agent talking. Afterwards: today's offered, handled, abandoned and service
-level on the wallboard equal the historical report's for today, and the counters
-of /metrics moved with the calls. gina gets 404 for Sales' wallboard (API and page).
+Placed: a first caller whom alice answers after her phone rang 6 s and talks to ~19 s;
+while they talk a second caller waits in the queue ~9 s and hangs up. Observed while it
+happens: the API's wallboard shows alice RINGING with the first caller's number, then
+the API's wallboard, ``ccc wallboard`` and the page show alice TALKING to that number
+and the second caller waiting; /metrics shows that queue's one caller waiting and one
+agent talking. Afterwards: today's offered, handled, abandoned and service level on
+the wallboard equal the historical report's for today, and the counters of /metrics
+moved with the calls. gina (API) and gwen (the page) get 404 for Sales' wallboard.
 """
 from __future__ import annotations
 
@@ -153,8 +154,23 @@ def test_the_wallboard_follows_a_waiting_caller_and_agrees_with_the_report(
         alice_row = page.locator(f'#board-agents tr[data-agent="{alice["extension"]}"]')
         expect(alice_row).to_have_attribute("data-state", "READY")
 
-        agent = cc.answering_agent(ALICE_PHONE)
-        answered = cc.carrier_calls(NUMBER, first, talk_ms=22000)
+        # alice's phone rings 6 s before she answers: the board shows her RINGING with
+        # the caller's number, then TALKING.
+        scenario = cc.output / "ring-6s-then-answer.xml"
+        scenario.write_text((Path(__file__).parent / "scenarios" / "ring_then_answer.xml")
+                            .read_text().replace('<pause milliseconds="2500"/>',
+                                                 '<pause milliseconds="6000"/>'))
+        agent = cc.sipp("alice-rings-then-answers", str(scenario), ALICE_PHONE)
+        time.sleep(0.3)  # let it bind before a call can reach it
+        answered = cc.carrier_calls(NUMBER, first, talk_ms=28000)
+
+        def ringing():
+            status, board = api(base, tokens["alice"], f"/instances/{sales}/realtime")
+            assert status == 200, board
+            me = next(a for a in board["Agents"] if a["Extension"] == alice["extension"])
+            return me if me["State"] == "RINGING" else None
+        me = wait_for("alice's phone ringing", ringing)
+        assert me["Call"]["Caller"] == first and not me["Call"]["Connected"]
 
         def talking():
             status, board = api(base, tokens["alice"], f"/instances/{sales}/realtime")

@@ -2,6 +2,7 @@
 refusals without a PBX, and the metrics' text format."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -53,9 +54,14 @@ CHANNELS = [
                 "13700137000", "bridge-1", "1.10", 95),
     LiveChannel("PJSIP/i1-1001-0000000b", "i1-agents", "s", "Up", "AppQueue",
                 "i1-1001", "bridge-1", "1.11", 80),
-    LiveChannel("PJSIP/i1-1003-web-0000000c", "i1-agents", "s", "Ringing", "AppQueue",
-                "13800138002", "", "1.12", 2),
 ]
+# A ringing agent's channel: its own number as caller; its call's first channel (the
+# caller's, waiting in the queue) is found by the call's id.
+RINGING_CAROL = LiveChannel("PJSIP/i1-1003-web-0000000c", "i1-agents", "s", "Ringing",
+                            "AppQueue", "1003", "", "1.12", 2, linked_id="1.9")
+WAITING_CALLER = LiveChannel("PJSIP/carrier-00000009", "i1-inbound", "s", "Up", "Queue",
+                             "13800138002", "", "1.9", 3, linked_id="1.9")
+CHANNELS += [RINGING_CAROL, WAITING_CALLER]
 
 
 def today():
@@ -131,6 +137,11 @@ def test_an_agent_placing_a_call_is_dialling_and_its_own_number_is_no_caller():
     events = [member("i1-q1", "i1-1002")]
     [bob] = the_board(seats=[BOB], found=memberships(events), channels=[placing])["Agents"]
     assert bob["State"] == "DIALING"
+
+
+def test_a_ringing_agent_without_its_calls_id_shows_no_caller_rather_than_its_own():
+    call, dialing = current_call(CAROL, [replace(RINGING_CAROL, linked_id=""), WAITING_CALLER])
+    assert call == {"Caller": "", "Seconds": 2, "Connected": False} and not dialing
 
 
 def test_an_empty_pbx_gives_zeros_not_errors():

@@ -10,6 +10,8 @@ import json
 import threading
 import time
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from engine.ami.client import AmiError
 from engine.instances.models import Instance
 from engine.settings import Settings
@@ -48,6 +50,8 @@ class BoardFeed:
                 return json.dumps(snapshot(db, self.settings, instance, group))
         except AmiError:
             return json.dumps({"error": "pbx"})
+        except SQLAlchemyError:  # the database is away for a moment: the page says so
+            return json.dumps({"error": "database"})
 
 
 def stream(feed: BoardFeed, key: tuple[int, int | None]):
