@@ -104,6 +104,8 @@ def current_call(seat: Seat, channels: list[LiveChannel]) -> tuple[dict | None, 
              and c.name != channel.name]
     candidates = [peers[0].caller_id if peers else "", first[0].caller_id if first else "",
                   channel.caller_id]
+    if dialing and channel.exten.isascii() and channel.exten.removeprefix("+").isdigit():
+        candidates.insert(0, channel.exten)  # the number the agent dialled
     other = next((n for n in map(_number, candidates)
                   if n and n not in (seat.member, seat.extension)), "")
     return {"Caller": other, "Seconds": channel.seconds,

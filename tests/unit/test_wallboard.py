@@ -129,11 +129,11 @@ def test_waiting_callers_are_listed_longest_first_and_never_another_instances():
         ("sales", "13800138000", 42), ("sales", "13800138001", 7), ("cards", "13800138002", 3)]
 
 
-def test_an_agent_placing_a_call_is_dialling_and_its_own_number_is_no_caller():
+def test_an_agent_placing_a_call_is_dialling_and_shows_the_number_dialled():
     placing = LiveChannel("PJSIP/i1-1002-0000000d", "i1-agents", "013", "Ring", "Dial",
                           "i1-1002", "", "1.13", 4)
     call, dialing = current_call(BOB, [placing])
-    assert dialing and call == {"Caller": "", "Seconds": 4, "Connected": False}
+    assert dialing and call == {"Caller": "013", "Seconds": 4, "Connected": False}
     events = [member("i1-q1", "i1-1002")]
     [bob] = the_board(seats=[BOB], found=memberships(events), channels=[placing])["Agents"]
     assert bob["State"] == "DIALING"
