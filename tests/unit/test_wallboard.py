@@ -173,7 +173,7 @@ def test_the_routes_are_in_the_openapi_document(sqlite_world):  # noqa: F811
     paths = sqlite_world.app().test_client().get("/api/v1/openapi.json").get_json()["paths"]
     base = "/api/v1/instances/{instance_id}/realtime"
     assert paths[base]["get"]["operationId"] == "GetRealtimeInstanceStates"
-    assert paths[base + "/skillgroups/{skill_group_id}"]["get"]["operationId"] == \
+    assert paths[base + "/skillgroups/{group_id}"]["get"]["operationId"] == \
         "GetRealtimeSkillGroupStates"
     assert paths[base + "/agents"]["get"]["operationId"] == "ListRealtimeAgentStates"
 

@@ -4,7 +4,8 @@ figures) of an instance, of one of its skill groups, and its agents.
 The same snapshot as the web page and ``ccc wallboard`` (engine/wallboard/service.py):
 the PBX's queues and channels now, and today's CallsOffered, CallsHandled,
 CallsAbandoned and ServiceLevel as the historical report counts them for today.
-Readable by whoever may see the instance's reports; 503 while the PBX does not answer.
+Readable by the account's owner and the instance's administrators; 503 while the PBX
+does not answer.
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def _board(instance_id: int, group_id: int | None = None) -> dict:
     with work() as db:
         instance = load(db, Instance, instance_id)
         group = load(db, SkillGroup, group_id, instance.id) if group_id is not None else None
-        access.check_see_reports(db, current_user(db), instance)
+        access.check_see_wallboard(db, current_user(db), instance)
         return snapshot(db, current_app.config["CCC_SETTINGS"], instance, group)
 
 
@@ -67,10 +68,10 @@ def realtime_instance(instance_id: int):
     return jsonify(_board(instance_id))
 
 
-@route(PATH + "/skillgroups/<int:skill_group_id>", "GET", "A skill group's wallboard now",
+@route(PATH + "/skillgroups/<int:group_id>", "GET", "A skill group's wallboard now",
        response=BOARD, errors=ERRORS, operation_id="GetRealtimeSkillGroupStates")
-def realtime_skill_group(instance_id: int, skill_group_id: int):
-    return jsonify(_board(instance_id, skill_group_id))
+def realtime_skill_group(instance_id: int, group_id: int):
+    return jsonify(_board(instance_id, group_id))
 
 
 @route(PATH + "/agents", "GET", "The instance's agents now: state, call, its length",

@@ -1,9 +1,9 @@
 """The real-time wallboard page of an instance, or of one of its skill groups, kept
 live by server-sent events.
 
-Thin: the snapshot is engine/wallboard/service.py's. Who may see it is the reports'
-rule (it judges agents): the account's owner and reviewers, an instance's own
-administrators; another account's instance or skill group is 404.
+Thin: the snapshot is engine/wallboard/service.py's. Who may see it: the
+account's owner and the instance's own administrators (engine/access.py); another
+account's instance or skill group is 404.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ blueprint = Blueprint("wallboard", __name__, template_folder="templates")
 def _scope(db, instance_id: int) -> tuple[Instance, SkillGroup | None]:
     instance = load(db, Instance, instance_id)
     try:
-        access.check_see_reports(db, current_user(db), instance)
+        access.check_see_wallboard(db, current_user(db), instance)
     except Forbidden:
         abort(403, _("Your role may not see this instance's wallboard."))
     group_id = request.args.get("skill_group", "")
