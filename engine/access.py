@@ -89,6 +89,14 @@ def check_see_reports(session: Session, user: User, instance: Instance) -> None:
                            role_value=user.role.value))
 
 
+def check_see_wallboard(session: Session, user: User, instance: Instance) -> None:
+    """The wallboard shows who does what right now: the account's owner and the
+    instance's own administrators (who run the floor) see it, no other role."""
+    if not may_configure(session, user, instance):
+        raise Forbidden(N_("the %(role_value)s role may not see this instance's wallboard",
+                           role_value=user.role.value))
+
+
 def check_configure(session: Session, user: User, instance: Instance | None = None) -> None:
     if not may_configure(session, user, instance):
         raise Forbidden(N_("the %(role_value)s role may not change this",

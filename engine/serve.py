@@ -9,7 +9,9 @@
 - call recordings: registered with their call records once the call has ended;
 - the guard: failed sign-ins read from the PBX's security log ban their address, and
   the PBX configuration follows the bans in force (new ones, expired, lifted);
-- the web admin, in a thread (a WSGI app must not block the loop).
+- the web admin, in a thread (a WSGI app must not block the loop);
+- Prometheus metrics on ``/metrics`` (engine/metrics.py, engine/monitoring.py), on
+  loopback by default.
 """
 from __future__ import annotations
 
@@ -20,11 +22,16 @@ import threading
 import time
 from datetime import timedelta
 
+from prometheus_client import CollectorRegistry, start_http_server
+
 from engine.agentstate.tracker import AgentTracker
 from engine.ami.client import AmiClient, AmiError
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
 from engine.db import session_factory
+from engine.metrics import FAILURES, INGESTED
+from engine.metrics import REGISTRY as METRICS
+from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
 from engine.recording.service import collect, waiting_files
 from engine.reports.ingest import ingest_queue_log
 from engine.security.service import Tally, active_addresses, read_security_log
@@ -42,8 +49,20 @@ class Ingestor:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.wake = asyncio.Event()
-        # The journals' sizes at the last successful read.
+        # The journals' sizes at the last successful read, and when that read was.
         self._read_up_to: tuple[int, int] | None = None
+        self._read_at = time.monotonic()
+
+    def lag(self) -> dict[str, tuple[int, float]]:
+        """Per journal: bytes not read yet, and seconds since the last read that left
+        none (0 when none is left)."""
+        read = self._read_up_to or (0, 0)
+        now = time.monotonic()
+        found = {}
+        for name, size, done in zip(("cdr", "queue_log"), self._sizes(), read, strict=True):
+            unread = max(0, size - done)
+            found[name] = (unread, round(now - self._read_at, 3) if unread else 0.0)
+        return found
 
     def _sizes(self) -> tuple[int, int]:
         sizes = []
@@ -63,7 +82,9 @@ class Ingestor:
         with transaction(self.settings) as session:
             calls = ingest(session, self.settings)
             events = ingest_queue_log(session, self.settings)
-        self._read_up_to = sizes
+        self._read_up_to, self._read_at = sizes, time.monotonic()
+        INGESTED.labels("call_records").inc(calls)
+        INGESTED.labels("queue_events").inc(events)
         return calls, events
 
     async def run(self) -> None:
@@ -76,6 +97,7 @@ class Ingestor:
                 if events:
                     log.info("queue log: %d events added", events)
             except Exception:  # a locked or unreachable database: try again shortly
+                FAILURES.labels("ingestion").inc()
                 log.exception("call-record or queue-event ingestion failed; retrying")
             try:
                 await asyncio.wait_for(self.wake.wait(), INGEST_EVERY)
@@ -129,6 +151,7 @@ class RecordingCollector:
                 if found:
                     log.info("recordings: %d registered", found)
             except Exception:  # a locked database, an unreadable folder: try again shortly
+                FAILURES.labels("recordings").inc()
                 log.exception("recordings: registering failed; retrying")
             await asyncio.sleep(INGEST_EVERY)
 
@@ -176,6 +199,7 @@ class Guard:
             try:
                 await loop.run_in_executor(None, self._once)
             except Exception:  # a locked database, an unreadable log: try again shortly
+                FAILURES.labels("guard").inc()
                 log.exception("security log: reading failed; retrying")
             await asyncio.sleep(GUARD_EVERY)
 
@@ -193,10 +217,31 @@ async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTrack
             await tracker.resync(client)
             await client.wait_closed()
         except AmiError as error:
+            FAILURES.labels("ami").inc()
             log.debug("AMI not available: %s", error)
         finally:
             await client.close()
         await asyncio.sleep(AMI_RETRY)
+
+
+def start_metrics(settings: Settings, ingestor: Ingestor):
+    """Prometheus' /metrics on its own port (loopback unless configured otherwise); None
+    when turned off (port 0) or the port is taken: serving calls matters more."""
+    if not settings.metrics_port:
+        return None
+    registry = CollectorRegistry()
+    # The engine's counters (a registry is a collector too) beside this process's figures.
+    for collector in (METRICS, QueueCollector(settings), IngestionCollector(ingestor.lag),
+                      ApplyCollector(settings)):
+        registry.register(collector)
+    try:
+        server, _thread = start_http_server(settings.metrics_port, settings.metrics_bind,
+                                            registry=registry)
+    except OSError as error:
+        log.error("metrics not served on %s:%d: %s", settings.metrics_bind,
+                  settings.metrics_port, error)
+        return None
+    return server
 
 
 def start_web(settings: Settings):
@@ -212,6 +257,7 @@ async def main(settings: Settings, web: bool) -> None:
     agi = await start_agi_server(settings)
     ingestor = Ingestor(settings)
     web_server = start_web(settings) if web else None
+    metrics_server = start_metrics(settings, ingestor)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -223,8 +269,10 @@ async def main(settings: Settings, web: bool) -> None:
              asyncio.create_task(listen_ami(settings, ingestor, tracker)),
              asyncio.create_task(RecordingCollector(settings).run()),
              asyncio.create_task(Guard(settings).run())]
-    log.info("serving: FastAGI on 127.0.0.1:%d%s", settings.agi_port,
-             f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "")
+    log.info("serving: FastAGI on 127.0.0.1:%d%s%s", settings.agi_port,
+             f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "",
+             f", metrics on http://{settings.metrics_bind}:{settings.metrics_port}/metrics"
+             if metrics_server else "")
     try:
         await stop.wait()
     finally:
@@ -233,8 +281,9 @@ async def main(settings: Settings, web: bool) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         agi.close()
         await agi.wait_closed()
-        if web_server is not None:
-            web_server.shutdown()
+        for server in (web_server, metrics_server):
+            if server is not None:
+                server.shutdown()
 
 
 def run(settings: Settings, web: bool = True) -> None:

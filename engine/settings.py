@@ -45,6 +45,11 @@ class Settings:
     # How people reach the web admin and the workbench (printed in links); empty: the
     # bind address and port.
     web_url: str = ""
+    # Prometheus' /metrics of ccc serve: loopback by default, like the web app (they
+    # name queues and counts, nothing secret, but are no business of the Internet);
+    # port 0 turns it off.
+    metrics_bind: str = "127.0.0.1"
+    metrics_port: int = 9464
 
     @property
     def public_web_url(self) -> str:
@@ -132,4 +137,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
                              for item in env.get("CCC_IVR_HTTP_ALLOW", "").split(",")
                              if item.strip()),
         web_url=env.get("CCC_WEB_URL", ""),
+        metrics_bind=env.get("CCC_METRICS_BIND", "127.0.0.1"),
+        metrics_port=int(env.get("CCC_METRICS_PORT", "9464")),
     )

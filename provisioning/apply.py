@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from engine.ami.client import AmiActionFailed, AmiClient, AmiError, AmiUnavailable
+from engine.metrics import APPLIES
 from engine.settings import Settings
 from provisioning.render import render_files
 from provisioning.locks import file_lock
@@ -374,6 +375,18 @@ def _leave_stale_queues(session: Session, settings: Settings) -> None:
 
 
 def apply(session: Session, settings: Settings) -> ApplyResult:
+    """``put_in_force``, counted for the operators' metrics by result."""
+    try:
+        result = put_in_force(session, settings)
+    except ApplyError:
+        APPLIES.labels("failed").inc()
+        raise
+    APPLIES.labels("unchanged" if not result.changed
+                   else "live" if result.live else "written").inc()
+    return result
+
+
+def put_in_force(session: Session, settings: Settings) -> ApplyResult:
     """Render the site's configuration from the database and put it in force.
 
     Call it after the change committed, with a session that has not read yet. Applies

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from datetime import datetime, timezone
 
@@ -22,6 +23,7 @@ from engine.agi.actions import ActionRunner, decode_variables, dedicated_device,
 from engine.agi.channel import AgiChannel, AgiError, AgiHangup
 from engine.db import session_factory
 from engine.errors import DomainError
+from engine.metrics import AGI_SECONDS, CALLS, FAILURES
 from engine.ivr.actions import (TERMINAL, GetDigits, HttpRequest, Play, Record, SaveSurvey,
                                 SetVariables)
 from engine.ivr.interpreter import CallContext, FlowError, Interpreter
@@ -119,11 +121,20 @@ class IvrRoutes:
     def route(self, handler):
         async def serve(request) -> None:
             channel = AgiChannel(request.reader, request.writer, request.headers)
+            # Anything but an ending or a fallback propagates: counted as failed.
+            started, outcome = time.monotonic(), "failed"
             try:
                 await handler(channel)
+                outcome = "completed"
             except SESSION_FAILURES as error:
+                outcome = "fallback"
+                FAILURES.labels("agi_session").inc()
                 log.error("IVR %s failed for %r: %s; dialplan fallback", handler.__name__,
                           request.headers.get("agi_extension"), error)
+            finally:
+                AGI_SECONDS.labels(handler.__name__).observe(time.monotonic() - started)
+                if handler.__name__ == "inbound":
+                    CALLS.labels(outcome).inc()
         serve.__name__ = handler.__name__
         return serve
 

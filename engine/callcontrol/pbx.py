@@ -29,6 +29,9 @@ class LiveChannel:
     bridge: str
     unique_id: str = ""
     seconds: int = 0
+    # The call's first channel's id: not in the concise list, read with ``detail`` where
+    # needed (a ringing agent's channel, to find its caller).
+    linked_id: str = ""
 
     @property
     def endpoint(self) -> str | None:

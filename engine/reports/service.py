@@ -45,9 +45,29 @@ def skill_group_report(session: Session, instance: Instance, start: date, end: d
                        interval: str, offset_minutes: int) -> list[dict]:
     """One row per skill group and interval with calls: the skill group figures."""
     check_period(start, end, interval)
-    since, until = utc_bounds(start, end, offset_minutes)
     groups = {g.id: g for g in session.scalars(
         select(SkillGroup).where(SkillGroup.instance_id == instance.id))}
+    rows = skill_group_figures(session, instance, start, end, interval, offset_minutes)
+    report = []
+    for (at, key), figures in sorted(rows.items(), key=lambda item: (item[0][0],
+                                                                     str(item[0][1]))):
+        group = groups.get(key) if isinstance(key, int) else None
+        report.append({
+            "interval_start": at.isoformat(timespec="minutes"),
+            "skill_group": group.name if group else str(key),
+            "skill_group_id": group.id if group else None,
+            "service_level_seconds": (group.service_level_seconds if group
+                                      else metrics.DEFAULT_SERVICE_LEVEL_SECONDS),
+            **figures.as_dict()})
+    return report
+
+
+def skill_group_figures(session: Session, instance: Instance, start: date, end: date,
+                        interval: str, offset_minutes: int) -> dict[tuple, Figures]:
+    """The counts behind the skill group report: (interval start, skill group id, or the
+    queue's name for a deleted group) -> Figures. The wallboard's figures of today are
+    these over today, so the two faces cannot disagree."""
+    since, until = utc_bounds(start, end, offset_minutes)
     level = func.coalesce(SkillGroup.service_level_seconds,
                           metrics.DEFAULT_SERVICE_LEVEL_SECONDS)
     sums = metrics.visit_sums(QueueCall, level)
@@ -68,18 +88,7 @@ def skill_group_report(session: Session, instance: Instance, start: date, end: d
     for (at, group_key), seconds in _work(session, instance.id, since, until, interval,
                                           offset_minutes).items():
         rows[(at, group_key)] += Figures(work_total=seconds)
-    report = []
-    for (at, key), figures in sorted(rows.items(), key=lambda item: (item[0][0],
-                                                                     str(item[0][1]))):
-        group = groups.get(key) if isinstance(key, int) else None
-        report.append({
-            "interval_start": at.isoformat(timespec="minutes"),
-            "skill_group": group.name if group else str(key),
-            "skill_group_id": group.id if group else None,
-            "service_level_seconds": (group.service_level_seconds if group
-                                      else metrics.DEFAULT_SERVICE_LEVEL_SECONDS),
-            **figures.as_dict()})
-    return report
+    return dict(rows)
 
 
 def _refused(session, instance_id, since, until, interval, offset_minutes) -> dict:

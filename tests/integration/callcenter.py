@@ -337,6 +337,8 @@ def environment(workdir: Path, database_url: str, site: str) -> dict[str, str]:
                CCC_RTP_PORTS=f"{rtp}-{rtp + 199}", CCC_WEB_PORT=str(28180 + PORT_OFFSET),
                # the PBX's HTTP server: the browsers' softphones' WebSocket
                CCC_PBX_HTTP_BIND=PBX_IP, CCC_PBX_HTTP_PORT=str(28188 + PORT_OFFSET),
+               # ccc serve's Prometheus metrics
+               CCC_METRICS_PORT=str(28186 + PORT_OFFSET),
                # Tests that fail sign-ins on purpose (strangers, wrong passwords) must
                # not get their address banned; test_sip_bans.py sets its own threshold.
                CCC_BAN_AFTER="100000",

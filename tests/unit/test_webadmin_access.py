@@ -87,6 +87,9 @@ WEB_ROUTES = [
     # Recordings are the instance's administrators' only.
     ("GET", "/instances/{instance_id}/recordings", True),
     ("GET", "/instances/{instance_id}/recordings/{recording_id}.wav", True),
+    # The wallboard: the owner's and the instance's administrators' only.
+    ("GET", "/instances/{instance_id}/wallboard", True),
+    ("GET", "/instances/{instance_id}/wallboard/events", True),
 ]
 API = "/api/v1"
 API_ROUTES = [
@@ -170,6 +173,9 @@ API_ROUTES = [
     # Reports judge agents: not an agent's to read (403), like a change.
     ("GET", API + "/instances/{instance_id}/reports/skillgroups", True),
     ("GET", API + "/instances/{instance_id}/reports/agents", True),
+    ("GET", API + "/instances/{instance_id}/realtime", True),
+    ("GET", API + "/instances/{instance_id}/realtime/skillgroups/{group_id}", True),
+    ("GET", API + "/instances/{instance_id}/realtime/agents", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {
