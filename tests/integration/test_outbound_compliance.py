@@ -1,0 +1,182 @@
+"""Outbound calls decided on the real PBX: a supplier's policy, an agent's SIPp phone,
+the SIPp carrier behind the trunk.
+
+Configured (conftest): instance Sales with landline 01012345678 and agent alice (1001).
+Here the operator adds supplier "metro" (Asia/Shanghai) and says it provides that
+number; each test sets the policy it needs with `ccc supplier update` (the decision
+reads it on every call, no reload). Every callee ends in the run's own tag.
+"""
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.integration.callcenter import CARRIER, CARRIER_HOST, Listener, local
+
+ALICE_PHONE = local("127.0.0.3", 5080)
+SALES_NUMBER = "01012345678"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The shortest refusal prompt lasts over 3 s: a 403 that comes 2 s or more after the
+# early media started means the prompt was played, not skipped.
+PROMPT_SECONDS = 2.0
+
+
+@pytest.fixture(scope="module")
+def metro(callcenter):
+    callcenter.ccc("supplier", "create", "--name", "metro", "--time-zone", "Asia/Shanghai")
+    callcenter.ccc("supplier", "assign", "--number", SALES_NUMBER, "--supplier", "metro")
+    return callcenter
+
+
+def set_policy(cc, *options: str) -> None:
+    """The supplier's whole policy: these options, nothing else restricted."""
+    cc.ccc("supplier", "update", "--name", "metro", "--calling-hours", "",
+           "--calls-per-day", "", "--calls-per-24h", "", "--calls-per-48h", "",
+           "--no-blocked-regions", "--concurrency", "", *options)
+
+
+def alice_calls(cc, name: str, scenario: str, callee: str, *extra: str, calls: int = 1):
+    alice = cc.instances["sales"]["admin_agent"]
+    return cc.sipp(name, scenario, ALICE_PHONE, callee, "-key", "caller",
+                   alice["sip_username"], "-au", alice["sip_username"],
+                   "-ap", alice["sip_password"], *extra, calls=calls)
+
+
+TRACE_TIME = re.compile(r"^-{10,}\s+\S+\s+(\d\d):(\d\d):(\d\d(?:\.\d+)?)", re.M)
+
+
+def _answer_times(log: str) -> dict[str, float]:
+    """When SIPp saw each response code first (seconds of the day), from its trace."""
+    times: dict[str, float] = {}
+    for block in re.split(r"\n(?=-{10,})", log):
+        stamp = TRACE_TIME.search(block)
+        code = re.search(r"^SIP/2\.0 (\d{3})", block, re.M)
+        if stamp and code:
+            seconds = int(stamp[1]) * 3600 + int(stamp[2]) * 60 + float(stamp[3])
+            times.setdefault(code[1], seconds)
+    return times
+
+
+def assert_refused(cc, name: str, callee: str, reason: str) -> dict:
+    """alice calls ``callee``: early media long enough for the prompt, then 403; the
+    carrier sees nothing; the call record holds the reason."""
+    carrier = Listener(CARRIER)
+    try:
+        refused = alice_calls(cc, name, "call_refused_early.xml", callee)
+        refused.assert_success()
+    finally:
+        seen = carrier.close()
+    assert not [m for m in seen if m.startswith("INVITE")], "the carrier was called"
+    times = _answer_times(refused.log())
+    assert times["403"] - times["183"] >= PROMPT_SECONDS, times
+    record = cc.wait_for_record(lambda r: r["callee"] == callee)
+    assert record["disposition"] == "refused" and record["direction"] == "outbound"
+    assert reason in record["refusal_reason"]
+    assert record["number"] == SALES_NUMBER
+    assert record["agent"] == cc.instances["sales"]["admin_agent"]["extension"]
+    return record
+
+
+def test_an_allowed_call_goes_out_with_the_number(metro):
+    """Inside the calling hours, first call to the callee: it reaches the carrier."""
+    cc = metro
+    set_policy(cc, "--calling-hours", "mon-sun 00:00-24:00", "--calls-per-day", "1",
+               "--blocked-region", "Tibet")
+    cc.register(cc.instances["sales"]["admin_agent"], ALICE_PHONE)
+    carrier = cc.answering_agent(CARRIER)
+    callee = "1390013901" + cc.tag
+    alice_calls(cc, "allowed", "call.xml", callee, "-d", "1000").assert_success()
+    carrier.assert_success()
+    invites = carrier.requests("INVITE")
+    assert len(invites) == 1 and invites[0].startswith(f"INVITE sip:{callee}@{CARRIER_HOST}")
+    record = cc.wait_for_record(lambda r: r["callee"] == callee)
+    assert record["disposition"] == "answered" and record["refusal_reason"] is None
+
+
+def test_a_call_outside_the_calling_hours_is_refused(metro):
+    cc = metro
+    # A whole day that is neither today nor yesterday on the supplier's clock: now is
+    # outside it, whatever the time of the run.
+    today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).weekday()
+    set_policy(cc, "--calling-hours", f"{WEEKDAYS[(today + 3) % 7]} 00:00-24:00")
+    cc.register(cc.instances["sales"]["admin_agent"], ALICE_PHONE)
+    assert_refused(cc, "outside-hours", "1390013902" + cc.tag, "calling hours")
+
+
+def test_a_second_call_to_the_same_callee_on_a_once_a_day_number_is_refused(metro):
+    cc = metro
+    set_policy(cc, "--calls-per-day", "1")
+    cc.register(cc.instances["sales"]["admin_agent"], ALICE_PHONE)
+    callee = "1390013903" + cc.tag
+    carrier = cc.answering_agent(CARRIER)
+    alice_calls(cc, "first-call", "call.xml", callee, "-d", "500").assert_success()
+    carrier.assert_success()
+    cc.wait_for_record(lambda r: r["callee"] == callee and r["disposition"] == "answered")
+    # The same person dialled with the country code is the same callee.
+    assert_refused(cc, "second-call", "+86" + callee, "as often as the supplier allows")
+
+
+def test_a_callee_in_a_blocked_region_is_refused(metro):
+    """09912345671: an Urumqi (Xinjiang) landline, by the phonenumbers geocoder."""
+    cc = metro
+    set_policy(cc, "--blocked-region", "Xinjiang", "--blocked-region", "Tibet")
+    cc.register(cc.instances["sales"]["admin_agent"], ALICE_PHONE)
+    assert_refused(cc, "blocked-region", "0991234567" + cc.tag, "region is blocked")
+
+
+def test_the_call_past_the_numbers_concurrency_is_refused(metro):
+    """Concurrency 2: two calls up at the carrier, the third is refused; once they end
+    the number calls out again (the count is the PBX's live channels)."""
+    cc = metro
+    set_policy(cc, "--concurrency", "2")
+    cc.register(cc.instances["sales"]["admin_agent"], ALICE_PHONE)
+    carrier = cc.sipp("carrier-answers", "answer.xml", CARRIER, calls=2)
+    time.sleep(0.3)  # let it bind before a call can reach it
+    two = alice_calls(cc, "two-calls", "call.xml", "1390013904" + cc.tag, "-d", "14000",
+                      calls=2)
+    deadline = time.monotonic() + 15
+    while len(carrier.requests("ACK")) < 2:
+        assert time.monotonic() < deadline, f"two calls never came up:\n{carrier.log()}"
+        assert two.process.poll() is None, two.output()
+        time.sleep(0.2)
+    third = "1390013905" + cc.tag
+    refused = alice_calls(cc, "third-call", "call_refused_early.xml", third)
+    refused.assert_success()
+    assert two.process.poll() is None, "the two calls ended before the third was decided"
+    two.assert_success()
+    carrier.assert_success()
+    assert len(carrier.requests("INVITE")) == 2
+    record = cc.wait_for_record(lambda r: r["callee"] == third)
+    assert record["disposition"] == "refused"
+    assert "as many outbound calls" in record["refusal_reason"]
+    # Both calls hung up: the number's count is back to zero, a call goes out again.
+    after = cc.answering_agent(CARRIER)
+    alice_calls(cc, "after", "call.xml", "1390013906" + cc.tag, "-d", "500").assert_success()
+    after.assert_success()
+
+
+def test_with_serve_stopped_an_outbound_call_is_refused_and_the_carrier_sees_nothing(metro):
+    """No AGI server: no decision, so the call does not go out (fail closed). Its
+    record, with the reason, lands once serve runs again."""
+    cc = metro
+    set_policy(cc)
+    cc.register(cc.instances["sales"]["admin_agent"], ALICE_PHONE)
+    callee = "1390013907" + cc.tag
+    cc.stop_serve()
+    try:
+        carrier = Listener(CARRIER)
+        try:
+            refused = alice_calls(cc, "serve-down", "call_refused_early.xml", callee)
+            refused.assert_success()
+        finally:
+            seen = carrier.close()
+    finally:
+        cc.start_serve()
+    assert not [m for m in seen if m.startswith("INVITE")], "the carrier was called"
+    record = cc.wait_for_record(lambda r: r["callee"] == callee)
+    assert record["disposition"] == "refused"
+    assert "could not be checked" in record["refusal_reason"]
