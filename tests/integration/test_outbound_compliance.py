@@ -125,24 +125,29 @@ def test_a_callee_in_a_blocked_region_is_refused(metro):
 
 
 def test_the_call_past_the_numbers_concurrency_is_refused(metro):
-    """Concurrency 2: two calls up at the carrier, the third is refused; once they end
-    the number calls out again (the count is the PBX's live channels)."""
+    """Concurrency 2: two calls up at the carrier, `ccc serve` restarted (the count is
+    the PBX's live channels, nothing serve remembers), the third is refused; once the
+    two end the number calls out again."""
     cc = metro
     set_policy(cc, "--concurrency", "2")
     carrier = cc.sipp("carrier-answers", "answer.xml", CARRIER, calls=2)
     time.sleep(0.3)  # let it bind before a call can reach it
-    two = alice_calls(cc, "two-calls", "call.xml", "1390013904" + cc.tag, "-d", "12000",
+    two = alice_calls(cc, "two-calls", "call.xml", "1390013904" + cc.tag, "-d", "16000",
                       calls=2)
     deadline = time.monotonic() + 15
     while len(carrier.requests("ACK")) < 2:
         assert time.monotonic() < deadline, f"two calls never came up:\n{carrier.log()}"
         assert two.process.poll() is None, two.output()
         time.sleep(0.2)
+    cc.stop_serve()
+    cc.start_serve()
     third = "1390013905" + cc.tag
     refused = alice_calls(cc, "third-call", "call_refused_early.xml", third,
                           phone=ALICE_SECOND_PHONE)
     refused.assert_success()
     assert two.process.poll() is None, "the two calls ended before the third was decided"
+    times = _answer_times(refused.log())
+    assert times["403"] - times["183"] >= PROMPT_SECONDS, times
     two.assert_success()
     carrier.assert_success()
     assert len(carrier.requests("INVITE")) == 2
