@@ -132,9 +132,11 @@ def number_list(app: AppState, domain, as_json) -> None:
         rows = [{"digits": n.digits, "type": n.type.value,
                  "instance": n.instance.domain if n.instance else None,
                  "inbound_flow_id": n.inbound_flow_id,
-                 "outbound_skill_groups": [g.name for g in n.outbound_skill_groups]}
+                 "outbound_skill_groups": [g.name for g in n.outbound_skill_groups],
+                 "supplier": n.supplier.name if n.supplier else None}
                 for n in list_numbers(session, instance_id=instance_id)]
-    emit(rows, as_json, ["digits", "type", "instance", "inbound_flow_id", "outbound_skill_groups"])
+    emit(rows, as_json, ["digits", "type", "instance", "inbound_flow_id", "outbound_skill_groups",
+                         "supplier"])
 
 
 @main.group()

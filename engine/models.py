@@ -8,6 +8,7 @@ from engine.billing.models import (
     UsageExport, VoicePackage,
 )
 from engine.callcontrol.models import CallNote
+from engine.compliance.models import OutboundAttempt
 from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
 from engine.instances.models import Instance
@@ -17,6 +18,7 @@ from engine.recording.models import Recording
 from engine.reports.models import QueueCall, QueueEvent
 from engine.security.models import Ban
 from engine.skillgroups.models import SkillGroup
+from engine.suppliers.models import Supplier
 from engine.trunks.models import Trunk
 
 __all__ = [
@@ -25,8 +27,9 @@ __all__ = [
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
-    "NumberSkillGroup", "NumberType", "QueueCall", "QueueEvent", "Recording", "Role",
-    "SignInFailure", "SkillGroup", "Trunk", "User",
+    "NumberSkillGroup", "NumberType", "OutboundAttempt", "QueueCall", "QueueEvent",
+    "Recording", "Role",
+    "SignInFailure", "SkillGroup", "Supplier", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
     "Tariff", "UsageExport", "VoicePackage",
 ]

@@ -4,6 +4,7 @@ Templates receive this module as ``var`` and the AGI routes import it, so a name
 drift between the dialplan and Python.
 """
 from engine.agentstate.states import RINGING_TIMEOUT
+from engine.compliance.rules import Refusal
 
 ACTION = "CCC_ACTION"              # what the IVR decided: one of the ACTION_* values below
 QUEUE = "CCC_QUEUE"                # the queue to wait in, when ACTION is queue
@@ -25,6 +26,14 @@ IVR_PATH = "CCC_IVR_PATH"          # the IVR nodes the call passed, '/'-joined (
 CALLER_ID = "CCC_CALLERID"         # set on each agent's endpoint: number shown when calling out
 AGENT = "CCC_AGENT"                # set on each agent's endpoint: the agent's extension
 REFUSAL = "CCC_REFUSAL"            # why an outbound call is refused, when it is
+# The outbound decision: DECISION_ALLOW when the call may go out. Anything else (unset
+# because the AGI server or the database failed) refuses it.
+DECISION = "CCC_OUTBOUND"
+DECISION_ALLOW = "allow"
+# Every refusal the decision may give, as the dialplan checks it before it reaches the
+# call record or names a prompt (sounds/refused-<reason>.wav).
+REFUSAL_CODES = "|".join(r.value for r in Refusal)
+REFUSAL_UNAVAILABLE = Refusal.UNAVAILABLE.value
 DIALLED = "CCC_DIALLED"            # an inbound call: the instance's number the caller dialled
 # Call recording, on the caller's channel: the policy of the skill group (or instance) the
 # call is with now (all, none, on-demand), and the id of its MixMonitor while recording
@@ -47,6 +56,11 @@ ACTION_HANGUP = "hangup"
 # Routes of the FastAGI server the dialplan calls.
 ROUTE_INBOUND = "inbound"
 ROUTE_RESUME = "resume"
+ROUTE_OUTBOUND = "outbound"
+
+# The PBX's group (GROUP()) that counts each number's live outbound calls: every
+# outbound call joins it under its caller ID before it is decided.
+OUTBOUND_GROUP = "ccc-outbound"
 
 # Where each new channel to an agent's phone goes before it rings (Dial and Queue option
 # b): it adds a SIP header naming the number the caller dialled, for the agent's screen.

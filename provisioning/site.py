@@ -65,6 +65,8 @@ MODULES = (
     "func_global", "func_timeout",
     # DIALPLAN_EXISTS: a queue that times out overflows only where the overflow exists
     "func_dialplan",
+    # GROUP / GROUP_COUNT: each number's live outbound calls, counted on the PBX
+    "func_groupcount",
     # call records: the durable journal and the AMI event
     "res_cdrel_custom", "cdr_custom", "cdr_manager",
     # operators' and tests' "channel originate"

@@ -1,6 +1,7 @@
 """FastAGI server (panoramisk): adapts the pure IVR interpreter to Asterisk.
 
-Two routes. ``inbound`` starts a new call on the number's latest published flow
+Three routes. ``outbound`` decides an agent's outbound call (engine/agi/outbound.py).
+``inbound`` starts a new call on the number's latest published flow
 version; ``resume`` continues a call the dialplan hands back (queue overflow, no
 answer, the agent hung up) on the very version and variables it left on the channel.
 A session ends as soon as the flow names a queue, an agent, a number or a hang-up
@@ -21,6 +22,7 @@ from panoramisk.fast_agi import Application, Request
 from engine import variables as var
 from engine.agi.actions import ActionRunner, decode_variables, dedicated_device, node_id
 from engine.agi.channel import AgiChannel, AgiError, AgiHangup
+from engine.agi.outbound import OutboundRoutes
 from engine.db import session_factory
 from engine.errors import DomainError
 from engine.metrics import AGI_SECONDS, CALLS, FAILURES
@@ -177,9 +179,11 @@ class AgiApplication(Application):
 def build_application(settings: Settings) -> AgiApplication:
     app = AgiApplication(loop=asyncio.get_running_loop())
     routes = IvrRoutes(settings)
-    # Explicit registration: the dialplan calls exactly these two.
+    outbound = OutboundRoutes(routes.db)
+    # Explicit registration: the dialplan calls exactly these.
     app.add_route(var.ROUTE_INBOUND, routes.route(routes.inbound))
     app.add_route(var.ROUTE_RESUME, routes.route(routes.resume))
+    app.add_route(var.ROUTE_OUTBOUND, routes.route(outbound.outbound))
     return app
 
 

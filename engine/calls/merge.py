@@ -24,6 +24,17 @@ REFUSALS = {
     "invalid_number": "not a number: only digits, with an optional leading +, may be dialled",
     "unknown_extension": "no agent of this instance has that extension",
     "not_in_service": "the number dialled is not in service",
+    # The outbound decision's refusals (engine/compliance/rules.py).
+    "not_permitted": "the number shown is not one of the agent's skill groups' "
+                     "outbound numbers",
+    "inbound_only": "a 400 number is inbound only: it never calls out",
+    "concurrency": "the number already carries as many outbound calls as its supplier "
+                   "allows at once",
+    "outside_hours": "outside the supplier's calling hours",
+    "blocked_region": "the callee's region is blocked by the number's supplier",
+    "frequency_cap": "the callee was already called as often as the supplier allows",
+    "compliance_unavailable": "the call could not be checked (the decision service or "
+                              "its database did not answer), so it was not placed",
 }
 # An agent's channel: its SIP phone's (PJSIP/i1-1001-0000002a) or its workbench page's
 # phone's (PJSIP/i1-1001-web-0000002a), whether a queue or a direct Dial rang it.

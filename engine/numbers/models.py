@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.db import Base, value_enum
 from engine.instances.models import Instance
 from engine.skillgroups.models import SkillGroup
+from engine.suppliers.models import Supplier
 
 
 class NumberType(str, enum.Enum):
@@ -32,8 +33,12 @@ class Number(Base):
     type: Mapped[NumberType] = mapped_column(value_enum(NumberType, "number_type"))
     inbound_flow_id: Mapped[int | None] = mapped_column(
         ForeignKey("ivr_flow.id", ondelete="SET NULL"))
+    # Who provides the number; its restriction policy applies to calls out with it.
+    supplier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supplier.id", ondelete="SET NULL"))
 
     instance: Mapped[Instance | None] = relationship()
+    supplier: Mapped[Supplier | None] = relationship()
     outbound_skill_groups: Mapped[list[SkillGroup]] = relationship(
         secondary="number_skill_group", order_by="SkillGroup.id")
 

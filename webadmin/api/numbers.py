@@ -15,6 +15,8 @@ NUMBER = {"type": "object", "properties": {
     "id": {"type": "integer"}, "digits": {"type": "string"}, "type": {"type": "string"},
     "instance_id": {"type": ["integer", "null"]},
     "inbound_flow_id": {"type": ["integer", "null"]},
+    "supplier_id": {"type": ["integer", "null"],
+                    "description": "whose restriction policy its outbound calls follow"},
     "skill_groups": {"type": "array", "items": {"type": "integer"}},
     "bindable_flows": {"type": "array", "items": {"type": "object"},
                        "description": "the instance's published flows"}}}
@@ -28,6 +30,7 @@ def number_json(db, number: Number) -> dict:
     flows = bindable_flows(db, number.instance_id) if number.instance_id else []
     return {"id": number.id, "digits": number.digits, "type": number.type.value,
             "instance_id": number.instance_id, "inbound_flow_id": number.inbound_flow_id,
+            "supplier_id": number.supplier_id,
             "skill_groups": [g.id for g in number.outbound_skill_groups],
             "bindable_flows": [{"id": f.id, "name": f.name} for f in flows]}
 
