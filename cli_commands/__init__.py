@@ -13,13 +13,14 @@ def register(main: click.Group) -> None:
     from cli_commands.billing import billing
     from cli_commands.breakcodes import breakcode
     from cli_commands.calls import call
+    from cli_commands.install import install
     from cli_commands.ivr import ivr
     from cli_commands.recordings import recording
     from cli_commands.reports import report
     from cli_commands.security import security
     from cli_commands.skillgroups import skillgroup
     from cli_commands.users import user
-    groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, ivr,
+    groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, install, ivr,
                                    recording, report,
                                    security, skillgroup, user]
     for group in groups:
