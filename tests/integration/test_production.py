@@ -20,6 +20,8 @@ and its address is banned.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import http.client
 import json
 import os
@@ -39,6 +41,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from engine.ami.client import ami_ping
 from engine.settings import load_settings
@@ -66,12 +69,22 @@ def scratch():
 
 
 @pytest.fixture(scope="module")
-def venv(scratch):
-    """This checkout installed with the system's python3, as `make install` does."""
-    path = scratch / "venv"
-    subprocess.run(["/usr/bin/python3", "-m", "venv", str(path)], check=True, timeout=120)
-    subprocess.run([str(path / "bin/pip"), "install", "-q", "-e", str(ROOT)], check=True,
-                   timeout=600, capture_output=True)
+def venv():
+    """This checkout installed (editable) with the system's python3, as `make install`
+    does on a Debian host. Built once per checkout and set of requirements, and kept in
+    /var/tmp: the next run reuses it."""
+    key = hashlib.sha256(str(ROOT).encode() + (ROOT / "setup.cfg").read_bytes()).hexdigest()
+    path = Path("/var/tmp") / f"ccc-service-venv-{key[:16]}"
+    with open(Path("/var/tmp") / f".ccc-service-venv-{key[:16]}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (path / ".installed").exists():
+            shutil.rmtree(path, ignore_errors=True)
+            subprocess.run(["/usr/bin/python3", "-m", "venv", str(path)], check=True,
+                           timeout=120)
+            subprocess.run([str(path / "bin/pip"), "install", "-q", "-e", str(ROOT)],
+                           check=True, timeout=600, capture_output=True)
+            (path / ".installed").touch()
+    path.chmod(0o755)
     return path
 
 
@@ -205,7 +218,7 @@ class ServiceUserCallCenter(CallCenter):
 def _grant_service_user(url: str) -> str:
     """The PostgreSQL role of the service user, allowed into this test database; the URL
     it connects with (over the local socket, as itself)."""
-    name = url.rsplit("/", 1)[1].split("?")[0]
+    name = make_url(url).database
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as db:
         if db.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": USER}) is None:
@@ -314,6 +327,12 @@ def test_a_carrier_call_reaches_an_agent_through_the_services(host):
     assert record["agent"] == alice["extension"] and record["disposition"] == "answered"
 
 
+# What the database changes is checked on both (the services run as their user on
+# each); the TLS, browser and scanner paths are the PBX's and the web server's, and one
+# database (SQLite) is enough for them, as for the other browser softphone tests.
+ONE_DATABASE = pytest.mark.parametrize("host", ["sqlite"], indirect=True)
+
+
 def _certificate(host) -> Path:
     return host.settings.tls_dir / "cert.pem"
 
@@ -332,6 +351,7 @@ def test_the_web_admin_answers_over_https_with_hsts_and_a_secure_cookie(host):
         urllib.request.urlopen(url.replace("https:", "http:"), timeout=10).read()
 
 
+@ONE_DATABASE
 def test_sip_over_tls_answers_with_the_same_certificate(host):
     context = ssl.create_default_context(cafile=str(_certificate(host)))
     port = host.settings.sip_tls_port
@@ -352,6 +372,8 @@ def _trusting_home(host, scratch: Path) -> Path:
     certificate as a server's."""
     home = scratch / f"home-{host.tag}"
     nssdb = home / ".pki" / "nssdb"
+    if (nssdb / "cert9.db").exists():
+        return home
     nssdb.mkdir(parents=True, exist_ok=True)
     subprocess.run(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True,
                    timeout=60, capture_output=True)
@@ -361,6 +383,7 @@ def _trusting_home(host, scratch: Path) -> Path:
     return home
 
 
+@ONE_DATABASE
 def test_chromium_signs_in_over_https_trusting_the_generated_certificate(host, scratch):
     home = _trusting_home(host, scratch)
     base = f"https://127.0.0.1:{host.settings.web_port}"
@@ -421,6 +444,7 @@ def _finished(process: subprocess.Popen, timeout: float) -> str:
     return process.log_path.read_text(errors="replace")
 
 
+@ONE_DATABASE
 def test_a_sip_scanner_finds_nothing_and_is_banned(host):
     port = str(host.settings.sip_port)
     alice = host.instances["sales"]["admin_agent"]
@@ -456,3 +480,89 @@ def test_a_sip_scanner_finds_nothing_and_is_banned(host):
     attempt.assert_success(40)
     assert re.findall(r"^SIP/2\.0 (\d{3}) ", attempt.log(), re.M) == ["403"]
     host.ccc("security", "unban", SCANNER)
+
+
+# -- a browser softphone over WSS ------------------------------------------------------
+
+KEEP_PEER_CONNECTIONS = """
+window.cccPeerConnections = [];
+const Native = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends Native {
+  constructor(...args) { super(...args); window.cccPeerConnections.push(this); }
+};
+"""
+AUDIO_COUNTERS = """async () => {
+  const pc = window.cccPeerConnections.at(-1);
+  let figures = null;
+  (await pc.getStats()).forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "audio") {
+      figures = { packets: report.packetsReceived, energy: report.totalAudioEnergy ?? 0 };
+    }
+  });
+  return figures;
+}"""
+WORKBENCH_PASSWORD = "alice at work 42"
+BOB_CALLS_FROM = local("127.0.0.5", 5082)
+
+
+@ONE_DATABASE
+def test_a_browser_agent_over_wss_takes_a_call_with_audio_both_ways(host, scratch):
+    """Alice's workbench, over HTTPS, signs its softphone in over the PBX's secure
+    WebSocket; bob's SIP phone calls her extension and echoes what it hears: audio energy
+    arriving in the page has been to bob and back."""
+    cc = host
+    alice = cc.instances["sales"]["admin_agent"]
+    cc.ccc("agent", "password", "--instance", "sales.acme", "--extension", alice["extension"],
+           "--password", WORKBENCH_PASSWORD)
+    bob = cc.ccc_json("agent", "create", "--instance", "sales.acme", "--name", "bob")
+    cc.register(bob, local("127.0.0.5", 5083), ready=False)
+    voice = scratch / "voice.wav"
+    subprocess.run(["espeak-ng", "-w", str(voice), "Hello, this is the secure softphone test. "
+                    "One two three four five six seven."], check=True, capture_output=True)
+    home = _trusting_home(host, scratch)
+    base = f"https://127.0.0.1:{cc.settings.web_port}"
+    args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                            f"--use-file-for-fake-audio-capture={voice}",
+                            "--autoplay-policy=no-user-gesture-required"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args,
+                                             env={**os.environ, "HOME": str(home)})
+        try:
+            context = browser.new_context(viewport={"width": 1100, "height": 900})
+            context.add_init_script(KEEP_PEER_CONNECTIONS)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            sockets = []
+            page.on("websocket", lambda ws: sockets.append(ws.url))
+            page.goto(f"{base}/w/sales.acme/signin")
+            page.get_by_label("Extension").fill(alice["extension"])
+            page.get_by_label("Password").fill(WORKBENCH_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page).to_have_url(re.compile(r"/w/sales\.acme/?$"))
+            panel = page.locator("#phone")
+            expect(panel).to_have_attribute("data-state", "registered")
+            assert sockets == [f"wss://127.0.0.1:{cc.settings.pbx_https_port}/ws"], sockets
+
+            caller = cc.sipp("bob-calls-alice", "call_until_bye.xml", BOB_CALLS_FROM,
+                             alice["extension"], "-key", "caller", bob["sip_username"],
+                             "-au", bob["sip_username"], "-ap", bob["sip_password"],
+                             "-rtp_echo")
+            expect(panel.locator(".phone-incoming")).to_be_visible()
+            panel.get_by_role("button", name="Answer").click()
+            expect(panel).to_have_attribute("data-state", "talking")
+            first = wait_until(lambda: page.evaluate(AUDIO_COUNTERS), 20, "audio counters")
+            deadline = time.monotonic() + 20
+            second = first
+            while time.monotonic() < deadline and not (
+                    second["packets"] > first["packets"] + 50
+                    and second["energy"] > first["energy"]):
+                time.sleep(0.5)
+                second = page.evaluate(AUDIO_COUNTERS)
+            assert second["packets"] > first["packets"] + 50, (first, second)
+            assert second["energy"] > first["energy"], (first, second)
+            page.screenshot(path=cc.output / "wss-talking.png", full_page=True)
+            panel.get_by_role("button", name="Hang up").click()
+            expect(panel).to_have_attribute("data-state", "idle")
+            caller.assert_success(20)
+        finally:
+            browser.close()
