@@ -323,6 +323,10 @@ def test_a_carrier_call_reaches_an_agent_through_the_services(host):
     caller = host.carrier_calls(SALES_NUMBER, "1380013811" + host.tag, talk_ms=9000)
     caller.assert_success(60)
     agent.assert_success(60)
+    # With TLS on, the PBX offers the phone SRTP keys; this phone (SIPp) answers with
+    # plain RTP, and the call goes on without encryption.
+    assert len(agent.requests("INVITE")) == 1
+    assert re.search(r"^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:", agent.log(), re.M)
     record = host.wait_for_record(lambda r: r["caller"] == "1380013811" + host.tag, 30)
     assert record["agent"] == alice["extension"] and record["disposition"] == "answered"
 

@@ -65,8 +65,13 @@ def test_with_tls_pjsip_has_a_tls_transport_and_the_browsers_use_wss(settings, s
     assert "cert_file=/var/lib/ccc/sites/unit/keys/cert.pem" in transport
     assert "protocol=wss" in pjsip["transport-wss"]
     assert "transport=transport-wss" in pjsip["i1-1002-web"]
+    # SIP phones get SRTP when they offer it, plain RTP otherwise; browsers keep DTLS.
+    assert "media_encryption=sdes" in pjsip["i1-1002"]
+    assert "media_encryption_optimistic=yes" in pjsip["i1-1002"]
+    assert "media_encryption=sdes" not in pjsip["i1-1002-web"]
     plain = sections(render_database_files(session, settings)["pjsip.conf"])
     assert "transport-tls" not in plain and "transport-wss" not in plain
+    assert "media_encryption=sdes" not in plain["i1-1002"]
 
 
 def test_the_workbench_connects_to_wss_on_the_https_port(tmp_path):
