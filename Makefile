@@ -9,9 +9,12 @@ PYTEST := $(VENV)/bin/pytest
 # in the tests; espeak-ng speaks prompts; postgresql is the second database; chromium
 # runs the browser tests (driven by Playwright, never with a browser of its own), with a
 # Chinese font so its screenshots of the Chinese pages show characters, not boxes;
-# nodejs and npm install the pages' pinned browser libraries (package-lock.json).
+# nodejs and npm install the pages' pinned browser libraries (package-lock.json);
+# openssl makes the site's self-signed certificate; systemd brings systemd-analyze, which
+# checks the units `make install` writes; the tests scan the PBX with sipvicious and
+# trust the site's certificate in Chromium's store with certutil (libnss3-tools).
 APT_PACKAGES := debootstrap sip-tester sox espeak-ng postgresql python3-venv ca-certificates chromium \
-                fonts-wqy-microhei nodejs npm
+                fonts-wqy-microhei nodejs npm openssl systemd sipvicious libnss3-tools
 # The workbench's SIP library, bundled into one ES module served from our own origin.
 NPM_STAMP  := node_modules/.installed
 SIP_BUNDLE := webadmin/static/vendor/sip.js
@@ -20,7 +23,7 @@ SIP_BUNDLE := webadmin/static/vendor/sip.js
 TRANSLATIONS := webadmin/translations
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test unit integration host-packages python node pbx postgres messages clean
+.PHONY: run test unit integration install host-packages python node pbx postgres messages clean
 
 run: host-packages python node pbx
 	$(CCC) db upgrade
@@ -28,6 +31,12 @@ run: host-packages python node pbx
 	$(CCC) pbx start
 	@echo "ccc serve: Ctrl-C stops it (the PBX keeps running: $(CCC) pbx stop)"
 	$(CCC) serve
+
+# A PBX host in production: the services (Asterisk in its root, `ccc serve`, the web
+# app under gunicorn) as systemd units, one unprivileged user, TLS (README: "Install on
+# a PBX host"). Settings come from the environment the first time (/etc/ccc/ccc.env).
+install: host-packages python node pbx
+	$(CCC) install
 
 # Unit tests and four integration shards run side by side (tests/parallel.py).
 test: host-packages python node pbx postgres

@@ -239,6 +239,16 @@ def pbx_start(app: AppState) -> None:
     click.echo("PBX started")
 
 
+@pbx.command("prepare")
+@click.pass_obj
+def pbx_prepare(app: AppState) -> None:
+    """Before the PBX service starts: the site, its certificate and its configuration."""
+    from provisioning.services import prepare
+    with app.transaction() as session:
+        prepare(session, app.settings, log=lambda line: click.echo(line, err=True))
+    click.echo("PBX site prepared")
+
+
 @pbx.command("stop")
 @click.pass_obj
 def pbx_stop(app: AppState) -> None:

@@ -13,6 +13,7 @@ def register(main: click.Group) -> None:
     from cli_commands.billing import billing
     from cli_commands.breakcodes import breakcode
     from cli_commands.calls import call
+    from cli_commands.install import install
     from cli_commands.ivr import ivr
     from cli_commands.recordings import recording
     from cli_commands.reports import report
@@ -21,7 +22,7 @@ def register(main: click.Group) -> None:
     from cli_commands.suppliers import supplier
     from cli_commands.users import user
     from cli_commands.wallboard import wallboard
-    groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, ivr,
+    groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, install, ivr,
                                    recording, report,
                                    security, skillgroup, supplier, user, wallboard]
     for group in groups:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import threading
 import time
@@ -248,7 +249,12 @@ def start_web(settings: Settings):
     from werkzeug.serving import make_server
 
     from webadmin import create_app
-    server = make_server(settings.web_bind, settings.web_port, create_app(settings), threaded=True)
+    ssl_context = None
+    if settings.tls:
+        from provisioning.tls import certificate
+        ssl_context = tuple(str(path) for path in certificate(settings, log.warning))
+    server = make_server(settings.web_bind, settings.web_port, create_app(settings),
+                         threaded=True, ssl_context=ssl_context)
     threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
     return server
 
@@ -269,8 +275,9 @@ async def main(settings: Settings, web: bool) -> None:
              asyncio.create_task(listen_ami(settings, ingestor, tracker)),
              asyncio.create_task(RecordingCollector(settings).run()),
              asyncio.create_task(Guard(settings).run())]
+    web_url = f"{settings.web_scheme}://{settings.web_bind}:{settings.web_port}/"
     log.info("serving: FastAGI on 127.0.0.1:%d%s%s", settings.agi_port,
-             f", web admin on http://{settings.web_bind}:{settings.web_port}/" if web else "",
+             f", web admin on {web_url}" if web else "",
              f", metrics on http://{settings.metrics_bind}:{settings.metrics_port}/metrics"
              if metrics_server else "")
     try:
@@ -287,6 +294,9 @@ async def main(settings: Settings, web: bool) -> None:
 
 
 def run(settings: Settings, web: bool = True) -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Under systemd the journal stamps every line with its time and the unit; a
+    # terminal gets the time in the line.
+    stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
+    logging.basicConfig(level=settings.log_level,
+                        format=stamp + "%(levelname)s %(name)s: %(message)s")
     asyncio.run(main(settings, web))

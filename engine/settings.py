@@ -50,10 +50,31 @@ class Settings:
     # port 0 turns it off.
     metrics_bind: str = "127.0.0.1"
     metrics_port: int = 9464
+    # TLS for the web app (HTTPS), SIP (a TLS transport) and the browsers' WebSocket
+    # (WSS), all from one certificate and key: the configured pair, or a self-signed one
+    # generated on first use in var_dir/tls (provisioning/tls.py).
+    tls: bool = False
+    tls_cert: str = ""
+    tls_key: str = ""
+    sip_tls_port: int = 5061
+    # The PBX's HTTP server with TLS: the browsers' secure WebSocket (wss).
+    pbx_https_port: int = 8089
+    # How much the long-running processes log (ccc serve, the web server): a logging
+    # level name.
+    log_level: str = "INFO"
+
+    @property
+    def web_scheme(self) -> str:
+        return "https" if self.tls else "http"
 
     @property
     def public_web_url(self) -> str:
-        return (self.web_url or f"http://{self.web_bind}:{self.web_port}").rstrip("/")
+        return (self.web_url or f"{self.web_scheme}://{self.web_bind}:{self.web_port}").rstrip("/")
+
+    @property
+    def tls_dir(self) -> Path:
+        """Where a self-signed certificate and its key are generated."""
+        return self.var_dir / "tls"
 
     @property
     def site_dir_in_pbx(self) -> Path:
@@ -139,4 +160,29 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         web_url=env.get("CCC_WEB_URL", ""),
         metrics_bind=env.get("CCC_METRICS_BIND", "127.0.0.1"),
         metrics_port=int(env.get("CCC_METRICS_PORT", "9464")),
+        tls=_switch(env.get("CCC_TLS", "off"), "CCC_TLS"),
+        tls_cert=env.get("CCC_TLS_CERT", ""),
+        tls_key=env.get("CCC_TLS_KEY", ""),
+        sip_tls_port=int(env.get("CCC_SIP_TLS_PORT", "5061")),
+        pbx_https_port=int(env.get("CCC_PBX_HTTPS_PORT", "8089")),
+        log_level=_log_level(env.get("CCC_LOG_LEVEL", "INFO")),
     )
+
+
+def _switch(text: str, name: str) -> bool:
+    value = text.strip().lower()
+    if value in ("on", "yes", "true", "1"):
+        return True
+    if value in ("off", "no", "false", "0", ""):
+        return False
+    raise ValueError(f"{name} must be on or off, not {text!r}")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"CCC_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {text!r}")
+    return level

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from engine.ami.client import AmiClient, AmiError, AmiUnavailable, ami_command, ami_ping
 from engine.settings import Settings
-from provisioning import apt, chroot, pbx_process
+from provisioning import apt, chroot, pbx_process, tls
 from provisioning.apt_sources import host_mirror
 from provisioning.locks import file_lock
 from provisioning.site import create_site, write_asterisk_conf
@@ -143,6 +143,7 @@ def _launch(settings: Settings) -> subprocess.Popen:
         raise PbxError(f"AMI port {settings.ami_port} is taken by another process "
                        f"(another site's Asterisk?); site {settings.site!r} cannot use it")
     write_asterisk_conf(settings)
+    tls.install_in_site(settings, log=print)
     if settings.pbx_root != Path("/"):
         chroot.ensure_devices(settings.pbx_root)
     return pbx_process.launch(settings)

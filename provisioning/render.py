@@ -15,10 +15,11 @@ from engine.agents.models import Agent, AgentSkillGroup
 from engine.instances.models import Instance
 from engine.numbers.models import Number, NumberSkillGroup
 from engine.recording.policy import RecordingPolicy, effective
-from engine.phones.service import (ECHO_EXTENSION, ECHO_SECONDS, WEB_WORD, WEBSOCKET_PROTOCOL,
-                                   web_username)
+from engine.phones.service import (ECHO_EXTENSION, ECHO_SECONDS, WEB_WORD, web_username,
+                                   websocket_protocol)
 from engine.security.service import active_addresses
 from engine.settings import Settings
+from provisioning.tls import site_pair_in_pbx
 from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import DEFAULT
 from engine.trunks.service import list_trunks
@@ -128,8 +129,10 @@ def pjsip_context(session: Session, settings: Settings, snapshot: Snapshot | Non
     snapshot = snapshot or load(session)
     return {"sip_bind": settings.sip_bind, "sip_port": settings.sip_port,
             "http_bind": settings.pbx_http_bind, "http_port": settings.pbx_http_port,
-            "ws_protocol": WEBSOCKET_PROTOCOL, "trunks": snapshot.trunks,
-            "agents": snapshot.agents, "banned": snapshot.banned}
+            "ws_protocol": websocket_protocol(settings), "trunks": snapshot.trunks,
+            "agents": snapshot.agents, "banned": snapshot.banned,
+            "tls": settings.tls, "sip_tls_port": settings.sip_tls_port,
+            "tls_cert": site_pair_in_pbx(settings)[0], "tls_key": site_pair_in_pbx(settings)[1]}
 
 
 # What the dialplan's patterns admit, from the engine's one rule (engine/validation.py).

@@ -12,12 +12,14 @@ from pathlib import Path
 from engine.settings import Settings
 from provisioning.secrets import ami_secret
 from provisioning.templates import render
+from provisioning.tls import site_pair_in_pbx
 
 AMI_USERNAME = "ccc"
 
 # Directories Asterisk writes to (asterisk.conf points there); etc/ holds the
 # configuration (etc/asterisk becomes a link to the current rendered generation).
-SITE_DIRS = ("etc", "run", "log", "log/cdr-custom", "spool", "lib", "cache", "recordings")
+SITE_DIRS = ("etc", "run", "log", "log/cdr-custom", "spool", "lib", "cache", "recordings",
+             "keys")
 
 # Files in etc/asterisk that depend on settings only: name -> template.
 STATIC_TEMPLATES = (
@@ -116,6 +118,10 @@ def static_files(settings: Settings) -> dict[str, str]:
         "ami_port": settings.ami_port,
         "http_bind": settings.pbx_http_bind,
         "http_port": settings.pbx_http_port,
+        "https_port": settings.pbx_https_port,
+        "tls": settings.tls,
+        "tls_cert": site_pair_in_pbx(settings)[0],
+        "tls_key": site_pair_in_pbx(settings)[1],
         "username": AMI_USERNAME,
         "secret": ami_secret(settings),
     }

@@ -33,7 +33,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 from webadmin import i18n, labels
 
 from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES
-from engine.settings import Settings
+from engine.settings import Settings, load_settings
 
 # Registration table: every blueprint in one visible place (module paths, imported at
 # app creation so a missing optional area is simply absent).
@@ -126,12 +126,17 @@ class RowIdConverter(IntegerConverter):
         return number
 
 
-def create_app(settings: Settings, config: dict | None = None) -> Flask:
+def create_app(settings: Settings | None = None, config: dict | None = None) -> Flask:
+    """The web admin, the workbench and the API. Without arguments (``flask --app
+    webadmin``, a WSGI server's ``webadmin:create_app()``) the settings come from the
+    environment, as for every ccc process."""
+    settings = settings or load_settings()
     app = Flask(__name__)
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
+    # Over HTTPS the session cookie never travels in clear.
     app.config.update(SECRET_KEY=_secret_key(settings), SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", CCC_SETTINGS=settings,
-                      MAX_CONTENT_LENGTH=8 * 1024 * 1024)
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.tls,
+                      CCC_SETTINGS=settings, MAX_CONTENT_LENGTH=8 * 1024 * 1024)
     app.config.update(config or {})
     i18n.init_app(app)
     labels.install(app)
@@ -164,9 +169,16 @@ SECURITY_HEADERS = {
 }
 
 
+# Only on an answer that came over HTTPS (a browser ignores it on plain HTTP anyway):
+# from then on the browser uses HTTPS for this host for a year, and a downgrade fails.
+HSTS = "max-age=31536000"
+
+
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 

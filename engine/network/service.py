@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from engine.errors import Invalid
+from engine.phones.service import websocket_port
 from engine.settings import Settings
 
 # Per agent: voice (G.711 with its packet overhead, both ways) plus the workbench page.
@@ -42,7 +43,7 @@ class Port:
 def required_ports(settings: Settings) -> list[Port]:
     """The ports an agent's browser reaches, from the settings in force."""
     return [Port("web", "TCP", settings.web_port, settings.web_port),
-            Port("websocket", "TCP", settings.pbx_http_port, settings.pbx_http_port),
+            Port("websocket", "TCP", websocket_port(settings), websocket_port(settings)),
             Port("media", "UDP", settings.rtp_start, settings.rtp_end)]
 
 

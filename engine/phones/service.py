@@ -17,9 +17,6 @@ from engine.validation import HOST_RE
 # The web endpoint is the SIP endpoint's name plus this word (after a hyphen, so no
 # extension digits can ever make one agent's web name equal another agent's name).
 WEB_WORD = "web"
-# The PJSIP transport protocol of the browsers' connections; "wss" once the PBX's HTTP
-# server has the web app's certificate.
-WEBSOCKET_PROTOCOL = "ws"
 # The path res_http_websocket serves PJSIP's WebSocket on.
 WEBSOCKET_PATH = "/ws"
 # The echo test in every agent's context (the network check calls it): a fixed name, no
@@ -64,9 +61,21 @@ def pbx_host(settings: Settings, page_host: str) -> str:
     return name if HOST_RE.fullmatch(name or "") else str(settings.web_bind)
 
 
+def websocket_protocol(settings: Settings) -> str:
+    """The browsers' transport: "wss" (the PBX's TLS server, with the web app's
+    certificate) when the site has TLS, else "ws" (loopback pages only)."""
+    return "wss" if settings.tls else "ws"
+
+
+def websocket_port(settings: Settings) -> int:
+    return settings.pbx_https_port if settings.tls else settings.pbx_http_port
+
+
 def websocket_origin(settings: Settings, page_host: str) -> str:
-    """``ws://host:port``: the one origin besides its own a workbench page may connect to."""
-    return f"{WEBSOCKET_PROTOCOL}://{pbx_host(settings, page_host)}:{settings.pbx_http_port}"
+    """``ws[s]://host:port``: the one origin besides its own a workbench page may connect
+    to."""
+    return (f"{websocket_protocol(settings)}://{pbx_host(settings, page_host)}:"
+            f"{websocket_port(settings)}")
 
 
 def web_phone(settings: Settings, agent: Agent, page_host: str) -> WebPhone:
