@@ -7,7 +7,7 @@ from engine.billing.models import (
     ContractDiscount, MonthlyCharge, PackageUse, Payment, RatedUsage, RatingRun, Tariff,
     UsageExport, VoicePackage,
 )
-from engine.callcontrol.models import CallNote
+from engine.callcontrol.models import CallNote, SupervisionLog
 from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
 from engine.instances.models import Instance
@@ -26,7 +26,7 @@ __all__ = [
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
     "NumberSkillGroup", "NumberType", "QueueCall", "QueueEvent", "Recording", "Role",
-    "SignInFailure", "SkillGroup", "Trunk", "User",
+    "SignInFailure", "SkillGroup", "SupervisionLog", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
     "Tariff", "UsageExport", "VoicePackage",
 ]
