@@ -18,9 +18,10 @@ def register(main: click.Group) -> None:
     from cli_commands.reports import report
     from cli_commands.security import security
     from cli_commands.skillgroups import skillgroup
+    from cli_commands.supervision import supervise
     from cli_commands.users import user
     groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, ivr,
                                    recording, report,
-                                   security, skillgroup, user]
+                                   security, skillgroup, supervise, user]
     for group in groups:
         main.add_command(group)

@@ -50,6 +50,7 @@ AREAS = (
     "webadmin.ivr",
     "webadmin.audio",
     "webadmin.recordings",
+    "webadmin.supervision",
     "webadmin.api",
     "webadmin.workbench",
 )
@@ -82,6 +83,7 @@ NAV = (
     NavEntry("ivr", "ivr.index", _l("IVR flows"), "instance", configures=True),
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
     NavEntry("recordings", "recordings.index", _l("Recordings"), "instance", configures=True),
+    NavEntry("supervision", "supervision.index", _l("Supervision"), "instance"),
 )
 
 

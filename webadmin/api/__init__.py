@@ -37,7 +37,7 @@ from webadmin.i18n import error_text, field_errors
 from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, type_errors
 
 MODULES = ("instances", "agents", "agentstates", "calls", "dedicatedagents", "skillgroups",
-           "numbers", "ivr", "audio", "users", "recordings", "reports")
+           "numbers", "ivr", "audio", "users", "recordings", "reports", "supervision")
 OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 
