@@ -52,7 +52,8 @@ def test_navigation_lists_the_registered_areas_only(sqlite_world):
     agents = f"/instances/{sqlite_world.ids['acme_instance']}/agents"
     tabs = instance_tabs(page_of(signed_in(sqlite_world).get(agents)))
     assert re.findall(r">([^<]+)</a>", tabs) == ["Instance", "Agents", "Skill groups",
-                                                 "Break codes", "IVR flows", "Audio", "Recordings"]
+                                                 "Break codes", "IVR flows", "Audio", "Recordings",
+                                                 "Supervision"]
     assert 'aria-current="page">Agents' in tabs
     # IVR flows and audio are configuration: a role that may not configure sees no tab.
     tabs = instance_tabs(page_of(signed_in(sqlite_world, "andy").get(agents)))
