@@ -20,10 +20,11 @@ def register(main: click.Group) -> None:
     from cli_commands.security import security
     from cli_commands.skillgroups import skillgroup
     from cli_commands.suppliers import supplier
+    from cli_commands.supervision import supervise
     from cli_commands.users import user
     from cli_commands.wallboard import wallboard
     groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, install, ivr,
                                    recording, report,
-                                   security, skillgroup, supplier, user, wallboard]
+                                   security, skillgroup, supervise, supplier, user, wallboard]
     for group in groups:
         main.add_command(group)

@@ -28,15 +28,22 @@ def agent() -> None:
 @click.option("--name", required=True)
 @click.option("--extension", help="3-6 digits; the next free one from 1001 if omitted.")
 @click.option("--skill-group", "groups", multiple=True, help="NAME[:LEVEL], repeatable.")
+@click.option("--user", "user_name",
+              help="The account's user whose seat this is (an administrator or a "
+                   "supervisor is given the instance by it).")
 @json_option
 @click.pass_obj
-def agent_create(app: AppState, domain, name, extension, groups, as_json) -> None:
+def agent_create(app: AppState, domain, name, extension, groups, user_name, as_json) -> None:
     """Add a seat; prints its SIP user and generated password."""
+    from engine.accounts.service import get_user
     from engine.agents.service import create_agent, parse_levels
     from engine.instances.service import get_instance
     with app.transaction() as session:
-        created = create_agent(session, get_instance(session, domain), name, extension,
-                               parse_levels(";".join(groups)) or None)
+        instance = get_instance(session, domain)
+        user = get_user(session, instance.account, user_name) if user_name else None
+        created = create_agent(session, instance, name, extension,
+                               parse_levels(";".join(groups)) or None,
+                               user_id=user.id if user else None)
         row = agent_row(created, secrets=True)
     if as_json:
         click.echo(json.dumps(row, indent=2))

@@ -39,7 +39,7 @@ def user_list(app: AppState, account_name: str, as_json: bool) -> None:
 @user.command("create")
 @account_option
 @name_option
-@click.option("--role", required=True, help="owner or instance_admin")
+@click.option("--role", required=True, help="owner, instance_admin or supervisor")
 @password_option
 @click.pass_obj
 def user_create(app: AppState, account_name: str, user_name: str, role: str,
@@ -69,7 +69,7 @@ def user_password(app: AppState, account_name: str, user_name: str, password: st
 @user.command("role")
 @account_option
 @name_option
-@click.option("--role", required=True, help="owner or instance_admin")
+@click.option("--role", required=True, help="owner, instance_admin or supervisor")
 @click.pass_obj
 def user_role(app: AppState, account_name: str, user_name: str, role: str) -> None:
     """Change a user's role (the account keeps at least one owner)."""

@@ -19,6 +19,8 @@ from engine.messages import N_
 ACCOUNT_ROLES = (Role.OWNER,)  # may configure the account itself (create instances)
 # May configure some instance: the owner every one, an instance administrator their own.
 CONFIGURING_ROLES = (Role.OWNER, Role.INSTANCE_ADMIN)
+# May supervise the live calls of the instances where they have a seat (the owner: all).
+SUPERVISING_ROLES = (Role.INSTANCE_ADMIN, Role.SUPERVISOR)
 
 
 
@@ -95,6 +97,28 @@ def check_see_wallboard(session: Session, user: User, instance: Instance) -> Non
     if not may_configure(session, user, instance):
         raise Forbidden(N_("the %(role_value)s role may not see this instance's wallboard",
                            role_value=user.role.value))
+
+
+def may_supervise(session: Session, user: User, instance: Instance) -> bool:
+    """Listening to, coaching and taking over an instance's calls: its account's owner,
+    and the administrators and supervisors given the instance (a seat in it)."""
+    if user.account_id != instance.account_id:
+        return False
+    if user.role in ACCOUNT_ROLES:
+        return True
+    return user.role in SUPERVISING_ROLES and \
+        instance.id in administered_instance_ids(session, user)
+
+
+def check_supervise(session: Session, user: User, instance: Instance) -> None:
+    """An administrator or a supervisor not given the instance does not know of it (not
+    found); the other roles may not supervise at all (forbidden)."""
+    if may_supervise(session, user, instance):
+        return
+    if user.account_id == instance.account_id and user.role not in SUPERVISING_ROLES:
+        raise Forbidden(N_("the %(role_value)s role may not supervise calls",
+                           role_value=user.role.value))
+    raise NotFound(N_("no such %(value)s", value="instance"))
 
 
 def check_configure(session: Session, user: User, instance: Instance | None = None) -> None:

@@ -7,7 +7,7 @@ from engine.billing.models import (
     ContractDiscount, MonthlyCharge, PackageUse, Payment, RatedUsage, RatingRun, Tariff,
     UsageExport, VoicePackage,
 )
-from engine.callcontrol.models import CallNote
+from engine.callcontrol.models import CallNote, SupervisionLog
 from engine.compliance.models import OutboundAttempt
 from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
@@ -29,7 +29,7 @@ __all__ = [
     "IvrFlowVersion", "Number",
     "NumberSkillGroup", "NumberType", "OutboundAttempt", "QueueCall", "QueueEvent",
     "Recording", "Role",
-    "SignInFailure", "SkillGroup", "Supplier", "Trunk", "User",
+    "SignInFailure", "SkillGroup", "SupervisionLog", "Supplier", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
     "Tariff", "UsageExport", "VoicePackage",
 ]

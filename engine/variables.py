@@ -41,6 +41,12 @@ DIALLED = "CCC_DIALLED"            # an inbound call: the instance's number the 
 RECORDING_POLICY = "CCC_RECORDING_POLICY"
 RECORDING = "CCC_RECORDING"
 RECORDING_PAUSED = "CCC_RECORDING_PAUSED"
+# Supervision, on the supervisor's leg the engine originates: the agent's channel to spy
+# on (checked by the engine, and for shape again by the dialplan), the supervision log
+# row the leg reports its answer and hang-up to, and ChanSpy's options for the mode.
+SPY_CHANNEL = "CCC_SPY_CHANNEL"
+SUPERVISION = "CCC_SUPERVISION"
+SPY_OPTIONS = "CCC_SPY_OPTIONS"
 AGI_URL = "CCC_AGI"                # global: where the FastAGI server listens
 SOUNDS = "CCC_SOUNDS"              # global: the product's prompts as the PBX sees them
 
@@ -57,10 +63,16 @@ ACTION_HANGUP = "hangup"
 ROUTE_INBOUND = "inbound"
 ROUTE_RESUME = "resume"
 ROUTE_OUTBOUND = "outbound"
+ROUTE_SUPERVISION = "supervision"  # arguments: STARTED or ENDED, the log row id
+SUPERVISION_STARTED, SUPERVISION_ENDED = "started", "ended"
 
 # The PBX's group (GROUP()) that counts each number's live outbound calls: every
 # outbound call joins it under its caller ID before it is decided.
 OUTBOUND_GROUP = "ccc-outbound"
+
+# The supervisor's leg enters its instance's supervise context at one of these fixed
+# extensions, the mode (the dialplan gives each its ChanSpy options).
+SUPERVISE_EXTENSIONS = ("listen", "whisper", "barge")
 
 # Where each new channel to an agent's phone goes before it rings (Dial and Queue option
 # b): it adds a SIP header naming the number the caller dialled, for the agent's screen.

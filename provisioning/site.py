@@ -61,6 +61,8 @@ MODULES = (
     "res_musiconhold",
     # dialplan and the applications the call flows use
     "pbx_config", "app_dial", "app_queue", "app_playback", "app_echo", "app_confbridge",
+    # supervision: listening to, whispering to and barging into an agent's call
+    "app_chanspy",
     "app_stack", "app_exec", "app_verbose", "app_userevent", "app_mixmonitor",
     "res_speech", "res_agi",
     "func_channel", "func_callerid", "func_cdr", "func_strings", "func_logic",

@@ -32,7 +32,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from webadmin import i18n, labels
 
-from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES
+from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES, SUPERVISING_ROLES
 from engine.settings import Settings, load_settings
 
 # Registration table: every blueprint in one visible place (module paths, imported at
@@ -51,6 +51,7 @@ AREAS = (
     "webadmin.audio",
     "webadmin.recordings",
     "webadmin.wallboard",
+    "webadmin.supervision",
     "webadmin.api",
     "webadmin.workbench",
 )
@@ -67,6 +68,8 @@ class NavEntry:
     # Shown only to users who may configure: the account (account scope), or some
     # instance (instance scope: the IVR and audio areas are configuration only).
     configures: bool = False
+    # Shown only to roles that may supervise live calls (some instance's, at least).
+    supervises: bool = False
 
 
 NAV = (
@@ -84,6 +87,8 @@ NAV = (
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
     NavEntry("recordings", "recordings.index", _l("Recordings"), "instance", configures=True),
     NavEntry("wallboard", "wallboard.index", _l("Wallboard"), "instance", configures=True),
+    NavEntry("supervision", "supervision.index", _l("Supervision"), "instance",
+             supervises=True),
 )
 
 
@@ -146,10 +151,12 @@ def create_app(settings: Settings | None = None, config: dict | None = None) -> 
     def navigation() -> dict:
         configures = g.get("role") in ACCOUNT_ROLES
         configures_instances = g.get("role") in CONFIGURING_ROLES
+        supervises = g.get("role") in ACCOUNT_ROLES + SUPERVISING_ROLES
         return {"account_nav": [e for e in nav_entries(app, "account")
                                 if configures or not e.configures],
                 "instance_nav": [e for e in nav_entries(app, "instance")
-                                 if configures_instances or not e.configures]}
+                                 if (configures_instances or not e.configures)
+                                 and (supervises or not e.supervises)]}
 
     app.register_error_handler(HTTPException, _http_error)
     app.after_request(_security_headers)

@@ -12,6 +12,7 @@ from engine.numbers.models import NumberType
 from engine.recording.policy import INSTANCE_POLICIES, SKILL_GROUP_POLICIES, RecordingPolicy
 
 ROLES = {Role.OWNER: _l("owner"), Role.INSTANCE_ADMIN: _l("instance_admin"),
+         Role.SUPERVISOR: _l("supervisor"),
          Role.AGENT: _l("agent"), Role.SUPPLIER: _l("supplier"), Role.REVIEWER: _l("reviewer")}
 PLANS = {BillingPlan.PAYG: _l("payg"), BillingPlan.SEAT: _l("seat")}
 NUMBER_TYPES = {NumberType.LANDLINE: _l("landline"), NumberType.N400: _l("400"),

@@ -17,6 +17,9 @@ class BillingPlan(str, enum.Enum):
 class Role(str, enum.Enum):
     OWNER = "owner"
     INSTANCE_ADMIN = "instance_admin"
+    # Listens to, coaches and takes over the live calls of the instances they are given
+    # (a seat there), and sees nothing of the account's billing or users.
+    SUPERVISOR = "supervisor"
     AGENT = "agent"
     SUPPLIER = "supplier"
     REVIEWER = "reviewer"

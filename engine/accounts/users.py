@@ -19,7 +19,7 @@ from engine.messages import N_
 
 # The roles an account's users may have (agents sign in to the workbench with their own
 # password; suppliers and reviewers are not an account's users).
-USER_ROLES = (Role.OWNER, Role.INSTANCE_ADMIN)
+USER_ROLES = (Role.OWNER, Role.INSTANCE_ADMIN, Role.SUPERVISOR)
 PASSWORD_MIN = 10
 PASSWORD_MAX = 200
 # The most used passwords that are long enough to pass the length rule.
@@ -67,8 +67,8 @@ def _role(value) -> Role:
     except ValueError:
         role = None
     if role not in USER_ROLES:
-        raise Invalid(N_("a user's role is owner or instance_admin"),
-                      fields={"role": N_("owner or instance_admin")})
+        raise Invalid(N_("a user's role is owner, instance_admin or supervisor"),
+                      fields={"role": N_("owner, instance_admin or supervisor")})
     return role
 
 

@@ -1,9 +1,9 @@
 """FastAGI server (panoramisk): adapts the pure IVR interpreter to Asterisk.
 
-Three routes. ``outbound`` decides an agent's outbound call (engine/agi/outbound.py).
-``inbound`` starts a new call on the number's latest published flow
-version; ``resume`` continues a call the dialplan hands back (queue overflow, no
-answer, the agent hung up) on the very version and variables it left on the channel.
+Three IVR-side routes and the supervision log's. ``inbound`` starts a new call on the
+number's latest published flow version; ``resume`` continues a call the dialplan hands
+back (queue overflow, no answer, the agent hung up) on the very version and variables it
+left on the channel; ``outbound`` decides an agent's outbound call (engine/agi/outbound.py).
 A session ends as soon as the flow names a queue, an agent, a number or a hang-up
 (so restarting this server never drops a waiting caller); the dialplan then does
 the waiting. Any failure leaves CCC_ACTION unset, which sends the caller to the
@@ -23,6 +23,7 @@ from engine import variables as var
 from engine.agi.actions import ActionRunner, decode_variables, dedicated_device, node_id
 from engine.agi.channel import AgiChannel, AgiError, AgiHangup
 from engine.agi.outbound import OutboundRoutes
+from engine.callcontrol import supervision
 from engine.db import session_factory
 from engine.errors import DomainError
 from engine.metrics import AGI_SECONDS, CALLS, FAILURES
@@ -176,6 +177,42 @@ class AgiApplication(Application):
             writer.close()
 
 
+class SupervisionRoute:
+    """The supervisor's leg reports its answer and its hang-up to the supervision log.
+
+    The time is the moment the PBX called; the act's own transaction may still be
+    committing (a phone that answers at once), so a row not found yet is looked for
+    again for a few seconds.
+    """
+
+    ATTEMPTS, PAUSE = 20, 0.25
+
+    def __init__(self, settings: Settings):
+        self.sessions = session_factory(settings.database_url)
+
+    def _record(self, log_id: str, event: str, context: str, at: datetime) -> bool:
+        with self.sessions() as session, session.begin():
+            return supervision.record_leg(session, log_id, event, context, at)
+
+    async def serve(self, request) -> None:
+        headers = request.headers
+        event = headers.get("agi_arg_1", "")
+        at = datetime.now(timezone.utc).replace(tzinfo=None)
+        # The row's id comes as an argument: the hang-up's session runs on a dead
+        # channel, where reading variables is not to be relied on.
+        log_id = headers.get("agi_arg_2", "")
+        try:
+            loop = asyncio.get_running_loop()
+            for _ in range(self.ATTEMPTS):
+                if await loop.run_in_executor(None, self._record, log_id, event,
+                                              headers.get("agi_context", ""), at):
+                    return
+                await asyncio.sleep(self.PAUSE)
+            log.warning("supervision log %r not found for %s", log_id, event)
+        except SESSION_FAILURES as error:
+            log.error("supervision %s not logged: %s", event, error)
+
+
 def build_application(settings: Settings) -> AgiApplication:
     app = AgiApplication(loop=asyncio.get_running_loop())
     routes = IvrRoutes(settings)
@@ -184,6 +221,7 @@ def build_application(settings: Settings) -> AgiApplication:
     app.add_route(var.ROUTE_INBOUND, routes.route(routes.inbound))
     app.add_route(var.ROUTE_RESUME, routes.route(routes.resume))
     app.add_route(var.ROUTE_OUTBOUND, routes.route(outbound.outbound))
+    app.add_route(var.ROUTE_SUPERVISION, SupervisionRoute(settings).serve)
     return app
 
 

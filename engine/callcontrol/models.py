@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base, utcnow
+from engine.db import Base, utcnow, value_enum
 
 
 class CallNote(Base):
@@ -19,3 +20,40 @@ class CallNote(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SupervisionMode(str, enum.Enum):
+    LISTEN = "listen"      # the supervisor hears both parties; nobody hears them
+    WHISPER = "whisper"    # only the agent hears the supervisor (coaching)
+    BARGE = "barge"        # the caller and the agent both hear the supervisor
+    TAKEOVER = "takeover"  # the caller is handed to the supervisor; the agent leaves
+
+
+class SupervisionLog(Base):
+    """One act of supervision on a live call, kept for audit: who, on which agent's call,
+    how, and from when to when the supervisor was on it (a take-over is one instant)."""
+
+    __tablename__ = "supervision_log"
+    __table_args__ = (Index("ix_supervision_log_instance_requested", "instance_id",
+                            "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    # The signed-in user who asked (None: the operator on the host, with ``ccc``); the
+    # names are kept as they were, so the log outlives a deleted user or seat.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    user_name: Mapped[str] = mapped_column(String(64))
+    supervisor_extension: Mapped[str] = mapped_column(String(8))
+    agent_extension: Mapped[str] = mapped_column(String(8))
+    pbx_call_id: Mapped[str] = mapped_column(String(64))  # Asterisk linkedid of the call
+    mode: Mapped[SupervisionMode] = mapped_column(value_enum(SupervisionMode,
+                                                             "supervision_mode"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]  # the supervisor's phone answered
+    ended_at: Mapped[datetime | None]    # the supervisor's leg hung up
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return max(0, round((self.ended_at - self.started_at).total_seconds()))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from engine.ami.client import AmiClient
 from engine.validation import DIAL_NUMBER_RE, PBX_NAME_RE
+from engine.variables import SPY_CHANNEL, SUPERVISE_EXTENSIONS, SUPERVISION
 
 # PJSIP/<endpoint>-<8 hex digits>: a channel Asterisk named.
 CHANNEL_RE = re.compile(r"^PJSIP/([a-z0-9][a-z0-9_-]{0,70})-[0-9a-f]{8}$")
@@ -185,3 +186,20 @@ async def originate_bridged(client: AmiClient, target_context: str, target: str,
     """Call ``target``; once it answers, bridge it with ``channel`` (the agent's)."""
     await client.command(f"channel originate Local/{_exten(target)}@{_context(target_context)}"
                          f" application Bridge {_channel(channel)}")
+
+
+async def originate_spy(client: AmiClient, device: str, context: str, mode: str,
+                        spied: str, log_id: int) -> None:
+    """Ring the supervisor's device; once answered it spies on ``spied`` (an agent's
+    channel read back from the PBX) in ``mode`` (an extension of the supervise context),
+    reporting to supervision log row ``log_id``."""
+    if not (device.startswith("PJSIP/") and PBX_NAME_RE.fullmatch(device[6:])):
+        raise ValueError(f"not a device of ours: {device!r}")
+    if mode not in SUPERVISE_EXTENSIONS:
+        raise ValueError(f"not a supervision mode: {mode!r}")
+    if not isinstance(log_id, int) or isinstance(log_id, bool) or log_id <= 0:
+        raise ValueError(f"not a supervision log id: {log_id!r}")
+    await client.action({"Action": "Originate", "Channel": device,
+                         "Context": _context(context), "Exten": mode, "Priority": "1",
+                         "Async": "true", "Timeout": "30000",
+                         "Variable": f"{SPY_CHANNEL}={_channel(spied)},{SUPERVISION}={log_id}"})

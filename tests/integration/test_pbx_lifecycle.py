@@ -153,11 +153,14 @@ def test_a_call_is_recorded_and_reported_over_ami(site_settings):
         client = AmiClient.for_site(site_settings, events="cdr")
         client.on_event("Cdr", records.append)
         async with client:
-            # ccc's AMI account has no originate right: the action is refused, and the
-            # operator's CLI command (what tests use) places the call.
+            # ccc's AMI account has no system or config rights: loading a module or
+            # reading a configuration file is refused; the operator's CLI command (what
+            # tests use) places the call.
             with pytest.raises(AmiActionFailed, match="Permission denied"):
-                await client.action({"Action": "Originate", "Channel": "Local/hello@lifecycle",
-                                     "Application": "Wait", "Data": "1", "Async": "true"})
+                await client.action({"Action": "ModuleLoad", "Module": "app_system.so",
+                                     "LoadType": "load"})
+            with pytest.raises(AmiActionFailed, match="Permission denied"):
+                await client.action({"Action": "GetConfig", "Filename": "manager.conf"})
             await client.command("channel originate Local/hello@lifecycle application Wait 1")
             for _ in range(100):
                 if len(records) >= 2:

@@ -117,10 +117,12 @@ def test_no_context_of_one_instance_reaches_another(rendered, key, other):
     assert sorted(own) == sorted([f"ccc-{key}-agents", f"ccc-{key}-conference",
                                   f"ccc-{key}-dedicated", f"ccc-{key}-inbound",
                                   f"ccc-{key}-outbound", f"ccc-{key}-recording",
-                                  f"ccc-{key}-transfer", *click_to_dial])
+                                  f"ccc-{key}-supervise", f"ccc-{key}-transfer",
+                                  *click_to_dial])
     for name in own:
         text = "\n".join(extensions[name])
         assert f"{other}-" not in text, (name, text)
+        # The supervise context's Goto(spy,1) stays within it (no context named).
         assert set(re.findall(r"Goto\((ccc-[^,]+)", text)) <= {
             f"ccc-{key}-inbound", f"ccc-{key}-outbound"}
         # The recording subroutine is shared; the instance's key is its argument.
@@ -283,3 +285,15 @@ def test_nothing_refused_reached_the_database(db, sales):
             create_agent(db, sales, bad, bad)
     assert [a.extension for a in db.scalars(select(Agent))] == ["1001"]
     assert get_instance(db, "sales.acme").name == "Sales"
+
+
+def test_supervision_spies_only_on_the_instance_s_own_agents(rendered):
+    """The supervisor's leg may spy only on a channel of one of its instance's agents:
+    the dialplan checks the engine's channel name again before ChanSpy."""
+    extensions = sections(rendered["extensions.conf"])
+    text = "\n".join(extensions["ccc-i1-supervise"])
+    assert '"^PJSIP/i1-[1-9][0-9]{2,5}(-web)?-[0-9a-f]{8}$" ${CCC_SPY_CHANNEL}' in text
+    assert [line.split(",", 1)[1] for line in extensions["ccc-i1-supervise"]
+            if "Set(CCC_SPY_OPTIONS=" in line] == [
+        "1,Set(CCC_SPY_OPTIONS=qE)", "1,Set(CCC_SPY_OPTIONS=qEw)", "1,Set(CCC_SPY_OPTIONS=qEB)"]
+    assert "ChanSpy(${CCC_SPY_CHANNEL},${CCC_SPY_OPTIONS})" in text

@@ -86,6 +86,10 @@ WEB_ROUTES = [
     ("POST", "/tokens/{token_id}/revoke", True),
     # Recordings are the instance's administrators' only.
     ("GET", "/instances/{instance_id}/recordings", True),
+    # Supervising live calls: the owner, and administrators and supervisors given the
+    # instance; the other roles may not (a supervisor not given it: 404).
+    ("GET", "/instances/{instance_id}/supervision", True),
+    ("POST", "/instances/{instance_id}/supervision", True),
     ("GET", "/instances/{instance_id}/recordings/{recording_id}.wav", True),
     # The wallboard: the owner's and the instance's administrators' only.
     ("GET", "/instances/{instance_id}/wallboard", True),
@@ -170,6 +174,12 @@ API_ROUTES = [
     ("GET", API + "/instances/{instance_id}/recordings", True),
     ("GET", API + "/instances/{instance_id}/recordings/{recording_id}", True),
     ("GET", API + "/instances/{instance_id}/recordings/{recording_id}/audio", True),
+    ("GET", API + "/instances/{instance_id}/supervision/calls", True),
+    ("GET", API + "/instances/{instance_id}/supervision/log", True),
+    ("POST", API + "/instances/{instance_id}/supervision/listen", True),
+    ("POST", API + "/instances/{instance_id}/supervision/whisper", True),
+    ("POST", API + "/instances/{instance_id}/supervision/barge", True),
+    ("POST", API + "/instances/{instance_id}/supervision/takeover", True),
     # Reports judge agents: not an agent's to read (403), like a change.
     ("GET", API + "/instances/{instance_id}/reports/skillgroups", True),
     ("GET", API + "/instances/{instance_id}/reports/agents", True),

@@ -53,7 +53,7 @@ def test_navigation_lists_the_registered_areas_only(sqlite_world):
     tabs = instance_tabs(page_of(signed_in(sqlite_world).get(agents)))
     assert re.findall(r">([^<]+)</a>", tabs) == ["Instance", "Agents", "Skill groups",
                                                  "Break codes", "IVR flows", "Audio", "Recordings",
-                                                 "Wallboard"]
+                                                 "Wallboard", "Supervision"]
     assert 'aria-current="page">Agents' in tabs
     # IVR flows, audio, recordings and the wallboard are the administrators': a role that
     # may not configure sees no tab.
