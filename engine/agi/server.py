@@ -95,7 +95,8 @@ class IvrRoutes:
         plan = await self.db(plan_for_version, int(version))
         if plan is None:
             raise FlowError(f"flow version {version} is not published")
-        # Decision 4 again: the version must be of the instance whose context runs the call.
+        # Every PBX object is per instance: the version must be of the instance whose
+        # context runs the call.
         if await channel.channel_value("accountcode") != plan.pbx_key:
             raise FlowError(f"flow version {version} is not of this call's instance")
         await self._run(channel, plan, values, resume_at)

@@ -257,9 +257,16 @@ def _pattern(rule) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
 
 
+# The platform's own resources, the same for every account (a supplier and its policy):
+# no other account's copy to refuse. What each account sees of them (its own numbers
+# only) is tested in test_api_suppliers.py.
+PLATFORM_ROUTES = [("GET", API + "/suppliers/{supplier_id}")]
+PLATFORM_RESOURCES = {"supplier_id"}
+
+
 def test_the_tables_cover_every_route_with_a_resource(sqlite_world):
     app = sqlite_world.app()
-    covered = {(m, p) for m, p, _ in WEB_ROUTES + API_ROUTES}
+    covered = {(m, p) for m, p, *_ in WEB_ROUTES + API_ROUTES + PLATFORM_ROUTES}
     # The workbench (/w/<domain>/...) is an agent's session, not an account user's: its
     # walls are tested in test_workbench_signin.py.
     missing = [(method, _pattern(rule)) for rule in app.url_map.iter_rules() if "<" in rule.rule
@@ -270,7 +277,7 @@ def test_the_tables_cover_every_route_with_a_resource(sqlite_world):
     assert set(RESOURCE_IDS) >= {p for r in app.url_map.iter_rules()
                                  if not r.endpoint.startswith("workbench.")
                                  for p in re.findall(r"<(?:\w+:)?(\w+)>", r.rule)} - {
-        "filename", *NOT_RESOURCES}
+        "filename", *NOT_RESOURCES, *PLATFORM_RESOURCES}
 
 
 def test_another_accounts_resources_answer_404_on_every_route(world):
