@@ -31,6 +31,25 @@ PORT_OFFSET = int(os.environ.get("CCC_TEST_PORT_OFFSET", "0"))
 PBX_IP = "127.0.0.1"
 
 
+def _udp_bound(address: tuple[str, int]) -> bool:
+    """Whether a UDP socket is bound to ``address`` (read from /proc: probing by binding
+    it would race with the process about to take it)."""
+    ip, port = address
+    wanted = f"{socket.inet_aton(ip)[::-1].hex().upper()}:{port:04X}"
+    with open("/proc/net/udp") as table:
+        return any(line.split()[1] == wanted for line in list(table)[1:])
+
+
+def _wait_bound(address: tuple[str, int], process: subprocess.Popen, limit: float = 10) -> None:
+    """A SIPp started on a loaded host takes a moment to bind: a call sent to a phone
+    before then is refused by the host and the agent counts as not answering."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and process.poll() is None:
+        if _udp_bound(address):
+            return
+        time.sleep(0.05)
+
+
 def local(ip: str, port: int) -> tuple[str, int]:
     """A SIPp party's address: its own loopback IP, its port moved by the run's offset."""
     return (ip, port + PORT_OFFSET)
@@ -144,6 +163,7 @@ class CallCenter:
                                        stderr=subprocess.STDOUT)
         run = Sipp(process, messages, name)
         self.sipps.append(run)
+        _wait_bound(local, process)
         return run
 
     def register(self, agent: dict, local: tuple[str, int], ready: bool = True) -> None:
