@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 INGEST_EVERY = 1.0
 GUARD_EVERY = 1.0
 AMI_RETRY = 2.0
+REOPEN_RETRY = 30.0
 
 
 class Ingestor:
@@ -64,6 +65,7 @@ class Ingestor:
         self._reading: dict[Path, int | None] = {}  # the file ingestion is on, per journal
         self._day = self._today()
         self._reopen_queue_log = False
+        self._reopen_after = 0.0
 
     def _journals(self) -> tuple[Path, Path]:
         return self.settings.cdr_file, self.settings.queue_log
@@ -129,13 +131,19 @@ class Ingestor:
                 if path == self.settings.queue_log:
                     self._reopen_queue_log = True
             prune(path, self.settings.journal_keep, reading)
-        if self._reopen_queue_log:
+        # Also after a restart between the rename and the reopening: no queue log under
+        # its name while ingestion reads a rotated one.
+        queue_log = self.settings.queue_log
+        if not queue_log.exists() and self._reading.get(queue_log) is not None:
+            self._reopen_queue_log = True
+        if self._reopen_queue_log and time.monotonic() >= self._reopen_after:
             try:
                 ami_command(self.settings, "logger reload")
                 self._reopen_queue_log = False
             except AmiError as error:
                 # The PBX keeps writing to the renamed file, which ingestion goes on
-                # reading; asked again on the next pass (a starting PBX opens a new one).
+                # reading; asked again a little later (a starting PBX opens a new one).
+                self._reopen_after = time.monotonic() + REOPEN_RETRY
                 log.warning("queue log rotated but the PBX did not reopen it yet: %s", error)
 
     async def run(self) -> None:

@@ -52,7 +52,7 @@ def manifest(archive: tarfile.TarFile, found: dict[str, tarfile.TarInfo]) -> dic
         raise ArchiveError("not a ccc backup: no manifest")
     try:
         data = json.loads(archive.extractfile(member).read())
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:
         raise ArchiveError("not a ccc backup: its manifest is not JSON") from error
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ArchiveError("not a ccc backup")
@@ -77,5 +77,5 @@ def rows(archive: tarfile.TarFile, member: tarfile.TarInfo):
     for number, raw in enumerate(stream, 1):
         try:
             yield json.loads(raw)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise ArchiveError(f"{member.name} line {number} is not JSON") from error

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from engine.settings import Settings
 
-# name under the base -> whether it is a secret (a directory's files are not)
+# name under the base -> whether it is a secret (the files of a folder are not)
 VAR_ENTRIES = {
     "audio": False,                 # the audio library's originals
     "exports": False,               # monthly usage exports
@@ -29,6 +29,7 @@ SITE_ENTRIES = {
     "sounds": False,                # the PBX's copies of the audio library
     "voicemail": False,             # callers' messages
 }
+FOLDERS = frozenset({"audio", "exports", "recordings", "sounds", "voicemail"})
 PRIVATE_DIRS = ("tls",)             # created readable by their owner only
 FILE_MODE, SECRET_MODE, DIR_MODE, PRIVATE_DIR_MODE = 0o640, 0o600, 0o750, 0o700
 
@@ -67,10 +68,11 @@ def target(settings: Settings, name: str) -> tuple[Path, Path, bool] | None:
     base, entries = bases(settings)[parts[1]]
     relative = "/".join(parts[2:])
     for entry, secret in entries.items():
-        if relative == entry:
+        if entry in FOLDERS:
+            if relative.startswith(entry + "/"):
+                return base, base / relative, False
+        elif relative == entry:
             return base, base / relative, secret
-        if relative.startswith(entry + "/") and not secret:
-            return base, base / relative, False
     return None
 
 

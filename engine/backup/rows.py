@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import Date, DateTime, Enum, Integer, Table, delete, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.billing.money import ScaledDecimal
 from engine.db import Base
@@ -81,6 +82,16 @@ def count_rows(connection: Connection, table: Table) -> int:
 def load(connection: Connection, table: Table, rows: Iterable[dict]) -> int:
     """Insert the rows (one batch at a time); a column that refers to its own table is
     set afterwards, once every row it may point to exists."""
+    try:
+        return _load(connection, table, rows)
+    except (SQLAlchemyError, OverflowError, TypeError) as error:
+        # A value of the wrong type or range, a broken reference: the database says
+        # which in words not meant for the operator; the table is enough to find it.
+        raise RowError(f"the rows of {table.name} do not fit the database "
+                       f"({type(error).__name__})") from error
+
+
+def _load(connection: Connection, table: Table, rows: Iterable[dict]) -> int:
     names = {column.name for column in table.columns}
     own = [c for c in table.columns if any(fk.column.table is table for fk in c.foreign_keys)]
     keys = list(table.primary_key.columns)

@@ -84,7 +84,7 @@ def _write_database(settings: Settings, out: tarfile.TarFile) -> dict[str, int]:
             if engine.dialect.name == "sqlite":
                 # pysqlite starts no transaction for reads: one read transaction keeps
                 # every table at the same moment while ccc serve goes on writing.
-                connection.exec_driver_sql("SELECT 1 FROM sqlite_master LIMIT 1")
+                connection.exec_driver_sql("BEGIN")
             for table in rows.tables():
                 with tempfile.TemporaryFile() as spool:
                     count = 0

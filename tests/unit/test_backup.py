@@ -176,8 +176,9 @@ def entry(name: str, kind=tarfile.REGTYPE, data: bytes = b"x", link: str = ""):
     (entry("files/var/ccc.sqlite3"), "unexpected archive member"),
     (entry("database/evil.jsonl"), "unexpected archive member"),
     (entry("files/site/ami.secret/x"), "unexpected archive member"),
+    (entry("files/site/recordings"), "unexpected archive member"),
 ], ids=["absolute", "traversal", "parent", "symlink", "hardlink", "device", "pbx-config",
-        "database-file", "unknown-table", "under-a-secret"])
+        "database-file", "unknown-table", "under-a-secret", "a-folder-as-a-file"])
 def test_a_hostile_archive_is_refused_whole_before_anything_is_written(
         source, other_empty, tmp_path, hostile, message):
     archive = tmp_path / "cc.tar.gz"
@@ -191,13 +192,31 @@ def test_a_hostile_archive_is_refused_whole_before_anything_is_written(
     assert not Path("/etc/cron.d/evil").exists()
 
 
-def test_a_damaged_row_rolls_every_row_back_and_places_no_file(source, other_empty, tmp_path):
+def number_row(archive: Path, **changes) -> bytes:
+    with tarfile.open(archive) as opened:
+        row = json.loads(opened.extractfile("database/number.jsonl").read().splitlines()[0])
+    return json.dumps(row | changes).encode() + b"\n"
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda archive: b'{"id": 1, "not": "a number row"}\n',
+     "a row of number does not have the table's columns"),
+    (lambda archive: number_row(archive, instance_id="seven"),
+     "the rows of number do not fit the database"),
+    (lambda archive: number_row(archive, id=2 ** 70), "the rows of number do not fit"),
+    (lambda archive: number_row(archive, instance_id=999), "the rows of number do not fit"),
+    (lambda archive: b"[" * 100000 + b"\n", "database/number.jsonl line 1 is not JSON"),
+    (lambda archive: number_row(archive)[:-20] + b"\n", "line 1 is not JSON"),
+], ids=["columns", "type", "range", "reference", "nesting", "cut"])
+def test_a_damaged_row_rolls_every_row_back_and_places_no_file(source, other_empty, tmp_path,
+                                                               damage, message):
     archive = tmp_path / "cc.tar.gz"
     backup(source, archive)
-    broken = rewrite(archive, tmp_path / "broken.tar.gz", replace_member={
-        "database/number.jsonl": b'{"id": 1, "not": "a number row"}\n'})
-    with pytest.raises(BackupError, match="a row of number does not have the table's columns"):
+    broken = rewrite(archive, tmp_path / "broken.tar.gz",
+                     replace_member={"database/number.jsonl": damage(archive)})
+    with pytest.raises(BackupError, match=message) as refused:
         restore(other_empty, broken)
+    assert "\n" not in str(refused.value) and str(tmp_path) not in str(refused.value)
     with transaction(other_empty) as session:
         assert session.scalars(select(Agent)).all() == []
     assert not other_empty.site_dir.exists() or not any(other_empty.site_dir.rglob("*.wav"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -192,3 +192,24 @@ def test_serve_rotates_by_size_and_ingests_every_event_once(settings):
     with transaction(settings) as session:
         stored = session.scalars(select(QueueEvent.call_id)).all()
     assert sorted(stored) == sorted(f"c{n}" for n in range(40))
+
+
+def test_serve_rotates_daily_on_the_billing_clock_only_what_it_reads(settings):
+    settings = replace(settings, journal_rotate_bytes=0, journal_rotate_daily=True)
+    journal = settings.cdr_file
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    append(journal, "a call")
+    ingestor = Ingestor(settings)
+    ingestor._ingest_once()
+    assert rotated_files(journal) == []              # the same day: nothing to do
+    ingestor._day -= timedelta(days=1)
+    ingestor._ingest_once()
+    [(rotated, _)] = rotated_files(journal)
+    assert rotated.read_text() == "a call\n" and not journal.exists()
+    append(journal, "the next call")                 # the writer's new file
+    ingestor._day -= timedelta(days=1)
+    ingestor._ingest_once()                          # read first, then rotated again
+    assert len(rotated_files(journal)) == 2
+    with transaction(settings) as session:
+        cursor = session.get(IngestCursor, str(journal))
+        assert cursor.inode == inode_of(rotated_files(journal)[-1][1])
