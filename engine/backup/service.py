@@ -21,6 +21,7 @@ from pathlib import Path
 
 from alembic.util import CommandError
 from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
 
 from engine.backup import archive as arc
 from engine.backup import files, rows
@@ -32,6 +33,10 @@ from engine.settings import Settings
 
 class BackupError(DomainError):
     """A backup that cannot be made or restored; the message says why in one line."""
+
+
+# The database's URL may carry a password: it is not repeated in a message.
+UNREACHABLE = "the database cannot be reached: check CCC_DATABASE_URL and the server"
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,17 @@ def backup(settings: Settings, output: Path) -> Summary:
     output = Path(output)
     if output.is_dir():
         raise BackupError(f"{output} is a folder: name the archive file to write")
-    revision = current_revision(settings.database_url)
+    try:
+        revision = current_revision(settings.database_url)
+    except OperationalError:
+        raise BackupError(UNREACHABLE) from None
     if revision is None:
         raise BackupError("the database has no schema yet: nothing to back up")
     partial = output.with_name(f".{output.name}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as error:
+        raise BackupError(f"cannot write {output}: {error.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as out:
             counts = _write_database(settings, out)
@@ -67,6 +78,9 @@ def backup(settings: Settings, output: Path) -> Summary:
                         "tables": list(counts), "rows": counts}
             _add_bytes(out, arc.MANIFEST, json.dumps(manifest, indent=2).encode())
         os.replace(partial, output)
+    except OperationalError:
+        partial.unlink(missing_ok=True)
+        raise BackupError(UNREACHABLE) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -149,8 +163,11 @@ def restore(settings: Settings, source: Path) -> Summary:
             count_rows = _load(settings, archive, tables, found, placed)
         except (arc.ArchiveError, rows.RowError) as error:
             raise BackupError(str(error)) from None
+        except OperationalError:
+            raise BackupError(UNREACHABLE) from None
         except (tarfile.TarError, EOFError, OSError) as error:
-            raise BackupError(f"the archive is damaged: {type(error).__name__}") from None
+            raise BackupError(f"the archive is damaged or a file could not be written: "
+                              f"{type(error).__name__}") from None
     _upgrade_to_head(settings, manifest["revision"])
     return Summary(manifest["revision"], count_rows, len(tables), len(placed))
 

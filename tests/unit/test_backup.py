@@ -255,3 +255,15 @@ def test_the_cli_backs_up_and_restores(source, other_empty, tmp_path, monkeypatc
     assert "restored" in done.output and "7 files" in done.output
     again = CliRunner().invoke(main, ["restore", str(tmp_path / "cc.tar.gz")])
     assert again.exit_code == 1 and "the database is not empty" in again.output
+
+
+def test_an_unwritable_archive_or_an_unreachable_database_is_one_line(settings, tmp_path):
+    with pytest.raises(BackupError, match="^cannot write .*: No such file or directory$"):
+        backup(settings, tmp_path / "absent" / "cc.tar.gz")
+    with pytest.raises(BackupError, match="is a folder"):
+        backup(settings, tmp_path)
+    unreachable = replace(settings, database_url="postgresql+psycopg://ccc:pw@127.0.0.1:1/ccc")
+    with pytest.raises(BackupError) as refused:
+        backup(unreachable, tmp_path / "cc.tar.gz")
+    assert "cannot be reached" in str(refused.value) and "pw" not in str(refused.value)
+    assert list(tmp_path.glob("*cc.tar.gz*")) == []
