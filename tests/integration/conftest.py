@@ -111,6 +111,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 
 
+def fake_media_args(voice: Path | None = None) -> list[str]:
+    """Chromium's arguments for a page with a microphone and no permission prompt: the
+    microphone plays `voice` (a WAV file) or Chromium's own beeps, and audio plays
+    without a click, as an agent's phone must ring on its own."""
+    args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                            "--autoplay-policy=no-user-gesture-required"]
+    return args + ([f"--use-file-for-fake-audio-capture={voice}"] if voice else [])
+
+
 @pytest.fixture(scope="module")
 def browser():
     """A headless Chromium for a module's browser tests. Not for the whole session:
