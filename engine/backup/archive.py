@@ -64,6 +64,10 @@ def manifest(archive: tarfile.TarFile, found: dict[str, tarfile.TarInfo]) -> dic
         raise ArchiveError("the backup's manifest names no schema revision")
     if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
         raise ArchiveError("the backup's manifest lists no tables")
+    counts = data.get("rows")
+    if not isinstance(counts, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in counts.values()):
+        raise ArchiveError("the backup's manifest does not count its rows")
     return data
 
 

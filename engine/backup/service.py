@@ -160,7 +160,7 @@ def restore(settings: Settings, source: Path) -> Summary:
             tables = _tables_of(manifest, found)
             placed = _file_targets(settings, found)
             _prepare_database(settings, manifest["revision"])
-            count_rows = _load(settings, archive, tables, found, placed)
+            count_rows = _load(settings, archive, tables, found, placed, manifest["rows"])
         except (arc.ArchiveError, rows.RowError) as error:
             raise BackupError(str(error)) from None
         except OperationalError:
@@ -232,16 +232,21 @@ def _prepare_database(settings: Settings, revision: str) -> None:
 
 
 def _load(settings: Settings, archive: tarfile.TarFile, tables: list, found: dict,
-          placed: dict[str, tuple[Path, Path, bool]]) -> int:
+          placed: dict[str, tuple[Path, Path, bool]], expected: dict) -> int:
     """Every row in one transaction; the files are staged beside their places while it
     is open and renamed into place just before it commits."""
     engine = get_engine(settings.database_url)
     staged: list[tuple[Path, Path]] = []
     try:
         with engine.begin() as connection:
-            count = sum(rows.load(connection, table,
-                                  arc.rows(archive, found[arc.table_member(table.name)]))
-                        for table in tables)
+            count = 0
+            for table in tables:
+                loaded = rows.load(connection, table,
+                                   arc.rows(archive, found[arc.table_member(table.name)]))
+                if loaded != expected.get(table.name):
+                    raise arc.ArchiveError(f"the backup holds {loaded} rows of {table.name}, "
+                                           f"its manifest says {expected.get(table.name)}")
+                count += loaded
             rows.reset_sequences(connection)
             for name, (base, path, secret) in placed.items():
                 staged.append((_stage(archive, found[name], base, path, secret), path))

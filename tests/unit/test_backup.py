@@ -225,7 +225,8 @@ def number_row(archive: Path, **changes) -> bytes:
     (lambda archive: number_row(archive, instance_id=999), "the rows of number do not fit"),
     (lambda archive: b"[" * 100000 + b"\n", "database/number.jsonl line 1 is not JSON"),
     (lambda archive: number_row(archive)[:-20] + b"\n", "line 1 is not JSON"),
-], ids=["columns", "type", "range", "reference", "nesting", "cut"])
+    (lambda archive: b"", "the backup holds 0 rows of number, its manifest says 1"),
+], ids=["columns", "type", "range", "reference", "nesting", "cut", "missing"])
 def test_a_damaged_row_rolls_every_row_back_and_places_no_file(source, other_migrated,
                                                                tmp_path, damage, message):
     archive = tmp_path / "cc.tar.gz"
