@@ -29,7 +29,8 @@ def _stop_abandoned_sites(workdir: Path) -> None:
     root = load_settings(environment(workdir, "sqlite://", SITE)).pbx_root
     sites = root / "var/lib/ccc/sites"
     for site_dir in sites.glob("it-*") if sites.is_dir() else []:
-        owner = site_dir.name.removeprefix("it-")
+        # it-<pid>, or it-<pid>-<what> for a module's second site
+        owner = site_dir.name.removeprefix("it-").split("-")[0]
         if owner.isdigit() and not Path(f"/proc/{owner}").exists():
             settings = load_settings(environment(workdir, "sqlite://", site_dir.name))
             pbx_host.stop(settings)
