@@ -20,7 +20,7 @@ from engine.instances.models import Instance
 from engine.reports import metrics
 from engine.reports.intervals import check_period, interval_start, next_start, utc_bounds
 from engine.reports.metrics import AgentCalls, Figures, QueueVisit, StateChange, StatePeriod
-from engine.reports.models import QueueCall, QueueEvent
+from engine.reports.models import CallHold, QueueCall, QueueEvent
 from engine.skillgroups.models import SkillGroup
 
 # Seconds of each interval the database cuts; a month is made of its days.
@@ -88,7 +88,30 @@ def skill_group_figures(session: Session, instance: Instance, start: date, end: 
     for (at, group_key), seconds in _work(session, instance.id, since, until, interval,
                                           offset_minutes).items():
         rows[(at, group_key)] += Figures(work_total=seconds)
+    for (at, group_key, _agent), seconds in _held(session, instance.id, since, until,
+                                                   interval, offset_minutes).items():
+        rows[(at, group_key)] += Figures(hold_total=seconds)
     return dict(rows)
+
+
+def _held(session, instance_id, since, until, interval, offset_minutes) -> dict:
+    """Hold seconds of handled visits whose talk ended, by interval (of the visit's
+    entry), group and agent: the holds its agent made on that call."""
+    slot = _slot(QueueCall.entered_at, interval, offset_minutes).label("slot")
+    query = (select(slot, QueueCall.skill_group_id, QueueCall.queue, QueueCall.agent_extension,
+                    func.sum(CallHold.seconds))
+             .join(CallHold, (CallHold.pbx_call_id == QueueCall.call_id)
+                   & (CallHold.agent_extension == QueueCall.agent_extension))
+             .where(QueueCall.instance_id == instance_id, CallHold.instance_id == instance_id,
+                    QueueCall.entered_at >= since, QueueCall.entered_at < until,
+                    QueueCall.outcome == metrics.Outcome.HANDLED.value,
+                    QueueCall.talk_seconds.is_not(None))
+             .group_by(slot, QueueCall.skill_group_id, QueueCall.queue,
+                       QueueCall.agent_extension))
+    held: dict[tuple, float] = defaultdict(float)
+    for found_slot, group_id, queue, agent, seconds in session.execute(query):
+        held[(_slot_start(found_slot, interval), group_id or queue, agent)] += seconds or 0.0
+    return held
 
 
 def _refused(session, instance_id, since, until, interval, offset_minutes) -> dict:
@@ -156,6 +179,9 @@ def agent_report(session: Session, instance: Instance, start: date, end: date,
             .group_by(slot, QueueEvent.agent_extension)):
         calls[(_slot_start(found_slot, interval), extension)] += AgentCalls(
             rang_unanswered=count)
+    for (at, _group, extension), seconds in _held(session, instance.id, since, until,
+                                                   interval, offset_minutes).items():
+        calls[(at, extension)] += AgentCalls(hold_total=seconds)
     periods: dict[tuple, list[StatePeriod]] = defaultdict(list)
     for period in _state_periods(session, instance.id, since, until):
         for at, piece in _split(period, interval, offset_minutes):
