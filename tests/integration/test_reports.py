@@ -147,7 +147,8 @@ OUTCOMES_FLOW = {"format": 1, "nodes": [
     {"id": "menu", "type": "menu", "text": "Press 1 or 2.", "timeout": 3, "retries": 0},
     {"id": "to_default", "type": "transfer_skill_group", "skill_group": "default",
      "timeout": 8},
-    {"id": "to_empty", "type": "transfer_skill_group", "skill_group": "empty"},
+    {"id": "to_empty", "type": "transfer_skill_group", "skill_group": "empty",
+     "timeout": 5},
     {"id": "bye", "type": "hangup", "reason": "no key"}],
     "edges": [{"from": "start", "to": "menu"},
               {"from": "menu", "to": "to_default", "when": "1"},
@@ -197,8 +198,7 @@ def test_every_outcome_in_the_skill_group_agent_and_ivr_reports(callcenter):
     carol = cc.instances["hotline"]["admin_agent"]
     cc.kill_sipps()
     cc.sign_out_everyone()
-    cc.ccc("skillgroup", "create", "--instance", HOTLINE, "--name", "empty",
-           "--wait-timeout", "5")
+    cc.ccc("skillgroup", "create", "--instance", HOTLINE, "--name", "empty")
     cc.ccc("skillgroup", "update", "--instance", HOTLINE, "--name", "empty",
            "--overflow", "default")
     cc.publish_flow(HOTLINE, "outcomes", OUTCOMES_FLOW, bind=HOTLINE_NUMBER)
