@@ -39,6 +39,7 @@ from engine.metrics import FAILURES, INGESTED
 from engine.metrics import REGISTRY as METRICS
 from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
 from engine.recording.service import collect, waiting_files
+from engine.reports.holds import HoldLog
 from engine.reports.ingest import ingest_queue_log
 from engine.security.service import Tally, active_addresses, read_security_log
 from engine.settings import Settings
@@ -270,13 +271,16 @@ class Guard:
             await asyncio.sleep(GUARD_EVERY)
 
 
-async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker) -> None:
+async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker,
+                     holds: HoldLog) -> None:
     """Stay connected to AMI: each Cdr event wakes ingestion at once; queue and call
-    events keep the agents' states, rebuilt from the PBX on every connect."""
+    events keep the agents' states, rebuilt from the PBX on every connect; agents'
+    holds go to the hold log as they end."""
     while True:
         client = AmiClient.for_site(settings, events="cdr,agent,call")
         client.on_event("Cdr", lambda _event: ingestor.wake.set())
         tracker.attach(client)
+        holds.attach(client)
         try:
             await client.connect()
             log.info("AMI listener connected")
@@ -337,7 +341,7 @@ async def main(settings: Settings, web: bool) -> None:
     tasks = [asyncio.create_task(ingestor.run()),
              asyncio.create_task(tracker.run_writer()),
              asyncio.create_task(tracker.run_housekeeping()),
-             asyncio.create_task(listen_ami(settings, ingestor, tracker)),
+             asyncio.create_task(listen_ami(settings, ingestor, tracker, HoldLog(settings))),
              asyncio.create_task(RecordingCollector(settings).run()),
              asyncio.create_task(Guard(settings).run())]
     web_url = f"{settings.web_scheme}://{settings.web_bind}:{settings.web_port}/"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calls.journal import CdrRow, parse_line
-from engine.calls.merge import MergedCall, merge_row
+from engine.calls.merge import COMPLETED_IN_IVR, DERIVED, MergedCall, merge_row
 from engine.calls.models import (CallRecord, CallRecordAgent, Direction, SurveyScore,
                                  Voicemail)
 from engine.errors import Invalid
@@ -109,12 +109,13 @@ def _from_record(record: CallRecord, talked: dict[str, CallRecordAgent]) -> Merg
     return MergedCall(
         pbx_call_id=record.pbx_call_id, started_at=record.started_at,
         answered_at=record.answered_at, ended_at=record.ended_at,
-        outcome="answered" if record.disposition == "abandoned" else record.disposition,
+        outcome="answered" if record.disposition in DERIVED else record.disposition,
         direction=record.direction.value,
         instance_key=Instance.pbx_key_for(record.instance_id) if record.instance_id else None,
         number=record.number, caller=record.caller, callee=record.callee,
         agent_extension=record.agent_extension, refusal_reason=record.refusal_reason,
-        agents={extension: row.answered_at for extension, row in talked.items()})
+        agents={extension: row.answered_at for extension, row in talked.items()},
+        tags={"end": "ivr"} if record.disposition == COMPLETED_IN_IVR else {})
 
 
 def _instance_ids(session: Session, keys: set[str | None]) -> dict[str, int]:
