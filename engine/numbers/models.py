@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, value_enum
@@ -36,6 +36,8 @@ class Number(Base):
     # Who provides the number; its restriction policy applies to calls out with it.
     supplier_id: Mapped[int | None] = mapped_column(
         ForeignKey("supplier.id", ondelete="SET NULL"))
+    # Used for marketing calls: the supplier's industry limits apply to it.
+    marketing: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     instance: Mapped[Instance | None] = relationship()
     supplier: Mapped[Supplier | None] = relationship()

@@ -141,3 +141,13 @@ def set_outbound_numbers(session: Session, group: SkillGroup, number_ids: list[i
             number.outbound_skill_groups.remove(group)
     session.flush()
     mark_pbx_changed(session)
+
+
+def set_marketing(session: Session, number: Number, marketing: bool) -> Number:
+    """Say whether the number makes marketing calls: its supplier's industry limits then
+    apply to every call out with it."""
+    if not isinstance(marketing, bool):
+        raise Invalid(N_("marketing: true or false"))
+    number.marketing = marketing
+    session.flush()
+    return number
