@@ -118,7 +118,9 @@ def history_since(policy: Policy, now: datetime) -> datetime | None:
 
 
 def capped(policy: Policy, call: Call) -> bool:
-    return any(sum(1 for at in call.earlier if since <= at <= call.now) >= limit
+    # No upper bound: a call decided at the same moment may carry a time a little after
+    # this one's (its clock was read later, its attempt committed first); it counts.
+    return any(sum(1 for at in call.earlier if since <= at) >= limit
                for since, limit in cap_windows(policy, call.now))
 
 
