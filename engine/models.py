@@ -14,6 +14,7 @@ from engine.db import Base
 from engine.instances.models import Instance
 from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
+from engine.numbers.pool_models import NumberPurchase, NumberTier, PoolNumber
 from engine.recording.models import Recording
 from engine.reports.models import QueueCall, QueueEvent
 from engine.security.models import Ban
@@ -27,7 +28,7 @@ __all__ = [
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
-    "NumberSkillGroup", "NumberType", "OutboundAttempt", "QueueCall", "QueueEvent",
+    "NumberPurchase", "NumberSkillGroup", "NumberTier", "NumberType", "PoolNumber", "OutboundAttempt", "QueueCall", "QueueEvent",
     "Recording", "Role",
     "SignInFailure", "SkillGroup", "SupervisionLog", "Supplier", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",

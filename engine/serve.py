@@ -21,7 +21,7 @@ import os
 import signal
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from prometheus_client import CollectorRegistry, start_http_server
 
@@ -32,6 +32,7 @@ from engine.calls.service import ingest
 from engine.db import session_factory
 from engine.metrics import FAILURES, INGESTED
 from engine.metrics import REGISTRY as METRICS
+from engine.numbers.pool import release_overdue
 from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
 from engine.recording.service import collect, waiting_files
 from engine.reports.ingest import ingest_queue_log
@@ -43,6 +44,7 @@ from provisioning.apply import ApplyError, apply
 log = logging.getLogger(__name__)
 INGEST_EVERY = 1.0
 GUARD_EVERY = 1.0
+POOL_EVERY = 60.0  # the pool's release job: documents are due to the day, a minute is plenty
 AMI_RETRY = 2.0
 
 
@@ -205,6 +207,24 @@ class Guard:
             await asyncio.sleep(GUARD_EVERY)
 
 
+async def release_pool_numbers(settings: Settings) -> None:
+    """Give back to the pool the 400 numbers whose handler's documents are overdue."""
+    loop = asyncio.get_running_loop()
+
+    def once() -> list[str]:
+        with transaction(settings) as session:
+            return release_overdue(session, datetime.now(timezone.utc).replace(tzinfo=None))
+    while True:
+        try:
+            for digits in await loop.run_in_executor(None, once):
+                log.warning("400 number %s released: the handler's documents were not in "
+                            "on time", digits)
+        except Exception:  # a locked database: the next round tries again
+            FAILURES.labels("number_pool").inc()
+            log.exception("number pool: release failed; retrying")
+        await asyncio.sleep(POOL_EVERY)
+
+
 async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker) -> None:
     """Stay connected to AMI: each Cdr event wakes ingestion at once; queue and call
     events keep the agents' states, rebuilt from the PBX on every connect."""
@@ -274,7 +294,8 @@ async def main(settings: Settings, web: bool) -> None:
              asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker)),
              asyncio.create_task(RecordingCollector(settings).run()),
-             asyncio.create_task(Guard(settings).run())]
+             asyncio.create_task(Guard(settings).run()),
+             asyncio.create_task(release_pool_numbers(settings))]
     web_url = f"{settings.web_scheme}://{settings.web_bind}:{settings.web_port}/"
     log.info("serving: FastAGI on 127.0.0.1:%d%s%s", settings.agi_port,
              f", web admin on {web_url}" if web else "",

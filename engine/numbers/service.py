@@ -6,7 +6,8 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, Invalid
+from engine.errors import Conflict, Invalid, NotFound
+from engine.instances.models import Instance
 from engine.ivr.models import IvrFlow
 from engine.ivr.service import check_bindable
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
@@ -99,7 +100,11 @@ def bind_number(session: Session, number: Number, inbound_flow_id: int | None,
     skill_groups (groups of that instance; none for a 400 number, which never calls out).
     """
     errors = FieldErrors()
-    if number.instance_id is None:
+    if number.instance_id is None and number.type is NumberType.N400:
+        # A 400 number reaches the platform only once the carrier routes it here.
+        errors.add("inbound_flow", N_("set the routing of 400 number %(digits)s before "
+                                      "binding it to a flow", digits=number.digits))
+    elif number.instance_id is None:
         errors.add("inbound_flow", N_("number %(digits)s belongs to no instance yet",
                                       digits=number.digits))
     elif inbound_flow_id is not None:
@@ -150,4 +155,23 @@ def set_marketing(session: Session, number: Number, marketing: bool) -> Number:
         raise Invalid(N_("marketing: true or false"))
     number.marketing = marketing
     session.flush()
+    return number
+
+
+def set_routing(session: Session, number: Number, instance_id: int) -> Number:
+    """Route the account's number to one of its instances: the carrier's calls to it
+    reach that instance (a 400 number bought from the pool starts with none)."""
+    if isinstance(instance_id, bool) or not isinstance(instance_id, int) or \
+            not 0 < instance_id < 2 ** 63:
+        message = N_("choose an instance of the number's account")
+        raise Invalid(message, fields={"instance_id": message})
+    instance = session.get(Instance, instance_id)
+    if instance is None or instance.account_id != number.account_id:
+        raise NotFound(N_("no instance #%(ident)s in the number's account", ident=instance_id))
+    if number.instance_id not in (None, instance_id):
+        number.inbound_flow_id = None
+        number.outbound_skill_groups = []
+    number.instance_id = instance_id
+    session.flush()
+    mark_pbx_changed(session)
     return number

@@ -1,5 +1,6 @@
 """outbound decision made atomic (attempt seq), industry limits (account industry,
-marketing numbers, suppliers' refused industries)
+marketing numbers, suppliers' refused industries); 400 numbers from the pool by
+tier (tiers seeded with their minimum monthly spend) and their purchases
 
 Revision ID: 0026
 Revises: 0019
@@ -27,9 +28,70 @@ def upgrade() -> None:
         batch.add_column(sa.Column('seq', sa.Integer(), nullable=True))
     op.create_index('ux_outbound_attempt_number_callee_seq', 'outbound_attempt',
                     ['number_id', 'callee', 'seq'], unique=True)
+    tier = op.create_table(
+        'number_tier',
+        sa.Column('name', sa.String(length=16), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('minimum_monthly_spend', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_number_tier')),
+    )
+    # Minimum monthly spend in CNY, stored in hundredths (the money columns' scale 2).
+    op.bulk_insert(tier, [
+        {"name": name, "position": position, "minimum_monthly_spend": cny * 100}
+        for position, (name, cny) in enumerate(
+            [("standard", 375), ("preferred", 750), ("select", 1500), ("gold", 2500),
+             ("platinum", 5000), ("vip", 12500), ("vvip", 20000)])])
+    op.create_table(
+        'pool_number',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('digits', sa.String(length=24), nullable=False),
+        sa.Column('tier', sa.String(length=16), nullable=False),
+        sa.Column('supplier_id', sa.Integer(), nullable=True),
+        sa.Column('added_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['tier'], ['number_tier.name'],
+                                name=op.f('fk_pool_number_tier_number_tier')),
+        sa.ForeignKeyConstraint(['supplier_id'], ['supplier.id'],
+                                name=op.f('fk_pool_number_supplier_id_supplier'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_pool_number')),
+        sa.UniqueConstraint('digits', name=op.f('uq_pool_number_digits')),
+    )
+    op.create_table(
+        'number_purchase',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('account_id', sa.Integer(), nullable=False),
+        sa.Column('pool_number_id', sa.Integer(), nullable=False),
+        sa.Column('number_id', sa.Integer(), nullable=True),
+        sa.Column('tier', sa.String(length=16), nullable=False),
+        sa.Column('minimum_monthly_spend', sa.BigInteger(), nullable=False),
+        sa.Column('months', sa.Integer(), nullable=False),
+        sa.Column('amount', sa.BigInteger(), nullable=False),
+        sa.Column('purchased_at', sa.DateTime(), nullable=False),
+        sa.Column('documents_due_at', sa.DateTime(), nullable=False),
+        sa.Column('documents_submitted_at', sa.DateTime(), nullable=True),
+        sa.Column('released_at', sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(['account_id'], ['account.id'],
+                                name=op.f('fk_number_purchase_account_id_account'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['pool_number_id'], ['pool_number.id'],
+                                name=op.f('fk_number_purchase_pool_number_id_pool_number'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['number_id'], ['number.id'],
+                                name=op.f('fk_number_purchase_number_id_number'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_number_purchase')),
+    )
+    op.create_index(op.f('ix_number_purchase_account_id'), 'number_purchase', ['account_id'])
+    op.create_index(op.f('ix_number_purchase_pool_number_id'), 'number_purchase',
+                    ['pool_number_id'])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_number_purchase_pool_number_id'), table_name='number_purchase')
+    op.drop_index(op.f('ix_number_purchase_account_id'), table_name='number_purchase')
+    op.drop_table('number_purchase')
+    op.drop_table('pool_number')
+    op.drop_table('number_tier')
     op.drop_index('ux_outbound_attempt_number_callee_seq', table_name='outbound_attempt')
     with op.batch_alter_table('outbound_attempt') as batch:
         batch.drop_column('seq')
