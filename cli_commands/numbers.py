@@ -1,5 +1,6 @@
-"""``ccc number pool|buy|documents|route|marketing``: 400 numbers from the pool by tier,
-their purchase, routing, and the marketing flag of a number (beside ``ccc number list``)."""
+"""``ccc number pool|buy|documents|route|marketing|renewal|rentals``: 400 numbers from
+the pool by tier, their purchase, routing, the marketing flag of a number, its rental
+periods and auto-renewal (beside ``ccc number list``)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -120,4 +121,39 @@ def marketing(app: AppState, account_name, digits, flag) -> None:
     click.echo(f"number {digits}: marketing {flag}")
 
 
-COMMANDS = (pool, buy, documents, route, marketing)
+@click.command("renewal")
+@click.option("--account", "account_name", required=True)
+@click.option("--number", "digits", required=True)
+@click.argument("flag", type=click.Choice(["on", "off"]))
+@click.pass_obj
+def renewal(app: AppState, account_name, digits, flag) -> None:
+    """Renew the number's rental term a month at a time when it expires (auto-renewal)."""
+    from engine.accounts.service import get_account
+    from engine.numbers.rentals import set_auto_renew
+    with app.transaction() as session:
+        account = get_account(session, account_name)
+        if set_auto_renew(session, _number(session, account.id, digits), flag == "on") is None:
+            raise click.ClickException(f"number {digits} has no rental")
+    click.echo(f"number {digits}: auto-renewal {flag}")
+
+
+@click.command("rentals")
+@click.option("--account", "account_name", required=True)
+@json_option
+@click.pass_obj
+def rentals(app: AppState, account_name, as_json) -> None:
+    """The account's number rental periods, newest first (the bills' number rent)."""
+    from sqlalchemy import select
+
+    from engine.accounts.service import get_account
+    from engine.numbers.models import NumberRental
+    from engine.numbers.rentals import rental_json
+    with app.transaction() as session:
+        account = get_account(session, account_name)
+        rows = [rental_json(r) for r in session.scalars(
+            select(NumberRental).where(NumberRental.account_id == account.id)
+            .order_by(NumberRental.starts_at.desc(), NumberRental.id.desc()))]
+    emit(rows, as_json, ["digits", "starts_at", "ends_at", "auto_renew", "reminded_at"])
+
+
+COMMANDS = (pool, buy, documents, route, marketing, renewal, rentals)

@@ -12,7 +12,9 @@ from engine.errors import Conflict, Invalid, NotFound
 from engine.messages import N_
 from engine.numbers.models import Number, NumberType
 from engine.numbers.pool_models import NumberPurchase, NumberTier, PoolNumber
+from engine.numbers.rentals import close_rental, open_rental
 from engine.numbers.service import check_digits
+from engine.validation import FieldErrors
 
 FIRST_PURCHASE_MONTHS = 3
 DOCUMENTS_WITHIN = timedelta(days=7)
@@ -61,6 +63,9 @@ def available(session: Session, tier: str | None = None) -> list[PoolNumber]:
 def buy(session: Session, account_id: int, digits: str, now: datetime) -> NumberPurchase:
     """The account buys a free pool number: it becomes the account's 400 number (no
     instance yet: its routing is set next), three months are charged."""
+    errors = FieldErrors()
+    errors.check("digits", check_digits, digits, NumberType.N400)
+    errors.raise_if_any()
     entry = session.scalar(select(PoolNumber).where(PoolNumber.digits == digits, ~_held()))
     if entry is None:
         raise NotFound(N_("no free pool number %(digits)s", digits=digits))
@@ -69,6 +74,7 @@ def buy(session: Session, account_id: int, digits: str, now: datetime) -> Number
                     supplier_id=entry.supplier_id)
     session.add(number)
     session.flush()
+    open_rental(session, number, now, FIRST_PURCHASE_MONTHS)
     purchase = NumberPurchase(
         account_id=account_id, pool_number_id=entry.id, number_id=number.id, tier=tier.name,
         minimum_monthly_spend=tier.minimum_monthly_spend, months=FIRST_PURCHASE_MONTHS,
@@ -110,10 +116,21 @@ def release_overdue(session: Session, now: datetime) -> list[str]:
         number = session.get(Number, purchase.number_id) if purchase.number_id else None
         if number is not None:
             released.append(number.digits)
-            session.delete(number)
+            release_number(session, number, now)
         purchase.released_at = now
     session.flush()
     return released
+
+
+def release_number(session: Session, number: Number, now: datetime) -> None:
+    """The number leaves the account at ``now`` (its rental ends there); a pool number
+    goes back to the pool."""
+    close_rental(session, number, now)
+    for purchase in session.scalars(select(NumberPurchase).where(
+            NumberPurchase.number_id == number.id, NumberPurchase.released_at.is_(None))):
+        purchase.released_at = now
+    session.delete(number)
+    session.flush()
 
 
 def purchase_json(purchase: NumberPurchase, digits: str) -> dict:

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.db import utcnow
 from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.ivr.models import IvrFlow
 from engine.ivr.service import check_bindable
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
+from engine.numbers.rentals import open_rental
 from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
@@ -44,13 +47,16 @@ def check_digits(digits: str, number_type: NumberType) -> str:
     return digits
 
 
-def add_number(session: Session, account_id: int, digits: str, number_type: NumberType) -> Number:
+def add_number(session: Session, account_id: int, digits: str, number_type: NumberType,
+               now: datetime | None = None) -> Number:
+    """The account gets a number (its rental starts ``now``, open-ended)."""
     check_digits(digits, number_type)
     if session.scalar(select(Number).where(Number.digits == digits)):
         raise Conflict(N_("number %(digits)s is already in use", digits=digits))
     number = Number(account_id=account_id, digits=digits, type=number_type)
     session.add(number)
     session.flush()
+    open_rental(session, number, now or utcnow())
     return number
 
 
@@ -152,7 +158,8 @@ def set_marketing(session: Session, number: Number, marketing: bool) -> Number:
     """Say whether the number makes marketing calls: its supplier's industry limits then
     apply to every call out with it."""
     if not isinstance(marketing, bool):
-        raise Invalid(N_("marketing: true or false"))
+        message = N_("marketing: true or false")
+        raise Invalid(message, fields={"marketing": message})
     number.marketing = marketing
     session.flush()
     return number

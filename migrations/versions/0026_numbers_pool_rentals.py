@@ -1,6 +1,8 @@
 """outbound decision made atomic (attempt seq), industry limits (account industry,
 marketing numbers, suppliers' refused industries); 400 numbers from the pool by
-tier (tiers seeded with their minimum monthly spend) and their purchases
+tier (tiers seeded with their minimum monthly spend) and their purchases; number
+rental periods and seat periods (the bill's number rent and seats follow them),
+opened for the numbers and seats that exist, from their account's creation
 
 Revision ID: 0026
 Revises: 0019
@@ -84,9 +86,63 @@ def upgrade() -> None:
     op.create_index(op.f('ix_number_purchase_account_id'), 'number_purchase', ['account_id'])
     op.create_index(op.f('ix_number_purchase_pool_number_id'), 'number_purchase',
                     ['pool_number_id'])
+    op.create_table(
+        'number_rental',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('account_id', sa.Integer(), nullable=False),
+        sa.Column('number_id', sa.Integer(), nullable=True),
+        sa.Column('digits', sa.String(length=24), nullable=False),
+        sa.Column('number_type', sa.String(length=16), nullable=False),
+        sa.Column('starts_at', sa.DateTime(), nullable=False),
+        sa.Column('ends_at', sa.DateTime(), nullable=True),
+        sa.Column('auto_renew', sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column('reminded_at', sa.DateTime(), nullable=True),
+        sa.Column('renewed', sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.ForeignKeyConstraint(['account_id'], ['account.id'],
+                                name=op.f('fk_number_rental_account_id_account'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['number_id'], ['number.id'],
+                                name=op.f('fk_number_rental_number_id_number'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_number_rental')),
+    )
+    op.create_index(op.f('ix_number_rental_account_id'), 'number_rental', ['account_id'])
+    op.create_index(op.f('ix_number_rental_number_id'), 'number_rental', ['number_id'])
+    op.create_table(
+        'seat_period',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('instance_id', sa.Integer(), nullable=False),
+        sa.Column('agent_id', sa.Integer(), nullable=True),
+        sa.Column('extension', sa.String(length=8), nullable=False),
+        sa.Column('starts_at', sa.DateTime(), nullable=False),
+        sa.Column('ends_at', sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(['instance_id'], ['instance.id'],
+                                name=op.f('fk_seat_period_instance_id_instance'),
+                                ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['agent_id'], ['agent.id'],
+                                name=op.f('fk_seat_period_agent_id_agent'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_seat_period')),
+    )
+    op.create_index(op.f('ix_seat_period_instance_id'), 'seat_period', ['instance_id'])
+    # What exists now is taken to have existed since its account was created: the
+    # history the bills of past months were made from (nothing older is known).
+    op.execute("INSERT INTO number_rental (account_id, number_id, digits, number_type, "
+               "starts_at, auto_renew, renewed) SELECT number.account_id, number.id, "
+               "number.digits, number.type, account.created_at, false, false FROM number "
+               "JOIN account ON account.id = number.account_id")
+    op.execute("INSERT INTO seat_period (instance_id, agent_id, extension, starts_at) "
+               "SELECT agent.instance_id, agent.id, agent.extension, account.created_at "
+               "FROM agent JOIN instance ON instance.id = agent.instance_id "
+               "JOIN account ON account.id = instance.account_id")
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_seat_period_instance_id'), table_name='seat_period')
+    op.drop_table('seat_period')
+    op.drop_index(op.f('ix_number_rental_number_id'), table_name='number_rental')
+    op.drop_index(op.f('ix_number_rental_account_id'), table_name='number_rental')
+    op.drop_table('number_rental')
     op.drop_index(op.f('ix_number_purchase_pool_number_id'), table_name='number_purchase')
     op.drop_index(op.f('ix_number_purchase_account_id'), table_name='number_purchase')
     op.drop_table('number_purchase')

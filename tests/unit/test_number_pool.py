@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from engine.accounts.service import create_account
+from engine.db import utcnow
 from engine.errors import Conflict, Invalid, NotFound
 from engine.numbers.models import Number
 from engine.numbers.pool import (DOCUMENTS_WITHIN, add_to_pool, available, buy, purchase_of,
                                  release_overdue, submit_documents, tiers)
 from engine.numbers.service import bind_number, set_routing
+from engine.serve import _number_round
 from tests.factories import add_account, add_instance
 
 BOUGHT_AT = datetime(2026, 12, 7, 9, 30, 15)
@@ -93,3 +95,14 @@ def test_routing_comes_before_a_flow(session, pool):
 def test_bad_pool_entries_are_refused(session, pool, digits, tier):
     with pytest.raises((Conflict, Invalid)):
         add_to_pool(session, digits, tier)
+
+
+def test_ccc_serves_schedule_releases_an_overdue_number_on_its_own(session, pool, settings):
+    """The round `ccc serve` runs every minute, on the real clock: bought eight days ago
+    without documents, the number is back in the pool."""
+    buy(session, pool["sales"].account_id, "4008001001", utcnow() - timedelta(days=8))
+    session.commit()
+    _number_round(settings)
+    session.expire_all()
+    assert session.scalar(select(Number).where(Number.digits == "4008001001")) is None
+    assert "4008001001" in [p.digits for p in available(session)]

@@ -116,6 +116,8 @@ API_ROUTES = [
     ("GET", API + "/numbers/{number_id}", False),
     ("PATCH", API + "/numbers/{number_id}", True),
     ("PUT", API + "/numbers/{number_id}/routing", True),
+    ("GET", API + "/numbers/{number_id}/rentals", True),
+    ("PUT", API + "/numbers/{number_id}/renewal", True),
     ("GET", API + "/number-purchases/{purchase_id}", True),
     ("POST", API + "/number-purchases/{purchase_id}/documents", True),
     ("GET", API + "/billing/bills/{month}", True),
