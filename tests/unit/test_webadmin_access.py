@@ -52,6 +52,7 @@ WEB_ROUTES = [
     ("POST", "/instances/{instance_id}/skillgroups/{group_id}/delete", True),
     ("GET", "/numbers/{number_id}/edit", True),
     ("POST", "/numbers/{number_id}/edit", True),
+    ("POST", "/numbers/purchases/{purchase_id}/documents", True),
     # Billing is the owner's only: every other role gets 403, even to look.
     ("GET", "/billing", True),
     ("GET", "/billing/bill.csv", True),
