@@ -23,6 +23,13 @@ def month(text: str) -> Month:
     return Month.parse(text)
 
 
+def existed_since_january(session) -> None:
+    """Every number and seat there is now has existed since the start of the year (the
+    months billed in these tests): bills charge what existed during the month."""
+    for model in (NumberRental, SeatPeriod):
+        session.execute(update(model).values(starts_at=SINCE))
+
+
 def build_accounts(session) -> dict:
     """acme (payg): Sales (landline), Hotline (400). beta (seat): Support with 2 agents."""
     add_account(session, "acme", "payg")
@@ -34,9 +41,7 @@ def build_accounts(session) -> dict:
                            number=SUPPORT, admin="dave").instance
     create_agent(session, support, "erin")
     session.flush()
-    # Everything above has existed since the start of the year (the months billed here).
-    for model in (NumberRental, SeatPeriod):
-        session.execute(update(model).values(starts_at=SINCE))
+    existed_since_january(session)
     return {"sales": sales, "hotline": hotline, "support": support,
             "acme": sales.account, "beta": support.account}
 

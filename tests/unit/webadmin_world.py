@@ -39,6 +39,7 @@ from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction
 from tests.factories import add_account, add_instance
+from tests.unit.billing_support import existed_since_january
 from webadmin import create_app
 
 PASSWORD = "correct horse battery"
@@ -118,6 +119,7 @@ def build_world(settings) -> World:
         for name, digits in (("acme", "4008001001"), ("globex", "4008001002")):
             add_to_pool(db, digits, "standard")
             purchases[name] = buy(db, get_account(db, name).id, digits, BOUGHT_AT).id
+        existed_since_january(db)  # the months billed in the billing tests
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
         user_ids = {u.name: u.id for u in db.scalars(select(User))}
