@@ -119,6 +119,15 @@ def number() -> None:
     """Phone numbers."""
 
 
+def _number_commands() -> None:
+    from cli_commands.numbers import COMMANDS
+    for command in COMMANDS:
+        number.add_command(command)
+
+
+_number_commands()
+
+
 @number.command("list")
 @click.option("--instance", "domain")
 @json_option

@@ -30,8 +30,23 @@ def account_list(app: AppState, as_json: bool) -> None:
     """The accounts and their plans."""
     from engine.accounts.service import list_accounts
     with app.transaction() as session:
-        rows = [{"id": a.id, "name": a.name, "plan": a.plan.value} for a in list_accounts(session)]
-    emit(rows, as_json, ["id", "name", "plan"])
+        rows = [{"id": a.id, "name": a.name, "plan": a.plan.value, "industry": a.industry}
+                for a in list_accounts(session)]
+    emit(rows, as_json, ["id", "name", "plan", "industry"])
+
+
+@account.command("industry")
+@click.option("--account", "account_name", required=True)
+@click.argument("industry", metavar="INDUSTRY|''")
+@click.pass_obj
+def account_industry(app: AppState, account_name: str, industry: str) -> None:
+    """Declare the account's industry ('' for none): suppliers may refuse some on
+    marketing numbers (finance, insurance, health_beauty, value_added_services, ...)."""
+    from engine.accounts.industry import set_industry
+    from engine.accounts.service import get_account
+    with app.transaction() as session:
+        set_industry(session, get_account(session, account_name), industry)
+    click.echo(f"account {account_name}: industry {industry or 'not declared'}")
 
 
 @account.command("language")

@@ -10,7 +10,7 @@ import click
 from cli_commands.common import AppState, emit, json_option
 
 COLUMNS = ["name", "time_zone", "calling_hours", "calls_per_day", "calls_per_24h",
-           "calls_per_48h", "blocked_regions", "concurrency"]
+           "calls_per_48h", "blocked_regions", "concurrency", "refused_industries"]
 
 
 @click.group()
@@ -43,6 +43,10 @@ def _policy_options(function):
                      help="A callee region refused (repeat; e.g. Xinjiang, Tibet, 北京)."),
         click.option("--no-blocked-regions", is_flag=True, help="Block no region."),
         click.option("--concurrency", help="Outbound calls at once per number ('' for 20)."),
+        click.option("--refused-industry", "refused_industries", multiple=True,
+                     help="An industry not served on marketing numbers (repeat; e.g. "
+                          "finance, health_beauty, value_added_services)."),
+        click.option("--no-refused-industries", is_flag=True, help="Refuse no industry."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -50,13 +54,16 @@ def _policy_options(function):
 
 
 def _changes(time_zone, calling_hours, calls_per_day, calls_per_24h, calls_per_48h,
-             blocked_regions, no_blocked_regions, concurrency) -> dict:
+             blocked_regions, no_blocked_regions, concurrency, refused_industries=(),
+             no_refused_industries=False) -> dict:
     changes = {"time_zone": time_zone, "calling_hours": calling_hours,
                "calls_per_day": _cap(calls_per_day), "calls_per_24h": _cap(calls_per_24h),
                "calls_per_48h": _cap(calls_per_48h), "concurrency": _cap(concurrency)}
     changes = {k: v for k, v in changes.items() if v is not None}
     if blocked_regions or no_blocked_regions:
         changes["blocked_regions"] = list(blocked_regions)
+    if refused_industries or no_refused_industries:
+        changes["refused_industries"] = list(refused_industries)
     return changes
 
 
@@ -120,7 +127,8 @@ def supplier_list(app: AppState, as_json) -> None:
     with app.transaction() as session:
         rows = [supplier_json(s) for s in list_suppliers(session)]
     if not as_json:
-        rows = [r | {"blocked_regions": ",".join(r["blocked_regions"])} for r in rows]
+        rows = [r | {"blocked_regions": ",".join(r["blocked_regions"]),
+                     "refused_industries": ",".join(r["refused_industries"])} for r in rows]
     emit(rows, as_json, COLUMNS)
 
 

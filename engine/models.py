@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 from engine.accounts.models import Account, ApiToken, BillingPlan, Role, SignInFailure, User
-from engine.agents.models import Agent, AgentInvitation, AgentSkillGroup, DedicatedAgent
+from engine.agents.models import (Agent, AgentInvitation, AgentSkillGroup, DedicatedAgent,
+                                  SeatPeriod)
 from engine.agentstate.models import AgentStateChange, BreakCode
 from engine.audio.models import AudioFile
 from engine.billing.models import (
@@ -13,7 +14,8 @@ from engine.calls.models import CallRecord, Direction, IngestCursor
 from engine.db import Base
 from engine.instances.models import Instance
 from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
-from engine.numbers.models import Number, NumberSkillGroup, NumberType
+from engine.numbers.models import Number, NumberRental, NumberSkillGroup, NumberType
+from engine.numbers.pool_models import NumberPurchase, NumberTier, PoolNumber
 from engine.recording.models import Recording
 from engine.reports.models import QueueCall, QueueEvent
 from engine.security.models import Ban
@@ -27,7 +29,8 @@ __all__ = [
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
-    "NumberSkillGroup", "NumberType", "OutboundAttempt", "QueueCall", "QueueEvent",
+    "NumberPurchase", "NumberRental", "NumberSkillGroup", "NumberTier", "NumberType",
+    "PoolNumber", "OutboundAttempt", "QueueCall", "QueueEvent", "SeatPeriod",
     "Recording", "Role",
     "SignInFailure", "SkillGroup", "SupervisionLog", "Supplier", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",

@@ -37,6 +37,8 @@ from engine.journals.follow import inode_of
 from engine.journals.rotation import due, prune, rotate
 from engine.metrics import FAILURES, INGESTED
 from engine.metrics import REGISTRY as METRICS
+from engine.numbers.pool import release_number, release_overdue
+from engine.numbers.rentals import reminders_due, run_expiries
 from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
 from engine.recording.service import collect, waiting_files
 from engine.reports.holds import HoldLog
@@ -49,6 +51,8 @@ from provisioning.apply import ApplyError, apply
 log = logging.getLogger(__name__)
 INGEST_EVERY = 1.0
 GUARD_EVERY = 1.0
+# The numbers' schedule: documents and rentals are due to the day, a minute is plenty.
+POOL_EVERY = 60.0
 AMI_RETRY = 2.0
 REOPEN_RETRY = 30.0
 
@@ -271,6 +275,37 @@ class Guard:
             await asyncio.sleep(GUARD_EVERY)
 
 
+def _number_round(settings: Settings) -> None:
+    """One round of the numbers' schedule, logged: 400 numbers whose handler's documents
+    are overdue go back to the pool; rental terms about to expire remind; ended terms
+    renew (auto-renewal) or give their number back."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    with transaction(settings) as session:
+        for digits in release_overdue(session, now):
+            log.warning("400 number %s released: the handler's documents were not in on "
+                        "time", digits)
+        for rental in reminders_due(session, now):
+            log.warning("number %s: its rental expires at %s UTC (no auto-renewal)",
+                        rental.digits, rental.ends_at)
+        renewed, ended = run_expiries(session, now, release_number)
+        for digits in renewed:
+            log.info("number %s: rental renewed for a month", digits)
+        for digits in ended:
+            log.warning("number %s: rental expired, the number was given back", digits)
+
+
+async def number_schedule(settings: Settings) -> None:
+    """``_number_round`` every POOL_EVERY seconds."""
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await loop.run_in_executor(None, _number_round, settings)
+        except Exception:  # a locked database: the next round tries again
+            FAILURES.labels("numbers").inc()
+            log.exception("numbers' schedule failed; retrying")
+        await asyncio.sleep(POOL_EVERY)
+
+
 async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker,
                      holds: HoldLog) -> None:
     """Stay connected to AMI: each Cdr event wakes ingestion at once; queue and call
@@ -343,7 +378,8 @@ async def main(settings: Settings, web: bool) -> None:
              asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker, HoldLog(settings))),
              asyncio.create_task(RecordingCollector(settings).run()),
-             asyncio.create_task(Guard(settings).run())]
+             asyncio.create_task(Guard(settings).run()),
+             asyncio.create_task(number_schedule(settings))]
     web_url = f"{settings.web_scheme}://{settings.web_bind}:{settings.web_port}/"
     log.info("serving: FastAGI on 127.0.0.1:%d%s%s", settings.agi_port,
              f", web admin on {web_url}" if web else "",

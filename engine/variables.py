@@ -34,6 +34,9 @@ DECISION_ALLOW = "allow"
 # call record or names a prompt (sounds/refused-<reason>.wav).
 REFUSAL_CODES = "|".join(r.value for r in Refusal)
 REFUSAL_UNAVAILABLE = Refusal.UNAVAILABLE.value
+# A call record's tag (CDR userfield key): the IVR's transfer to an outside number was
+# refused by the outbound decision, for this reason; the caller went on in the flow.
+TRANSFER_REFUSED = "transfer_refused"
 DIALLED = "CCC_DIALLED"            # an inbound call: the instance's number the caller dialled
 # Call recording, on the caller's channel: the policy of the skill group (or instance) the
 # call is with now (all, none, on-demand), and the id of its MixMonitor while recording

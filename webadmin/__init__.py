@@ -47,6 +47,7 @@ AREAS = (
     "webadmin.skillgroups",
     "webadmin.breakcodes",
     "webadmin.numbers",
+    "webadmin.numberpool",
     "webadmin.ivr",
     "webadmin.audio",
     "webadmin.recordings",
@@ -77,6 +78,7 @@ NAV = (
     NavEntry("overview", "overview.index", _l("Overview")),
     NavEntry("instances", "instances.new", _l("New instance"), configures=True),
     NavEntry("numbers", "numbers.index", _l("Numbers")),
+    NavEntry("numberpool", "numberpool.index", _l("400 numbers"), configures=True),  # owner's
     NavEntry("users", "users.index", _l("Users"), configures=True),  # the owner's only
     NavEntry("users", "users.tokens", _l("API tokens")),
     NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only

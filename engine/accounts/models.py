@@ -32,6 +32,9 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     plan: Mapped[BillingPlan] = mapped_column(value_enum(BillingPlan, "billing_plan"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the account's business is (engine.accounts.industry): suppliers refuse some
+    # industries on marketing numbers. None: not declared.
+    industry: Mapped[str | None] = mapped_column(String(32))
 
     users: Mapped[list["User"]] = relationship(back_populates="account")
 

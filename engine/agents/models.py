@@ -84,3 +84,18 @@ class DedicatedAgent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     agent: Mapped[Agent] = relationship()
+
+
+class SeatPeriod(Base):
+    """One period a seat (an agent's extension in an instance) existed: the bill's seat
+    lines follow these, not the agents that exist when the month is rated."""
+
+    __tablename__ = "seat_period"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"),
+                                             index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id", ondelete="SET NULL"))
+    extension: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]  # None: the seat is still there

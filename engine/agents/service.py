@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from engine import validation
 from engine.agents.models import Agent, AgentSkillGroup
+from engine.agents.seats import close_seat, open_seat
+from engine.db import utcnow
 from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.numbers.models import Number
@@ -85,6 +87,7 @@ def create_agent(session: Session, instance: Instance, name: str, extension: str
     for group, level in groups:
         agent.memberships.append(AgentSkillGroup(skill_group=group, level=level))
     session.flush()
+    open_seat(session, agent, utcnow())
     mark_pbx_changed(session)
     return agent
 
@@ -133,6 +136,7 @@ def delete_agent(session: Session, instance: Instance, extension: str) -> None:
     if used:
         raise Conflict(N_("agent %(extension)s cannot be deleted: published flows transfer "
                           "callers to it: %(flows)s", extension=extension, flows=", ".join(used)))
+    close_seat(session, agent, utcnow())
     session.delete(agent)
     session.flush()
     mark_pbx_changed(session)

@@ -8,12 +8,13 @@ dialplan then refuses the call: outbound calls fail closed.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timezone
 
 from engine import variables as var
 from engine.agi.channel import AgiChannel
-from engine.compliance.service import decide_outbound
+from engine.compliance.service import decide_committed
 from engine.errors import DomainError
 from engine.instances.models import Instance
 from engine.validation import DIAL_NUMBER_RE, EXTENSION_RE
@@ -22,8 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class OutboundRoutes:
-    def __init__(self, db):
-        self.db = db  # runs a service function in its own transaction, off the loop
+    def __init__(self, engine):
+        self.engine = engine  # the database engine: the decision opens its own transactions
 
     async def outbound(self, channel: AgiChannel) -> None:
         """Decide the call to agi_extension; set the decision or the refusal."""
@@ -39,8 +40,9 @@ class OutboundRoutes:
                               f", live {live_calls!r}, callee {callee!r}, caller ID "
                               f"{caller_id!r}, agent {agent!r}")
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        decision = await self.db(decide_outbound, instance_id, agent, caller_id, callee,
-                                 int(live_calls), now)
+        decision = await asyncio.get_running_loop().run_in_executor(
+            None, decide_committed, self.engine, instance_id, agent, caller_id, callee,
+            int(live_calls), now)
         if decision.allowed:
             await channel.set_variable(var.DECISION, var.DECISION_ALLOW)
         else:

@@ -24,7 +24,7 @@ from engine.agi.actions import ActionRunner, decode_variables, dedicated_device,
 from engine.agi.channel import AgiChannel, AgiError, AgiHangup
 from engine.agi.outbound import OutboundRoutes
 from engine.callcontrol import supervision
-from engine.db import session_factory
+from engine.db import get_engine, session_factory
 from engine.errors import DomainError
 from engine.metrics import AGI_SECONDS, CALLS, FAILURES
 from engine.ivr.actions import (TERMINAL, DialAgent, DialExternal, GetDigits, Hangup,
@@ -247,7 +247,7 @@ class SupervisionRoute:
 def build_application(settings: Settings) -> AgiApplication:
     app = AgiApplication(loop=asyncio.get_running_loop())
     routes = IvrRoutes(settings)
-    outbound = OutboundRoutes(routes.db)
+    outbound = OutboundRoutes(get_engine(settings.database_url))
     # Explicit registration: the dialplan calls exactly these.
     app.add_route(var.ROUTE_INBOUND, routes.route(routes.inbound))
     app.add_route(var.ROUTE_RESUME, routes.route(routes.resume))

@@ -18,7 +18,7 @@ from sqlalchemy import and_, case, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import Account, BillingPlan
-from engine.agents.models import Agent
+from engine.agents.seats import seats_during
 from engine.billing import packages
 from engine.billing.detail import line
 from engine.billing.models import Item, MonthlyCharge, RatedUsage, RatingRun
@@ -28,6 +28,7 @@ from engine.db import utcnow
 from engine.errors import Invalid
 from engine.instances.models import Instance
 from engine.numbers.models import Number, NumberType
+from engine.numbers.rentals import held_during
 from engine.messages import N_
 
 RATED_COLUMNS = ("call_record_id", "account_id", "instance_id", "month", "item", "started_at",
@@ -121,18 +122,17 @@ def _reallocate_later_months(session: Session, account: Account, month: Month,
 def _charge_monthly_fees(session: Session, account: Account, month: Month) -> None:
     """Seats (seat plan) and number rent, once per subject and month.
 
-    The database keeps no history of seats and numbers, so the month is charged for
-    those that exist when it is rated; rating it again adds any that appeared since,
-    never drops one already charged.
+    What existed during the month is charged: every number the account rented and
+    every seat that existed at some moment of it (their periods), whether or not they
+    still exist when the month is rated; one added after the month is not. Rating it
+    again never drops one already charged.
     """
-    wanted = [(Item.NUMBER_RENT.value, n.type.value, n.digits) for n in session.scalars(
-        select(Number).where(Number.account_id == account.id))]
+    start, end = month.utc_bounds()
+    wanted = [(Item.NUMBER_RENT.value, kind, digits)
+              for kind, digits in held_during(session, account.id, start, end)]
     if account.plan is BillingPlan.SEAT:
-        seats = session.execute(
-            select(Agent.instance_id, Agent.extension).join(Instance)
-            .where(Instance.account_id == account.id))
         wanted += [(Item.PLATFORM.value, "", f"{Instance.pbx_key_for(i)}-{ext}")
-                   for i, ext in seats]
+                   for i, ext in seats_during(session, account.id, start, end)]
     charged = set(session.execute(select(MonthlyCharge.item, MonthlyCharge.subject).where(
         MonthlyCharge.account_id == account.id, MonthlyCharge.month == month.key)))
     session.add_all(MonthlyCharge(account_id=account.id, month=month.key, item=item,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.calls.journal import CdrRow
+from engine.variables import TRANSFER_REFUSED
 
 COMPLETED_IN_IVR = "completed_in_ivr"
 # Dispositions the merge derives from an answered inbound call (not the PBX's own).
@@ -36,6 +37,8 @@ REFUSALS = {
     "outside_hours": "outside the supplier's calling hours",
     "blocked_region": "the callee's region is blocked by the number's supplier",
     "frequency_cap": "the callee was already called as often as the supplier allows",
+    "industry": "the number's supplier does not serve the account's industry on a "
+                "marketing number",
     "compliance_unavailable": "the call could not be checked (the decision service or "
                               "its database did not answer), so it was not placed",
 }
@@ -165,4 +168,10 @@ def merge_row(call: MergedCall, row: CdrRow) -> MergedCall:
         _talked(call, call.agent_extension, row.start)
     if "refused" in tags:
         call.refusal_reason = REFUSALS.get(tags["refused"], tags["refused"])
+    elif TRANSFER_REFUSED in tags:
+        # The caller's call went on (back in the flow): not a refused call, but why the
+        # transfer to an outside number did not happen is kept with it.
+        reason = tags[TRANSFER_REFUSED]
+        call.refusal_reason = "transfer to an outside number refused: " + \
+            REFUSALS.get(reason, reason)
     return call

@@ -26,6 +26,7 @@ class Refusal(str, enum.Enum):
     OUTSIDE_HOURS = "outside_hours"        # outside the supplier's calling hours
     BLOCKED_REGION = "blocked_region"      # the callee's region is one the supplier refuses
     FREQUENCY_CAP = "frequency_cap"        # the callee was called as often as allowed
+    INDUSTRY = "industry"                  # a marketing number's supplier refuses the industry
     # Set by the dialplan itself when no decision came back (the AGI server is down,
     # the database failed): the call is refused rather than let out unchecked.
     UNAVAILABLE = "compliance_unavailable"
@@ -63,6 +64,8 @@ class Policy:
     calls_per_48h: int | None = None    # in any 48 hours
     blocked_regions: tuple[str, ...] = ()
     concurrency: int = DEFAULT_CONCURRENCY
+    # Industries the supplier does not serve on marketing numbers (account industry codes).
+    refused_industries: frozenset[str] = frozenset()
 
 
 UNRESTRICTED = Policy()
@@ -76,6 +79,8 @@ class Call:
     live_calls: int                      # the number's calls on the PBX, this one included
     earlier: tuple[datetime, ...] = ()   # this number's earlier calls to the callee (UTC)
     regions: tuple[str, ...] = field(default=())  # the callee's region names, any language
+    marketing: bool = False              # the number is one for marketing calls
+    industry: str | None = None          # the calling account's industry, when known
 
 
 def local_time(now: datetime, time_zone: str) -> datetime:
@@ -113,7 +118,9 @@ def history_since(policy: Policy, now: datetime) -> datetime | None:
 
 
 def capped(policy: Policy, call: Call) -> bool:
-    return any(sum(1 for at in call.earlier if since <= at <= call.now) >= limit
+    # No upper bound: a call decided at the same moment may carry a time a little after
+    # this one's (its clock was read later, its attempt committed first); it counts.
+    return any(sum(1 for at in call.earlier if since <= at) >= limit
                for since, limit in cap_windows(policy, call.now))
 
 
@@ -129,8 +136,19 @@ def region_blocked(policy: Policy, regions: tuple[str, ...]) -> bool:
     return False
 
 
+def industry_refused(policy: Policy, call: Call) -> bool:
+    """Industry limits bind marketing numbers only. An account whose industry is not
+    known cannot show it is outside the refused ones: refused too (fail closed), when
+    the supplier refuses any."""
+    if not call.marketing or not policy.refused_industries:
+        return False
+    return call.industry is None or call.industry in policy.refused_industries
+
+
 def refusal(policy: Policy, call: Call) -> Refusal | None:
     """The first rule the call breaks, or None when it may go out."""
+    if industry_refused(policy, call):
+        return Refusal.INDUSTRY
     if call.live_calls > policy.concurrency:
         return Refusal.CONCURRENCY
     if not within_hours(policy, call.now):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, value_enum
@@ -36,6 +37,8 @@ class Number(Base):
     # Who provides the number; its restriction policy applies to calls out with it.
     supplier_id: Mapped[int | None] = mapped_column(
         ForeignKey("supplier.id", ondelete="SET NULL"))
+    # Used for marketing calls: the supplier's industry limits apply to it.
+    marketing: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     instance: Mapped[Instance | None] = relationship()
     supplier: Mapped[Supplier | None] = relationship()
@@ -52,3 +55,28 @@ class NumberSkillGroup(Base):
         ForeignKey("number.id", ondelete="CASCADE"), primary_key=True)
     skill_group_id: Mapped[int] = mapped_column(
         ForeignKey("skill_group.id", ondelete="CASCADE"), primary_key=True)
+
+
+class NumberRental(Base):
+    """One period the account rented a number: from ``starts_at`` until ``ends_at``
+    (None: open, a number on no term), naive UTC. A bill's number rent follows these
+    periods, so a number released or added later is charged for the months it was held.
+
+    A term's period is renewed by a new one that starts where it ends (``auto_renew``);
+    one not renewed ends the rental and the number goes back."""
+
+    __tablename__ = "number_rental"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
+                                            index=True)
+    number_id: Mapped[int | None] = mapped_column(
+        ForeignKey("number.id", ondelete="SET NULL"), index=True)
+    # Kept with the period: the bill names the number even after it is gone.
+    digits: Mapped[str] = mapped_column(String(24))
+    number_type: Mapped[str] = mapped_column(String(16))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    auto_renew: Mapped[bool] = mapped_column(default=False, server_default=false())
+    reminded_at: Mapped[datetime | None]   # the expiry reminder went out
+    renewed: Mapped[bool] = mapped_column(default=False, server_default=false())

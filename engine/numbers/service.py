@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, Invalid
+from engine.db import utcnow
+from engine.errors import Conflict, Invalid, NotFound
+from engine.instances.models import Instance
 from engine.ivr.models import IvrFlow
 from engine.ivr.service import check_bindable
 from engine.numbers.models import Number, NumberSkillGroup, NumberType
+from engine.numbers.rentals import open_rental
 from engine.skillgroups.models import SkillGroup
 from engine.uow import mark_pbx_changed
 from engine.validation import FieldErrors
@@ -43,13 +47,16 @@ def check_digits(digits: str, number_type: NumberType) -> str:
     return digits
 
 
-def add_number(session: Session, account_id: int, digits: str, number_type: NumberType) -> Number:
+def add_number(session: Session, account_id: int, digits: str, number_type: NumberType,
+               now: datetime | None = None) -> Number:
+    """The account gets a number (its rental starts ``now``, open-ended)."""
     check_digits(digits, number_type)
     if session.scalar(select(Number).where(Number.digits == digits)):
         raise Conflict(N_("number %(digits)s is already in use", digits=digits))
     number = Number(account_id=account_id, digits=digits, type=number_type)
     session.add(number)
     session.flush()
+    open_rental(session, number, now or utcnow())
     return number
 
 
@@ -99,7 +106,11 @@ def bind_number(session: Session, number: Number, inbound_flow_id: int | None,
     skill_groups (groups of that instance; none for a 400 number, which never calls out).
     """
     errors = FieldErrors()
-    if number.instance_id is None:
+    if number.instance_id is None and number.type is NumberType.N400:
+        # A 400 number reaches the platform only once the carrier routes it here.
+        errors.add("inbound_flow", N_("set the routing of 400 number %(digits)s before "
+                                      "binding it to a flow", digits=number.digits))
+    elif number.instance_id is None:
         errors.add("inbound_flow", N_("number %(digits)s belongs to no instance yet",
                                       digits=number.digits))
     elif inbound_flow_id is not None:
@@ -141,3 +152,33 @@ def set_outbound_numbers(session: Session, group: SkillGroup, number_ids: list[i
             number.outbound_skill_groups.remove(group)
     session.flush()
     mark_pbx_changed(session)
+
+
+def set_marketing(session: Session, number: Number, marketing: bool) -> Number:
+    """Say whether the number makes marketing calls: its supplier's industry limits then
+    apply to every call out with it."""
+    if not isinstance(marketing, bool):
+        message = N_("marketing: true or false")
+        raise Invalid(message, fields={"marketing": message})
+    number.marketing = marketing
+    session.flush()
+    return number
+
+
+def set_routing(session: Session, number: Number, instance_id: int) -> Number:
+    """Route the account's number to one of its instances: the carrier's calls to it
+    reach that instance (a 400 number bought from the pool starts with none)."""
+    if isinstance(instance_id, bool) or not isinstance(instance_id, int) or \
+            not 0 < instance_id < 2 ** 63:
+        message = N_("choose an instance of the number's account")
+        raise Invalid(message, fields={"instance_id": message})
+    instance = session.get(Instance, instance_id)
+    if instance is None or instance.account_id != number.account_id:
+        raise NotFound(N_("no instance #%(ident)s in the number's account", ident=instance_id))
+    if number.instance_id not in (None, instance_id):
+        number.inbound_flow_id = None
+        number.outbound_skill_groups = []
+    number.instance_id = instance_id
+    session.flush()
+    mark_pbx_changed(session)
+    return number

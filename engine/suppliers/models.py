@@ -28,4 +28,7 @@ class Supplier(Base):
     calls_per_48h: Mapped[int | None]
     blocked_regions: Mapped[list] = mapped_column(JSON, default=list)
     concurrency: Mapped[int] = mapped_column(default=20)
+    # Industries (engine.accounts.industry codes) not served on marketing numbers.
+    refused_industries: Mapped[list] = mapped_column(JSON, default=list,
+                                                     server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

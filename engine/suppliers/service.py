@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.accounts.industry import INDUSTRIES, check_industry
 from engine.compliance.rules import DEFAULT_CONCURRENCY, Policy, Window
 from engine.errors import Invalid, NotFound
 from engine.messages import N_
@@ -25,7 +26,7 @@ MAX_WINDOWS, MAX_REGIONS, MAX_CAP = 14, 64, 1000
 HOURS_HINT = N_("windows such as 'mon-fri 09:00-20:00; sat 10:00-18:00' (24-hour times; "
                 "an end before the start runs past midnight)")
 FIELDS = ("name", "time_zone", "calling_hours", "calls_per_day", "calls_per_24h",
-          "calls_per_48h", "blocked_regions", "concurrency")
+          "calls_per_48h", "blocked_regions", "concurrency", "refused_industries")
 
 
 def _weekdays(text: str) -> list[int]:
@@ -69,9 +70,9 @@ def _minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def policy_of(supplier: Supplier | None) -> Policy:
-    """The supplier's restrictions as the rules read them; a number without a supplier
-    keeps only the default concurrency."""
+def policy_of(supplier) -> Policy:
+    """The supplier's restrictions as the rules read them (from a Supplier or a row of
+    its columns); a number without a supplier keeps only the default concurrency."""
     if supplier is None:
         return Policy()
     return Policy(
@@ -81,7 +82,8 @@ def policy_of(supplier: Supplier | None) -> Policy:
                             for w in supplier.calling_hours),
         calls_per_day=supplier.calls_per_day, calls_per_24h=supplier.calls_per_24h,
         calls_per_48h=supplier.calls_per_48h,
-        blocked_regions=tuple(supplier.blocked_regions), concurrency=supplier.concurrency)
+        blocked_regions=tuple(supplier.blocked_regions), concurrency=supplier.concurrency,
+        refused_industries=frozenset(supplier.refused_industries or ()))
 
 
 def _time_zone(text: str) -> str:
@@ -118,6 +120,12 @@ def _regions(values) -> list[str]:
     return regions
 
 
+def _industries(values) -> list[str]:
+    if not isinstance(values, list) or len(values) > len(INDUSTRIES):
+        raise Invalid(N_("refused industries: a list of industry codes"))
+    return sorted({check_industry(v) for v in values if check_industry(v) is not None})
+
+
 CHECKS = {
     "name": lambda v: check_name(v, N_("supplier name")),
     "time_zone": _time_zone,
@@ -127,6 +135,7 @@ CHECKS = {
     "calls_per_48h": lambda v: _count(v, 1, N_("calls per 48 hours")),
     "blocked_regions": _regions,
     "concurrency": lambda v: _count(v, 1, N_("concurrency")),
+    "refused_industries": _industries,
 }
 
 
@@ -153,7 +162,7 @@ def create_supplier(session: Session, name: str, time_zone: str, **policy) -> Su
     """Add a supplier with its restriction policy (see ``update_supplier`` for the
     fields); what is not given restricts nothing, concurrency is 20."""
     values = _checked(session, {"name": name, "time_zone": time_zone, **policy}, None)
-    supplier = Supplier(calling_hours=[], blocked_regions=[],
+    supplier = Supplier(calling_hours=[], blocked_regions=[], refused_industries=[],
                         concurrency=DEFAULT_CONCURRENCY)
     for field, value in values.items():
         setattr(supplier, field, value)
@@ -198,7 +207,8 @@ def supplier_json(supplier: Supplier, numbers: list[str] | None = None) -> dict:
            "calls_per_day": supplier.calls_per_day, "calls_per_24h": supplier.calls_per_24h,
            "calls_per_48h": supplier.calls_per_48h,
            "blocked_regions": list(supplier.blocked_regions),
-           "concurrency": supplier.concurrency}
+           "concurrency": supplier.concurrency,
+           "refused_industries": list(supplier.refused_industries or ())}
     if numbers is not None:
         row["numbers"] = numbers
     return row

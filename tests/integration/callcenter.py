@@ -59,6 +59,15 @@ CARRIER = local("127.0.0.2", 5070)
 CARRIER_HOST = f"{CARRIER[0]}:{CARRIER[1]}"
 
 
+def flow(*nodes: dict, edges: list[tuple] = ()) -> dict:
+    """An IVR flow document: start -> the first node, then edges given as
+    (from, to[, outlet])."""
+    first = [{"from": "start", "to": nodes[0]["id"]}]
+    return {"format": 1, "nodes": [{"id": "start", "type": "start"}, *nodes],
+            "edges": first + [{"from": e[0], "to": e[1], **({"when": e[2]} if len(e) > 2 else {})}
+                              for e in edges]}
+
+
 @dataclass
 class Sipp:
     process: subprocess.Popen

@@ -17,19 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.callcenter import CARRIER, CARRIER_HOST, PORT_OFFSET, local
+from tests.integration.callcenter import CARRIER, CARRIER_HOST, PORT_OFFSET, flow, local
 
 SALES, NUMBER = "sales.acme", "01012345678"
 BOB_PHONE = local("127.0.0.5", 5100)
 DAVE_PHONE = local("127.0.0.6", 5110)
-
-
-def flow(*nodes: dict, edges: list[tuple] = ()) -> dict:
-    """start -> the first node, then edges given as (from, to[, outlet])."""
-    first = [{"from": "start", "to": nodes[0]["id"]}]
-    return {"format": 1, "nodes": [{"id": "start", "type": "start"}, *nodes],
-            "edges": first + [{"from": e[0], "to": e[1], **({"when": e[2]} if len(e) > 2 else {})}
-                              for e in edges]}
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.integration.callcenter import CARRIER, CARRIER_HOST, Listener, local
+from tests.integration.callcenter import (CARRIER, CARRIER_HOST, PORT_OFFSET, Listener, flow,
+                                          local)
 
 ALICE_PHONE = local("127.0.0.3", 5080)
 # alice's second phone (same account, another address): her first one is busy with
 # two calls when the third is placed.
 ALICE_SECOND_PHONE = local("127.0.0.7", 5080)
-SALES_NUMBER = "01012345678"
+SALES, SALES_NUMBER = "sales.acme", "01012345678"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The shortest refusal prompt lasts over 3 s: a 403 that comes 2 s or more after the
 # early media started means the prompt was played, not skipped.
@@ -180,3 +181,50 @@ def test_with_serve_stopped_an_outbound_call_is_refused_and_the_carrier_sees_not
     record = cc.wait_for_record(lambda r: r["callee"] == callee)
     assert record["disposition"] == "refused"
     assert "could not be checked" in record["refusal_reason"]
+
+
+def test_two_calls_at_once_to_a_once_a_day_callee_let_one_out(metro):
+    """Two calls placed at the same moment to one callee on a once-a-day number: both
+    are decided concurrently, one reaches the carrier, the other is refused by the cap."""
+    cc = metro
+    set_policy(cc, "--calls-per-day", "1")
+    callee = "1390013908" + cc.tag
+    carrier = cc.answering_agent(CARRIER)
+    both = alice_calls(cc, "same-moment", "call_or_refused.xml", callee, "-d", "500",
+                       "-r", "1000", calls=2)
+    both.assert_success()
+    carrier.assert_success()
+    assert len(carrier.requests("INVITE")) == 1
+    deadline = time.monotonic() + 20
+    while len(records := [r for r in cc.call_records() if r["callee"] == callee]) < 2:
+        assert time.monotonic() < deadline, records
+        time.sleep(0.5)
+    assert sorted(r["disposition"] for r in records) == ["answered", "refused"]
+    refused = next(r for r in records if r["disposition"] == "refused")
+    assert "as often as the supplier allows" in refused["refusal_reason"]
+
+
+def test_the_ivrs_transfer_to_an_outside_number_is_decided_too(metro):
+    """A flow sends the caller to a number in a blocked region: the carrier is not
+    called, the caller hears the flow's failure ("unavailable"), and the caller's call
+    record says why the transfer did not happen."""
+    cc = metro
+    set_policy(cc, "--blocked-region", "Xinjiang")
+    callee = "0991234568" + cc.tag
+    cc.publish_flow(SALES, "external-blocked", flow(
+        {"id": "out", "type": "transfer_external", "number": callee, "timeout": 10}),
+        bind=SALES_NUMBER)
+    caller = "1370013701" + cc.tag
+    carrier = Listener(CARRIER)
+    try:
+        cc.ivr_caller(SALES_NUMBER, caller, [("pause", 500)], True, "ivr-caller-blocked",
+                      local(CARRIER[0], 5075), "-mp",
+                      str(16000 + 4 * PORT_OFFSET + 200)).assert_success()
+    finally:
+        seen = carrier.close()
+    assert not [m for m in seen if m.startswith("INVITE")], "the carrier was called"
+    record = cc.wait_for_record(lambda r: r["caller"] == caller, 20)
+    # The caller's own call was taken (by the flow), not refused; it ended unserved.
+    assert record["direction"] == "inbound" and record["disposition"] == "abandoned"
+    assert "transfer to an outside number refused" in record["refusal_reason"]
+    assert "region is blocked" in record["refusal_reason"]

@@ -4,18 +4,30 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
+
+from engine.agents.models import SeatPeriod
 from engine.agents.service import create_agent
 from engine.billing.periods import Month
 from engine.calls.models import CallRecord, Direction
+from engine.numbers.models import NumberRental
 from tests.factories import add_account, add_instance
 
 SALES, HOTLINE, SUPPORT = "01012345678", "4001234567", "01087654321"
+SINCE = datetime(2026, 1, 1)
 _ids = itertools.count(1)
 CST = timedelta(hours=8)  # the default billing clock
 
 
 def month(text: str) -> Month:
     return Month.parse(text)
+
+
+def existed_since_january(session) -> None:
+    """Every number and seat there is now has existed since the start of the year (the
+    months billed in these tests): bills charge what existed during the month."""
+    for model in (NumberRental, SeatPeriod):
+        session.execute(update(model).values(starts_at=SINCE))
 
 
 def build_accounts(session) -> dict:
@@ -29,6 +41,7 @@ def build_accounts(session) -> dict:
                            number=SUPPORT, admin="dave").instance
     create_agent(session, support, "erin")
     session.flush()
+    existed_since_january(session)
     return {"sales": sales, "hotline": hotline, "support": support,
             "acme": sales.account, "beta": support.account}
 

@@ -5,7 +5,7 @@ import json
 
 from engine.billing.detail import USAGE_HEADER
 from engine.uow import transaction
-from tests.unit.billing_support import add_call
+from tests.unit.billing_support import add_call, existed_since_january
 from tests.unit.test_cli import SALES, ccc, ccc_json, settings, snapshot  # noqa: F401
 
 
@@ -20,6 +20,8 @@ def calls(settings, *specs):  # noqa: F811
 def prepare(ccc, settings):  # noqa: F811
     ccc("account", "create", "acme", "--plan", "payg")
     ccc(*SALES)
+    with transaction(settings) as session:
+        existed_since_january(session)
     calls(settings, ("2026-11-10 10:00:00", 5), ("2026-11-10 11:00:00", 65))
 
 

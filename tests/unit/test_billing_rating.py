@@ -1,10 +1,18 @@
 """Rating call records into minutes by billing item, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+
+from engine.agents.models import Agent, SeatPeriod
+from engine.agents.seats import close_seat
+from engine.agents.service import create_agent
+from engine.numbers.models import Number, NumberType
+from engine.numbers.pool import release_number
+from engine.numbers.service import add_number
 
 from engine.billing.bills import bill
 from engine.billing.contracts import add_package
@@ -92,6 +100,41 @@ def test_seat_plan_inbound_is_free_outbound_011_and_a_fee_per_seat(session, worl
         ("NumberRent landline", "30.0000", 1, "30.00", "0.00", "30.00"),
     ]
     assert result.lines[0].price_unit == "CNY/seat-month" and result.lines[0].usage_unit == "seat"
+
+
+def test_seats_and_number_rent_follow_what_existed_during_the_month(session, world):
+    """Rated in December: a seat deleted and a number released in November are charged
+    for November; a seat and a number added in December are not (November), but are for
+    December."""
+    support, november, december = world["support"], month("2026-11"), month("2026-12")
+    mid_november, early_december = datetime(2026, 11, 15), datetime(2026, 12, 2)
+    add_number(session, world["beta"].id, "01087654322", NumberType.LANDLINE, now=mid_november)
+    release_number(session, number_of(session, "01087654322"), datetime(2026, 11, 20))
+    add_number(session, world["beta"].id, "01087654323", NumberType.LANDLINE,
+               now=early_december)
+    erin = support_agent(session, support, "erin")
+    close_seat(session, erin, datetime(2026, 11, 10))
+    session.delete(erin)
+    late = create_agent(session, support, "frank")
+    session.execute(update(SeatPeriod).where(SeatPeriod.agent_id == late.id)
+                    .values(starts_at=early_december))
+    assert item_lines(bill(session, world["beta"], november), "CallCenterSoftware") == [
+        ("CallCenterSoftware", "150.0000", 2, "300.00", "0.00", "300.00")]   # dave, erin
+    assert item_lines(bill(session, world["beta"], november), "NumberRent") == [
+        ("NumberRent landline", "30.0000", 2, "60.00", "0.00", "60.00")]
+    assert item_lines(bill(session, world["beta"], december), "CallCenterSoftware") == [
+        ("CallCenterSoftware", "150.0000", 2, "300.00", "0.00", "300.00")]   # dave, frank
+    assert item_lines(bill(session, world["beta"], december), "NumberRent") == [
+        ("NumberRent landline", "30.0000", 2, "60.00", "0.00", "60.00")]
+
+
+def number_of(session, digits):
+    return session.scalar(select(Number).where(Number.digits == digits))
+
+
+def support_agent(session, instance, name):
+    return session.scalar(select(Agent).where(Agent.instance_id == instance.id,
+                                              Agent.name == name))
 
 
 def test_a_call_across_midnight_is_billed_on_the_day_and_month_it_starts(session, world):

@@ -161,3 +161,13 @@ def test_the_first_rule_broken_is_the_reason():
         is Refusal.BLOCKED_REGION
     earlier = (utc(monday_noon) - timedelta(hours=1)).isoformat()
     assert refusal(strict, call(monday_noon, earlier)) is Refusal.FREQUENCY_CAP
+
+
+def test_a_call_decided_at_the_same_moment_with_a_later_time_counts():
+    """Two calls decided at once: the one whose clock was read first may see the other's
+    attempt stamped a moment later; it still counts against the cap."""
+    now = datetime(2026, 12, 7, 4, 0)
+    policy = Policy(calls_per_day=1)
+    assert refusal(policy, Call(now=now, live_calls=1,
+                                earlier=(now + timedelta(microseconds=120),))) \
+        is Refusal.FREQUENCY_CAP

@@ -2,17 +2,24 @@
 400 rule, the supplier's policy, and the attempts the caps count (kept durably)."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine.accounts.industry import set_industry
+from engine.accounts.models import Account
 
 from engine.agents.service import create_agent
 from engine.compliance.models import OutboundAttempt
 from engine.compliance.rules import Refusal
-from engine.compliance.service import decide_outbound
+from engine.compliance.service import decide_committed, decide_outbound
+from engine.db import get_engine
 from engine.errors import Conflict, Invalid, NotFound
 from engine.numbers.models import Number
+from engine.numbers.service import set_marketing
 from engine.skillgroups.service import create_skill_group
 from engine.suppliers.service import (create_supplier, get_supplier, set_number_supplier,
                                       supplier_json, update_supplier)
@@ -129,3 +136,71 @@ def test_supplier_names_are_unique_and_looked_up_exactly(session, center):
         create_supplier(session, "metro", "UTC")
     with pytest.raises(NotFound):
         get_supplier(session, "Metro")
+
+
+def test_a_marketing_numbers_supplier_may_refuse_the_accounts_industry(session, center):
+    account = session.get(Account, center["sales"].account_id)
+    update_supplier(session, center["metro"], refused_industries=["finance", "health_beauty"])
+    assert decide(session, center) is None              # not a marketing number: no limit
+    set_marketing(session, number(session, SALES), True)
+    # An industry never declared cannot show it is not a refused one: refused.
+    assert decide(session, center, callee="13912345670") is Refusal.INDUSTRY
+    set_industry(session, account, "education")
+    assert decide(session, center, callee="13912345671") is None
+    set_industry(session, account, "finance")
+    assert decide(session, center, callee="13912345672") is Refusal.INDUSTRY
+    update_supplier(session, center["metro"], refused_industries=[])
+    assert decide(session, center, callee="13912345673") is None
+    with pytest.raises(Invalid) as error:
+        update_supplier(session, center["metro"], refused_industries=["casinos"])
+    assert "refused_industries" in error.value.fields
+    with pytest.raises(Invalid):
+        set_industry(session, account, "finance; drop table")
+    assert account.industry == "finance"
+
+
+class RaceAtInsert:
+    """A connection whose insert is preceded by a whole other decision: the two read the
+    same facts, as two calls decided at the same moment do."""
+
+    def __init__(self, connection, competitor):
+        self.connection, self.competitor = connection, competitor
+
+    def execute(self, statement, *args):
+        if statement.is_insert and self.competitor:
+            self.competitor(), setattr(self, "competitor", None)
+        return self.connection.execute(statement, *args)
+
+
+def allowed_attempts(session, center) -> int:
+    return session.scalar(select(func.count()).select_from(OutboundAttempt).where(
+        OutboundAttempt.instance_id == center["sales"].id, OutboundAttempt.refusal.is_(None)))
+
+
+def test_two_decisions_for_one_callee_at_once_cannot_both_pass_a_cap(session, center,
+                                                                     settings):
+    update_supplier(session, center["metro"], calls_per_day=1)
+    session.commit()
+    engine = get_engine(settings.database_url)
+    args = (center["sales"].id, "1001", SALES, CALLEE, 1, MONDAY_NOON)
+    competitor = []
+    with pytest.raises(IntegrityError):
+        with engine.begin() as connection:
+            decide_outbound(RaceAtInsert(connection, lambda: competitor.append(
+                decide_committed(engine, *args))), *args)
+    assert competitor[0].allowed
+    # The loser is decided again (what the AGI route does): now it counts the winner.
+    assert decide_committed(engine, *args).refusal is Refusal.FREQUENCY_CAP
+    session.expire_all()
+    assert allowed_attempts(session, center) == 1
+
+
+def test_many_decisions_in_threads_allow_one_call_a_day(session, center, settings):
+    update_supplier(session, center["metro"], calls_per_day=1)
+    session.commit()
+    engine = get_engine(settings.database_url)
+    args = (center["sales"].id, None, SALES, "13900000001", 1, MONDAY_NOON)
+    with ThreadPoolExecutor(6) as pool:
+        decisions = list(pool.map(lambda _: decide_committed(engine, *args), range(6)))
+    assert sum(d.allowed for d in decisions) == 1
+    assert {d.refusal for d in decisions if not d.allowed} == {Refusal.FREQUENCY_CAP}

@@ -115,7 +115,7 @@ def test_no_context_of_one_instance_reaches_another(rendered, key, other):
     # 400 number never calls out, so it has none.
     click_to_dial = [f"ccc-{key}-from-01012345678"] if key == "i1" else []
     assert sorted(own) == sorted([f"ccc-{key}-agents", f"ccc-{key}-conference",
-                                  f"ccc-{key}-dedicated", f"ccc-{key}-inbound",
+                                  f"ccc-{key}-decide", f"ccc-{key}-dedicated", f"ccc-{key}-inbound",
                                   f"ccc-{key}-outbound", f"ccc-{key}-recording",
                                   f"ccc-{key}-supervise", f"ccc-{key}-transfer",
                                   *click_to_dial])
@@ -127,7 +127,8 @@ def test_no_context_of_one_instance_reaches_another(rendered, key, other):
             f"ccc-{key}-inbound", f"ccc-{key}-outbound"}
         # The recording subroutine is shared; the instance's key is its argument.
         assert set(re.findall(r"Gosub\((ccc-[^,]+)", text)) <= {
-            f"ccc-{key}-dedicated", f"ccc-{key}-recording", "ccc-record"}
+            f"ccc-{key}-decide", f"ccc-{key}-dedicated", f"ccc-{key}-recording",
+            "ccc-record"}
         assert all(arg == key for arg in re.findall(r"Gosub\(ccc-record,\w+,1\((\w+)\)\)", text))
         assert set(re.findall(r"Queue\((i\d+-q\d+)", text)) <= {
             q for q in re.findall(r"^\[(i\d+-q\d+)\]", rendered["queues.conf"], re.M)

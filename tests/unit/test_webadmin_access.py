@@ -54,6 +54,7 @@ WEB_ROUTES = [
     ("POST", "/instances/{instance_id}/skillgroups/{group_id}/delete", True),
     ("GET", "/numbers/{number_id}/edit", True),
     ("POST", "/numbers/{number_id}/edit", True),
+    ("POST", "/numbers/purchases/{purchase_id}/documents", True),
     # Billing is the owner's only: every other role gets 403, even to look.
     ("GET", "/billing", True),
     ("GET", "/billing/bill.csv", True),
@@ -119,6 +120,11 @@ API_ROUTES = [
     ("DELETE", API + "/instances/{instance_id}/skillgroups/{group_id}", True),
     ("GET", API + "/numbers/{number_id}", False),
     ("PATCH", API + "/numbers/{number_id}", True),
+    ("PUT", API + "/numbers/{number_id}/routing", True),
+    ("GET", API + "/numbers/{number_id}/rentals", True),
+    ("PUT", API + "/numbers/{number_id}/renewal", True),
+    ("GET", API + "/number-purchases/{purchase_id}", True),
+    ("POST", API + "/number-purchases/{purchase_id}/documents", True),
     ("GET", API + "/billing/bills/{month}", True),
     ("POST", API + "/billing/payments", True),
     ("POST", API + "/billing/exports", True),
@@ -209,6 +215,7 @@ RESOURCE_IDS = {
     "user_id": ("globex_user", "acme_user"),
     "token_id": ("globex_token", "acme_token"),
     "recording_id": ("globex_recording", "acme_recording"),  # a call recording
+    "purchase_id": ("globex_purchase", "acme_purchase"),  # a 400 number bought from the pool
 }
 # URL parameters that name no resource (every account has every month): one value for
 # both accounts, so such a route has no cross-account variant, only the role checks.
@@ -319,7 +326,7 @@ def test_the_overview_and_lists_show_the_own_account_only(sqlite_world):
     assert [i["domain"] for i in listed] == ["sales.acme", "hotline.acme"]
     numbers = sqlite_world.app().test_client().get(API + "/numbers",
                                                    headers=bearer(sqlite_world)).get_json()
-    assert sorted(n["digits"] for n in numbers) == ["01012345678", "4001234567"]
+    assert sorted(n["digits"] for n in numbers) == ["01012345678", "4001234567", "4008001001"]
 
 
 @pytest.mark.parametrize("user", ["andy", "rita", "sam"])

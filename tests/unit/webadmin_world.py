@@ -6,7 +6,8 @@ andy (agent), rita (reviewer), sam (supplier)), and account globex (owner mallor
 Support with its own agent, group and number); each account has one usage export (of
 EXPORT_MONTH, empty), its instance's published ``welcome`` flow (acme's at version 1,
 globex's at version 2) and one audio file (acme-hello in Sales, globex-hello in
-Support). Every user's password is PASSWORD; olivia, alice, andy and mallory have API
+Support), and a 400 number bought from the pool (acme 4008001001, globex 4008001002).
+Every user's password is PASSWORD; olivia, alice, andy and mallory have API
 tokens. The PBX is "not running": its AMI
 port is one nobody listens on, so a change is written but not reloaded.
 """
@@ -18,6 +19,7 @@ import socket
 import time
 import wave
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -32,14 +34,17 @@ from engine.audio.service import upload
 from engine.billing.export import export_usage, exports_dir
 from engine.billing.periods import Month
 from engine.ivr import service as ivr
+from engine.numbers.pool import add_to_pool, buy
 from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction
 from tests.factories import add_account, add_instance
+from tests.unit.billing_support import existed_since_january
 from webadmin import create_app
 
 PASSWORD = "correct horse battery"
 EXPORT_MONTH = Month.parse("2026-01")
+BOUGHT_AT = datetime(2026, 1, 5, 9, 0)
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -109,6 +114,12 @@ def build_world(settings) -> World:
         recordings = {name: _recording(db, settings, instance, f"world-{name}.1")
                       for name, instance in (("acme", sales.instance),
                                              ("globex", support.instance))}
+        # A 400 number bought from the pool by each account.
+        purchases = {}
+        for name, digits in (("acme", "4008001001"), ("globex", "4008001002")):
+            add_to_pool(db, digits, "standard")
+            purchases[name] = buy(db, get_account(db, name).id, digits, BOUGHT_AT).id
+        existed_since_january(db)  # the months billed in the billing tests
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
         user_ids = {u.name: u.id for u in db.scalars(select(User))}
@@ -130,7 +141,8 @@ def build_world(settings) -> World:
                # a user and an API token of each account (acme's: not the owner's own)
                "acme_user": user_ids["andy"], "globex_user": user_ids["mallory"],
                "acme_token": token_ids["olivia"], "globex_token": token_ids["mallory"],
-               "acme_recording": recordings["acme"], "globex_recording": recordings["globex"]}
+               "acme_recording": recordings["acme"], "globex_recording": recordings["globex"],
+               "acme_purchase": purchases["acme"], "globex_purchase": purchases["globex"]}
     return World(settings, ids, tokens)
 
 

@@ -38,7 +38,7 @@ from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, ty
 
 MODULES = ("instances", "agents", "agentstates", "calls", "dedicatedagents", "skillgroups",
            "numbers", "ivr", "audio", "users", "recordings", "reports", "suppliers",
-           "supervision", "wallboard")
+           "supervision", "wallboard", "numberpool")
 OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 

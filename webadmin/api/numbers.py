@@ -1,13 +1,15 @@
 """/api/v1/numbers: the account's numbers; bind one to a published flow and to skill groups."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import abort, g, jsonify
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from engine.numbers.models import Number
+from engine.numbers.models import Number, NumberRental
+from engine.numbers.rentals import rental_json, set_auto_renew
 from engine.ivr.service import bindable_flows
-from engine.numbers.service import bind_number
-from webadmin.access import load, pbx_report, require_configure, work
+from engine.numbers.service import bind_number, set_marketing, set_routing
+from webadmin.access import load, pbx_report, require_account_role, require_configure, work
 from webadmin.api import body
 from webadmin.api.registry import route
 
@@ -18,12 +20,18 @@ NUMBER = {"type": "object", "properties": {
     "supplier_id": {"type": ["integer", "null"],
                     "description": "whose restriction policy its outbound calls follow"},
     "skill_groups": {"type": "array", "items": {"type": "integer"}},
+    "marketing": {"type": "boolean",
+                  "description": "makes marketing calls: its supplier's industry limits apply"},
     "bindable_flows": {"type": "array", "items": {"type": "object"},
                        "description": "the instance's published flows"}}}
 UPDATE = {"type": "object", "properties": {
     "inbound_flow_id": {"type": "integer", "description": "a published flow; null for none"},
     "skill_groups": {"type": "array", "items": {"type": "integer"},
-                     "description": "skill group ids that call out with the number"}}}
+                     "description": "skill group ids that call out with the number"},
+    "marketing": {"type": "boolean"}}}
+ROUTING = {"type": "object", "required": ["instance_id"], "properties": {
+    "instance_id": {"type": "integer", "description": "the account's instance the "
+                                                      "carrier's calls to it reach"}}}
 
 
 def number_json(db, number: Number) -> dict:
@@ -32,6 +40,7 @@ def number_json(db, number: Number) -> dict:
             "instance_id": number.instance_id, "inbound_flow_id": number.inbound_flow_id,
             "supplier_id": number.supplier_id,
             "skill_groups": [g.id for g in number.outbound_skill_groups],
+            "marketing": number.marketing,
             "bindable_flows": [{"id": f.id, "name": f.name} for f in flows]}
 
 
@@ -57,5 +66,53 @@ def update_number(number_id: int):
         data = body(UPDATE)
         bind_number(db, number, data.get("inbound_flow_id", number.inbound_flow_id),
                     data.get("skill_groups", [g.id for g in number.outbound_skill_groups]))
+        if data.get("marketing") is not None:
+            set_marketing(db, number, data["marketing"])
         row = number_json(db, number)
     return jsonify(row | {"pbx": pbx_report()})
+
+
+@route("/numbers/<int:number_id>/routing", "PUT",
+       "Route a number to an instance (a 400 number bought from the pool starts with none)",
+       request=ROUTING, response=NUMBER, operation_id="SetNumberRouting",
+       errors=(401, 403, 404, 422))
+def set_number_routing(number_id: int):
+    with work() as db:
+        number = load(db, Number, number_id)
+        require_configure(db)  # the account's: which instance gets the number
+        set_routing(db, number, body(ROUTING)["instance_id"])
+        row = number_json(db, number)
+    return jsonify(row | {"pbx": pbx_report()})
+
+
+RENEWAL = {"type": "object", "required": ["auto_renew"], "properties": {
+    "auto_renew": {"type": "boolean", "description": "renew the term a month at a time"}}}
+RENTAL = {"type": "object", "properties": {
+    "digits": {"type": "string"}, "starts_at": {"type": "string"},
+    "ends_at": {"type": ["string", "null"], "description": "null: no term"},
+    "auto_renew": {"type": "boolean"}, "reminded_at": {"type": ["string", "null"]}}}
+
+
+@route("/numbers/<int:number_id>/rentals", "GET", "The number's rental periods, newest first",
+       response={"type": "array", "items": RENTAL}, operation_id="ListNumberRentals",
+       errors=(401, 403, 404))
+def list_number_rentals(number_id: int):
+    with work() as db:
+        number = load(db, Number, number_id)
+        require_account_role(_l("see number rentals"))
+        return jsonify([rental_json(r) for r in db.scalars(
+            select(NumberRental).where(NumberRental.number_id == number.id)
+            .order_by(NumberRental.starts_at.desc(), NumberRental.id.desc()))])
+
+
+@route("/numbers/<int:number_id>/renewal", "PUT", "Turn the number's auto-renewal on or off",
+       request=RENEWAL, response=RENTAL, operation_id="SetNumberAutoRenewal",
+       errors=(401, 403, 404, 422))
+def set_number_renewal(number_id: int):
+    with work() as db:
+        number = load(db, Number, number_id)
+        require_account_role(_l("change number rentals"))
+        rental = set_auto_renew(db, number, body(RENEWAL)["auto_renew"])
+        if rental is None:
+            abort(404)
+        return jsonify(rental_json(rental))

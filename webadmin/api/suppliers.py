@@ -29,6 +29,8 @@ SUPPLIER = {"type": "object", "properties": {
     "calls_per_48h": NULLABLE_COUNT,
     "blocked_regions": {"type": "array", "items": {"type": "string"}},
     "concurrency": {"type": "integer", "description": "outbound calls at once per number"},
+    "refused_industries": {"type": "array", "items": {"type": "string"},
+                           "description": "industries not served on marketing numbers"},
     "numbers": {"type": "array", "items": {"type": "string"},
                 "description": "the account's numbers this supplier provides"}}}
 
