@@ -1,0 +1,186 @@
+"""Faults on the real PBX: what callers hear and what is recorded when a part of the call
+center fails under them.
+
+Configured (conftest): instance Sales (number 01012345678) and instance Hotline (400
+number 4001234567), each with its default skill group and its admin agent, 1001 (alice,
+carol). Every test asserts, beside its own point, that each call that reached the PBX
+has exactly one call record; every caller number ends in the run's tag, and is one of
+the test's own (the PBX site's journal holds the whole run's calls).
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.integration.callcenter import CARRIER, PORT_OFFSET, local
+from tests.integration.rtp import RtpPeer
+
+SALES, SALES_NUMBER = "sales.acme", "01012345678"
+HOTLINE, HOTLINE_NUMBER = "hotline.acme", "4001234567"
+ALICE_PHONE = local("127.0.0.61", 5610)
+CAROL_PHONE = local("127.0.0.62", 5620)
+# Inside this run's block of media ports: SIPp's own (one per caller's SIPp, which must
+# not share one on the carrier's address) from +40, the callers' RTP peers from +200.
+MEDIA_BASE = 16000 + 4 * PORT_OFFSET
+# Ringback (the PBX's US tones) is 440+480 Hz for 2 s, then 4 s of nothing: a caller who
+# waits hears something at least every 4 s. More than this is silence.
+RING_HZ, RING_GAP = 440, 4.0
+QUIET_LIMIT = RING_GAP + 1.0
+HEARD = 300.0
+
+
+def flow(*nodes: dict, edges: list[tuple] = ()) -> dict:
+    first = [{"from": "start", "to": nodes[0]["id"]}]
+    return {"format": 1, "nodes": [{"id": "start", "type": "start"}, *nodes],
+            "edges": first + [{"from": a, "to": b} for a, b in edges]}
+
+
+# About 12 s of prompts, then the default group: long enough to be cut in the middle.
+LONG_WELCOME = flow(*({"id": f"p{n}", "type": "play", "prompt": "welcome"} for n in range(4)),
+                    {"id": "queue", "type": "transfer_skill_group", "skill_group": "default"},
+                    edges=[("p0", "p1"), ("p1", "p2"), ("p2", "p3"), ("p3", "queue")])
+
+
+def wait_for(predicate, what: str, timeout: float = 20, every: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(every)
+    raise AssertionError(f"never: {what}")
+
+
+class Caller:
+    """A carrier caller whose ears are an RTP peer (it says nothing itself); it waits for
+    the PBX to hang up."""
+
+    def __init__(self, cc, slot: int, number: str, caller_id: str):
+        self.caller_id = caller_id
+        rtp = MEDIA_BASE + 200 + 2 * slot
+        self.sipp = cc.sipp(f"caller-{slot}", "call_rtp.xml", local(CARRIER[0], 5071 + slot),
+                            number, "-key", "caller", caller_id, "-key", "rtpport", str(rtp),
+                            "-mp", str(MEDIA_BASE + 40 + 8 * slot), "-timeout", "90s")
+        self.ears = RtpPeer((CARRIER[0], rtp), 0, self.sipp.messages, keep_seconds=120)
+        self.called = time.monotonic()
+
+    def heard_for(self, seconds: float) -> bool:
+        """Whether the caller has been hearing sound for ``seconds``, and still does."""
+        now, start = time.monotonic(), self.first_sound()
+        return start is not None and start < now - seconds \
+            and bool(self.ears.audible(now - 0.5))
+
+    def first_sound(self) -> float | None:
+        heard = self.ears.audible(self.called)
+        return heard[0] if heard else None
+
+    def close(self) -> None:
+        self.ears.close()
+
+
+def caller_ids(cc, kind: int, count: int) -> list[str]:
+    return [f"13{kind:02d}00{n:02d}00{kind:02d}" + cc.tag for n in range(count)]
+
+
+def assert_one_record_each(cc, callers: list[str], **expected) -> list[dict]:
+    """Exactly one record per caller (none missing, none twice), each as expected."""
+    records = cc.wait_for_records(callers)
+    by_caller = {}
+    for record in records:
+        by_caller.setdefault(record["caller"], []).append(record)
+    assert {c: len(by_caller.get(c, [])) for c in callers} == {c: 1 for c in callers}, records
+    for record in records:
+        for key, value in expected.items():
+            assert record[key] == value, (key, record)
+    return records
+
+
+@pytest.fixture
+def agents(callcenter):
+    """alice (Sales) and carol (Hotline): SIP phones registered, not signed in yet."""
+    cc = callcenter
+    cc.sign_out_everyone()
+    alice, carol = cc.instances["sales"]["admin_agent"], cc.instances["hotline"]["admin_agent"]
+    cc.register(alice, ALICE_PHONE, ready=False)
+    cc.register(carol, CAROL_PHONE, ready=False)
+    yield alice, carol
+    cc.kill_sipps()
+    cc.pbx_command("channel request hangup all")
+    if cc.serve_process is None:
+        cc.start_serve()
+
+
+def test_killed_ivr_server_sends_ivr_callers_to_the_fallback_and_keeps_queued_ones(
+        callcenter, agents):
+    """Two callers wait in Hotline's queue (nobody signed in) and two are in the middle of
+    Sales' 12 s of prompts when `ccc serve` is killed (SIGKILL). Within 3 s both Sales
+    callers wait in Sales' default queue (the fallback); the Hotline callers stay where
+    they are. Then alice and carol sign in, with no `ccc serve` running, and each answers
+    two calls. Every caller heard sound at least every few seconds (prompts, then the
+    ringback), and each call has one record, answered by its agent."""
+    cc = callcenter
+    alice, carol = agents
+    cc.publish_flow(SALES, "long-welcome", LONG_WELCOME, bind=SALES_NUMBER)
+    sales_queue, hotline_queue = cc.queue_of(SALES), cc.queue_of(HOTLINE)
+    queued = [Caller(cc, n, HOTLINE_NUMBER, c) for n, c in enumerate(caller_ids(cc, 21, 2))]
+    in_ivr = []
+    try:
+        # Hotline's welcome flow: a 3 s prompt, then its default queue.
+        wait_for(lambda: cc.queue_callers().get(hotline_queue) == 2,
+                 "both Hotline callers wait in its queue", timeout=30, every=0.3)
+        in_ivr = [Caller(cc, 2 + n, SALES_NUMBER, c)
+                  for n, c in enumerate(caller_ids(cc, 22, 2))]
+        wait_for(lambda: all(c.heard_for(1.0) for c in in_ivr),
+                 "both Sales callers hear the prompts for a second", timeout=20)
+        assert cc.queue_callers().get(sales_queue, 0) == 0  # still in the IVR
+
+        def both_wait(callers: dict[str, int]) -> bool:
+            return callers.get(sales_queue) == 2 and callers.get(hotline_queue) == 2
+
+        cc.kill_serve()
+        killed = time.monotonic()
+        wait_for(lambda: both_wait(cc.queue_callers()), "the Sales callers in the fallback",
+                 timeout=10)
+        reached = time.monotonic() - killed
+        print(f"the IVR's callers reached the fallback {reached:.2f}s after the kill")
+        assert reached <= 3.0, f"the IVR's callers reached the fallback after {reached:.1f}s"
+        # A while later the queued callers are all still there, with nobody to answer.
+        time.sleep(2)
+        assert cc.queue_callers().get(hotline_queue) == 2
+        assert cc.queue_callers().get(sales_queue) == 2
+
+        # The agents sign in with no `ccc serve`: the PBX alone connects the callers.
+        phones = [cc.sipp("alice-answers", "answer_hangup.xml", ALICE_PHONE, "", "-d", "1000",
+                          calls=2),
+                  cc.sipp("carol-answers", "answer_hangup.xml", CAROL_PHONE, "", "-d", "1000",
+                          calls=2)]
+        signed_in = time.monotonic()
+        cc.agent_state(alice, "ready", "--device", "sip")
+        cc.agent_state(carol, "ready", "--device", "sip")
+        for phone in phones:
+            phone.assert_success(60)
+        for caller in queued + in_ivr:
+            caller.sipp.assert_success(30)
+    finally:
+        for caller in queued + in_ivr:
+            caller.close()
+
+    # What each caller heard while they waited: never a silence longer than the
+    # ringback's own pause, and the ringback once in the queue.
+    for caller in queued + in_ivr:
+        start = caller.first_sound()
+        assert start is not None, f"{caller.caller_id} heard nothing at all"
+        quiet = caller.ears.longest_quiet(start, signed_in)
+        assert quiet < QUIET_LIMIT, f"{caller.caller_id} heard {quiet:.1f}s of silence"
+    for caller in in_ivr:
+        assert caller.ears.hears_between(RING_HZ, killed, signed_in) > HEARD, \
+            f"{caller.caller_id} never heard the ringback"
+
+    # The records: ccc serve comes back and catches up on the PBX's journal.
+    cc.start_serve()
+    sales_id, hotline_id = cc.instances["sales"]["id"], cc.instances["hotline"]["id"]
+    records = assert_one_record_each(cc, [c.caller_id for c in queued + in_ivr],
+                                     disposition="answered", agent="1001")
+    assert {r["caller"]: r["instance_id"] for r in records} == {
+        **{c.caller_id: hotline_id for c in queued}, **{c.caller_id: sales_id for c in in_ivr}}
