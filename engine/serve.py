@@ -27,6 +27,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from engine.agentstate.tracker import AgentTracker
 from engine.ami.client import AmiClient, AmiError
+from engine.pools import BACKGROUND
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
 from engine.db import session_factory
@@ -92,7 +93,7 @@ class Ingestor:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                calls, events = await loop.run_in_executor(None, self._ingest_once)
+                calls, events = await loop.run_in_executor(BACKGROUND, self._ingest_once)
                 if calls:
                     log.info("call records: %d calls updated", calls)
                 if events:
@@ -148,7 +149,7 @@ class RecordingCollector:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                found = await loop.run_in_executor(None, self._once)
+                found = await loop.run_in_executor(BACKGROUND, self._once)
                 if found:
                     log.info("recordings: %d registered", found)
             except Exception:  # a locked database, an unreadable folder: try again shortly
@@ -198,7 +199,7 @@ class Guard:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await loop.run_in_executor(None, self._once)
+                await loop.run_in_executor(BACKGROUND, self._once)
             except Exception:  # a locked database, an unreadable log: try again shortly
                 FAILURES.labels("guard").inc()
                 log.exception("security log: reading failed; retrying")

@@ -22,6 +22,7 @@ from panoramisk.fast_agi import Application, Request
 from engine import variables as var
 from engine.agi.actions import ActionRunner, decode_variables, dedicated_device, node_id
 from engine.agi.channel import AgiChannel, AgiError, AgiHangup
+from engine.agi.lookups import Lookups
 from engine.agi.outbound import OutboundRoutes
 from engine.callcontrol import supervision
 from engine.db import session_factory
@@ -47,14 +48,9 @@ SESSION_FAILURES = (FlowError, AgiError, AgiHangup, DomainError, OSError, ValueE
 class IvrRoutes:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.sessions = session_factory(settings.database_url)
-
-    async def db(self, function, *args):
-        """Run a service function in its own committed transaction, off the event loop."""
-        def work():
-            with self.sessions() as session, session.begin():
-                return function(session, *args)
-        return await asyncio.get_running_loop().run_in_executor(None, work)
+        # Each service function in its own committed transaction, off the event loop,
+        # on call setup's own threads, bounded in time (engine/agi/lookups.py).
+        self.db = Lookups(settings.database_url)
 
     async def inbound(self, channel: AgiChannel) -> None:
         """A new call: the number's latest published version, from its start node."""

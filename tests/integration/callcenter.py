@@ -339,7 +339,8 @@ class CallCenter:
             return [{"id": r.pbx_call_id, "caller": r.caller, "instance_id": r.instance_id,
                      "disposition": r.disposition, "agent": r.agent_extension,
                      "direction": r.direction.value, "start": r.started_at,
-                     "answer": r.answered_at, "end": r.ended_at}
+                     "answer": r.answered_at, "end": r.ended_at,
+                     "billable_seconds": r.billable_seconds}
                     for r in db.scalars(select(CallRecord)
                                         .where(CallRecord.caller.in_(list(callers))))]
 
@@ -364,6 +365,31 @@ class CallCenter:
                     return record
             time.sleep(0.5)
         raise AssertionError(f"no matching call record within {timeout}s: {self.call_records()}")
+
+
+_LOCK_HOLDER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("CREATE TABLE held_by_a_test (x)")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+db.execute("ROLLBACK")
+"""
+
+
+def lock_sqlite(url: str, seconds: float) -> subprocess.Popen:
+    """Another process takes the write lock of the SQLite database of ``url`` (as a long
+    migration or a bulk import would) and holds it for ``seconds``: nobody else can write
+    meanwhile. (Readers go on: in WAL mode, which ccc uses, an exclusive lock cannot be
+    had while ccc's processes keep the database open.) Back once the lock is held."""
+    holder = subprocess.Popen([sys.executable, "-c", _LOCK_HOLDER,
+                               url.removeprefix("sqlite:///"), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    if holder.stdout.readline().strip() != "locked":
+        holder.kill()
+        raise AssertionError("the database could not be locked")
+    return holder
 
 
 class Listener:

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.integration.callcenter import CARRIER, PORT_OFFSET, local
+from tests.integration.callcenter import CARRIER, PORT_OFFSET, local, lock_sqlite
 from tests.integration.rtp import RtpPeer
 
 SALES, SALES_NUMBER = "sales.acme", "01012345678"
@@ -184,3 +184,102 @@ def test_killed_ivr_server_sends_ivr_callers_to_the_fallback_and_keeps_queued_on
                                      disposition="answered", agent="1001")
     assert {r["caller"]: r["instance_id"] for r in records} == {
         **{c.caller_id: hotline_id for c in queued}, **{c.caller_id: sales_id for c in in_ivr}}
+
+
+# The load of the restart test. Ten calls a second for a minute is what the PBX holds on
+# a quiet host; a test run shares two cores with other work, so the rate and the length
+# are scaled down (the calls still overlap: each lasts 3 to 15 s).
+RATE, CALLS, RESTARTS = 4, 120, 5
+WELCOME_BYE = flow({"id": "hello", "type": "play", "prompt": "welcome"},
+                   {"id": "bye", "type": "hangup", "reason": "done"}, edges=[("hello", "bye")])
+
+
+def load_caller_ids(cc, kind: int) -> tuple[str, list[str]]:
+    """The prefix of a numbered load (call_numbered.xml) and each call's caller number
+    (SIPp numbers its calls from 1)."""
+    prefix = f"13{kind:02d}0{cc.tag}0"
+    return prefix, [f"{prefix}{n}" for n in range(1, CALLS + 1)]
+
+
+def test_restarting_the_ivr_server_under_load_records_every_call_once(callcenter, agents):
+    """`ccc serve` is restarted five times while carrier calls come at 4 a second; each
+    call hears the 2.7 s welcome and is hung up, or, when it came while the server was
+    down, rings 10 s in the default group and hears "unavailable" (the fallback). Every
+    call succeeds, and each has exactly one record: answered by the PBX, taken by no
+    agent, and at least as long as a whole prompt."""
+    cc = callcenter
+    cc.publish_flow(SALES, "welcome-bye", WELCOME_BYE, bind=SALES_NUMBER)
+    # The fallback's queue: nobody signed in, so the shortest wait, then "unavailable".
+    cc.ccc("skillgroup", "update", "--instance", SALES, "--name", "default",
+           "--wait-timeout", "10")
+    prefix, callers = load_caller_ids(cc, 31)
+    try:
+        load = cc.sipp("load", "call_numbered.xml", local(CARRIER[0], 5081), SALES_NUMBER,
+                       "-key", "caller", prefix, "-r", str(RATE), "-timeout", "240s", "-l", "100",
+                       "-mp", str(MEDIA_BASE + 120), calls=CALLS)
+        every = CALLS / RATE / (RESTARTS + 1)
+        downtimes = []
+        for _ in range(RESTARTS):
+            time.sleep(every)
+            stopped = time.monotonic()
+            cc.stop_serve()
+            cc.start_serve()
+            downtimes.append(time.monotonic() - stopped)
+        print("restarts took", ", ".join(f"{d:.1f}s" for d in downtimes))
+        load.assert_success(CALLS / RATE + 90)
+    finally:
+        cc.ccc("skillgroup", "update", "--instance", SALES, "--name", "default",
+               "--wait-timeout", "300")
+    records = assert_one_record_each(cc, callers, direction="inbound",
+                                     disposition="abandoned", agent=None)
+    short = [r for r in records if r["billable_seconds"] < 3]
+    assert short == [], short
+    print(sum(r["billable_seconds"] >= 10 for r in records), "calls of", CALLS,
+          "went to the fallback")
+
+
+WELCOME_QUEUE = flow({"id": "hello", "type": "play", "prompt": "welcome"},
+                     {"id": "queue", "type": "transfer_skill_group", "skill_group": "default"},
+                     edges=[("hello", "queue")])
+LOCKED_SECONDS = 25
+
+
+@pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)
+def test_calls_reach_agents_while_the_database_is_locked(callcenter, agents):
+    """One call before, then three one after another while another process holds the
+    SQLite database's write lock for 25 s: each caller hears the welcome, the ringback
+    and reaches alice as before, with no long silence; no record of theirs can be
+    written meanwhile, and once the lock goes each call's record lands, exactly once."""
+    cc = callcenter
+    alice, _ = agents
+    cc.publish_flow(SALES, "welcome-queue", WELCOME_QUEUE, bind=SALES_NUMBER)
+    phone = cc.sipp("alice-answers", "answer_hangup.xml", ALICE_PHONE, "", "-d", "1000",
+                    "-timeout", "120s", calls=4)
+    cc.agent_state(alice, "ready", "--device", "sip")
+    ids = caller_ids(cc, 41, 4)
+    callers = []
+    try:
+        for n, caller_id in enumerate(ids):
+            if n == 1:
+                holder = lock_sqlite(cc.env["CCC_DATABASE_URL"], LOCKED_SECONDS)
+                locked = time.monotonic()
+            caller = Caller(cc, n, SALES_NUMBER, caller_id)
+            callers.append(caller)
+            caller.sipp.assert_success(40)
+            caller.ended = time.monotonic()
+        assert holder.poll() is None, "the lock was gone before the last call ended"
+        assert time.monotonic() - locked < LOCKED_SECONDS
+        phone.assert_success(10)
+    finally:
+        for caller in callers:
+            caller.close()
+    assert len(phone.requests("INVITE")) == 4
+    for caller in callers:
+        start = caller.first_sound()
+        assert start is not None and start - caller.called < 6, f"{caller.caller_id}: no welcome"
+        quiet = caller.ears.longest_quiet(caller.called + 1, caller.ended - 1.5)
+        assert quiet < 2.5, f"{caller.caller_id} heard {quiet:.1f}s of silence"
+    # Nothing of the calls during the lock is in the database yet; all once it is free.
+    assert {r["caller"] for r in cc.records_of(ids)} <= {ids[0]}
+    holder.wait(LOCKED_SECONDS + 10)
+    assert_one_record_each(cc, ids, disposition="answered", agent="1001")
