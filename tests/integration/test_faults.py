@@ -283,3 +283,31 @@ def test_calls_reach_agents_while_the_database_is_locked(callcenter, agents):
     assert {r["caller"] for r in cc.records_of(ids)} <= {ids[0]}
     holder.wait(LOCKED_SECONDS + 10)
     assert_one_record_each(cc, ids, disposition="answered", agent="1001")
+
+
+def test_a_configuration_change_every_two_seconds_fails_no_call(callcenter, agents):
+    """Carrier calls come at 4 a second while the operator changes the default group's
+    wait time every 2 s (each change re-renders the dialplan and reloads the PBX): no
+    call fails, each hears the whole welcome before the PBX hangs up, and each has
+    exactly one record."""
+    cc = callcenter
+    cc.publish_flow(SALES, "welcome-bye", WELCOME_BYE, bind=SALES_NUMBER)
+    prefix, callers = load_caller_ids(cc, 51)
+    load = cc.sipp("load", "call_numbered.xml", local(CARRIER[0], 5082), SALES_NUMBER,
+                   "-key", "caller", prefix, "-r", str(RATE), "-timeout", "240s", "-l", "100",
+                   "-mp", str(MEDIA_BASE + 140), calls=CALLS)
+    changes, began = 0, time.monotonic()
+    while load.process.poll() is None:
+        started = time.monotonic()
+        cc.ccc("skillgroup", "update", "--instance", SALES, "--name", "default",
+               "--wait-timeout", str(300 + changes % 2))
+        changes += 1
+        time.sleep(max(0.0, 2.0 - (time.monotonic() - started)))
+    load.assert_success(0)
+    # A `ccc` command alone takes a second or two on a loaded host: about every 2-3 s.
+    print(f"{changes} changes applied, one every {(time.monotonic() - began) / changes:.1f}s")
+    assert changes >= 8, changes
+    records = assert_one_record_each(cc, callers, direction="inbound",
+                                     disposition="abandoned", agent=None)
+    short = [r for r in records if r["billable_seconds"] < 3]
+    assert short == [], short
