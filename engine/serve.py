@@ -31,7 +31,7 @@ from engine.pools import BACKGROUND
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
 from engine.db import session_factory
-from engine.metrics import FAILURES, INGESTED
+from engine.metrics import FAILURES, INGESTED, JOURNAL_FREE, RECORDS_AT_RISK
 from engine.metrics import REGISTRY as METRICS
 from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
 from engine.recording.service import collect, waiting_files
@@ -91,8 +91,10 @@ class Ingestor:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        space = JournalSpace(self.settings)
         while True:
             try:
+                await loop.run_in_executor(BACKGROUND, space.check)
                 calls, events = await loop.run_in_executor(BACKGROUND, self._ingest_once)
                 if calls:
                     log.info("call records: %d calls updated", calls)
@@ -106,6 +108,45 @@ class Ingestor:
             except asyncio.TimeoutError:
                 pass
             self.wake.clear()
+
+
+class JournalSpace:
+    """Watches the free space of the journals' disks. The PBX writes a call's record
+    when the call ends, whatever the disk holds: on a full disk the write fails, the call
+    goes on, and its record is lost, silently on the PBX's side. So ccc says it, loudly:
+    an error in the log (again every minute while it lasts) and a metric to alert on."""
+
+    RESERVE = 1024 * 1024  # bytes: thousands of records, minutes of a busy PBX
+    REPEAT = 60.0
+
+    def __init__(self, settings: Settings):
+        self.journals = {"cdr": settings.cdr_file, "queue_log": settings.queue_log}
+        self.told: dict[str, float] = {}
+
+    def check(self) -> dict[str, int]:
+        """Free bytes per journal's disk; logs and flags those under the reserve."""
+        free = {}
+        for name, path in self.journals.items():
+            try:
+                found = os.statvfs(path.parent)
+            except OSError:
+                continue  # no site yet: nothing to write to, nothing at risk
+            free[name] = found.f_bavail * found.f_frsize
+            JOURNAL_FREE.labels(name).set(free[name])
+            at_risk = free[name] < self.RESERVE
+            RECORDS_AT_RISK.labels(name).set(int(at_risk))
+            now = time.monotonic()
+            if not at_risk:
+                if self.told.pop(name, None) is not None:
+                    log.warning("the %s journal's disk has room again (%d bytes free)",
+                                name, free[name])
+            elif now - self.told.get(name, -self.REPEAT) >= self.REPEAT:
+                self.told[name] = now
+                log.error("RECORDS AT RISK: the disk of the %s journal (%s) has %d bytes "
+                          "free; the PBX cannot write the records of the calls that end, "
+                          "and they are lost: free space there now", name, path.parent,
+                          free[name])
+        return free
 
 
 class RecordingCollector:

@@ -9,9 +9,16 @@ the test's own (the PBX site's journal holds the whole run's calls).
 """
 from __future__ import annotations
 
+import re
+import subprocess
 import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+from engine.settings import load_settings
 
 from tests.integration.callcenter import CARRIER, PORT_OFFSET, local, lock_sqlite
 from tests.integration.rtp import RtpPeer
@@ -311,3 +318,60 @@ def test_a_configuration_change_every_two_seconds_fails_no_call(callcenter, agen
                                      disposition="abandoned", agent=None)
     short = [r for r in records if r["billable_seconds"] < 3]
     assert short == [], short
+
+
+@contextmanager
+def full_disk(directory: Path):
+    """A small disk mounted on ``directory`` and filled to the last byte; unmounted
+    after, which brings back what the directory held."""
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,nr_inodes=64", "tmpfs", str(directory)],
+                   check=True)
+    try:
+        try:
+            with open(directory / "filler", "wb") as filler:
+                while True:
+                    filler.write(b"\0" * 4096)
+                    filler.flush()
+        except OSError:  # no space left: what was wanted
+            pass
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(directory)], check=True)
+
+
+@pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)
+def test_a_full_journal_disk_is_told_loudly_and_calls_go_on(callcenter, agents):
+    """The call-record journal's disk is full: two callers still hear the welcome and are
+    hung up by the PBX, and `ccc serve` logs an error that records are at risk and sets
+    its ccc_records_at_risk metric; with room again the metric falls back to 0."""
+    cc = callcenter
+    cc.publish_flow(SALES, "welcome-bye", WELCOME_BYE, bind=SALES_NUMBER)
+    journal = load_settings(cc.env).cdr_file.parent
+    log = cc.output / "serve.log"
+    told_before = log.read_text(errors="replace").count("RECORDS AT RISK")
+    callers = []
+    try:
+        with full_disk(journal):
+            wait_for(lambda: metric(cc, "ccc_records_at_risk", "cdr") == 1.0,
+                     "the metric says records are at risk", timeout=10, every=0.5)
+            assert log.read_text(errors="replace").count("RECORDS AT RISK") > told_before
+            for n, caller_id in enumerate(caller_ids(cc, 61, 2)):
+                callers.append(Caller(cc, n, SALES_NUMBER, caller_id))
+            for caller in callers:
+                caller.sipp.assert_success(30)
+                start = caller.first_sound()
+                assert start is not None and start - caller.called < 6, caller.caller_id
+        wait_for(lambda: metric(cc, "ccc_records_at_risk", "cdr") == 0.0,
+                 "the metric clears once there is room", timeout=10, every=0.5)
+    finally:
+        for caller in callers:
+            caller.close()
+
+
+def metric(cc, name: str, journal: str) -> float | None:
+    """A figure of ``ccc serve``'s /metrics, labelled with the journal."""
+    port = cc.env["CCC_METRICS_PORT"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    found = re.search(rf'^{name}\{{journal="{journal}"\}} (\S+)$', text, re.M)
+    return float(found.group(1)) if found else None
