@@ -18,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from prometheus_client import CollectorRegistry, start_http_server
 
@@ -29,6 +30,7 @@ from engine.agentstate.tracker import AgentTracker
 from engine.ami.client import AmiClient, AmiError
 from engine.pools import BACKGROUND
 from engine.agi.server import start_agi_server
+from engine.calls.interrupted import StartNotes, reconcile
 from engine.calls.service import ingest
 from engine.db import session_factory
 from engine.metrics import FAILURES, INGESTED, JOURNAL_FREE, RECORDS_AT_RISK
@@ -51,6 +53,10 @@ class Ingestor:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.wake = asyncio.Event()
+        # When the PBX's current run began (from AMI on each connect; None: not known
+        # yet), and the one whose earlier calls were last reconciled.
+        self.pbx_started_at: datetime | None = None
+        self._reconciled_for: datetime | None = None
         # The journals' sizes at the last successful read, and when that read was.
         self._read_up_to: tuple[int, int] | None = None
         self._read_at = time.monotonic()
@@ -78,13 +84,23 @@ class Ingestor:
     def _ingest_once(self) -> tuple[int, int]:
         # The journals only grow: while their sizes are unchanged there is nothing to
         # read, and the once-a-second poll costs two stats, not a database transaction.
-        sizes = self._sizes()
-        if sizes == self._read_up_to:
+        sizes, booted = self._sizes(), self.pbx_started_at
+        if sizes == self._read_up_to and booted == self._reconciled_for:
             return 0, 0
+        interrupted = 0
         with transaction(self.settings) as session:
             calls = ingest(session, self.settings)
             events = ingest_queue_log(session, self.settings)
+            # With the journal read, a call of an earlier run of the PBX that still has
+            # no record never will: it was interrupted. Again whenever records come, to
+            # forget the starts of recorded calls.
+            if booted is not None and (calls or booted != self._reconciled_for):
+                interrupted = reconcile(session, booted)
         self._read_up_to, self._read_at = sizes, time.monotonic()
+        self._reconciled_for = booted
+        if interrupted:
+            log.warning("call records: %d calls interrupted by the PBX's end recorded as "
+                        "such", interrupted)
         INGESTED.labels("call_records").inc(calls)
         INGESTED.labels("queue_events").inc(events)
         return calls, events
@@ -257,6 +273,8 @@ async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTrack
         try:
             await client.connect()
             log.info("AMI listener connected")
+            ingestor.pbx_started_at = await pbx_started_at(client)
+            ingestor.wake.set()
             await tracker.resync(client)
             await client.wait_closed()
         except AmiError as error:
@@ -265,6 +283,33 @@ async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTrack
         finally:
             await client.close()
         await asyncio.sleep(AMI_RETRY)
+
+
+async def pbx_started_at(client: AmiClient) -> datetime | None:
+    """When the PBX's current run began (UTC), at most a second early: its uptime is
+    given in whole seconds, and a call that began before this moment is surely of an
+    earlier run."""
+    found = re.search(r"System uptime:\s*(\d+)", await client.command("core show uptime seconds"))
+    if found is None:
+        return None
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return now - timedelta(seconds=int(found.group(1)) + 1)
+
+
+async def note_starts(starts: StartNotes) -> None:
+    """Write the inbound calls' starts the IVR noted, every second."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(INGEST_EVERY)
+        batch = starts.take()
+        if not batch:
+            continue
+        try:
+            await loop.run_in_executor(BACKGROUND, starts.write, batch)
+        except Exception:  # a locked or unreachable database: kept for the next try
+            starts.put_back(batch)
+            FAILURES.labels("call_starts").inc()
+            log.exception("calls' starts not written; retrying")
 
 
 def start_metrics(settings: Settings, ingestor: Ingestor):
@@ -302,7 +347,8 @@ def start_web(settings: Settings):
 
 
 async def main(settings: Settings, web: bool) -> None:
-    agi = await start_agi_server(settings)
+    starts = StartNotes(settings)
+    agi = await start_agi_server(settings, starts)
     ingestor = Ingestor(settings)
     web_server = start_web(settings) if web else None
     metrics_server = start_metrics(settings, ingestor)
@@ -312,6 +358,7 @@ async def main(settings: Settings, web: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     tracker = AgentTracker(settings)
     tasks = [asyncio.create_task(ingestor.run()),
+             asyncio.create_task(note_starts(starts)),
              asyncio.create_task(tracker.run_writer()),
              asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker)),
@@ -330,6 +377,10 @@ async def main(settings: Settings, web: bool) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
         agi.close()
         await agi.wait_closed()
+        try:  # the last second's starts: a PBX that dies later must not lose those calls
+            await loop.run_in_executor(BACKGROUND, starts.write, starts.take())
+        except Exception:
+            log.exception("the last calls' starts not written")
         for server in (web_server, metrics_server):
             if server is not None:
                 server.shutdown()
