@@ -3,7 +3,9 @@
 - the FastAGI server the dialplan asks what to do with each inbound call;
 - call-record and queue-event ingestion from the PBX's durable journals (the CDR
   journal and the queue log): on start (catching up on whatever happened while it
-  was down), on each AMI ``Cdr`` event, and every second;
+  was down), on each AMI ``Cdr`` event, and every second; the journals' disks are
+  watched (a full one loses records: said loudly, in the log and a metric); the calls
+  a dead PBX never recorded are recorded as interrupted once it runs again;
 - agents' states: followed from the PBX's queue and call events, logged durably,
   after-call work timed (engine/agentstate/tracker.py);
 - call recordings: registered with their call records once the call has ended;
