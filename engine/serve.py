@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 INGEST_EVERY = 1.0
 GUARD_EVERY = 1.0
 AMI_RETRY = 2.0
+# Seconds a stopping ccc serve gives the IVR sessions in progress to end (a session ends
+# as soon as its flow hands the caller to a queue, an agent or a hang-up).
+SESSION_GRACE = 10.0
 
 
 class Ingestor:
@@ -350,12 +353,15 @@ def start_web(settings: Settings):
 
 async def main(settings: Settings, web: bool) -> None:
     starts = StartNotes(settings)
-    agi = await start_agi_server(settings, starts)
+    agi, agi_app = await start_agi_server(settings, starts)
+    loop = asyncio.get_running_loop()
+    # Outbound decisions need the phone-number region data, slow to load: loaded once
+    # the FastAGI port is open, not before (a restart is back to taking calls sooner).
+    warm = loop.run_in_executor(BACKGROUND, _load_regions)
     ingestor = Ingestor(settings)
     web_server = start_web(settings) if web else None
     metrics_server = start_metrics(settings, ingestor)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tracker = AgentTracker(settings)
@@ -374,10 +380,17 @@ async def main(settings: Settings, web: bool) -> None:
     try:
         await stop.wait()
     finally:
-        for task in tasks:
+        # No new session from now on (the dialplan's fallback takes new callers); the
+        # sessions in progress may end their flows first.
+        log.info("stopping: no new IVR session; letting those in progress end")
+        agi.close()
+        left = await agi_app.drain(SESSION_GRACE)
+        if left:
+            log.warning("stopping with %d IVR sessions still going: their callers go to "
+                        "the dialplan's fallback", left)
+        for task in [*tasks, warm]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        agi.close()
         await agi.wait_closed()
         try:  # the last second's starts: a PBX that dies later must not lose those calls
             await loop.run_in_executor(BACKGROUND, starts.write, starts.take())
@@ -386,6 +399,11 @@ async def main(settings: Settings, web: bool) -> None:
         for server in (web_server, metrics_server):
             if server is not None:
                 server.shutdown()
+
+
+def _load_regions() -> None:
+    from engine.compliance import regions
+    regions.load()
 
 
 def run(settings: Settings, web: bool = True) -> None:

@@ -173,7 +173,23 @@ class AgiApplication(Application):
     is simply dropped; routes still receive panoramisk ``Request`` objects.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions: set[asyncio.Task] = set()
+
+    async def drain(self, grace: float) -> int:
+        """Wait up to ``grace`` seconds for the sessions in progress to end (a stopping
+        server first stops listening): a caller in the middle of a prompt hears the
+        flow to its end instead of the fallback. Returns how many were still going."""
+        if not self.sessions:
+            return 0
+        _done, pending = await asyncio.wait(set(self.sessions), timeout=grace)
+        return len(pending)
+
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self.sessions.add(task)
+        task.add_done_callback(self.sessions.discard)
         try:
             block = await asyncio.wait_for(reader.readuntil(b"\n\n"), HEADER_TIMEOUT)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
@@ -243,9 +259,10 @@ def build_application(settings: Settings, starts: StartNotes | None = None) -> A
     return app
 
 
-async def start_agi_server(settings: Settings,
-                           starts: StartNotes | None = None) -> asyncio.AbstractServer:
+async def start_agi_server(settings: Settings, starts: StartNotes | None = None
+                           ) -> tuple[asyncio.AbstractServer, AgiApplication]:
     """Listen on loopback only: the PBX runs on this host, nobody else may ask."""
     app = build_application(settings, starts)
-    return await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
-                                      limit=HEADER_LIMIT)
+    server = await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
+                                        limit=HEADER_LIMIT)
+    return server, app
