@@ -6,12 +6,13 @@ from collections import OrderedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.calls.journal import CdrRow, parse_line, read_new_lines
+from engine.calls.journal import CdrRow, parse_line
 from engine.calls.merge import MergedCall, merge_row
-from engine.calls.models import (CallRecord, CallRecordAgent, Direction, IngestCursor,
-                                 SurveyScore, Voicemail)
+from engine.calls.models import (CallRecord, CallRecordAgent, Direction, SurveyScore,
+                                 Voicemail)
 from engine.errors import Invalid
 from engine.instances.models import Instance
+from engine.journals.cursor import read_journal
 from engine.settings import Settings
 from engine.messages import N_
 
@@ -25,10 +26,7 @@ def ingest(session: Session, settings: Settings) -> int:
     queries, and its records written together: a busy PBX journals calls faster than
     one round of queries per call could keep up with.
     """
-    source = str(settings.cdr_file)
-    cursor = session.get(IngestCursor, source) or IngestCursor(source=source, position=0)
-    session.add(cursor)
-    lines, cursor.position = read_new_lines(settings.cdr_file, cursor.position)
+    lines = read_journal(session, settings.cdr_file)
     calls: OrderedDict[str, list[CdrRow]] = OrderedDict()
     for line in lines:
         row = parse_line(line)

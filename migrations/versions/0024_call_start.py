@@ -1,14 +1,14 @@
 """inbound calls the IVR saw begin, until their record exists (interrupted calls)
 
 Revision ID: 0024
-Revises: 0019
+Revises: 0023
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0024'
-down_revision = '0019'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

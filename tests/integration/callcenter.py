@@ -367,6 +367,20 @@ class CallCenter:
         raise AssertionError(f"no matching call record within {timeout}s: {self.call_records()}")
 
 
+def wait_for(predicate, what: str = "condition", timeout: float = 15.0,
+             every: float = 0.2):
+    """Polls until predicate() gives a true value and returns it; fails naming what was
+    awaited. PBX and browser states change on their own clocks, so tests wait on them
+    rather than sleeping a guessed time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"never within {timeout}s: {what}")
+
+
 _LOCK_HOLDER = """
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)

@@ -27,7 +27,8 @@ import pytest
 from engine.settings import load_settings
 from provisioning import pbx_process
 
-from tests.integration.callcenter import CARRIER, PORT_OFFSET, local, lock_sqlite
+from tests.integration.callcenter import (CARRIER, PORT_OFFSET, local, lock_sqlite,
+                                         wait_for)
 from tests.integration.rtp import RtpPeer
 
 SALES, SALES_NUMBER = "sales.acme", "01012345678"
@@ -54,16 +55,6 @@ def flow(*nodes: dict, edges: list[tuple] = ()) -> dict:
 LONG_WELCOME = flow(*({"id": f"p{n}", "type": "play", "prompt": "welcome"} for n in range(4)),
                     {"id": "queue", "type": "transfer_skill_group", "skill_group": "default"},
                     edges=[("p0", "p1"), ("p1", "p2"), ("p2", "p3"), ("p3", "queue")])
-
-
-def wait_for(predicate, what: str, timeout: float = 20, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(every)
-    raise AssertionError(f"never: {what}")
 
 
 class Caller:
