@@ -8,7 +8,7 @@ configuration apply) are collectors that the composition root registers.
 """
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -28,3 +28,10 @@ INGESTED = Counter("ccc_ingested", "Journal entries ingested: call records store
 APPLIES = Counter("ccc_config_applies", "Configuration applies by this process, by result: "
                   "live, written (the PBX is down), unchanged, failed (rolled back or "
                   "refused)", ["result"], registry=REGISTRY)
+JOURNAL_FREE = Gauge("ccc_journal_free_bytes", "Free bytes on the disk of each of the PBX's "
+                     "durable journals (call records, queue log)", ["journal"],
+                     registry=REGISTRY)
+RECORDS_AT_RISK = Gauge("ccc_records_at_risk", "1 while a journal's disk is full or nearly "
+                        "(under ccc_journal_free_bytes' reserve): the PBX cannot write the "
+                        "records of the calls that end, and they are lost", ["journal"],
+                        registry=REGISTRY)

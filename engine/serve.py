@@ -4,7 +4,10 @@
 - call-record and queue-event ingestion from the PBX's durable journals (the CDR
   journal and the queue log): on start (catching up on whatever happened while it
   was down), on each AMI ``Cdr`` event, and every second; and their rotation, by size
-  and daily (engine/journals/rotation.py says why here and not in logrotate);
+  and daily (engine/journals/rotation.py says why here and not in logrotate); the
+  journals' disks are watched (a full one loses records: said loudly, in the log and a
+  metric); the calls a dead PBX never recorded are recorded as interrupted once it
+  runs again;
 - agents' states: followed from the PBX's queue and call events, logged durably,
   after-call work timed (engine/agentstate/tracker.py);
 - call recordings: registered with their call records once the call has ended;
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -29,13 +33,15 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from engine.agentstate.tracker import AgentTracker
 from engine.ami.client import AmiClient, AmiError, ami_command
+from engine.pools import BACKGROUND
 from engine.agi.server import start_agi_server
+from engine.calls.interrupted import StartNotes, reconcile
 from engine.calls.service import ingest
 from engine.db import session_factory
 from engine.journals.cursor import reading_inode
 from engine.journals.follow import inode_of
 from engine.journals.rotation import due, prune, rotate
-from engine.metrics import FAILURES, INGESTED
+from engine.metrics import FAILURES, INGESTED, JOURNAL_FREE, RECORDS_AT_RISK
 from engine.metrics import REGISTRY as METRICS
 from engine.numbers.pool import release_number, release_overdue
 from engine.numbers.rentals import reminders_due, run_expiries
@@ -55,6 +61,9 @@ GUARD_EVERY = 1.0
 POOL_EVERY = 60.0
 AMI_RETRY = 2.0
 REOPEN_RETRY = 30.0
+# Seconds a stopping ccc serve gives the IVR sessions in progress to end (a session ends
+# as soon as its flow hands the caller to a queue, an agent or a hang-up).
+SESSION_GRACE = 10.0
 
 
 class Ingestor:
@@ -64,6 +73,10 @@ class Ingestor:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.wake = asyncio.Event()
+        # When the PBX's current run began (from AMI on each connect; None: not known
+        # yet), and the one whose earlier calls were last reconciled.
+        self.pbx_started_at: datetime | None = None
+        self._reconciled_for: datetime | None = None
         # The journals' (inode, size) at the last successful read, and when that was.
         self._read_up_to: tuple[tuple[int, int], ...] | None = None
         self._read_at = time.monotonic()
@@ -100,17 +113,26 @@ class Ingestor:
     def _ingest_once(self) -> tuple[int, int]:
         # The journals only grow: while they are unchanged there is nothing to read, and
         # the once-a-second poll costs two stats, not a database transaction.
-        signatures = self._signatures()
-        calls = events = 0
-        if signatures != self._read_up_to:
+        signatures, booted = self._signatures(), self.pbx_started_at
+        calls = events = interrupted = 0
+        if signatures != self._read_up_to or booted != self._reconciled_for:
             with transaction(self.settings) as session:
                 calls = ingest(session, self.settings)
                 events = ingest_queue_log(session, self.settings)
                 self._reading = {path: reading_inode(session, path)
                                  for path in self._journals()}
+                # With the journal read, a call of an earlier run of the PBX that still
+                # has no record never will: it was interrupted. Again whenever records
+                # come, to forget the starts of recorded calls.
+                if booted is not None and (calls or booted != self._reconciled_for):
+                    interrupted = reconcile(session, booted)
             self._read_up_to, self._read_at = signatures, time.monotonic()
+            self._reconciled_for = booted
             INGESTED.labels("call_records").inc(calls)
             INGESTED.labels("queue_events").inc(events)
+            if interrupted:
+                log.warning("call records: %d calls interrupted by the PBX's end recorded "
+                            "as such", interrupted)
         self._rotate_due()
         return calls, events
 
@@ -153,9 +175,11 @@ class Ingestor:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        space = JournalSpace(self.settings)
         while True:
             try:
-                calls, events = await loop.run_in_executor(None, self._ingest_once)
+                await loop.run_in_executor(BACKGROUND, space.check)
+                calls, events = await loop.run_in_executor(BACKGROUND, self._ingest_once)
                 if calls:
                     log.info("call records: %d calls updated", calls)
                 if events:
@@ -168,6 +192,45 @@ class Ingestor:
             except asyncio.TimeoutError:
                 pass
             self.wake.clear()
+
+
+class JournalSpace:
+    """Watches the free space of the journals' disks. The PBX writes a call's record
+    when the call ends, whatever the disk holds: on a full disk the write fails, the call
+    goes on, and its record is lost, silently on the PBX's side. So ccc says it, loudly:
+    an error in the log (again every minute while it lasts) and a metric to alert on."""
+
+    RESERVE = 1024 * 1024  # bytes: thousands of records, minutes of a busy PBX
+    REPEAT = 60.0
+
+    def __init__(self, settings: Settings):
+        self.journals = {"cdr": settings.cdr_file, "queue_log": settings.queue_log}
+        self.told: dict[str, float] = {}
+
+    def check(self) -> dict[str, int]:
+        """Free bytes per journal's disk; logs and flags those under the reserve."""
+        free = {}
+        for name, path in self.journals.items():
+            try:
+                found = os.statvfs(path.parent)
+            except OSError:
+                continue  # no site yet: nothing to write to, nothing at risk
+            free[name] = found.f_bavail * found.f_frsize
+            JOURNAL_FREE.labels(name).set(free[name])
+            at_risk = free[name] < self.RESERVE
+            RECORDS_AT_RISK.labels(name).set(int(at_risk))
+            now = time.monotonic()
+            if not at_risk:
+                if self.told.pop(name, None) is not None:
+                    log.warning("the %s journal's disk has room again (%d bytes free)",
+                                name, free[name])
+            elif now - self.told.get(name, -self.REPEAT) >= self.REPEAT:
+                self.told[name] = now
+                log.error("RECORDS AT RISK: the disk of the %s journal (%s) has %d bytes "
+                          "free; the PBX cannot write the records of the calls that end, "
+                          "and they are lost: free space there now", name, path.parent,
+                          free[name])
+        return free
 
 
 class RecordingCollector:
@@ -211,7 +274,7 @@ class RecordingCollector:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                found = await loop.run_in_executor(None, self._once)
+                found = await loop.run_in_executor(BACKGROUND, self._once)
                 if found:
                     log.info("recordings: %d registered", found)
             except Exception:  # a locked database, an unreadable folder: try again shortly
@@ -268,7 +331,7 @@ class Guard:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await loop.run_in_executor(None, self._once)
+                await loop.run_in_executor(BACKGROUND, self._once)
             except Exception:  # a locked database, an unreadable log: try again shortly
                 FAILURES.labels("guard").inc()
                 log.exception("security log: reading failed; retrying")
@@ -319,6 +382,8 @@ async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTrack
         try:
             await client.connect()
             log.info("AMI listener connected")
+            ingestor.pbx_started_at = await pbx_started_at(client)
+            ingestor.wake.set()
             await tracker.resync(client)
             await client.wait_closed()
         except AmiError as error:
@@ -327,6 +392,33 @@ async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTrack
         finally:
             await client.close()
         await asyncio.sleep(AMI_RETRY)
+
+
+async def pbx_started_at(client: AmiClient) -> datetime | None:
+    """When the PBX's current run began (UTC), at most a second early: its uptime is
+    given in whole seconds, and a call that began before this moment is surely of an
+    earlier run."""
+    found = re.search(r"System uptime:\s*(\d+)", await client.command("core show uptime seconds"))
+    if found is None:
+        return None
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return now - timedelta(seconds=int(found.group(1)) + 1)
+
+
+async def note_starts(starts: StartNotes) -> None:
+    """Write the inbound calls' starts the IVR noted, every second."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(INGEST_EVERY)
+        batch = starts.take()
+        if not batch:
+            continue
+        try:
+            await loop.run_in_executor(BACKGROUND, starts.write, batch)
+        except Exception:  # a locked or unreachable database: kept for the next try
+            starts.put_back(batch)
+            FAILURES.labels("call_starts").inc()
+            log.exception("calls' starts not written; retrying")
 
 
 def start_metrics(settings: Settings, ingestor: Ingestor):
@@ -364,16 +456,21 @@ def start_web(settings: Settings):
 
 
 async def main(settings: Settings, web: bool) -> None:
-    agi = await start_agi_server(settings)
+    starts = StartNotes(settings)
+    agi, agi_app = await start_agi_server(settings, starts)
+    loop = asyncio.get_running_loop()
+    # Outbound decisions need the phone-number region data, slow to load: loaded once
+    # the FastAGI port is open, not before (a restart is back to taking calls sooner).
+    warm = loop.run_in_executor(BACKGROUND, _load_regions)
     ingestor = Ingestor(settings)
     web_server = start_web(settings) if web else None
     metrics_server = start_metrics(settings, ingestor)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tracker = AgentTracker(settings)
     tasks = [asyncio.create_task(ingestor.run()),
+             asyncio.create_task(note_starts(starts)),
              asyncio.create_task(tracker.run_writer()),
              asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker, HoldLog(settings))),
@@ -388,14 +485,30 @@ async def main(settings: Settings, web: bool) -> None:
     try:
         await stop.wait()
     finally:
-        for task in tasks:
+        # No new session from now on (the dialplan's fallback takes new callers); the
+        # sessions in progress may end their flows first.
+        log.info("stopping: no new IVR session; letting those in progress end")
+        agi.close()
+        left = await agi_app.drain(SESSION_GRACE)
+        if left:
+            log.warning("stopping with %d IVR sessions still going: their callers go to "
+                        "the dialplan's fallback", left)
+        for task in [*tasks, warm]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        agi.close()
         await agi.wait_closed()
+        try:  # the last second's starts: a PBX that dies later must not lose those calls
+            await loop.run_in_executor(BACKGROUND, starts.write, starts.take())
+        except Exception:
+            log.exception("the last calls' starts not written")
         for server in (web_server, metrics_server):
             if server is not None:
                 server.shutdown()
+
+
+def _load_regions() -> None:
+    from engine.compliance import regions
+    regions.load()
 
 
 def run(settings: Settings, web: bool = True) -> None:

@@ -28,6 +28,7 @@ from engine.agentstate.states import (AFTER_CALL_WORK, AgentState, Membership, P
 from engine.ami.client import AmiClient, AmiError
 from engine.db import utcnow
 from engine.instances.models import Instance
+from engine.pools import BACKGROUND
 from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
 from engine.uow import transaction
@@ -78,8 +79,8 @@ class AgentTracker:
                             for member, found in snapshot.items()}
         self.dialing.clear()
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self._load_directory)
-        await loop.run_in_executor(None, self._load_logged)
+        await loop.run_in_executor(BACKGROUND, self._load_directory)
+        await loop.run_in_executor(BACKGROUND, self._load_logged)
         await self.prune()
         for member in set(self.memberships) | set(self.presence):
             self._changed(member)
@@ -110,7 +111,7 @@ class AgentTracker:
             if self._applied_at() == self._directory_from:
                 continue
             try:
-                await loop.run_in_executor(None, self._load_directory)
+                await loop.run_in_executor(BACKGROUND, self._load_directory)
                 await self.prune()
             except Exception:  # a locked database: the next round tries again
                 log.exception("agent directory: reload failed")
@@ -123,7 +124,7 @@ class AgentTracker:
             while not self._writes.empty():
                 batch.append(self._writes.get_nowait())
             try:
-                await loop.run_in_executor(None, self._write, batch)
+                await loop.run_in_executor(BACKGROUND, self._write, batch)
             except Exception:  # a locked database: keep the batch for the next round
                 log.exception("agent state log: write failed; retrying")
                 for item in batch:
@@ -213,7 +214,7 @@ class AgentTracker:
         else:
             queues[event.get("Queue", "")] = pbx.membership_from(event)
         if member not in self.agents and name == "QueueMemberAdded":
-            asyncio.get_running_loop().run_in_executor(None, self._load_directory) \
+            asyncio.get_running_loop().run_in_executor(BACKGROUND, self._load_directory) \
                 .add_done_callback(lambda _f: self._changed(member))
             return
         self._changed(member)

@@ -17,6 +17,8 @@ from engine import variables as var
 from engine.agi import http
 from engine.agents.dedicated import DEVICE_RE, ready_device
 from engine.agi.channel import AgiChannel, AgiHangup, quote
+from engine.agi.lookups import DatabaseUnavailable
+from engine.pools import SPEECH
 from engine.audio.tts import spoken_prompt
 from engine.calls.service import save_survey, save_voicemail
 from engine.ivr.actions import (DialAgent, DialExternal, DigitsResult, GetDigits, Hangup,
@@ -95,7 +97,7 @@ class ActionRunner:
             return str(sounds / self.plan.pbx_key / prompt.audio)
         if prompt.text:
             loop = asyncio.get_running_loop()  # espeak-ng runs in a thread, once per text
-            name = await loop.run_in_executor(None, spoken_prompt, self.settings, prompt.text)
+            name = await loop.run_in_executor(SPEECH, spoken_prompt, self.settings, prompt.text)
             if not SOUND_PATH.fullmatch(name):
                 raise FlowError(f"invalid spoken prompt {name!r}")
             return str(sounds / name)
@@ -197,8 +199,13 @@ class ActionRunner:
     async def dedicated_agent(self) -> list[tuple[str, str]]:
         """The caller's dedicated agent's device, to ring before the queue, when the agent
         is READY (nothing otherwise: the dialplan then goes straight to the queue)."""
-        device = await dedicated_device(self.db, self.plan.instance_id, self.plan.pbx_key,
-                                        self.channel.headers.get("agi_callerid", ""))
+        try:
+            device = await dedicated_device(self.db, self.plan.instance_id, self.plan.pbx_key,
+                                            self.channel.headers.get("agi_callerid", ""))
+        except DatabaseUnavailable as error:
+            # Who is READY now cannot be remembered: the queue alone takes the caller.
+            log.warning("dedicated agent not looked up: %s", error)
+            return []
         return [(var.DEDICATED_AGENT, device)] if device else []
 
     async def _target(self, action) -> list[tuple[str, str]]:

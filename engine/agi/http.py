@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from engine.pools import HTTP
 from engine.ivr.actions import HttpRequest, HttpResult
 
 MAX_RESPONSE = 64 * 1024  # a reply is a few variables, not a download
@@ -116,7 +117,7 @@ async def perform(action: HttpRequest, allow: Sequence[Network] = ()) -> HttpRes
     if not allowed_url(action.url):
         return HttpResult(None, None)
     loop = asyncio.get_running_loop()
-    work = loop.run_in_executor(None, _post, action.url, action.body, action.timeout, allow)
+    work = loop.run_in_executor(HTTP, _post, action.url, action.body, action.timeout, allow)
     try:
         # The socket timeout bounds each read; this bounds the whole exchange.
         return await asyncio.wait_for(work, action.timeout + 0.5)

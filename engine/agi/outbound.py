@@ -14,9 +14,11 @@ from datetime import datetime, timezone
 
 from engine import variables as var
 from engine.agi.channel import AgiChannel
+from engine.agi.lookups import DEADLINE
 from engine.compliance.service import decide_committed
 from engine.errors import DomainError
 from engine.instances.models import Instance
+from engine.pools import CALL_SETUP
 from engine.validation import DIAL_NUMBER_RE, EXTENSION_RE
 
 log = logging.getLogger(__name__)
@@ -40,9 +42,11 @@ class OutboundRoutes:
                               f", live {live_calls!r}, callee {callee!r}, caller ID "
                               f"{caller_id!r}, agent {agent!r}")
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        decision = await asyncio.get_running_loop().run_in_executor(
-            None, decide_committed, self.engine, instance_id, agent, caller_id, callee,
-            int(live_calls), now)
+        # On call setup's own threads and within its deadline: past it the call is
+        # refused (the session fails and the dialplan refuses), never left waiting.
+        decision = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(
+            CALL_SETUP, decide_committed, self.engine, instance_id, agent, caller_id, callee,
+            int(live_calls), now), DEADLINE)
         if decision.allowed:
             await channel.set_variable(var.DECISION, var.DECISION_ALLOW)
         else:

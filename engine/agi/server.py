@@ -22,6 +22,8 @@ from panoramisk.fast_agi import Application, Request
 from engine import variables as var
 from engine.agi.actions import ActionRunner, decode_variables, dedicated_device, node_id
 from engine.agi.channel import AgiChannel, AgiError, AgiHangup
+from engine.agi.lookups import DatabaseUnavailable, Lookups
+from engine.calls.interrupted import Start, StartNotes
 from engine.agi.outbound import OutboundRoutes
 from engine.callcontrol import supervision
 from engine.db import get_engine, session_factory
@@ -49,31 +51,46 @@ OUTCOMES = {Queue: IvrOutcome.QUEUE, DialAgent: IvrOutcome.AGENT,
 
 
 class IvrRoutes:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, starts: StartNotes | None = None):
         self.settings = settings
-        self.sessions = session_factory(settings.database_url)
-
-    async def db(self, function, *args):
-        """Run a service function in its own committed transaction, off the event loop."""
-        def work():
-            with self.sessions() as session, session.begin():
-                return function(session, *args)
-        return await asyncio.get_running_loop().run_in_executor(None, work)
+        self.starts = starts  # where an inbound call's start is noted (None: nowhere)
+        # Each service function in its own committed transaction, off the event loop,
+        # on call setup's own threads, bounded in time (engine/agi/lookups.py).
+        self.db = Lookups(settings.database_url)
 
     async def inbound(self, channel: AgiChannel) -> None:
         """A new call: the number's latest published version, from its start node."""
         digits = channel.headers.get("agi_extension", "")
-        plan = await self.db(plan_for_number, digits)
+        try:
+            plan = await self.db(plan_for_number, digits)
+        except DatabaseUnavailable:
+            self._note_start(channel, None, digits)
+            raise
         if plan is None:
             log.warning("no published flow for number %r: dialplan fallback", digits)
-            await self._before_fallback(channel, await self.db(instance_of_number, digits))
+            instance_id = await self.db(instance_of_number, digits)
+            self._note_start(channel, instance_id, digits)
+            await self._before_fallback(channel, instance_id)
             return
+        self._note_start(channel, plan.instance_id, digits)
         try:
             await self._run(channel, plan, {}, None)
         except SESSION_FAILURES:
             if not channel.hung_up:
                 await self._before_fallback(channel, plan.instance_id)
             raise
+
+    def _note_start(self, channel: AgiChannel, instance_id: int | None, digits: str) -> None:
+        """Note that the call began, so that a PBX dying during it cannot lose it
+        (engine/calls/interrupted.py). The inbound context runs on the call's first
+        channel (the carrier's, or an agent's own on a test call), whose unique id is
+        the call's linked id."""
+        if self.starts is None:
+            return
+        self.starts.note(Start(pbx_call_id=channel.headers.get("agi_uniqueid", ""),
+                               instance_id=instance_id, number=digits,
+                               caller=channel.headers.get("agi_callerid", ""),
+                               started_at=datetime.now(timezone.utc).replace(tzinfo=None)))
 
     async def _before_fallback(self, channel: AgiChannel, instance_id: int | None) -> None:
         """The fallback queue is a queue handoff too: the caller's dedicated agent, if
@@ -186,7 +203,23 @@ class AgiApplication(Application):
     is simply dropped; routes still receive panoramisk ``Request`` objects.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions: set[asyncio.Task] = set()
+
+    async def drain(self, grace: float) -> int:
+        """Wait up to ``grace`` seconds for the sessions in progress to end (a stopping
+        server first stops listening): a caller in the middle of a prompt hears the
+        flow to its end instead of the fallback. Returns how many were still going."""
+        if not self.sessions:
+            return 0
+        _done, pending = await asyncio.wait(set(self.sessions), timeout=grace)
+        return len(pending)
+
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self.sessions.add(task)
+        task.add_done_callback(self.sessions.discard)
         try:
             block = await asyncio.wait_for(reader.readuntil(b"\n\n"), HEADER_TIMEOUT)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
@@ -244,9 +277,9 @@ class SupervisionRoute:
             log.error("supervision %s not logged: %s", event, error)
 
 
-def build_application(settings: Settings) -> AgiApplication:
+def build_application(settings: Settings, starts: StartNotes | None = None) -> AgiApplication:
     app = AgiApplication(loop=asyncio.get_running_loop())
-    routes = IvrRoutes(settings)
+    routes = IvrRoutes(settings, starts)
     outbound = OutboundRoutes(get_engine(settings.database_url))
     # Explicit registration: the dialplan calls exactly these.
     app.add_route(var.ROUTE_INBOUND, routes.route(routes.inbound))
@@ -256,8 +289,10 @@ def build_application(settings: Settings) -> AgiApplication:
     return app
 
 
-async def start_agi_server(settings: Settings) -> asyncio.AbstractServer:
+async def start_agi_server(settings: Settings, starts: StartNotes | None = None
+                           ) -> tuple[asyncio.AbstractServer, AgiApplication]:
     """Listen on loopback only: the PBX runs on this host, nobody else may ask."""
-    app = build_application(settings)
-    return await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
-                                      limit=HEADER_LIMIT)
+    app = build_application(settings, starts)
+    server = await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
+                                        limit=HEADER_LIMIT)
+    return server, app

@@ -20,7 +20,9 @@ DERIVED = ("abandoned", COMPLETED_IN_IVR)
 # Rank of outcomes: a call answered on any leg is answered.
 DISPOSITIONS = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "no_answer",
                 "FAILED": "failed", "CONGESTION": "failed"}
-RANK = {"refused": 5, "answered": 4, "busy": 3, "no_answer": 2, "failed": 1}
+# "interrupted": the PBX died during the call and wrote no record (engine/calls/
+# interrupted.py); any row the PBX did write says more.
+RANK = {"refused": 5, "answered": 4, "busy": 3, "no_answer": 2, "failed": 1, "interrupted": 0}
 REFUSALS = {
     "no_caller_id": "no number of this instance may call out "
                     "(400 numbers are inbound only; bind a landline to a skill group)",

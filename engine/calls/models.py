@@ -96,3 +96,21 @@ class SurveyScore(Base):
         ForeignKey("instance.id", ondelete="SET NULL"), index=True)
     score: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallStart(Base):
+    """An inbound call the IVR saw begin, kept until the call has its record.
+
+    The PBX writes a call's record when the call ends; a PBX that dies first writes none.
+    Once it runs again, a call that began under the PBX's earlier run and still has no
+    record is recorded from this row as interrupted (engine/calls/interrupted.py)."""
+
+    __tablename__ = "call_start"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pbx_call_id: Mapped[str] = mapped_column(String(64), unique=True)  # Asterisk linkedid
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("instance.id", ondelete="SET NULL"), index=True)
+    number: Mapped[str | None] = mapped_column(String(24))
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(index=True)

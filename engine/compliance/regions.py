@@ -7,7 +7,6 @@ an 11-digit mobile), or international with + or 00.
 from __future__ import annotations
 
 import phonenumbers
-from phonenumbers import geocoder
 
 HOME_REGION = "CN"
 LANGUAGES = ("en", "zh")
@@ -31,10 +30,19 @@ def callee_key(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def load():
+    """The geocoding data, loaded on first use: it takes a second or two (more on a busy
+    host), which every start of a ccc process would pay otherwise; ``ccc serve`` loads
+    it in the background once it is taking calls."""
+    from phonenumbers import geocoder
+    return geocoder
+
+
 def callee_regions(number: str) -> tuple[str, ...]:
     """The callee's region names (English, then Chinese), or () when unknown."""
     parsed = _parsed(number)
     if parsed is None:
         return ()
+    geocoder = load()
     names = (geocoder.description_for_number(parsed, language) for language in LANGUAGES)
     return tuple(name for name in names if name)

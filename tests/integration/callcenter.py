@@ -143,6 +143,14 @@ class CallCenter:
         self.stop_serve()
         raise AssertionError("ccc serve did not open its FastAGI port within 60 s")
 
+    def kill_serve(self) -> None:
+        """``ccc serve`` dies at once (SIGKILL): no cleanup, its sockets closed by the
+        kernel, as after a crash or the out-of-memory killer."""
+        if self.serve_process and self.serve_process.poll() is None:
+            self.serve_process.kill()
+            self.serve_process.wait()
+        self.serve_process = None
+
     def stop_serve(self) -> None:
         if self.serve_process and self.serve_process.poll() is None:
             self.serve_process.send_signal(signal.SIGTERM)
@@ -311,7 +319,50 @@ class CallCenter:
                 run.process.kill()
                 run.process.wait()
 
+    # ---- the PBX's own view ---------------------------------------------------------------
+    def pbx_command(self, command: str, timeout: float = 15) -> str:
+        """A PBX console command over AMI (in a thread: a browser test's loop may run in
+        this one, and ami_command runs its own)."""
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(ami_command, load_settings(self.env), command).result(timeout)
+
+    def queue_callers(self) -> dict[str, int]:
+        """How many callers wait in each of the PBX's queues now (``queue show``)."""
+        text = self.pbx_command("queue show")
+        return {name: int(count) for name, count in
+                re.findall(r"^(\S+) has (\d+) calls? ", text, re.M)}
+
+    def queue_of(self, domain: str, group: str = "default") -> str:
+        """The PBX queue of an instance's skill group."""
+        groups = self.ccc_json("skillgroup", "list", "--instance", domain)
+        return next(g["queue"] for g in groups if g["name"] == group)
+
     # ---- call records ---------------------------------------------------------------------
+    def records_of(self, callers: set[str] | list[str]) -> list[dict]:
+        """Every stored call record whose caller is one of ``callers``, read from the
+        database itself (``cdr list`` shows the newest thousand of the whole run)."""
+        from sqlalchemy import select
+
+        from engine.calls.models import CallRecord
+        with transaction(load_settings(self.env)) as db:
+            return [{"id": r.pbx_call_id, "caller": r.caller, "instance_id": r.instance_id,
+                     "disposition": r.disposition, "agent": r.agent_extension,
+                     "direction": r.direction.value, "start": r.started_at,
+                     "answer": r.answered_at, "end": r.ended_at,
+                     "billable_seconds": r.billable_seconds}
+                    for r in db.scalars(select(CallRecord)
+                                        .where(CallRecord.caller.in_(list(callers))))]
+
+    def wait_for_records(self, callers: set[str] | list[str], timeout: float = 30) -> list[dict]:
+        """The records of ``callers`` once each of them has one (or what there is when
+        ``timeout`` runs out: the test then says which calls have none)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.records_of(callers)
+            if {r["caller"] for r in found} >= set(callers) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.5)
+
     def call_records(self) -> list[dict]:
         return self.ccc_json("cdr", "list", "--limit", "1000")
 
@@ -325,7 +376,8 @@ class CallCenter:
         raise AssertionError(f"no matching call record within {timeout}s: {self.call_records()}")
 
 
-def wait_for(predicate, what: str = "condition", timeout: float = 15.0):
+def wait_for(predicate, what: str = "condition", timeout: float = 15.0,
+             every: float = 0.2):
     """Polls until predicate() gives a true value and returns it; fails naming what was
     awaited. PBX and browser states change on their own clocks, so tests wait on them
     rather than sleeping a guessed time."""
@@ -334,8 +386,33 @@ def wait_for(predicate, what: str = "condition", timeout: float = 15.0):
         value = predicate()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError(f"never within {timeout}s: {what}")
+
+
+_LOCK_HOLDER = """
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("CREATE TABLE held_by_a_test (x)")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+db.execute("ROLLBACK")
+"""
+
+
+def lock_sqlite(url: str, seconds: float) -> subprocess.Popen:
+    """Another process takes the write lock of the SQLite database of ``url`` (as a long
+    migration or a bulk import would) and holds it for ``seconds``: nobody else can write
+    meanwhile. (Readers go on: in WAL mode, which ccc uses, an exclusive lock cannot be
+    had while ccc's processes keep the database open.) Back once the lock is held."""
+    holder = subprocess.Popen([sys.executable, "-c", _LOCK_HOLDER,
+                               url.removeprefix("sqlite:///"), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    if holder.stdout.readline().strip() != "locked":
+        holder.kill()
+        raise AssertionError("the database could not be locked")
+    return holder
 
 
 class Listener:

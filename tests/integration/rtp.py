@@ -61,6 +61,17 @@ def level(samples: list[int], frequency: int) -> float:
     return 2 * math.hypot(real, imaginary) / len(samples)
 
 
+# The loudness (RMS of the samples) above which a packet is sound: A-law silence decodes
+# to +-8, a prompt's speech and the PBX's tones to hundreds or thousands.
+AUDIBLE = 150.0
+
+
+def loudness(payload: bytes) -> float:
+    if not payload:
+        return 0.0
+    return math.sqrt(sum(DECODE[b] ** 2 for b in payload) / len(payload))
+
+
 def pbx_media(log: Path, own_port: int) -> tuple[str, int] | None:
     """The PBX's RTP address from the SDP it sent (SIPp's message log), once it has."""
     text = log.read_text(errors="replace") if log.exists() else ""
@@ -116,6 +127,24 @@ class RtpPeer:
         since = time.monotonic() - seconds
         payload = b"".join(p for at, p in list(self.received) if at >= since)
         return level([DECODE[b] for b in payload], frequency)
+
+    def hears_between(self, frequency: int, since: float, until: float) -> float:
+        """How loud ``frequency`` was at its loudest half second between two moments."""
+        frames = [p for at, p in list(self.received) if since <= at <= until]
+        windows = (b"".join(frames[i:i + 25]) for i in range(0, len(frames), 25))
+        return max((level([DECODE[b] for b in w], frequency) for w in windows), default=0.0)
+
+    def audible(self, since: float, floor: float = AUDIBLE) -> list[float]:
+        """When each packet that carried sound arrived (monotonic time), from ``since``:
+        a prompt, a tone, music; not silence, not comfort noise."""
+        return [at for at, payload in list(self.received)
+                if at >= since and loudness(payload) > floor]
+
+    def longest_quiet(self, since: float, until: float, floor: float = AUDIBLE) -> float:
+        """The longest stretch between ``since`` and ``until`` in which nothing audible
+        arrived (no packet at all counts as quiet, as it does for the caller)."""
+        marks = [since, *(at for at in self.audible(since, floor) if at <= until), until]
+        return max(b - a for a, b in zip(marks, marks[1:], strict=False))
 
     def close(self) -> None:
         self.running = False
