@@ -79,6 +79,8 @@ NAV = (
     NavEntry("users", "users.index", _l("Users"), configures=True),  # the owner's only
     NavEntry("users", "users.tokens", _l("API tokens")),
     NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
+    NavEntry("recordings", "recordings.account", _l("Recording storage"),
+             configures=True),  # the owner's only
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
     NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),
@@ -86,7 +88,8 @@ NAV = (
     NavEntry("ivr", "ivr.index", _l("IVR flows"), "instance", configures=True),
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
     NavEntry("recordings", "recordings.index", _l("Recordings"), "instance", configures=True),
-    NavEntry("wallboard", "wallboard.index", _l("Wallboard"), "instance", configures=True),
+    # The owner's, the administrators' and the supervisors' (of their instances).
+    NavEntry("wallboard", "wallboard.index", _l("Wallboard"), "instance", supervises=True),
     NavEntry("supervision", "supervision.index", _l("Supervision"), "instance",
              supervises=True),
 )

@@ -3,6 +3,7 @@ and how finished recordings are registered with their calls and kept per instanc
 from __future__ import annotations
 
 import os
+import struct
 import time
 from datetime import datetime
 
@@ -86,12 +87,22 @@ def add_call(session, instance, call_id: str) -> CallRecord:
     return record
 
 
-def write_wav(settings, key: str, call_id: str, seconds: int, age: float = 10) -> None:
+def write_wav(settings, key: str, call_id: str, seconds: int, age: float = 10):
     folder = settings.recordings_dir / key
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{call_id}.wav"
-    path.write_bytes(b"RIFF" + bytes(40) + bytes(service.BYTES_PER_SECOND * seconds))
+    path.write_bytes(wav_header(service.BYTES_PER_SECOND * seconds)
+                     + bytes(service.BYTES_PER_SECOND * seconds))
     os.utime(path, (time.time() - age, time.time() - age))
+    return path
+
+
+def wav_header(data_bytes: int) -> bytes:
+    """The 44 bytes MixMonitor writes in front of 8 kHz 16-bit mono audio; the PBX fills
+    in the sizes only when it closes the file (0 while it writes)."""
+    return (b"RIFF" + struct.pack("<I", data_bytes + 36) + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, 8000, 16000, 2, 16)
+            + b"data" + struct.pack("<I", data_bytes))
 
 
 def test_a_recording_is_registered_once_its_call_ended_and_the_file_settled(
