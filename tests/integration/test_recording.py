@@ -2,6 +2,14 @@
 records none, and an agent who records on demand and pauses while the caller reads out
 a card number. The files are checked for what they hold, sample by sample.
 
+Then one call whose two voices are steady tones (audio flows all along, so the file is
+as long as the conversation): while it is up its file is on disk but unfinished and
+listed nowhere; once it ended the file lasts as long as the call (sox), holds both
+tones, plays in Chromium's <audio> element from the recordings page (searched by the
+caller's number), downloads for its account only, and is purged once older than the
+account's retention period (the purge run at a clock two days ahead); the bill still
+counts its minutes as recording storage.
+
 Configured (conftest): Sales (landline 01012345678) and Hotline. This module adds skill
 group ``cards`` to Sales with agent erin, and a flow that queues callers to it at once
 (no prompt: the conversation starts as soon as erin answers). Erin's SIP phone is SIPp.
@@ -18,11 +26,19 @@ from pathlib import Path
 import pytest
 
 from engine.billing.periods import Month
-from tests.integration.callcenter import SPEECH, local
+from tests.integration.callcenter import CARRIER, PORT_OFFSET, SPEECH, local
+from tests.integration.rtp import RtpPeer
 
 SALES, HOTLINE, NUMBER = "sales.acme", "hotline.acme", "01012345678"
 ERIN_PHONE = local("127.0.0.51", 5410)
 RATE = 8000  # MixMonitor's .wav: 8 kHz, 16-bit, mono
+# Inside this run's block of media ports, clear of SIPp's own and of other modules'.
+RTP_BASE = 16000 + 4 * PORT_OFFSET + 330
+CALLER_RTP, ERIN_RTP = RTP_BASE, RTP_BASE + 10
+CALLER_TONE, ERIN_TONE = 500, 900
+HEARD = 1500.0  # the tones are sent at amplitude 8000
+ERIN_TALKS_MS = 8000
+OWNER_PASSWORD = "Recorded-Calls-Owner-2026"
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +249,187 @@ def test_another_instance_never_sees_a_recording(callcenter, erin):
         assert refused.returncode != 0
         assert "Traceback" not in refused.stderr
     assert not (cc.output / "stolen.wav").exists()
+
+
+def wait_for(predicate, what: str, timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"never: {what}")
+
+
+def sox_seconds(path: Path) -> float:
+    import subprocess
+    return float(subprocess.run(["sox", "--i", "-D", str(path)], capture_output=True,
+                                text=True, check=True).stdout)
+
+
+def tone_level(found: array.array, frequency: int) -> float:
+    """The amplitude of a tone in the file's middle second (one DFT bin)."""
+    import math
+    middle = len(found) // 2
+    part = found[middle - RATE // 2:middle + RATE // 2]
+    step = 2 * math.pi * frequency / RATE
+    real = sum(s * math.cos(step * n) for n, s in enumerate(part))
+    imaginary = sum(s * math.sin(step * n) for n, s in enumerate(part))
+    return 2 * math.hypot(real, imaginary) / max(1, len(part))
+
+
+@pytest.fixture
+def web(callcenter):
+    """The web admin of this call center (as ccc serve serves it), with acme's owner
+    olivia and another account's owner, mallory of globex (an API token each)."""
+    from dataclasses import replace
+
+    from engine.serve import start_web
+    from engine.settings import load_settings
+    cc = callcenter
+    cc.ccc("user", "create", "--account", "acme", "--name", "olivia", "--role", "owner",
+           "--password", OWNER_PASSWORD)
+    cc.ccc("account", "create", "globex", "--plan", "payg")
+    cc.ccc("user", "create", "--account", "globex", "--name", "mallory", "--role", "owner",
+           "--password", OWNER_PASSWORD)
+    tokens = {user: cc.ccc("account", "token", "create", "--account", account, "--user", user)
+              .stdout.strip() for account, user in (("acme", "olivia"), ("globex", "mallory"))}
+    settings = load_settings(cc.env)
+    server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", settings, tokens
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_recorded_call_lasts_plays_downloads_and_is_purged(callcenter, erin, web, browser):
+    cc = callcenter
+    base, settings, tokens = web
+    policy(cc, "all")
+    cc.sign_out_everyone()
+    cc.register(erin, ERIN_PHONE)
+    phone = cc.sipp("erin-tone", "answer_rtp.xml", ERIN_PHONE, "", "-key", "rtpport",
+                    str(ERIN_RTP), "-d", str(ERIN_TALKS_MS))
+    caller = "1390013954" + cc.tag
+    call = cc.sipp("caller-tone", "call_rtp.xml", CARRIER, NUMBER, "-key", "caller", caller,
+                   "-key", "rtpport", str(CALLER_RTP))
+    voices = [RtpPeer((CARRIER[0], CALLER_RTP), CALLER_TONE, call.messages),
+              RtpPeer((ERIN_PHONE[0], ERIN_RTP), ERIN_TONE, phone.messages)]
+    folder = settings.recordings_dir / "i1"
+    try:
+        cc.wait_logged(erin, "TALKING", timeout=20)
+        wait_for(lambda: voices[1].hears(CALLER_TONE) > HEARD
+                 and voices[0].hears(ERIN_TONE) > HEARD, "erin and the caller hear each other")
+        # While the call is up, its file grows on disk, its header still unfinished (the
+        # PBX writes the sizes when it closes it): listed nowhere, served to nobody.
+        before = {r["call_id"] for r in cc.ccc_json("recording", "list", "--instance", SALES)}
+        from engine.recording.service import whole
+        growing = wait_for(lambda: [p for p in folder.glob("*.wav")
+                                    if p.stem not in before], "the call's file on disk")
+        [path] = growing
+        assert not whole(path)
+        assert path.stem not in {r["call_id"] for r in cc.ccc_json(
+            "recording", "list", "--instance", SALES)}
+        phone.assert_success(timeout=30)
+        call.assert_success(timeout=30)
+    finally:
+        for voice in voices:
+            voice.close()
+    row = recording_of(cc, caller)
+    assert row["call_id"] == path.stem and whole(path)
+    # The file lasts as long as the conversation: from erin's answer to her hang-up.
+    from sqlalchemy import select
+
+    from engine.calls.models import CallRecord, CallRecordAgent
+    from engine.uow import transaction
+    with transaction(settings) as db:
+        record = db.scalar(select(CallRecord).where(CallRecord.pbx_call_id == row["call_id"]))
+        answered = db.scalar(select(CallRecordAgent.answered_at).where(
+            CallRecordAgent.call_record_id == record.id))
+        talked = (record.ended_at - answered).total_seconds()
+    downloaded = saved(cc, row, "tones.wav")
+    seconds = sox_seconds(downloaded)
+    assert abs(seconds - talked) <= 1.5, (seconds, talked)
+    assert abs(seconds - ERIN_TALKS_MS / 1000) <= 2.0, seconds
+    found = samples(downloaded)
+    assert tone_level(found, CALLER_TONE) > 1000 and tone_level(found, ERIN_TONE) > 1000
+
+    # The page finds it by the caller's number and plays it in Chromium.
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(base + "/")
+        page.get_by_label("Account").fill("acme")
+        page.get_by_label("User").fill("olivia")
+        page.get_by_label("Password").fill(OWNER_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{base}/instances/1/recordings")
+        page.get_by_label("Number").fill(caller[-6:])
+        page.get_by_role("button", name="Search").click()
+        rows = page.locator("#recordings tr[data-recording]")
+        assert rows.count() == 1
+        assert rows.first.get_attribute("data-recording") == str(row["id"])
+        audio = rows.first.locator("audio")
+        duration = audio.evaluate("""element => new Promise((resolve, reject) => {
+            element.addEventListener('loadedmetadata', () => resolve(element.duration));
+            element.addEventListener('error', () => reject(new Error('no audio')));
+            element.preload = 'metadata'; element.load(); })""")
+        assert abs(duration - seconds) <= 0.5, (duration, seconds)
+        own = context.request.get(f"{base}/instances/1/recordings/{row['id']}.wav?download=1")
+        assert own.status == 200 and own.body() == downloaded.read_bytes()
+    finally:
+        context.close()
+    # Another account's owner: neither the page's file nor the API's.
+    other = browser.new_context()
+    try:
+        page = other.new_page()
+        page.goto(base + "/")
+        page.get_by_label("Account").fill("globex")
+        page.get_by_label("User").fill("mallory")
+        page.get_by_label("Password").fill(OWNER_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(base + "/")
+        assert other.request.get(f"{base}/instances/1/recordings/{row['id']}.wav").status == 404
+        assert other.request.get(f"{base}/instances/1/recordings").status == 404
+        api = f"{base}/api/v1/instances/1/recordings/{row['id']}/audio"
+        assert other.request.get(api, headers={
+            "Authorization": f"Bearer {tokens['mallory']}"}).status == 404
+        assert other.request.get(api, headers={
+            "Authorization": f"Bearer {tokens['olivia']}"}).status == 200
+    finally:
+        other.close()
+
+    # Kept a day: purged by a clock two days ahead, nothing of it left but its call's
+    # history, which the bill still counts.
+    from datetime import timedelta
+
+    from engine.db import utcnow
+    from engine.instances.service import get_instance
+    from engine.recording.retention import purge
+    cc.ccc("account", "update", "acme", "--recording-retention-days", "1")
+    try:
+        assert cc.ccc("recording", "purge", "--instance", SALES).stdout == \
+            "0 recordings purged\n"  # the real clock: a day has not passed
+        with transaction(settings) as db:
+            done = purge(db, settings, utcnow() + timedelta(days=2),
+                         instance=get_instance(db, SALES))
+        assert done.purged >= 1 and done.failed == 0
+    finally:
+        cc.ccc("account", "update", "acme", "--recording-retention-days", "0")
+    assert not path.exists()
+    assert row["call_id"] not in {r["call_id"] for r in cc.ccc_json(
+        "recording", "list", "--instance", SALES)}
+    refused = cc.ccc("recording", "get", "--instance", SALES, "--id", str(row["id"]),
+                     check=False)
+    assert refused.returncode == 1 and "no such recording" in refused.stderr
+    storage = cc.ccc_json("recording", "storage", "--account", "acme")["storage"]
+    assert storage["recordings"] == 0
+    month = Month.containing(datetime.now(timezone.utc).replace(tzinfo=None)).key
+    cc.ccc("billing", "rate", "--month", month)
+    lines = cc.ccc_json("billing", "bill", "--account", "acme", "--month", month)["lines"]
+    [line] = [line for line in lines if line["billing_item"] == "RecordStorage"]
+    recorded = [r for r in cc.call_records() if r["recorded"] and r["billable_seconds"]]
+    assert row["call_id"] in {r["id"] for r in recorded}
+    assert line["usage"] == sum((r["billable_seconds"] + 59) // 60 for r in recorded)
