@@ -78,9 +78,9 @@ NAV = (
     NavEntry("numbers", "numbers.index", _l("Numbers")),
     NavEntry("users", "users.index", _l("Users"), configures=True),  # the owner's only
     NavEntry("users", "users.tokens", _l("API tokens")),
-    NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
     NavEntry("recordings", "recordings.account", _l("Recording storage"),
              configures=True),  # the owner's only
+    NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
     NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),

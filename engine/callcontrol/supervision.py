@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import access, validation
@@ -39,7 +39,8 @@ MODES = tuple(m.value for m in SupervisionMode)
 DEVICES = ("sip", "web")
 LOG_LIMIT = 200
 # A supervisor's phone rings up to 30 s (originate_spy) before its leg is in the
-# supervise context: a row younger than this may have a leg that is not there yet.
+# supervise context: a row not answered and younger than this may have a leg that is
+# not there yet.
 LEG_GRACE = timedelta(seconds=60)
 SUPERVISE_CONTEXT_RE = re.compile(r"^ccc-i[0-9]{1,9}-supervise$")
 
@@ -182,11 +183,14 @@ def record_leg(session: Session, log_id, event: str, context: str, at: datetime)
 
 
 def unended(session: Session, now: datetime) -> list[int]:
-    """Log rows whose supervisor's leg never reported its end, old enough that the leg
-    has had time to reach the PBX's supervise context (a take-over has no leg)."""
+    """Log rows whose supervisor's leg never reported its end and should be on the PBX
+    if it is still up: answered (it reported its start from the supervise context), or
+    asked for long enough ago that its phone has stopped ringing. A take-over has no leg.
+    """
     return list(session.scalars(select(SupervisionLog.id).where(
         SupervisionLog.ended_at.is_(None), SupervisionLog.mode != SupervisionMode.TAKEOVER,
-        SupervisionLog.requested_at <= now - LEG_GRACE).order_by(SupervisionLog.id)))
+        or_(SupervisionLog.started_at.is_not(None),
+            SupervisionLog.requested_at <= now - LEG_GRACE)).order_by(SupervisionLog.id)))
 
 
 def close_gone(session: Session, row_ids: list[int], live: set[int],

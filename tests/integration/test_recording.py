@@ -281,20 +281,24 @@ def tone_level(found: array.array, frequency: int) -> float:
 @pytest.fixture
 def web(callcenter):
     """The web admin of this call center (as ccc serve serves it), with acme's owner
-    olivia and another account's owner, mallory of globex (an API token each)."""
+    olivia and another account's owner, mallory of globex (an API token each). Made in
+    this process, as the other tests' commands would: each command is seconds on a
+    loaded host."""
     from dataclasses import replace
 
+    from engine.accounts.models import Role
+    from engine.accounts.service import create_account, find_or_create_user, get_account
+    from engine.accounts.tokens import create_token
     from engine.serve import start_web
     from engine.settings import load_settings
-    cc = callcenter
-    cc.ccc("user", "create", "--account", "acme", "--name", "olivia", "--role", "owner",
-           "--password", OWNER_PASSWORD)
-    cc.ccc("account", "create", "globex", "--plan", "payg")
-    cc.ccc("user", "create", "--account", "globex", "--name", "mallory", "--role", "owner",
-           "--password", OWNER_PASSWORD)
-    tokens = {user: cc.ccc("account", "token", "create", "--account", account, "--user", user)
-              .stdout.strip() for account, user in (("acme", "olivia"), ("globex", "mallory"))}
-    settings = load_settings(cc.env)
+    from engine.uow import transaction
+    settings = load_settings(callcenter.env)
+    with transaction(settings) as db:
+        create_account(db, "globex", "payg")
+        for account, user in (("acme", "olivia"), ("globex", "mallory")):
+            find_or_create_user(db, get_account(db, account), user, Role.OWNER, OWNER_PASSWORD)
+        tokens = {user: create_token(db, account, user)
+                  for account, user in (("acme", "olivia"), ("globex", "mallory"))}
     server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
     try:
         yield f"http://127.0.0.1:{server.server_port}", settings, tokens
@@ -303,7 +307,40 @@ def web(callcenter):
         server.server_close()
 
 
+def sales_recordings(settings) -> dict[str, object]:
+    """Sales' recordings by call id, as the service lists them."""
+    from engine.instances.service import get_instance
+    from engine.recording.service import list_recordings
+    from engine.uow import transaction
+    with transaction(settings) as db:
+        return {r.pbx_call_id: r for r in list_recordings(db, get_instance(db, SALES))}
+
+
+def signed_in_context(browser, base: str, account: str, user: str):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(base + "/")
+    page.get_by_label("Account").fill(account)
+    page.get_by_label("User").fill(user)
+    page.get_by_label("Password").fill(OWNER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+    return context, page
+
+
 def test_a_recorded_call_lasts_plays_downloads_and_is_purged(callcenter, erin, web, browser):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engine.accounts.service import get_account
+    from engine.calls.models import CallRecord, CallRecordAgent
+    from engine.db import utcnow
+    from engine.instances.service import get_instance
+    from engine.recording.retention import purge, set_retention, storage
+    from engine.recording.service import whole
+    from engine.uow import transaction
     cc = callcenter
     base, settings, tokens = web
     policy(cc, "all")
@@ -318,82 +355,65 @@ def test_a_recorded_call_lasts_plays_downloads_and_is_purged(callcenter, erin, w
               RtpPeer((ERIN_PHONE[0], ERIN_RTP), ERIN_TONE, phone.messages)]
     folder = settings.recordings_dir / "i1"
     try:
-        cc.wait_logged(erin, "TALKING", timeout=20)
+        before = set(sales_recordings(settings))
         wait_for(lambda: voices[1].hears(CALLER_TONE) > HEARD
-                 and voices[0].hears(ERIN_TONE) > HEARD, "erin and the caller hear each other")
-        # While the call is up, its file grows on disk, its header still unfinished (the
-        # PBX writes the sizes when it closes it): listed nowhere, served to nobody.
-        before = {r["call_id"] for r in cc.ccc_json("recording", "list", "--instance", SALES)}
-        from engine.recording.service import whole
-        growing = wait_for(lambda: [p for p in folder.glob("*.wav")
-                                    if p.stem not in before], "the call's file on disk")
-        [path] = growing
+                 and voices[0].hears(ERIN_TONE) > HEARD, "erin and the caller hear each other",
+                 timeout=30)
+        # While the call is up its file grows on disk, its header unfinished (the PBX
+        # writes the sizes when it closes the file): listed nowhere, served to nobody.
+        [path] = wait_for(lambda: [p for p in folder.glob("*.wav") if p.stem not in before],
+                          "the call's file on disk")
         assert not whole(path)
-        assert path.stem not in {r["call_id"] for r in cc.ccc_json(
-            "recording", "list", "--instance", SALES)}
+        assert path.stem not in sales_recordings(settings)
         phone.assert_success(timeout=30)
         call.assert_success(timeout=30)
     finally:
         for voice in voices:
             voice.close()
-    row = recording_of(cc, caller)
-    assert row["call_id"] == path.stem and whole(path)
-    # The file lasts as long as the conversation: from erin's answer to her hang-up.
-    from sqlalchemy import select
-
-    from engine.calls.models import CallRecord, CallRecordAgent
-    from engine.uow import transaction
+    row = wait_for(lambda: sales_recordings(settings).get(path.stem),
+                   "the recording registered", timeout=20)
+    assert row.caller == caller and whole(path)
+    # The file lasts as long as the conversation: from erin's answer to the call's end.
     with transaction(settings) as db:
-        record = db.scalar(select(CallRecord).where(CallRecord.pbx_call_id == row["call_id"]))
+        record = db.scalar(select(CallRecord).where(CallRecord.pbx_call_id == path.stem))
         answered = db.scalar(select(CallRecordAgent.answered_at).where(
             CallRecordAgent.call_record_id == record.id))
         talked = (record.ended_at - answered).total_seconds()
-    downloaded = saved(cc, row, "tones.wav")
-    seconds = sox_seconds(downloaded)
-    assert abs(seconds - talked) <= 1.5, (seconds, talked)
-    assert abs(seconds - ERIN_TALKS_MS / 1000) <= 2.0, seconds
-    found = samples(downloaded)
-    assert tone_level(found, CALLER_TONE) > 1000 and tone_level(found, ERIN_TONE) > 1000
+    wav_url = f"{base}/instances/1/recordings/{row.id}.wav"
 
-    # The page finds it by the caller's number and plays it in Chromium.
-    context = browser.new_context()
+    # The page finds it by a part of the caller's number and plays it in Chromium; its
+    # download is the file, which sox measures.
+    context, page = signed_in_context(browser, base, "acme", "olivia")
     try:
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.goto(base + "/")
-        page.get_by_label("Account").fill("acme")
-        page.get_by_label("User").fill("olivia")
-        page.get_by_label("Password").fill(OWNER_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
         page.goto(f"{base}/instances/1/recordings")
         page.get_by_label("Number").fill(caller[-6:])
         page.get_by_role("button", name="Search").click()
         rows = page.locator("#recordings tr[data-recording]")
-        assert rows.count() == 1
-        assert rows.first.get_attribute("data-recording") == str(row["id"])
-        audio = rows.first.locator("audio")
-        duration = audio.evaluate("""element => new Promise((resolve, reject) => {
-            element.addEventListener('loadedmetadata', () => resolve(element.duration));
-            element.addEventListener('error', () => reject(new Error('no audio')));
-            element.preload = 'metadata'; element.load(); })""")
-        assert abs(duration - seconds) <= 0.5, (duration, seconds)
-        own = context.request.get(f"{base}/instances/1/recordings/{row['id']}.wav?download=1")
-        assert own.status == 200 and own.body() == downloaded.read_bytes()
+        assert rows.count() == 1 and rows.first.get_attribute("data-recording") == str(row.id)
+        duration = rows.first.locator("audio").evaluate("""element => new Promise(
+            (resolve, reject) => {
+                element.addEventListener('loadedmetadata', () => resolve(element.duration));
+                element.addEventListener('error', () => reject(new Error('no audio')));
+                element.preload = 'metadata'; element.load(); })""")
+        own = context.request.get(wav_url + "?download=1")
+        assert own.status == 200
+        downloaded = cc.output / "tones.wav"
+        downloaded.write_bytes(own.body())
     finally:
         context.close()
-    # Another account's owner: neither the page's file nor the API's.
-    other = browser.new_context()
+    seconds = sox_seconds(downloaded)
+    assert abs(seconds - talked) <= 1.5, (seconds, talked)
+    assert abs(seconds - ERIN_TALKS_MS / 1000) <= 2.0, seconds
+    assert duration > 0 and abs(duration - seconds) <= 0.5, (duration, seconds)
+    found = samples(downloaded)
+    assert tone_level(found, CALLER_TONE) > 1000 and tone_level(found, ERIN_TONE) > 1000
+
+    # Another account's owner gets neither the page's file nor the API's.
+    other, _page = signed_in_context(browser, base, "globex", "mallory")
+    api = f"{base}/api/v1/instances/1/recordings/{row.id}/audio"
     try:
-        page = other.new_page()
-        page.goto(base + "/")
-        page.get_by_label("Account").fill("globex")
-        page.get_by_label("User").fill("mallory")
-        page.get_by_label("Password").fill(OWNER_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(base + "/")
-        assert other.request.get(f"{base}/instances/1/recordings/{row['id']}.wav").status == 404
+        assert other.request.get(wav_url).status == 404
         assert other.request.get(f"{base}/instances/1/recordings").status == 404
-        api = f"{base}/api/v1/instances/1/recordings/{row['id']}/audio"
         assert other.request.get(api, headers={
             "Authorization": f"Bearer {tokens['mallory']}"}).status == 404
         assert other.request.get(api, headers={
@@ -401,35 +421,33 @@ def test_a_recorded_call_lasts_plays_downloads_and_is_purged(callcenter, erin, w
     finally:
         other.close()
 
-    # Kept a day: purged by a clock two days ahead, nothing of it left but its call's
-    # history, which the bill still counts.
-    from datetime import timedelta
-
-    from engine.db import utcnow
-    from engine.instances.service import get_instance
-    from engine.recording.retention import purge
-    cc.ccc("account", "update", "acme", "--recording-retention-days", "1")
+    # Kept a day: the real clock purges nothing; a clock two days ahead purges it, and
+    # nothing of it is left but its call's history, which the bill still counts.
+    with transaction(settings) as db:
+        set_retention(db, get_account(db, "acme"), 1)
     try:
-        assert cc.ccc("recording", "purge", "--instance", SALES).stdout == \
-            "0 recordings purged\n"  # the real clock: a day has not passed
         with transaction(settings) as db:
-            done = purge(db, settings, utcnow() + timedelta(days=2),
-                         instance=get_instance(db, SALES))
-        assert done.purged >= 1 and done.failed == 0
+            sales = get_instance(db, SALES)
+            assert purge(db, settings, instance=sales).purged == 0
+            done = purge(db, settings, utcnow() + timedelta(days=2), instance=sales)
+            assert done.purged >= 1 and done.failed == 0
+            assert storage(db, get_account(db, "acme")).recordings == 0
     finally:
-        cc.ccc("account", "update", "acme", "--recording-retention-days", "0")
-    assert not path.exists()
-    assert row["call_id"] not in {r["call_id"] for r in cc.ccc_json(
-        "recording", "list", "--instance", SALES)}
-    refused = cc.ccc("recording", "get", "--instance", SALES, "--id", str(row["id"]),
-                     check=False)
-    assert refused.returncode == 1 and "no such recording" in refused.stderr
-    storage = cc.ccc_json("recording", "storage", "--account", "acme")["storage"]
-    assert storage["recordings"] == 0
+        with transaction(settings) as db:
+            set_retention(db, get_account(db, "acme"), None)
+    assert not path.exists() and path.stem not in sales_recordings(settings)
+    gone = browser.new_context()
+    try:
+        assert gone.request.get(api, headers={
+            "Authorization": f"Bearer {tokens['olivia']}"}).status == 404
+    finally:
+        gone.close()
     month = Month.containing(datetime.now(timezone.utc).replace(tzinfo=None)).key
     cc.ccc("billing", "rate", "--month", month)
     lines = cc.ccc_json("billing", "bill", "--account", "acme", "--month", month)["lines"]
     [line] = [line for line in lines if line["billing_item"] == "RecordStorage"]
-    recorded = [r for r in cc.call_records() if r["recorded"] and r["billable_seconds"]]
-    assert row["call_id"] in {r["id"] for r in recorded}
-    assert line["usage"] == sum((r["billable_seconds"] + 59) // 60 for r in recorded)
+    with transaction(settings) as db:
+        recorded = {r.pbx_call_id: r.billable_seconds for r in db.scalars(select(CallRecord).where(
+            CallRecord.recorded.is_(True), CallRecord.billable_seconds > 0))}
+    assert record.pbx_call_id in recorded
+    assert line["usage"] == sum((s + 59) // 60 for s in recorded.values())

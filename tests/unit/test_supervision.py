@@ -203,6 +203,8 @@ def _rows(world, now: datetime) -> dict[str, int]:
         "live": dict(mode=SupervisionMode.WHISPER, requested_at=old, started_at=old),
         "never answered": dict(mode=SupervisionMode.BARGE, requested_at=old),
         "young": dict(mode=SupervisionMode.LISTEN, requested_at=young),
+        "young, answered": dict(mode=SupervisionMode.WHISPER, requested_at=young,
+                                started_at=young),
         "takeover": dict(mode=SupervisionMode.TAKEOVER, requested_at=old),
         "ended": dict(mode=SupervisionMode.LISTEN, requested_at=old, started_at=old,
                       ended_at=old.replace(second=30) if old.second < 30 else old)}
@@ -218,8 +220,8 @@ def _rows(world, now: datetime) -> dict[str, int]:
 
 
 def test_rows_whose_leg_is_gone_are_ended_when_found_and_flagged(world):
-    """Only rows old enough for their leg to be on the PBX, not take-overs (no leg), not
-    ended ones, and not those whose leg is still there."""
+    """Only rows whose leg should be on the PBX (answered, or asked for long enough
+    ago), not take-overs (no leg), not ended ones, and not those whose leg is there."""
     import asyncio
 
     from engine.serve import SupervisionReconciler
@@ -231,7 +233,8 @@ def test_rows_whose_leg_is_gone_are_ended_when_found_and_flagged(world):
     # The clock is read as the pass starts, then when the legs have been found gone.
     reconciler = SupervisionReconciler(world.settings, clock=iter([now, found_at]).__next__)
     closed = asyncio.run(reconciler.once(pbx))
-    assert sorted(closed) == sorted([rows["gone"], rows["never answered"]])
+    assert sorted(closed) == sorted([rows["gone"], rows["never answered"],
+                                     rows["young, answered"]])
     assert pbx.asked[0] == "core show channels concise"
     # Only the supervise context's channels are looked into, by the name the PBX gave.
     assert pbx.asked[1:] == ["core show channel PJSIP/i1-1003-0000000b",
