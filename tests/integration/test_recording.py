@@ -307,13 +307,16 @@ def web(callcenter):
         server.server_close()
 
 
-def sales_recordings(settings) -> dict[str, object]:
-    """Sales' recordings by call id, as the service lists them."""
+def sales_recordings(settings, **search) -> dict[str, object]:
+    """Sales' recordings by call id, as the service lists them (narrowed by ``search``,
+    the faces' words)."""
     from engine.instances.service import get_instance
-    from engine.recording.service import list_recordings
+    from engine.recording.service import list_recordings, parse_search
     from engine.uow import transaction
     with transaction(settings) as db:
-        return {r.pbx_call_id: r for r in list_recordings(db, get_instance(db, SALES))}
+        sales = get_instance(db, SALES)
+        found = parse_search(db, sales, settings.billing_utc_offset_minutes, **search)
+        return {r.pbx_call_id: r for r in list_recordings(db, sales, found)}
 
 
 def signed_in_context(browser, base: str, account: str, user: str):
@@ -373,6 +376,11 @@ def test_a_recorded_call_lasts_plays_downloads_and_is_purged(callcenter, erin, w
     row = wait_for(lambda: sales_recordings(settings).get(path.stem),
                    "the recording registered", timeout=20)
     assert row.caller == caller and whole(path)
+    # Found by its skill group (its queue visit, from the queue log) and its agent.
+    wait_for(lambda: path.stem in sales_recordings(settings, skill_group="cards"),
+             "the recording found by its skill group")
+    assert path.stem in sales_recordings(settings, agent=erin["extension"], number=caller)
+    assert path.stem not in sales_recordings(settings, skill_group="default")
     # The file lasts as long as the conversation: from erin's answer to the call's end.
     with transaction(settings) as db:
         record = db.scalar(select(CallRecord).where(CallRecord.pbx_call_id == path.stem))
