@@ -23,6 +23,24 @@ def account_create(app: AppState, name: str, plan: str) -> None:
         click.echo(f"account {created.name} created ({created.plan.value})")
 
 
+@account.command("update")
+@click.argument("name")
+@click.option("--recording-retention-days", "retention_days", type=click.IntRange(0),
+              help="Days a call's recording is kept (0: until deleted).")
+@click.pass_obj
+def account_update(app: AppState, name: str, retention_days) -> None:
+    """Change an account's settings."""
+    from engine.accounts.service import get_account
+    from engine.recording.retention import set_retention
+    if retention_days is None:
+        raise click.ClickException("nothing to change: give --recording-retention-days")
+    with app.transaction() as session:
+        account = set_retention(session, get_account(session, name), retention_days)
+        days = account.recording_retention_days
+    click.echo(f"account {name}: recordings kept "
+               + (f"{days} days" if days else "until deleted"))
+
+
 @account.command("list")
 @json_option
 @click.pass_obj

@@ -77,4 +77,4 @@ def supervise_log(app: AppState, domain, as_json) -> None:
         rows = [log_as_dict(r) for r in supervision_log(session, None,
                                                         get_instance(session, domain))]
     emit(rows, as_json, ["id", "user", "supervisor", "agent", "mode", "started_at",
-                         "ended_at", "duration_seconds"])
+                         "ended_at", "duration_seconds", "end_found"])

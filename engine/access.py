@@ -21,6 +21,8 @@ ACCOUNT_ROLES = (Role.OWNER,)  # may configure the account itself (create instan
 CONFIGURING_ROLES = (Role.OWNER, Role.INSTANCE_ADMIN)
 # May supervise the live calls of the instances where they have a seat (the owner: all).
 SUPERVISING_ROLES = (Role.INSTANCE_ADMIN, Role.SUPERVISOR)
+# May see the reports of some instance (may_see_reports says which).
+REPORTING_ROLES = (Role.OWNER, Role.REVIEWER, Role.INSTANCE_ADMIN)
 
 
 
@@ -92,11 +94,16 @@ def check_see_reports(session: Session, user: User, instance: Instance) -> None:
 
 
 def check_see_wallboard(session: Session, user: User, instance: Instance) -> None:
-    """The wallboard shows who does what right now: the account's owner and the
-    instance's own administrators (who run the floor) see it, no other role."""
-    if not may_configure(session, user, instance):
-        raise Forbidden(N_("the %(role_value)s role may not see this instance's wallboard",
-                           role_value=user.role.value))
+    """The wallboard shows who does what right now: the account's owner, the instance's
+    own administrators (who run the floor) and the supervisors given the instance (a
+    seat in it) see it. A supervisor not given the instance does not know of it (not
+    found); the other roles may not see it (forbidden)."""
+    if may_configure(session, user, instance) or may_supervise(session, user, instance):
+        return
+    if user.role is Role.SUPERVISOR:
+        raise NotFound(N_("no such %(value)s", value="instance"))
+    raise Forbidden(N_("the %(role_value)s role may not see this instance's wallboard",
+                       role_value=user.role.value))
 
 
 def may_supervise(session: Session, user: User, instance: Instance) -> bool:

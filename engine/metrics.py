@@ -16,7 +16,8 @@ CALLS = Counter("ccc_calls", "Inbound calls that reached the IVR, by outcome of 
                 "IVR session (completed, or handed to the dialplan's fallback)",
                 ["outcome"], registry=REGISTRY)
 FAILURES = Counter("ccc_failures", "Failures of ccc serve's work, by kind: an IVR session "
-                   "that fell back, ingestion, recordings, the guard, the AMI connection",
+                   "that fell back, ingestion, recordings, the guard, the AMI connection, the "
+                   "supervision log's reconciliation",
                    ["kind"], registry=REGISTRY)
 AGI_SECONDS = Histogram("ccc_agi_session_seconds", "How long a FastAGI session took, from "
                         "its headers to its end (prompts and key presses included)",

@@ -10,7 +10,10 @@
   runs again;
 - agents' states: followed from the PBX's queue and call events, logged durably,
   after-call work timed (engine/agentstate/tracker.py);
-- call recordings: registered with their call records once the call has ended;
+- call recordings: registered with their call records once the call has ended, and
+  purged once older than their account's retention period (at start, then hourly);
+- the supervision log: on start and on each AMI connect, rows whose supervisor's leg
+  hung up unseen (while this process was down) are ended when found gone;
 - the guard: failed sign-ins read from the PBX's security log ban their address, and
   the PBX configuration follows the bans in force (new ones, expired, lifted);
 - the web admin, in a thread (a WSGI app must not block the loop);
@@ -26,6 +29,7 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -35,9 +39,10 @@ from engine.agentstate.tracker import AgentTracker
 from engine.ami.client import AmiClient, AmiError, ami_command
 from engine.pools import BACKGROUND
 from engine.agi.server import start_agi_server
+from engine.callcontrol import supervision
 from engine.calls.interrupted import StartNotes, reconcile
 from engine.calls.service import ingest
-from engine.db import session_factory
+from engine.db import session_factory, utcnow
 from engine.journals.cursor import reading_inode
 from engine.journals.follow import inode_of
 from engine.journals.rotation import due, prune, rotate
@@ -46,6 +51,7 @@ from engine.metrics import REGISTRY as METRICS
 from engine.numbers.pool import release_number, release_overdue
 from engine.numbers.rentals import reminders_due, run_expiries
 from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
+from engine.recording.retention import purge
 from engine.recording.service import collect, waiting_files
 from engine.reports.holds import HoldLog
 from engine.reports.ingest import ingest_queue_log
@@ -64,6 +70,9 @@ REOPEN_RETRY = 30.0
 # Seconds a stopping ccc serve gives the IVR sessions in progress to end (a session ends
 # as soon as its flow hands the caller to a queue, an agent or a hang-up).
 SESSION_GRACE = 10.0
+PURGE_EVERY = 3600.0
+RECONCILE_EVERY = 60.0
+Clock = Callable[[], datetime]  # the time now, UTC; a test gives its own
 
 
 class Ingestor:
@@ -290,6 +299,75 @@ def _is_inode(path: Path, inode: int) -> bool:
         return False
 
 
+class RetentionJob:
+    """Purges the recordings older than their account's retention period: at start
+    (catching up after a stop), then every hour. The time comes from ``clock``."""
+
+    def __init__(self, settings: Settings, clock: Clock = utcnow):
+        self.settings = settings
+        self.clock = clock
+
+    def _once(self) -> int:
+        with transaction(self.settings) as session:
+            done = purge(session, self.settings, self.clock())
+        if done.failed:
+            FAILURES.labels("recordings").inc(done.failed)
+        return done.purged
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                purged = await loop.run_in_executor(None, self._once)
+                if purged:
+                    log.info("recordings: %d purged after their retention period", purged)
+            except Exception:  # a locked database: the next hour's pass catches up
+                FAILURES.labels("recordings").inc()
+                log.exception("recordings: purging failed; retrying later")
+            await asyncio.sleep(PURGE_EVERY)
+
+
+class SupervisionReconciler:
+    """Ends the supervision log rows whose supervisor's leg is gone from the PBX though
+    its hang-up was never reported (it reports through FastAGI, so not while this
+    process was down): on each AMI connect, then every minute while connected."""
+
+    def __init__(self, settings: Settings, clock: Clock = utcnow):
+        self.settings = settings
+        self.clock = clock
+
+    def _unended(self) -> list[int]:
+        with transaction(self.settings) as session:
+            return supervision.unended(session, self.clock())
+
+    def _close(self, row_ids: list[int], live: set[int]) -> list[int]:
+        with transaction(self.settings) as session:
+            return supervision.close_gone(session, row_ids, live, self.clock())
+
+    async def once(self, client: AmiClient) -> list[int]:
+        """One pass: the PBX is asked only while some row waits for its end."""
+        loop = asyncio.get_running_loop()
+        row_ids = await loop.run_in_executor(None, self._unended)
+        if not row_ids:
+            return []
+        live = await supervision.live_legs(client)
+        closed = await loop.run_in_executor(None, self._close, row_ids, live)
+        if closed:
+            log.info("supervision log: %d rows ended, their legs found gone", len(closed))
+        return closed
+
+    async def run(self, client: AmiClient) -> None:
+        while True:
+            try:
+                await self.once(client)
+            except (AmiError, ValueError) as error:
+                log.warning("supervision log not reconciled: %s", error)
+            except Exception:  # a locked database: the next pass catches up
+                FAILURES.labels("supervision").inc()
+                log.exception("supervision log: reconciling failed; retrying")
+            await asyncio.sleep(RECONCILE_EVERY)
+
+
 def _size(path) -> int:
     try:
         return path.stat().st_size
@@ -370,26 +448,33 @@ async def number_schedule(settings: Settings) -> None:
 
 
 async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker,
-                     holds: HoldLog) -> None:
+                     holds: HoldLog, reconciler: SupervisionReconciler | None = None) -> None:
     """Stay connected to AMI: each Cdr event wakes ingestion at once; queue and call
     events keep the agents' states, rebuilt from the PBX on every connect; agents'
-    holds go to the hold log as they end."""
+    holds go to the hold log as they end; the supervision log is reconciled with the
+    PBX on every connect, then every minute."""
+    reconciler = reconciler or SupervisionReconciler(settings)
     while True:
         client = AmiClient.for_site(settings, events="cdr,agent,call")
         client.on_event("Cdr", lambda _event: ingestor.wake.set())
         tracker.attach(client)
         holds.attach(client)
+        reconciling = None
         try:
             await client.connect()
             log.info("AMI listener connected")
             ingestor.pbx_started_at = await pbx_started_at(client)
             ingestor.wake.set()
             await tracker.resync(client)
+            reconciling = asyncio.create_task(reconciler.run(client))
             await client.wait_closed()
         except AmiError as error:
             FAILURES.labels("ami").inc()
             log.debug("AMI not available: %s", error)
         finally:
+            if reconciling is not None:
+                reconciling.cancel()
+                await asyncio.gather(reconciling, return_exceptions=True)
             await client.close()
         await asyncio.sleep(AMI_RETRY)
 
@@ -475,6 +560,7 @@ async def main(settings: Settings, web: bool) -> None:
              asyncio.create_task(tracker.run_housekeeping()),
              asyncio.create_task(listen_ami(settings, ingestor, tracker, HoldLog(settings))),
              asyncio.create_task(RecordingCollector(settings).run()),
+             asyncio.create_task(RetentionJob(settings).run()),
              asyncio.create_task(Guard(settings).run()),
              asyncio.create_task(number_schedule(settings))]
     web_url = f"{settings.web_scheme}://{settings.web_bind}:{settings.web_port}/"

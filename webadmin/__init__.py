@@ -32,7 +32,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from webadmin import i18n, labels
 
-from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES, SUPERVISING_ROLES
+from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES, REPORTING_ROLES, SUPERVISING_ROLES
 from engine.settings import Settings, load_settings
 
 # Registration table: every blueprint in one visible place (module paths, imported at
@@ -72,6 +72,8 @@ class NavEntry:
     configures: bool = False
     # Shown only to roles that may supervise live calls (some instance's, at least).
     supervises: bool = False
+    # Shown only to roles that may see some instance's reports.
+    reports: bool = False
 
 
 NAV = (
@@ -81,6 +83,8 @@ NAV = (
     NavEntry("numberpool", "numberpool.index", _l("400 numbers"), configures=True),  # owner's
     NavEntry("users", "users.index", _l("Users"), configures=True),  # the owner's only
     NavEntry("users", "users.tokens", _l("API tokens")),
+    NavEntry("recordings", "recordings.account", _l("Recording storage"),
+             configures=True),  # the owner's only
     NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
@@ -89,8 +93,9 @@ NAV = (
     NavEntry("ivr", "ivr.index", _l("IVR flows"), "instance", configures=True),
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
     NavEntry("recordings", "recordings.index", _l("Recordings"), "instance", configures=True),
-    NavEntry("wallboard", "wallboard.index", _l("Wallboard"), "instance", configures=True),
-    NavEntry("reports", "reports.index", _l("Reports"), "instance"),
+    # The owner's, the administrators' and the supervisors' (of their instances).
+    NavEntry("wallboard", "wallboard.index", _l("Wallboard"), "instance", supervises=True),
+    NavEntry("reports", "reports.index", _l("Reports"), "instance", reports=True),
     NavEntry("supervision", "supervision.index", _l("Supervision"), "instance",
              supervises=True),
 )
@@ -156,11 +161,13 @@ def create_app(settings: Settings | None = None, config: dict | None = None) -> 
         configures = g.get("role") in ACCOUNT_ROLES
         configures_instances = g.get("role") in CONFIGURING_ROLES
         supervises = g.get("role") in ACCOUNT_ROLES + SUPERVISING_ROLES
+        reports = g.get("role") in REPORTING_ROLES
         return {"account_nav": [e for e in nav_entries(app, "account")
                                 if configures or not e.configures],
                 "instance_nav": [e for e in nav_entries(app, "instance")
                                  if (configures_instances or not e.configures)
-                                 and (supervises or not e.supervises)]}
+                                 and (supervises or not e.supervises)
+                                 and (reports or not e.reports)]}
 
     app.register_error_handler(HTTPException, _http_error)
     app.after_request(_security_headers)

@@ -31,6 +31,8 @@ class Account(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     plan: Mapped[BillingPlan] = mapped_column(value_enum(BillingPlan, "billing_plan"))
+    # Days a call's recording is kept after the call (None: until deleted by hand).
+    recording_retention_days: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What the account's business is (engine.accounts.industry): suppliers refuse some
     # industries on marketing numbers. None: not declared.

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow, value_enum
@@ -51,6 +51,9 @@ class SupervisionLog(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]  # the supervisor's phone answered
     ended_at: Mapped[datetime | None]    # the supervisor's leg hung up
+    # The leg's hang-up was never reported (ccc serve was down): ended_at is when the
+    # engine found the leg gone from the PBX, the latest it can have ended.
+    end_found: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def duration_seconds(self) -> int | None:

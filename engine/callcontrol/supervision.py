@@ -13,10 +13,11 @@ answered and when it ended (the ``supervision`` FastAGI route), which gives the 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine import access, validation
@@ -32,11 +33,16 @@ from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.messages import N_
 from engine.settings import Settings
-from engine.variables import SUPERVISION_ENDED, SUPERVISION_STARTED
+from engine.variables import SUPERVISION, SUPERVISION_ENDED, SUPERVISION_STARTED
 
 MODES = tuple(m.value for m in SupervisionMode)
 DEVICES = ("sip", "web")
 LOG_LIMIT = 200
+# A supervisor's phone rings up to 30 s (originate_spy) before its leg is in the
+# supervise context: a row not answered and younger than this may have a leg that is
+# not there yet.
+LEG_GRACE = timedelta(seconds=60)
+SUPERVISE_CONTEXT_RE = re.compile(r"^ccc-i[0-9]{1,9}-supervise$")
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,48 @@ def record_leg(session: Session, log_id, event: str, context: str, at: datetime)
     return True
 
 
+def unended(session: Session, now: datetime) -> list[int]:
+    """Log rows whose supervisor's leg never reported its end and should be on the PBX
+    if it is still up: answered (it reported its start from the supervise context), or
+    asked for long enough ago that its phone has stopped ringing. A take-over has no leg.
+    """
+    return list(session.scalars(select(SupervisionLog.id).where(
+        SupervisionLog.ended_at.is_(None), SupervisionLog.mode != SupervisionMode.TAKEOVER,
+        or_(SupervisionLog.started_at.is_not(None),
+            SupervisionLog.requested_at <= now - LEG_GRACE)).order_by(SupervisionLog.id)))
+
+
+def close_gone(session: Session, row_ids: list[int], live: set[int],
+               now: datetime) -> list[int]:
+    """End the rows among ``row_ids`` whose leg is not among the ``live`` ones (the log
+    ids the PBX's supervising channels carry): ended when found gone, ``now``, and
+    flagged so (the leg's own hang-up was not seen, while ``ccc serve`` was down).
+    Returns the ids closed."""
+    closed = []
+    for row_id in row_ids:
+        row = session.get(SupervisionLog, row_id)
+        if row is None or row.ended_at is not None or row_id in live:
+            continue
+        row.ended_at = max(now, row.started_at or now)
+        row.end_found = True
+        closed.append(row_id)
+    session.flush()
+    return closed
+
+
+async def live_legs(client) -> set[int]:
+    """The log ids of the supervisors' legs on the PBX now: each channel in a supervise
+    context carries its row's id."""
+    found = set()
+    for channel in await pbx.channels(client):
+        if not SUPERVISE_CONTEXT_RE.fullmatch(channel.context):
+            continue
+        value = (await pbx.detail(client, channel.name)).variables.get(SUPERVISION, "")
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            found.add(int(value))
+    return found
+
+
 def supervision_log(session: Session, actor: User | None, instance: Instance,
                     limit: int = LOG_LIMIT) -> list[SupervisionLog]:
     """The instance's acts of supervision, newest first."""
@@ -195,7 +243,8 @@ def log_as_dict(row: SupervisionLog) -> dict:
             "supervisor": row.supervisor_extension, "agent": row.agent_extension,
             "call_id": row.pbx_call_id, "mode": row.mode.value,
             "requested_at": _time(row.requested_at), "started_at": _time(row.started_at),
-            "ended_at": _time(row.ended_at), "duration_seconds": row.duration_seconds}
+            "ended_at": _time(row.ended_at), "duration_seconds": row.duration_seconds,
+            "end_found": row.end_found}
 
 
 def live_call_as_dict(call: LiveCall) -> dict:

@@ -35,8 +35,8 @@ class CallRecord(Base):
     disposition: Mapped[str] = mapped_column(String(16))
     agent_extension: Mapped[str | None] = mapped_column(String(8))
     refusal_reason: Mapped[str | None] = mapped_column(String(200))
-    # The PBX kept a recording of the call; `RecordStorage` is billed on these minutes
-    # only. Nothing sets it yet: call recording is not built, so no storage is charged.
+    # The PBX kept a recording of the call (set when ccc serve registers it, kept when
+    # the retention period purges it); `RecordStorage` is billed on these minutes only.
     recorded: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 

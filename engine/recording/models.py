@@ -26,3 +26,6 @@ class Recording(Base):
     seconds: Mapped[int] = mapped_column(default=0)
     size_bytes: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Set when the retention period deleted the file. The row stays, so the file the PBX
+    # wrote for this call is never registered again, and the call keeps its history.
+    purged_at: Mapped[datetime | None]

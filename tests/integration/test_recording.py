@@ -2,6 +2,14 @@
 records none, and an agent who records on demand and pauses while the caller reads out
 a card number. The files are checked for what they hold, sample by sample.
 
+Then one call whose two voices are steady tones (audio flows all along, so the file is
+as long as the conversation): while it is up its file is on disk but unfinished and
+listed nowhere; once it ended the file lasts as long as the call (sox), holds both
+tones, plays in Chromium's <audio> element from the recordings page (searched by the
+caller's number), downloads for its account only, and is purged once older than the
+account's retention period (the purge run at a clock two days ahead); the bill still
+counts its minutes as recording storage.
+
 Configured (conftest): Sales (landline 01012345678) and Hotline. This module adds skill
 group ``cards`` to Sales with agent erin, and a flow that queues callers to it at once
 (no prompt: the conversation starts as soon as erin answers). Erin's SIP phone is SIPp.
@@ -18,11 +26,19 @@ from pathlib import Path
 import pytest
 
 from engine.billing.periods import Month
-from tests.integration.callcenter import SPEECH, local
+from tests.integration.callcenter import CARRIER, PORT_OFFSET, SPEECH, local
+from tests.integration.rtp import RtpPeer
 
 SALES, HOTLINE, NUMBER = "sales.acme", "hotline.acme", "01012345678"
 ERIN_PHONE = local("127.0.0.51", 5410)
 RATE = 8000  # MixMonitor's .wav: 8 kHz, 16-bit, mono
+# Inside this run's block of media ports, clear of SIPp's own and of other modules'.
+RTP_BASE = 16000 + 4 * PORT_OFFSET + 330
+CALLER_RTP, ERIN_RTP = RTP_BASE, RTP_BASE + 10
+CALLER_TONE, ERIN_TONE = 500, 900
+HEARD = 1500.0  # the tones are sent at amplitude 8000
+ERIN_TALKS_MS = 8000
+OWNER_PASSWORD = "Recorded-Calls-Owner-2026"
 
 
 @pytest.fixture(scope="module")
@@ -233,3 +249,213 @@ def test_another_instance_never_sees_a_recording(callcenter, erin):
         assert refused.returncode != 0
         assert "Traceback" not in refused.stderr
     assert not (cc.output / "stolen.wav").exists()
+
+
+def wait_for(predicate, what: str, timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"never: {what}")
+
+
+def sox_seconds(path: Path) -> float:
+    import subprocess
+    return float(subprocess.run(["sox", "--i", "-D", str(path)], capture_output=True,
+                                text=True, check=True).stdout)
+
+
+def tone_level(found: array.array, frequency: int) -> float:
+    """The amplitude of a tone in the file's middle second (one DFT bin)."""
+    import math
+    middle = len(found) // 2
+    part = found[middle - RATE // 2:middle + RATE // 2]
+    step = 2 * math.pi * frequency / RATE
+    real = sum(s * math.cos(step * n) for n, s in enumerate(part))
+    imaginary = sum(s * math.sin(step * n) for n, s in enumerate(part))
+    return 2 * math.hypot(real, imaginary) / max(1, len(part))
+
+
+@pytest.fixture
+def web(callcenter):
+    """The web admin of this call center (as ccc serve serves it), with acme's owner
+    olivia and another account's owner, mallory of globex (an API token each). Made in
+    this process, as the other tests' commands would: each command is seconds on a
+    loaded host."""
+    from dataclasses import replace
+
+    from engine.accounts.models import Role
+    from engine.accounts.service import create_account, find_or_create_user, get_account
+    from engine.accounts.tokens import create_token
+    from engine.serve import start_web
+    from engine.settings import load_settings
+    from engine.uow import transaction
+    settings = load_settings(callcenter.env)
+    with transaction(settings) as db:
+        create_account(db, "globex", "payg")
+        for account, user in (("acme", "olivia"), ("globex", "mallory")):
+            find_or_create_user(db, get_account(db, account), user, Role.OWNER, OWNER_PASSWORD)
+        tokens = {user: create_token(db, account, user)
+                  for account, user in (("acme", "olivia"), ("globex", "mallory"))}
+    server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", settings, tokens
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def sales_recordings(settings, **search) -> dict[str, object]:
+    """Sales' recordings by call id, as the service lists them (narrowed by ``search``,
+    the faces' words)."""
+    from engine.instances.service import get_instance
+    from engine.recording.service import list_recordings, parse_search
+    from engine.uow import transaction
+    with transaction(settings) as db:
+        sales = get_instance(db, SALES)
+        found = parse_search(db, sales, settings.billing_utc_offset_minutes, **search)
+        return {r.pbx_call_id: r for r in list_recordings(db, sales, found)}
+
+
+def signed_in_context(browser, base: str, account: str, user: str):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(base + "/")
+    page.get_by_label("Account").fill(account)
+    page.get_by_label("User").fill(user)
+    page.get_by_label("Password").fill(OWNER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+    return context, page
+
+
+def test_a_recorded_call_lasts_plays_downloads_and_is_purged(callcenter, erin, web, browser):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engine.accounts.service import get_account
+    from engine.calls.models import CallRecord, CallRecordAgent
+    from engine.db import utcnow
+    from engine.instances.service import get_instance
+    from engine.recording.retention import purge, set_retention, storage
+    from engine.recording.service import whole
+    from engine.uow import transaction
+    cc = callcenter
+    base, settings, tokens = web
+    policy(cc, "all")
+    cc.sign_out_everyone()
+    cc.register(erin, ERIN_PHONE)
+    phone = cc.sipp("erin-tone", "answer_rtp.xml", ERIN_PHONE, "", "-key", "rtpport",
+                    str(ERIN_RTP), "-d", str(ERIN_TALKS_MS))
+    caller = "1390013954" + cc.tag
+    call = cc.sipp("caller-tone", "call_rtp.xml", CARRIER, NUMBER, "-key", "caller", caller,
+                   "-key", "rtpport", str(CALLER_RTP))
+    voices = [RtpPeer((CARRIER[0], CALLER_RTP), CALLER_TONE, call.messages),
+              RtpPeer((ERIN_PHONE[0], ERIN_RTP), ERIN_TONE, phone.messages)]
+    folder = settings.recordings_dir / "i1"
+    try:
+        before = set(sales_recordings(settings))
+        wait_for(lambda: voices[1].hears(CALLER_TONE) > HEARD
+                 and voices[0].hears(ERIN_TONE) > HEARD, "erin and the caller hear each other",
+                 timeout=30)
+        # While the call is up its file grows on disk, its header unfinished (the PBX
+        # writes the sizes when it closes the file): listed nowhere, served to nobody.
+        [path] = wait_for(lambda: [p for p in folder.glob("*.wav") if p.stem not in before],
+                          "the call's file on disk")
+        assert not whole(path)
+        assert path.stem not in sales_recordings(settings)
+        phone.assert_success(timeout=30)
+        call.assert_success(timeout=30)
+    finally:
+        for voice in voices:
+            voice.close()
+    row = wait_for(lambda: sales_recordings(settings).get(path.stem),
+                   "the recording registered", timeout=20)
+    assert row.caller == caller and whole(path)
+    # Found by its skill group (its queue visit, from the queue log) and its agent.
+    wait_for(lambda: path.stem in sales_recordings(settings, skill_group="cards"),
+             "the recording found by its skill group")
+    assert path.stem in sales_recordings(settings, agent=erin["extension"], number=caller)
+    assert path.stem not in sales_recordings(settings, skill_group="default")
+    # The file lasts as long as the conversation: from erin's answer to the call's end.
+    with transaction(settings) as db:
+        record = db.scalar(select(CallRecord).where(CallRecord.pbx_call_id == path.stem))
+        answered = db.scalar(select(CallRecordAgent.answered_at).where(
+            CallRecordAgent.call_record_id == record.id))
+        talked = (record.ended_at - answered).total_seconds()
+    wav_url = f"{base}/instances/1/recordings/{row.id}.wav"
+
+    # The page finds it by a part of the caller's number and plays it in Chromium; its
+    # download is the file, which sox measures.
+    context, page = signed_in_context(browser, base, "acme", "olivia")
+    try:
+        page.goto(f"{base}/instances/1/recordings")
+        page.get_by_label("Number").fill(caller[-6:])
+        page.get_by_role("button", name="Search").click()
+        rows = page.locator("#recordings tr[data-recording]")
+        assert rows.count() == 1 and rows.first.get_attribute("data-recording") == str(row.id)
+        duration = rows.first.locator("audio").evaluate("""element => new Promise(
+            (resolve, reject) => {
+                element.addEventListener('loadedmetadata', () => resolve(element.duration));
+                element.addEventListener('error', () => reject(new Error('no audio')));
+                element.preload = 'metadata'; element.load(); })""")
+        own = context.request.get(wav_url + "?download=1")
+        assert own.status == 200
+        downloaded = cc.output / "tones.wav"
+        downloaded.write_bytes(own.body())
+    finally:
+        context.close()
+    seconds = sox_seconds(downloaded)
+    assert abs(seconds - talked) <= 1.5, (seconds, talked)
+    assert abs(seconds - ERIN_TALKS_MS / 1000) <= 2.0, seconds
+    assert duration > 0 and abs(duration - seconds) <= 0.5, (duration, seconds)
+    found = samples(downloaded)
+    assert tone_level(found, CALLER_TONE) > 1000 and tone_level(found, ERIN_TONE) > 1000
+
+    # Another account's owner gets neither the page's file nor the API's.
+    other, _page = signed_in_context(browser, base, "globex", "mallory")
+    api = f"{base}/api/v1/instances/1/recordings/{row.id}/audio"
+    try:
+        assert other.request.get(wav_url).status == 404
+        assert other.request.get(f"{base}/instances/1/recordings").status == 404
+        assert other.request.get(api, headers={
+            "Authorization": f"Bearer {tokens['mallory']}"}).status == 404
+        assert other.request.get(api, headers={
+            "Authorization": f"Bearer {tokens['olivia']}"}).status == 200
+    finally:
+        other.close()
+
+    # Kept a day: the real clock purges nothing; a clock two days ahead purges it, and
+    # nothing of it is left but its call's history, which the bill still counts.
+    with transaction(settings) as db:
+        set_retention(db, get_account(db, "acme"), 1)
+    try:
+        with transaction(settings) as db:
+            sales = get_instance(db, SALES)
+            assert purge(db, settings, instance=sales).purged == 0
+            done = purge(db, settings, utcnow() + timedelta(days=2), instance=sales)
+            assert done.purged >= 1 and done.failed == 0
+            assert storage(db, get_account(db, "acme")).recordings == 0
+    finally:
+        with transaction(settings) as db:
+            set_retention(db, get_account(db, "acme"), None)
+    assert not path.exists() and path.stem not in sales_recordings(settings)
+    gone = browser.new_context()
+    try:
+        assert gone.request.get(api, headers={
+            "Authorization": f"Bearer {tokens['olivia']}"}).status == 404
+    finally:
+        gone.close()
+    month = Month.containing(datetime.now(timezone.utc).replace(tzinfo=None)).key
+    cc.ccc("billing", "rate", "--month", month)
+    lines = cc.ccc_json("billing", "bill", "--account", "acme", "--month", month)["lines"]
+    [line] = [line for line in lines if line["billing_item"] == "RecordStorage"]
+    with transaction(settings) as db:
+        recorded = {r.pbx_call_id: r.billable_seconds for r in db.scalars(select(CallRecord).where(
+            CallRecord.recorded.is_(True), CallRecord.billable_seconds > 0))}
+    assert record.pbx_call_id in recorded
+    assert line["usage"] == sum((s + 59) // 60 for s in recorded.values())

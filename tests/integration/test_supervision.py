@@ -139,12 +139,14 @@ def test_listen_whisper_and_barge_reach_exactly_who_they_should(callcenter, team
                 sam_voice.close()
         wait_for(lambda: all(r["ended_at"] for r in log_rows(cc)[:3]), "the acts ended")
         assert cc.agent_state(bob)["state"] == "TALKING"  # the call went on throughout
+        found_gone = listen_while_serve_is_down(cc, bob, sam)
         cc.ccc("call", "hangup", "--instance", "sales.acme", "--extension", bob["extension"])
         bob_phone.assert_success(timeout=15)
         caller.assert_success(timeout=15)
     rows = log_rows(cc)
-    assert len(rows) == before + 3
-    newest = rows[:3]
+    assert len(rows) == before + 4
+    assert rows[0] == found_gone
+    newest = rows[1:4]
     assert [r["mode"] for r in newest] == ["barge", "whisper", "listen"]
     for row in newest:
         assert (row["agent"], row["supervisor"], row["user"]) == (
@@ -152,6 +154,33 @@ def test_listen_whisper_and_barge_reach_exactly_who_they_should(callcenter, team
         assert row["call_id"] and row["call_id"] == newest[0]["call_id"]  # the same call
         # sam's phone was up for 6 s; the PBX reports its answer and its end.
         assert 4 <= row["duration_seconds"] <= 12, row
+
+
+def listen_while_serve_is_down(cc, bob: dict, sam: dict) -> dict:
+    """sam listens once more; ``ccc serve`` stops while he is on, so his leg's hang-up
+    is reported to nobody. Started again, it finds the leg gone and ends the row then,
+    flagged so. Returns the row."""
+    sam_phone = cc.sipp("sam-unseen", "answer.xml", SAM_PHONE, "")
+    time.sleep(0.3)
+    done = supervise(cc, "listen", bob, sam)
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: log_rows(cc)[0]["started_at"], "sam's leg reported its answer")
+    cc.stop_serve()
+    try:
+        legs = [line.split("!")[0] for line in pbx_command(
+            cc, "core show channels concise").splitlines()
+            if line.startswith(f"PJSIP/{sam['sip_username']}-")]
+        assert len(legs) == 1, legs
+        pbx_command(cc, f"channel request hangup {legs[0]}")
+        sam_phone.assert_success(timeout=15)
+        assert log_rows(cc)[0]["ended_at"] is None  # nobody heard the hang-up
+    finally:
+        cc.start_serve()
+    wait_for(lambda: log_rows(cc)[0]["ended_at"], "the row ended once the leg is found gone",
+             timeout=30)
+    row = log_rows(cc)[0]
+    assert row["end_found"] is True and row["mode"] == "listen"
+    return row
 
 
 def test_take_over_hands_the_caller_to_the_supervisor(callcenter, team):

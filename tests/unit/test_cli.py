@@ -324,3 +324,70 @@ def test_a_bad_plan_on_an_empty_database(ccc, settings):
 def test_a_missing_required_option_is_a_usage_error(ccc, settings):
     result = ccc("account", "create", "acme", ok=False)
     assert result.exit_code == 2 and "Missing option '--plan'" in result.stderr
+
+
+def test_recordings_are_searched_kept_and_purged_from_the_command_line(ccc, settings, acme):
+    """A recorded call (registered as ccc serve does), searched by each option; the
+    account's period set and shown with its storage; a purge that finds it too young,
+    then (the row aged by hand: the command has no clock of its own) one that deletes
+    it. Bad input: one line, exit 1, nothing changed."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engine.calls.models import CallRecord, Direction
+    from engine.db import utcnow
+    from engine.recording.models import Recording
+    from engine.recording.service import collect
+    from engine.uow import transaction
+    from tests.unit.webadmin_world import wav_bytes
+    folder = settings.recordings_dir / "i1"
+    folder.mkdir(parents=True)
+    (folder / "cli-1.1.wav").write_bytes(wav_bytes(seconds=61, rate=8000))
+    with transaction(settings) as db:
+        db.add(CallRecord(pbx_call_id="cli-1.1", instance_id=1, direction=Direction.INBOUND,
+                          caller="13800138000", callee="01012345678", disposition="answered",
+                          started_at=utcnow() - timedelta(hours=1), agent_extension="1001"))
+        db.flush()
+        assert collect(db, settings, now=utcnow().timestamp() + 60) == 1
+    base = ("recording", "list", "--instance", "sales.acme")
+    today = (utcnow() + timedelta(hours=8)).date()
+    assert [r["call_id"] for r in ccc_json(ccc, *base)] == ["cli-1.1"]
+    for args, hits in ((("--number", "1380013"), 1), (("--number", "139"), 0),
+                       (("--agent", "1001"), 1), (("--agent", "1002"), 0),
+                       (("--skill-group", "default"), 0),
+                       (("--from", str(today - timedelta(days=1)),
+                         "--to", str(today + timedelta(days=1))), 1),
+                       (("--from", str(today + timedelta(days=1))), 0)):
+        assert len(ccc_json(ccc, *base, *args)) == hits, args
+    for args, message in ((("--from", "2026-02-30"), "from must be a date"),
+                          (("--number", "1;2"), "a number is digits"),
+                          (("--skill-group", "nobody"), "no such skill group")):
+        refused = ccc(*base, *args, ok=False)
+        assert refused.exit_code == 1 and message in refused.output, args
+        assert len(refused.output.strip().splitlines()) == 1 and "Traceback" not in refused.output
+    storage = ccc_json(ccc, "recording", "storage", "--account", "acme")
+    assert storage["recording_retention_days"] is None
+    assert (storage["storage"]["recordings"], storage["storage"]["minutes"]) == (1, 2)
+    assert "kept until deleted" in ccc("recording", "storage", "--account", "acme").output
+    assert ccc("account", "update", "acme", "--recording-retention-days", "30").output == \
+        "account acme: recordings kept 30 days\n"
+    for bad in ("-1", "x", "99999"):
+        refused = ccc("account", "update", "acme", "--recording-retention-days", bad, ok=False)
+        assert refused.exit_code != 0 and "Traceback" not in refused.output, bad
+    assert ccc_json(ccc, "recording", "storage", "--account", "acme")[
+        "recording_retention_days"] == 30
+    assert ccc("recording", "purge").output == "0 recordings purged\n"  # a young one
+    with transaction(settings) as db:
+        db.scalar(select(Recording)).created_at -= timedelta(days=31)
+    refused = ccc("recording", "purge", "--account", "acme", "--instance", "nowhere.acme",
+                  ok=False)
+    assert refused.exit_code == 1 and "unknown instance" in refused.output
+    assert ccc("recording", "purge", "--instance", "hotline.acme").output == \
+        "0 recordings purged\n"
+    assert ccc("recording", "purge", "--account", "acme", "--instance", "sales.acme"
+               ).output == "1 recordings purged\n"
+    assert not (folder / "cli-1.1.wav").exists()
+    assert ccc_json(ccc, *base) == []
+    assert ccc_json(ccc, "recording", "storage", "--account", "acme")["storage"] == {
+        "recordings": 0, "size_bytes": 0, "seconds": 0, "minutes": 0}

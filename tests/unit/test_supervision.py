@@ -169,3 +169,147 @@ def test_the_page_and_the_api_show_only_instances_given(world):
 def _csrf(client, ids) -> str:
     from tests.unit.webadmin_world import csrf_from
     return csrf_from(client, f"/instances/{ids['acme_instance']}/supervision")
+
+
+# ---- the supervision log after ccc serve was down ------------------------------------------
+
+class FakePbx:
+    """Answers the two CLI commands the reconciliation sends, as the PBX prints them: the
+    concise channel list, and one channel's variables. Records what was asked."""
+
+    def __init__(self, legs: dict[str, str]):
+        self.legs = legs  # channel name -> its CCC_SUPERVISION value
+        self.asked: list[str] = []
+
+    async def command(self, command: str) -> str:
+        self.asked.append(command)
+        if command == "core show channels concise":
+            lines = [f"{name}!ccc-i1-supervise!spy!4!Up!ChanSpy!x!1003!!!3!42!!1.{n}"
+                     for n, name in enumerate(self.legs)]
+            lines.append("PJSIP/i1-1002-0000000a!ccc-i1-agents!s!1!Up!AppQueue!!1002!!!3!50!!2.1")
+            return "\n".join(lines) + "\n"
+        name = command.removeprefix("core show channel ")
+        return (f" -- General --\n           Name: {name}\n       LinkedID: 1.9\n"
+                f"      Variables:\nCCC_SPY_CHANNEL=PJSIP/i1-1002-0000000a\n"
+                f"CCC_SUPERVISION={self.legs[name]}\n")
+
+
+def _rows(world, now: datetime) -> dict[str, int]:
+    """Log rows of Sales, by what they stand for."""
+    from datetime import timedelta
+    old, young = now - timedelta(minutes=10), now - timedelta(seconds=20)
+    made = {
+        "gone": dict(mode=SupervisionMode.LISTEN, requested_at=old, started_at=old),
+        "live": dict(mode=SupervisionMode.WHISPER, requested_at=old, started_at=old),
+        "never answered": dict(mode=SupervisionMode.BARGE, requested_at=old),
+        "young": dict(mode=SupervisionMode.LISTEN, requested_at=young),
+        "young, answered": dict(mode=SupervisionMode.WHISPER, requested_at=young,
+                                started_at=young),
+        "takeover": dict(mode=SupervisionMode.TAKEOVER, requested_at=old),
+        "ended": dict(mode=SupervisionMode.LISTEN, requested_at=old, started_at=old,
+                      ended_at=old.replace(second=30) if old.second < 30 else old)}
+    with transaction(world.settings) as db:
+        for name, fields in made.items():
+            row = SupervisionLog(instance_id=world.ids["acme_instance"], user_name="sue",
+                                 supervisor_extension="1003", agent_extension="1002",
+                                 pbx_call_id="1.9", **fields)
+            db.add(row)
+            db.flush()
+            made[name] = row.id
+    return made
+
+
+def test_rows_whose_leg_is_gone_are_ended_when_found_and_flagged(world):
+    """Only rows whose leg should be on the PBX (answered, or asked for long enough
+    ago), not take-overs (no leg), not ended ones, and not those whose leg is there."""
+    import asyncio
+
+    from engine.serve import SupervisionReconciler
+    now = datetime(2026, 12, 3, 10, 0, 0)
+    rows = _rows(world, now)
+    pbx = FakePbx({"PJSIP/i1-1003-0000000b": str(rows["live"]),
+                   "PJSIP/i1-1003-web-0000000c": "not a number"})
+    found_at = datetime(2026, 12, 3, 10, 0, 7)
+    # The clock is read as the pass starts, then when the legs have been found gone.
+    reconciler = SupervisionReconciler(world.settings, clock=iter([now, found_at]).__next__)
+    closed = asyncio.run(reconciler.once(pbx))
+    assert sorted(closed) == sorted([rows["gone"], rows["never answered"],
+                                     rows["young, answered"]])
+    assert pbx.asked[0] == "core show channels concise"
+    # Only the supervise context's channels are looked into, by the name the PBX gave.
+    assert pbx.asked[1:] == ["core show channel PJSIP/i1-1003-0000000b",
+                             "core show channel PJSIP/i1-1003-web-0000000c"]
+    with transaction(world.settings) as db:
+        shown = {name: supervision.log_as_dict(db.get(SupervisionLog, row_id))
+                 for name, row_id in rows.items()}
+    assert shown["gone"]["ended_at"] == "2026-12-03T10:00:07Z" and shown["gone"]["end_found"]
+    assert shown["gone"]["duration_seconds"] == 607
+    assert shown["never answered"]["end_found"] and \
+        shown["never answered"]["duration_seconds"] is None
+    for name in ("live", "young", "takeover"):
+        assert shown[name]["ended_at"] is None and not shown[name]["end_found"], name
+    assert not shown["ended"]["end_found"]
+    # Nothing left to wait for (but the live and the young): the PBX is not asked again.
+    later = SupervisionReconciler(world.settings, clock=lambda: now)
+    quiet = FakePbx({})
+    with transaction(world.settings) as db:
+        waiting = supervision.unended(db, now)
+    assert sorted(waiting) == [rows["live"]]
+    assert asyncio.run(later.once(quiet)) == [rows["live"]]  # its leg is gone by now
+    assert asyncio.run(later.once(quiet)) == []
+    assert quiet.asked == ["core show channels concise"]  # the second pass asked nothing
+
+
+def test_a_leg_that_reports_its_end_after_being_found_gone_changes_nothing(world):
+    now = datetime(2026, 12, 3, 10, 0, 0)
+    rows = _rows(world, now)
+    with transaction(world.settings) as db:
+        assert supervision.close_gone(db, [rows["gone"]], set(), now) == [rows["gone"]]
+        assert supervision.close_gone(db, [rows["gone"]], set(), now) == []
+        key = f"ccc-{Instance.pbx_key_for(world.ids['acme_instance'])}-supervise"
+        supervision.record_leg(db, str(rows["gone"]), "ended", key, now.replace(hour=11))
+        assert db.get(SupervisionLog, rows["gone"]).ended_at == now
+
+
+# ---- the wallboard: supervisors of their instances -----------------------------------------
+
+def test_a_supervisor_sees_the_wallboard_of_the_instances_given_only(world):
+    ids = world.ids
+    client = signed_in(world, "sue")
+    sales, hotline = ids["acme_instance"], ids["acme_hotline"]
+    page = client.get(f"/instances/{sales}/wallboard")
+    assert page.status_code == 200 and 'id="wallboard-text"' in page.get_data(as_text=True)
+    assert ">Wallboard</a>" in client.get(f"/instances/{sales}/agents").get_data(as_text=True)
+    for path in (f"/instances/{hotline}/wallboard", f"/instances/{hotline}/wallboard/events",
+                 f"/instances/{ids['globex_instance']}/wallboard"):
+        assert client.get(path).status_code == 404, path
+    # A reviewer sees no tab and is refused; an agent too.
+    reviewer = signed_in(world, "rita")
+    assert ">Wallboard</a>" not in reviewer.get(f"/instances/{sales}/agents").get_data(
+        as_text=True)
+    assert reviewer.get(f"/instances/{sales}/wallboard").status_code == 403
+    with transaction(world.settings) as db:
+        from engine.accounts.tokens import create_token
+        token = create_token(db, "acme", "sue")
+    api = world.app().test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    base = "/api/v1/instances/{}/realtime"
+    # Allowed: it goes on to ask the PBX, which does not run here (503, not 403).
+    for path in (base.format(sales), base.format(sales) + "/agents",
+                 base.format(sales) + f"/skillgroups/{ids['acme_group']}"):
+        answer = api.get(path, headers=headers)
+        assert answer.status_code == 503, path
+    for path in (base.format(hotline), base.format(hotline) + "/agents",
+                 base.format(ids["globex_instance"])):
+        answer = api.get(path, headers=headers)
+        assert answer.status_code == 404 and set(answer.get_json()) == {"error"}, path
+    with transaction(world.settings) as db:
+        found = users(db)
+        hotline_instance = db.get(Instance, hotline)
+        with pytest.raises(NotFound):
+            access.check_see_wallboard(db, found["sue"], hotline_instance)
+        with pytest.raises(Forbidden):
+            access.check_see_wallboard(db, found["rita"], hotline_instance)
+        # An administrator of another instance of the account: refused as before.
+        with pytest.raises(Forbidden):
+            access.check_see_wallboard(db, found["alice"], hotline_instance)

@@ -94,7 +94,8 @@ WEB_ROUTES = [
     ("GET", "/instances/{instance_id}/supervision", True),
     ("POST", "/instances/{instance_id}/supervision", True),
     ("GET", "/instances/{instance_id}/recordings/{recording_id}.wav", True),
-    # The wallboard: the owner's and the instance's administrators' only.
+    # The wallboard: the owner's, the instance's administrators' and supervisors' only
+    # (a supervisor is tested in test_supervision.py: the world has none).
     ("GET", "/instances/{instance_id}/wallboard", True),
     ("GET", "/instances/{instance_id}/wallboard/events", True),
     # Reports judge agents: the owner's, reviewers' and the instance's administrators'.
@@ -396,3 +397,26 @@ def test_pages_need_a_signed_in_user(sqlite_world):
             response = client.get(own(path, sqlite_world))
             assert response.status_code == 302 and response.headers["Location"].endswith(
                 "/sign-in"), path
+
+
+def test_recording_searches_and_storage_never_reach_another_account(sqlite_world):
+    """The search's own parameters are checked like the path's: the other account's
+    skill group is no skill group (422, nothing listed); the account-wide storage and
+    retention answer for the signed-in account only, whoever asks."""
+    world = sqlite_world
+    api = world.app().test_client()
+    client = signed_in(world, "olivia")
+    acme, globex_group = world.ids["acme_instance"], world.ids["globex_group"]
+    refused = api.get(f"{API}/instances/{acme}/recordings?skill_group={globex_group}",
+                      headers=bearer(world))
+    assert refused.status_code == 422 and "world-" not in refused.get_data(as_text=True)
+    page = client.get(f"/instances/{acme}/recordings?skill_group={globex_group}")
+    assert page.status_code == 422 and "data-recording=" not in page.get_data(as_text=True)
+    for user, own_account, other in (("olivia", "acme", "globex"),
+                                     ("mallory", "globex", "acme")):
+        shown = api.get(f"{API}/account/recordings", headers=bearer(world, user)).get_json()
+        assert shown["account"] == own_account and shown["storage"]["recordings"] == 1
+        text = str(shown)
+        assert other not in text and str(world.settings.site_dir) not in text
+    assert "support.globex" not in client.get("/recordings").get_data(as_text=True)
+    assert api.get(f"{API}/account/recordings").status_code == 401

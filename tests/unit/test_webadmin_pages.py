@@ -45,7 +45,9 @@ def test_navigation_lists_the_registered_areas_only(sqlite_world):
     page = page_of(signed_in(sqlite_world).get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "New instance", "Numbers",
-                                                "Users", "API tokens", "Billing"]
+                                                "400 numbers", "Users", "API tokens",
+                                                "Recording storage",
+                                                "Billing"]
     agent_page = page_of(signed_in(sqlite_world, "andy").get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', agent_page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "Numbers", "API tokens"]
@@ -53,10 +55,10 @@ def test_navigation_lists_the_registered_areas_only(sqlite_world):
     tabs = instance_tabs(page_of(signed_in(sqlite_world).get(agents)))
     assert re.findall(r">([^<]+)</a>", tabs) == ["Instance", "Agents", "Skill groups",
                                                  "Break codes", "IVR flows", "Audio", "Recordings",
-                                                 "Wallboard", "Supervision"]
+                                                 "Wallboard", "Reports", "Supervision"]
     assert 'aria-current="page">Agents' in tabs
-    # IVR flows, audio, recordings and the wallboard are the administrators': a role that
-    # may not configure sees no tab.
+    # IVR flows, audio and recordings are the administrators', the wallboard theirs and
+    # the supervisors': an agent sees no tab.
     tabs = instance_tabs(page_of(signed_in(sqlite_world, "andy").get(agents)))
     assert re.findall(r">([^<]+)</a>", tabs) == ["Instance", "Agents", "Skill groups",
                                                  "Break codes"]

@@ -29,7 +29,9 @@ LOG_ROW = {"type": "object", "properties": {
     "mode": {"type": "string", "enum": list(service.MODES)},
     "requested_at": {"type": "string"}, "started_at": {"type": ["string", "null"]},
     "ended_at": {"type": ["string", "null"]},
-    "duration_seconds": {"type": ["integer", "null"]}}}
+    "duration_seconds": {"type": ["integer", "null"]},
+    "end_found": {"type": "boolean", "description": "the end was not reported by the "
+                  "supervisor's leg: ended_at is when it was found gone from the PBX"}}}
 LIVE_CALL = {"type": "object", "properties": {
     "agent": {"type": "string"}, "agent_name": {"type": "string"},
     "caller": {"type": "string"}, "seconds": {"type": "integer"},

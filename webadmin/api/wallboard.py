@@ -4,8 +4,8 @@ figures) of an instance, of one of its skill groups, and its agents.
 The same snapshot as the web page and ``ccc wallboard`` (engine/wallboard/service.py):
 the PBX's queues and channels now, and today's CallsOffered, CallsHandled,
 CallsAbandoned and ServiceLevel as the historical report counts them for today.
-Readable by the account's owner and the instance's administrators; 503 while the PBX
-does not answer.
+Readable by the account's owner, the instance's administrators and its supervisors (a
+supervisor without a seat in the instance: 404); 503 while the PBX does not answer.
 """
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 live by server-sent events.
 
 Thin: the snapshot is engine/wallboard/service.py's. Who may see it: the
-account's owner and the instance's own administrators (engine/access.py); another
-account's instance or skill group is 404.
+account's owner, the instance's own administrators and its supervisors
+(engine/access.py); another account's instance or skill group is 404, and so is an
+instance a supervisor has no seat in.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import (Blueprint, Response, abort, current_app, render_template, req
 from flask_babel import gettext as _
 
 from engine import access
-from engine.errors import Forbidden
+from engine.errors import Forbidden, NotFound
 from engine.instances.models import Instance
 from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import list_skill_groups
@@ -29,6 +30,8 @@ def _scope(db, instance_id: int) -> tuple[Instance, SkillGroup | None]:
         access.check_see_wallboard(db, current_user(db), instance)
     except Forbidden:
         abort(403, _("Your role may not see this instance's wallboard."))
+    except NotFound:
+        abort(404)
     group_id = request.args.get("skill_group", "")
     if not group_id:
         return instance, None
