@@ -158,7 +158,8 @@ class AgiApplication(Application):
 
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            block = await asyncio.wait_for(reader.readuntil(b"\n\n"), HEADER_TIMEOUT)
+            async with asyncio.timeout(HEADER_TIMEOUT):
+                block = await reader.readuntil(b"\n\n")
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
                 ConnectionError):
             writer.close()
