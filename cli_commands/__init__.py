@@ -10,6 +10,7 @@ def register(main: click.Group) -> None:
     from cli_commands.accounts import account
     from cli_commands.agents import agent
     from cli_commands.audio import audio
+    from cli_commands.backup import backup, restore
     from cli_commands.billing import billing
     from cli_commands.breakcodes import breakcode
     from cli_commands.calls import call
@@ -23,8 +24,8 @@ def register(main: click.Group) -> None:
     from cli_commands.supervision import supervise
     from cli_commands.users import user
     from cli_commands.wallboard import wallboard
-    groups: list[click.Command] = [account, agent, audio, billing, breakcode, call, install, ivr,
-                                   recording, report,
+    groups: list[click.Command] = [account, agent, audio, backup, billing, breakcode, call,
+                                   install, ivr, recording, report, restore,
                                    security, skillgroup, supervise, supplier, user, wallboard]
     for group in groups:
         main.add_command(group)

@@ -1,4 +1,5 @@
-"""``ccc report``: historical figures by skill group and by agent, and reading the queue log."""
+"""``ccc report``: historical figures by skill group, agent, IVR flow and number, and
+reading the queue log."""
 from __future__ import annotations
 
 import json
@@ -61,6 +62,29 @@ def report_agent(app: AppState, domain, from_text, to_text, interval, as_json,
     from engine.reports.service import agent_report
     rows = _run(app, agent_report, domain, from_text, to_text, interval, as_json, as_csv)
     _show(rows, as_json, as_csv, agent_csv, AGENT_SUMMARY)
+
+
+@report.command("ivr")
+@report_options
+@click.pass_obj
+def report_ivr(app: AppState, domain, from_text, to_text, interval, as_json, as_csv) -> None:
+    """Per IVR flow and node: callers who reached it, dropped there, keys pressed."""
+    from engine.reports.export import IVR_SUMMARY, ivr_csv
+    from engine.reports.ivr import ivr_report
+    rows = _run(app, ivr_report, domain, from_text, to_text, interval, as_json, as_csv)
+    _show(rows, as_json, as_csv, ivr_csv, IVR_SUMMARY)
+
+
+@report.command("number")
+@report_options
+@click.pass_obj
+def report_number(app: AppState, domain, from_text, to_text, interval, as_json,
+                  as_csv) -> None:
+    """Per number: calls, answered, abandoned, completed in the IVR, durations."""
+    from engine.reports.export import NUMBER_SUMMARY, number_csv
+    from engine.reports.numbers import number_report
+    rows = _run(app, number_report, domain, from_text, to_text, interval, as_json, as_csv)
+    _show(rows, as_json, as_csv, number_csv, NUMBER_SUMMARY)
 
 
 def _show(rows, as_json, as_csv, to_csv, summary) -> None:

@@ -4,7 +4,8 @@
 - call-record and queue-event ingestion from the PBX's durable journals (the CDR
   journal and the queue log): on start (catching up on whatever happened while it
   was down), on each AMI ``Cdr`` event (reads at least half a second apart, so a busy
-  PBX's calls share a transaction), and every second;
+  PBX's calls share a transaction), and every second; and their rotation, by size
+  and daily (engine/journals/rotation.py says why here and not in logrotate);
 - agents' states: followed from the PBX's queue and call events, logged durably,
   after-call work timed (engine/agentstate/tracker.py);
 - call recordings: registered with their call records once the call has ended;
@@ -22,19 +23,24 @@ import os
 import signal
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, start_http_server
 
 from engine.agentstate.tracker import AgentTracker
-from engine.ami.client import AmiClient, AmiError
+from engine.ami.client import AmiClient, AmiError, ami_command
 from engine.agi.server import start_agi_server
 from engine.calls.service import ingest
 from engine.db import session_factory
+from engine.journals.cursor import reading_inode
+from engine.journals.follow import inode_of
+from engine.journals.rotation import due, prune, rotate
 from engine.metrics import FAILURES, INGESTED
 from engine.metrics import REGISTRY as METRICS
 from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
 from engine.recording.service import collect, waiting_files
+from engine.reports.holds import HoldLog
 from engine.reports.ingest import ingest_queue_log
 from engine.security.service import Tally, active_addresses, read_security_log
 from engine.settings import Settings
@@ -50,49 +56,102 @@ INGEST_EVERY = 1.0
 INGEST_GAP = 0.5
 GUARD_EVERY = 1.0
 AMI_RETRY = 2.0
+REOPEN_RETRY = 30.0
 
 
 class Ingestor:
+    """Reads the journals when they change, and rotates them when due (between two of
+    its own reads, so that nothing is read twice or skipped: engine/journals)."""
+
     def __init__(self, settings: Settings):
         self.settings = settings
         self.wake = asyncio.Event()
-        # The journals' sizes at the last successful read, and when that read was.
-        self._read_up_to: tuple[int, int] | None = None
+        # The journals' (inode, size) at the last successful read, and when that was.
+        self._read_up_to: tuple[tuple[int, int], ...] | None = None
         self._read_at = time.monotonic()
+        self._reading: dict[Path, int | None] = {}  # the file ingestion is on, per journal
+        self._day = self._today()
+        self._reopen_queue_log = False
+        self._reopen_after = 0.0
+
+    def _journals(self) -> tuple[Path, Path]:
+        return self.settings.cdr_file, self.settings.queue_log
 
     def lag(self) -> dict[str, tuple[int, float]]:
         """Per journal: bytes not read yet, and seconds since the last read that left
         none (0 when none is left)."""
-        read = self._read_up_to or (0, 0)
+        read = self._read_up_to or ((0, 0), (0, 0))
         now = time.monotonic()
         found = {}
-        for name, size, done in zip(("cdr", "queue_log"), self._sizes(), read, strict=True):
-            unread = max(0, size - done)
+        for name, (inode, size), (done_inode, done) in zip(
+                ("cdr", "queue_log"), self._signatures(), read, strict=True):
+            unread = max(0, size - done) if inode == done_inode else size
             found[name] = (unread, round(now - self._read_at, 3) if unread else 0.0)
         return found
 
-    def _sizes(self) -> tuple[int, int]:
-        sizes = []
-        for path in (self.settings.cdr_file, self.settings.queue_log):
+    def _signatures(self) -> tuple[tuple[int, int], ...]:
+        found = []
+        for path in self._journals():
             try:
-                sizes.append(path.stat().st_size)
+                stat = path.stat()
+                found.append((inode_of(stat), stat.st_size))
             except FileNotFoundError:
-                sizes.append(0)
-        return sizes[0], sizes[1]
+                found.append((0, 0))
+        return tuple(found)
 
     def _ingest_once(self) -> tuple[int, int]:
-        # The journals only grow: while their sizes are unchanged there is nothing to
-        # read, and the once-a-second poll costs two stats, not a database transaction.
-        sizes = self._sizes()
-        if sizes == self._read_up_to:
-            return 0, 0
-        with transaction(self.settings) as session:
-            calls = ingest(session, self.settings)
-            events = ingest_queue_log(session, self.settings)
-        self._read_up_to, self._read_at = sizes, time.monotonic()
-        INGESTED.labels("call_records").inc(calls)
-        INGESTED.labels("queue_events").inc(events)
+        # The journals only grow: while they are unchanged there is nothing to read, and
+        # the once-a-second poll costs two stats, not a database transaction.
+        signatures = self._signatures()
+        calls = events = 0
+        if signatures != self._read_up_to:
+            with transaction(self.settings) as session:
+                calls = ingest(session, self.settings)
+                events = ingest_queue_log(session, self.settings)
+                self._reading = {path: reading_inode(session, path)
+                                 for path in self._journals()}
+            self._read_up_to, self._read_at = signatures, time.monotonic()
+            INGESTED.labels("call_records").inc(calls)
+            INGESTED.labels("queue_events").inc(events)
+        self._rotate_due()
         return calls, events
+
+    def _today(self):
+        clock = timedelta(minutes=self.settings.billing_utc_offset_minutes)
+        return (datetime.now(timezone.utc) + clock).date()
+
+    def _rotate_due(self) -> None:
+        """Rotate each journal that is due and that ingestion reads now (so no second
+        rotated file waits behind the first); have the PBX reopen its queue log."""
+        today = self._today()
+        new_day = self.settings.journal_rotate_daily and today != self._day
+        self._day = today
+        for path in self._journals():
+            reading = self._reading.get(path)
+            if reading is None or not _is_inode(path, reading):
+                continue
+            if not due(path, self.settings.journal_rotate_bytes, new_day):
+                continue
+            rotated = rotate(path, datetime.now(timezone.utc))
+            if rotated is not None:
+                log.info("journal %s rotated to %s", path.name, rotated.name)
+                if path == self.settings.queue_log:
+                    self._reopen_queue_log = True
+            prune(path, self.settings.journal_keep, reading)
+        # Also after a restart between the rename and the reopening: no queue log under
+        # its name while ingestion reads a rotated one.
+        queue_log = self.settings.queue_log
+        if not queue_log.exists() and self._reading.get(queue_log) is not None:
+            self._reopen_queue_log = True
+        if self._reopen_queue_log and time.monotonic() >= self._reopen_after:
+            try:
+                ami_command(self.settings, "logger reload")
+                self._reopen_queue_log = False
+            except AmiError as error:
+                # The PBX keeps writing to the renamed file, which ingestion goes on
+                # reading; asked again a little later (a starting PBX opens a new one).
+                self._reopen_after = time.monotonic() + REOPEN_RETRY
+                log.warning("queue log rotated but the PBX did not reopen it yet: %s", error)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -166,6 +225,13 @@ class RecordingCollector:
             await asyncio.sleep(INGEST_EVERY)
 
 
+def _is_inode(path: Path, inode: int) -> bool:
+    try:
+        return inode_of(path.stat()) == inode
+    except FileNotFoundError:
+        return False
+
+
 def _size(path) -> int:
     try:
         return path.stat().st_size
@@ -214,13 +280,16 @@ class Guard:
             await asyncio.sleep(GUARD_EVERY)
 
 
-async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker) -> None:
+async def listen_ami(settings: Settings, ingestor: Ingestor, tracker: AgentTracker,
+                     holds: HoldLog) -> None:
     """Stay connected to AMI: each Cdr event wakes ingestion at once; queue and call
-    events keep the agents' states, rebuilt from the PBX on every connect."""
+    events keep the agents' states, rebuilt from the PBX on every connect; agents'
+    holds go to the hold log as they end."""
     while True:
         client = AmiClient.for_site(settings, events="cdr,agent,call")
         client.on_event("Cdr", lambda _event: ingestor.wake.set())
         tracker.attach(client)
+        holds.attach(client)
         try:
             await client.connect()
             log.info("AMI listener connected")
@@ -281,7 +350,7 @@ async def main(settings: Settings, web: bool) -> None:
     tasks = [asyncio.create_task(ingestor.run()),
              asyncio.create_task(tracker.run_writer()),
              asyncio.create_task(tracker.run_housekeeping()),
-             asyncio.create_task(listen_ami(settings, ingestor, tracker)),
+             asyncio.create_task(listen_ami(settings, ingestor, tracker, HoldLog(settings))),
              asyncio.create_task(RecordingCollector(settings).run()),
              asyncio.create_task(Guard(settings).run())]
     web_url = f"{settings.web_scheme}://{settings.web_bind}:{settings.web_port}/"

@@ -62,6 +62,12 @@ class Settings:
     # How much the long-running processes log (ccc serve, the web server): a logging
     # level name.
     log_level: str = "INFO"
+    # The PBX's call-record journal and queue log are rotated by `ccc serve` when one
+    # passes this many bytes (0: never for size) and, if journal_rotate_daily, at
+    # midnight of the billing clock; journal_keep rotated files of each are kept (0: all).
+    journal_rotate_bytes: int = 100 * 1024 * 1024
+    journal_rotate_daily: bool = True
+    journal_keep: int = 90
 
     @property
     def web_scheme(self) -> str:
@@ -166,6 +172,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sip_tls_port=int(env.get("CCC_SIP_TLS_PORT", "5061")),
         pbx_https_port=int(env.get("CCC_PBX_HTTPS_PORT", "8089")),
         log_level=_log_level(env.get("CCC_LOG_LEVEL", "INFO")),
+        **_journal_rotation(env.get("CCC_JOURNAL_ROTATE", "daily,100M"),
+                            env.get("CCC_JOURNAL_KEEP", "90")),
     )
 
 
@@ -186,3 +194,27 @@ def _log_level(text: str) -> str:
     if level not in LOG_LEVELS:
         raise ValueError(f"CCC_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {text!r}")
     return level
+
+
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+
+
+def _journal_rotation(rotate: str, keep: str) -> dict:
+    """CCC_JOURNAL_ROTATE: "off", or "daily" and/or a size such as "100M", comma
+    separated; CCC_JOURNAL_KEEP: how many rotated files of each journal are kept."""
+    size, daily = 0, False
+    for item in (part.strip().upper() for part in rotate.split(",")):
+        if item in ("", "OFF"):
+            continue
+        if item == "DAILY":
+            daily = True
+            continue
+        number, unit = item.rstrip("KMG"), item[len(item.rstrip("KMG")):]
+        if not number.isdigit() or unit not in _SIZE_UNITS or int(number) == 0:
+            raise ValueError("CCC_JOURNAL_ROTATE is off, daily and/or a size such as 100M, "
+                             f"not {rotate!r}")
+        size = int(number) * _SIZE_UNITS[unit]
+    if not keep.strip().isdigit():
+        raise ValueError(f"CCC_JOURNAL_KEEP is a number of files, not {keep!r}")
+    return {"journal_rotate_bytes": size, "journal_rotate_daily": daily,
+            "journal_keep": int(keep)}

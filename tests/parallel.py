@@ -28,7 +28,7 @@ SHARDS = (
     ("test_calls.py", "test_billing.py", "test_sip_security.py", "test_web_ivr_editor.py",
      "test_web_admin_browser.py", "test_dedicated_agents.py", "test_outbound_compliance.py"),
     ("test_agent_states.py", "test_call_control.py", "test_workbench_browser.py",
-     "test_supervision.py"),
+     "test_supervision.py", "test_backup.py"),
     ("test_workbench_phone.py", "test_recording.py", "test_reports.py", "test_wallboard.py"),
 )
 SHARD_OFFSETS = (0, 100, 200, 300)  # far enough apart for every port a run moves by its offset

@@ -51,6 +51,7 @@ AREAS = (
     "webadmin.audio",
     "webadmin.recordings",
     "webadmin.wallboard",
+    "webadmin.reports",
     "webadmin.supervision",
     "webadmin.api",
     "webadmin.workbench",
@@ -87,6 +88,7 @@ NAV = (
     NavEntry("audio", "audio.index", _l("Audio"), "instance", configures=True),
     NavEntry("recordings", "recordings.index", _l("Recordings"), "instance", configures=True),
     NavEntry("wallboard", "wallboard.index", _l("Wallboard"), "instance", configures=True),
+    NavEntry("reports", "reports.index", _l("Reports"), "instance"),
     NavEntry("supervision", "supervision.index", _l("Supervision"), "instance",
              supervises=True),
 )

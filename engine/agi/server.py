@@ -27,11 +27,12 @@ from engine.callcontrol import supervision
 from engine.db import session_factory
 from engine.errors import DomainError
 from engine.metrics import AGI_SECONDS, CALLS, FAILURES
-from engine.ivr.actions import (TERMINAL, GetDigits, HttpRequest, Play, Record, SaveSurvey,
-                                SetVariables)
+from engine.ivr.actions import (TERMINAL, DialAgent, DialExternal, GetDigits, Hangup,
+                                HttpRequest, Play, Queue, Record, SaveSurvey, SetVariables)
 from engine.ivr.interpreter import CallContext, FlowError, Interpreter
 from engine.instances.models import Instance
 from engine.ivr.runtime import CallPlan, instance_of_number, plan_for_number, plan_for_version
+from engine.reports.ivr import IvrOutcome, record_session
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ STEPS = {Play: ActionRunner.play, GetDigits: ActionRunner.get_digits,
 # Failures that end a session early and hand the caller to the dialplan's fallback.
 SESSION_FAILURES = (FlowError, AgiError, AgiHangup, DomainError, OSError, ValueError,
                     asyncio.TimeoutError)
+# How a run that handed the call on ended, for the IVR report.
+OUTCOMES = {Queue: IvrOutcome.QUEUE, DialAgent: IvrOutcome.AGENT,
+            DialExternal: IvrOutcome.EXTERNAL, Hangup: IvrOutcome.COMPLETED}
 
 
 class IvrRoutes:
@@ -110,17 +114,43 @@ class IvrRoutes:
         interpreter = Interpreter(plan.document, context, plan.flows.get,
                                   flow_ref=str(plan.flow_version_id), resume_at=resume_at)
         runner = ActionRunner(self.settings, channel, plan, self.db)
-        while True:
-            action = interpreter.next_action()
-            if isinstance(action, TERMINAL):
-                await runner.finish(action, interpreter.flow_ref, interpreter.variables,
-                                    interpreter.trail())
-                log.info("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
-                         type(action).__name__, "/".join(interpreter.path))
-                return
-            answer = await STEPS[type(action)](runner, action)
-            if answer is not None:
-                interpreter.give(answer)
+        outcome = IvrOutcome.FAILED
+        try:
+            while True:
+                action = interpreter.next_action()
+                if isinstance(action, TERMINAL):
+                    await runner.finish(action, interpreter.flow_ref, interpreter.variables,
+                                        interpreter.trail())
+                    outcome = OUTCOMES[type(action)]
+                    log.info("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
+                             type(action).__name__, "/".join(interpreter.path))
+                    return
+                answer = await STEPS[type(action)](runner, action)
+                if answer is not None:
+                    interpreter.give(answer)
+        except AgiHangup:
+            outcome = IvrOutcome.DROPPED
+            raise
+        finally:
+            if channel.hung_up and outcome is IvrOutcome.FAILED:
+                outcome = IvrOutcome.DROPPED
+            await self._track(channel, plan, context.now, interpreter.trail(), outcome)
+
+    async def _track(self, channel: AgiChannel, plan: CallPlan, started: datetime,
+                     trail: list[str], outcome: IvrOutcome) -> None:
+        """The run's one row of IVR tracking, written after the decision is on the
+        channel. Best effort: the call goes on whatever happens here."""
+        try:
+            await self.db(lambda session: record_session(
+                session, instance_id=plan.instance_id, flow_version_id=plan.flow_version_id,
+                pbx_call_id=channel.headers.get("agi_uniqueid", ""),
+                number=channel.headers.get("agi_extension", ""),
+                started_at=started.astimezone(timezone.utc).replace(tzinfo=None),
+                ended_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                trail=trail, outcome=outcome))
+        except Exception:  # noqa: BLE001 - tracking must never fail the call
+            log.exception("IVR tracking of call %s not written",
+                          channel.headers.get("agi_uniqueid"))
 
     def route(self, handler):
         async def serve(request) -> None:

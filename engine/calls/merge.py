@@ -13,6 +13,9 @@ from datetime import datetime
 
 from engine.calls.journal import CdrRow
 
+COMPLETED_IN_IVR = "completed_in_ivr"
+# Dispositions the merge derives from an answered inbound call (not the PBX's own).
+DERIVED = ("abandoned", COMPLETED_IN_IVR)
 # Rank of outcomes: a call answered on any leg is answered.
 DISPOSITIONS = {"ANSWERED": "answered", "BUSY": "busy", "NO ANSWER": "no_answer",
                 "FAILED": "failed", "CONGESTION": "failed"}
@@ -69,10 +72,12 @@ class MergedCall:
 
     @property
     def disposition(self) -> str:
-        # An inbound call the PBX answered (IVR, queue) but nobody took was abandoned.
+        # An inbound call the PBX answered (IVR, queue) but nobody took was abandoned,
+        # unless the flow itself ended it (an information line that plays and hangs
+        # up): that one was completed in the IVR.
         if self.direction == "inbound" and self.outcome == "answered" \
                 and not self.agent_extension and not self.answered_outside:
-            return "abandoned"
+            return COMPLETED_IN_IVR if self.tags.get("end") == "ivr" else "abandoned"
         return self.outcome
 
     @property

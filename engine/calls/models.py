@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow, value_enum
@@ -56,12 +56,15 @@ class CallRecordAgent(Base):
 
 
 class IngestCursor(Base):
-    """How far the durable CDR journal of a PBX site has been read."""
+    """How far a durable journal of a PBX site (call records, queue log, security log)
+    has been read: the file (its inode, which survives the file's rotation under another
+    name) and the offset in it."""
 
     __tablename__ = "ingest_cursor"
 
     source: Mapped[str] = mapped_column(String(200), primary_key=True)
     position: Mapped[int] = mapped_column(default=0)
+    inode: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Voicemail(Base):

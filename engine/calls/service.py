@@ -6,12 +6,13 @@ from collections import OrderedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.calls.journal import CdrRow, parse_line, read_new_lines
-from engine.calls.merge import MergedCall, merge_row
-from engine.calls.models import (CallRecord, CallRecordAgent, Direction, IngestCursor,
-                                 SurveyScore, Voicemail)
+from engine.calls.journal import CdrRow, parse_line
+from engine.calls.merge import COMPLETED_IN_IVR, DERIVED, MergedCall, merge_row
+from engine.calls.models import (CallRecord, CallRecordAgent, Direction, SurveyScore,
+                                 Voicemail)
 from engine.errors import Invalid
 from engine.instances.models import Instance
+from engine.journals.cursor import read_journal
 from engine.settings import Settings
 from engine.messages import N_
 
@@ -25,10 +26,7 @@ def ingest(session: Session, settings: Settings) -> int:
     queries, and its records written together: a busy PBX journals calls faster than
     one round of queries per call could keep up with.
     """
-    source = str(settings.cdr_file)
-    cursor = session.get(IngestCursor, source) or IngestCursor(source=source, position=0)
-    session.add(cursor)
-    lines, cursor.position = read_new_lines(settings.cdr_file, cursor.position)
+    lines = read_journal(session, settings.cdr_file)
     calls: OrderedDict[str, list[CdrRow]] = OrderedDict()
     for line in lines:
         row = parse_line(line)
@@ -111,12 +109,13 @@ def _from_record(record: CallRecord, talked: dict[str, CallRecordAgent]) -> Merg
     return MergedCall(
         pbx_call_id=record.pbx_call_id, started_at=record.started_at,
         answered_at=record.answered_at, ended_at=record.ended_at,
-        outcome="answered" if record.disposition == "abandoned" else record.disposition,
+        outcome="answered" if record.disposition in DERIVED else record.disposition,
         direction=record.direction.value,
         instance_key=Instance.pbx_key_for(record.instance_id) if record.instance_id else None,
         number=record.number, caller=record.caller, callee=record.callee,
         agent_extension=record.agent_extension, refusal_reason=record.refusal_reason,
-        agents={extension: row.answered_at for extension, row in talked.items()})
+        agents={extension: row.answered_at for extension, row in talked.items()},
+        tags={"end": "ivr"} if record.disposition == COMPLETED_IN_IVR else {})
 
 
 def _instance_ids(session: Session, keys: set[str | None]) -> dict[str, int]:

@@ -18,7 +18,12 @@ SKILL_GROUP_COLUMNS = (
 AGENT_COLUMNS = (
     "interval_start", "agent", "agent_name", "CallsHandled", "CallsRingNoAnswer",
     "AverageWaitTime", "AverageTalkTime", "AverageHoldTime", "AverageWorkTime",
-    "AverageHandleTime", "TalkTime", "WorkTime", "SignedInTime", "OccupancyRate")
+    "AverageHandleTime", "TalkTime", "HoldTime", "WorkTime", "SignedInTime", "OccupancyRate")
+IVR_COLUMNS = ("interval_start", "flow", "flow_id", "node", "CallsEntered", "CallsReached",
+               "CallsDropped", "CallsCompleted")
+NUMBER_COLUMNS = ("interval_start", "number", "direction", "Calls", "CallsAnswered",
+                  "CallsAbandoned", "CallsCompletedInIvr", "CallsUnanswered", "AnswerRate",
+                  "AverageDuration", "BillableTime")
 # The states an agent can be in while signed in, each a column of its time.
 STATE_COLUMNS = ("READY", "RINGING", "DIALING", "TALKING", "WORKING", "BREAK")
 # What the CLI shows in its table; the JSON and CSV carry every column.
@@ -26,7 +31,12 @@ SKILL_GROUP_SUMMARY = ("interval_start", "skill_group", "CallsOffered", "CallsHa
                        "CallsAbandoned", "CallsAbandonedShort", "CallsTimeout", "ServiceLevel",
                        "AverageWaitTime", "AverageTalkTime", "AverageHandleTime")
 AGENT_SUMMARY = ("interval_start", "agent", "CallsHandled", "AverageTalkTime",
-                 "AverageWorkTime", "AverageHandleTime", "SignedInTime", "OccupancyRate")
+                 "AverageHoldTime", "AverageWorkTime", "AverageHandleTime", "SignedInTime",
+                 "OccupancyRate")
+IVR_SUMMARY = ("interval_start", "flow", "node", "CallsReached", "CallsDropped",
+               "CallsCompleted", "KeyPresses")
+NUMBER_SUMMARY = ("interval_start", "number", "direction", "Calls", "CallsAnswered",
+                  "CallsAbandoned", "CallsCompletedInIvr", "AverageDuration")
 
 
 def agent_flat(row: dict) -> dict:
@@ -58,3 +68,19 @@ def skill_group_csv(rows: list[dict]) -> str:
 def agent_csv(rows: list[dict]) -> str:
     return report_csv([agent_flat(row) for row in rows],
                       AGENT_COLUMNS + tuple(f"StateTime.{s}" for s in STATE_COLUMNS))
+
+
+def ivr_flat(row: dict) -> dict:
+    """An IVR row with the presses of each key as a column of its own."""
+    flat = {column: row.get(column) for column in IVR_COLUMNS}
+    for key, count in row["KeyPresses"].items():
+        flat[f"KeyPresses.{key}"] = count
+    return flat
+
+
+def ivr_csv(rows: list[dict]) -> str:
+    return report_csv([ivr_flat(row) for row in rows], IVR_COLUMNS)
+
+
+def number_csv(rows: list[dict]) -> str:
+    return report_csv(rows, NUMBER_COLUMNS)

@@ -1,8 +1,9 @@
 """Queue events: ingestion from the PBX's queue log, idempotent, catching up.
 
 The read position is kept like the call journal's (``ingest_cursor``, keyed by the
-file's path); a replaced log is read again from its start, and each line's digest
-keeps a line read twice from being stored twice. The visits of every call with new
+file's path, following its rotations: engine/journals/follow.py); a log truncated in
+place is read again from its start, and each line's digest keeps a line read twice
+from being stored twice. The visits of every call with new
 events are then rebuilt from all of that call's events, so they are the same whatever
 the order and the batches in which the lines were read.
 """
@@ -11,9 +12,8 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from engine.calls.journal import read_new_lines
-from engine.calls.models import IngestCursor
 from engine.instances.models import Instance
+from engine.journals.cursor import read_journal
 from engine.reports.metrics import QueueLogEvent, queue_visits
 from engine.reports.models import QueueCall, QueueEvent
 from engine.reports.queuelog import QueueLogLine, parse_line
@@ -26,10 +26,7 @@ BATCH = 1000  # digests looked up per query (bounded IN lists on both databases)
 def ingest_queue_log(session: Session, settings: Settings) -> int:
     """Read what the PBX's queues logged since the last read; return how many events
     were new."""
-    source = str(settings.queue_log)
-    cursor = session.get(IngestCursor, source) or IngestCursor(source=source, position=0)
-    session.add(cursor)
-    lines, cursor.position = read_new_lines(settings.queue_log, cursor.position)
+    lines = read_journal(session, settings.queue_log)
     parsed = [event for event in map(parse_line, lines) if event is not None]
     return store_events(session, parsed)
 

@@ -4,12 +4,15 @@ Every report (by skill group, by agent, per interval; later the wallboard) compu
 its figures here and nowhere else, so two faces showing the same figure agree. The
 formulas are written out in the README ("Reports: what each figure means").
 
-Two journals feed these functions:
+Three journals feed these functions:
 
 - the PBX's queue log, as ``QueueLogEvent``: each call's entry into a skill group's
   queue, how it left (connected to an agent, abandoned, timed out, key pressed...) and
-  for how long it talked;
-- the agent state log, as ``StateChange``: which state each agent entered and when.
+  for how long it talked; the dialplan adds a BLOCKED line when a caller reaches a
+  queue nobody is signed in to;
+- the agent state log, as ``StateChange``: which state each agent entered and when;
+- the hold log (``engine.reports.models.CallHold``): each time an agent held a call,
+  summed per call and agent as hold seconds.
 
 A call's stay in one queue is a ``QueueVisit``. A call that overflows from group A to
 group B, or that an agent transfers to group B, makes one visit to each: it is offered
@@ -40,8 +43,14 @@ KEY = "EXITWITHKEY"
 EMPTY = "EXITEMPTY"
 COMPLETED = ("COMPLETECALLER", "COMPLETEAGENT")
 TRANSFERRED = ("BLINDTRANSFER", "ATTENDEDTRANSFER", "TRANSFER")
-# Refused at the door: nobody signed in (or every member unreachable), or the queue full.
-REFUSED = ("JOINEMPTY", "JOINUNAVAIL", "FULL")
+# A caller reached a queue with no member at all (no agent signed in to the group).
+# Asterisk logs no such line itself; the dialplan writes it (QueueLog) just before the
+# caller joins, and the caller still joins and waits (an agent may sign in meanwhile).
+BLOCKED = "BLOCKED"
+# Lines that say a call was blocked or refused at the door. Asterisk does not log its
+# own refusals (JOINEMPTY, FULL: queue results only); a dialplan that logs them is
+# counted the same way.
+REFUSED = (BLOCKED, "JOINEMPTY", "JOINUNAVAIL", "FULL")
 
 
 class Outcome(enum.StrEnum):
@@ -147,7 +156,7 @@ def _first(value: float | None, fallback: float) -> float:
 
 
 def refused_calls(events: list[QueueLogEvent]) -> list[QueueLogEvent]:
-    """Calls the queue would not let in (CallsBlocked): one event each."""
+    """Calls that reached a group with no agent signed in (CallsBlocked): one event each."""
     return [e for e in events if e.event in REFUSED]
 
 
@@ -226,11 +235,21 @@ def _per_call(total: float, calls: int) -> float | None:
     return round(total / calls, 1) if calls else None
 
 
-def _handle(talk: float | None, work: float | None) -> float | None:
-    # Holds are inside talk time: the queue log does not time them apart.
+def _handle(talk: float | None, hold: float | None, work: float | None) -> float | None:
+    """AverageHandleTime: talk + hold + work, each already an average per call."""
     if talk is None and work is None:
         return None
-    return round((talk or 0.0) + (work or 0.0), 1)
+    return round((talk or 0.0) + (hold or 0.0) + (work or 0.0), 1)
+
+
+def _talk_and_hold(talk_total: float, hold_total: float, talked: int,
+                   handled: int) -> tuple[float | None, float | None]:
+    """AverageTalkTime and AverageHoldTime. The queue log times a call from connect to
+    hang-up, holds included; the holds are taken out of talk and shown on their own,
+    so talk + hold is the time connected. Both are per call whose talk ended (a call never
+    held counts as a call with none)."""
+    hold = min(hold_total, talk_total)
+    return _per_call(talk_total - hold, talked), _per_call(hold, talked)
 
 
 @dataclass
@@ -255,6 +274,7 @@ class Figures:
     abandon_wait_total: float = 0.0  # of abandoned visits (short ones apart)
     talk_total: float = 0.0
     talked: int = 0                  # handled visits whose talk has ended
+    hold_total: float = 0.0          # of handled visits whose talk has ended
     work_total: float = 0.0
 
     def add_visit(self, visit: QueueVisit, service_level_seconds: int) -> None:
@@ -292,7 +312,8 @@ class Figures:
 
     def as_dict(self) -> dict:
         abandoned = self.abandoned_in_queue + self.abandoned_ringing
-        talk = _per_call(self.talk_total, self.talked)
+        talk, hold = _talk_and_hold(self.talk_total, self.hold_total, self.talked,
+                                    self.handled)
         work = _per_call(self.work_total, self.handled)
         return {
             "CallsOffered": self.offered,
@@ -314,9 +335,9 @@ class Figures:
             "AverageWaitTime": _per_call(self.wait_total, self.handled),
             "AverageAbandonTime": _per_call(self.abandon_wait_total, abandoned),
             "AverageTalkTime": talk,
-            "AverageHoldTime": None,
+            "AverageHoldTime": hold,
             "AverageWorkTime": work,
-            "AverageHandleTime": _handle(talk, work),
+            "AverageHandleTime": _handle(talk, hold, work),
         }
 
 
@@ -359,9 +380,15 @@ def visit_sums(visit, service_level_seconds) -> dict:
 
 def skill_group_figures(visits: list[QueueVisit], refused: int = 0,
                         work_seconds: list[float] | None = None,
-                        service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS) -> dict:
-    """A skill group's figures over its visits of one interval."""
-    figures = Figures(blocked=refused, work_total=sum(work_seconds or []))
+                        service_level_seconds: int = DEFAULT_SERVICE_LEVEL_SECONDS,
+                        hold_seconds: dict[str, float] | None = None) -> dict:
+    """A skill group's figures over its visits of one interval. ``hold_seconds``: call
+    id -> seconds its agent held it (counted for handled visits whose talk ended)."""
+    holds = hold_seconds or {}
+    figures = Figures(blocked=refused, work_total=sum(work_seconds or []),
+                      hold_total=sum(holds.get(v.call_id, 0.0) for v in visits
+                                     if v.outcome is Outcome.HANDLED
+                                     and v.talk_seconds is not None))
     for visit in visits:
         figures.add_visit(visit, service_level_seconds)
     return figures.as_dict()
@@ -375,9 +402,11 @@ class AgentCalls:
     talk_total: float = 0.0
     talked: int = 0
     rang_unanswered: int = 0
+    hold_total: float = 0.0
 
     @classmethod
-    def of(cls, visits: list[QueueVisit], rang_unanswered: int = 0) -> "AgentCalls":
+    def of(cls, visits: list[QueueVisit], rang_unanswered: int = 0,
+           hold_seconds: dict[str, float] | None = None) -> "AgentCalls":
         calls = cls(rang_unanswered=rang_unanswered)
         for visit in visits:
             if visit.outcome is Outcome.HANDLED:
@@ -386,6 +415,7 @@ class AgentCalls:
                 if visit.talk_seconds is not None:
                     calls.talk_total += visit.talk_seconds
                     calls.talked += 1
+                    calls.hold_total += (hold_seconds or {}).get(visit.call_id, 0.0)
         return calls
 
     def __add__(self, other: "AgentCalls") -> "AgentCalls":
@@ -421,16 +451,19 @@ def agent_figures(calls: AgentCalls | list[QueueVisit], periods: list[StatePerio
     # Occupancy counts every call the agent was on (queue, outbound, internal): the
     # state log's TALKING time, beside its after-call work.
     busy = states.get("TALKING", 0.0) + states.get("WORKING", 0.0)
-    talk, work = _per_call(calls.talk_total, calls.talked), _per_call(sum(works), calls.handled)
+    talk, hold = _talk_and_hold(calls.talk_total, calls.hold_total, calls.talked,
+                                calls.handled)
+    work = _per_call(sum(works), calls.handled)
     return {
         "CallsHandled": calls.handled,
         "CallsRingNoAnswer": calls.rang_unanswered,
         "AverageWaitTime": _per_call(calls.wait_total, calls.handled),
         "AverageTalkTime": talk,
-        "AverageHoldTime": None,
+        "AverageHoldTime": hold,
         "AverageWorkTime": work,
-        "AverageHandleTime": _handle(talk, work),
-        "TalkTime": round(calls.talk_total, 1),
+        "AverageHandleTime": _handle(talk, hold, work),
+        "TalkTime": round(calls.talk_total - min(calls.hold_total, calls.talk_total), 1),
+        "HoldTime": round(calls.hold_total, 1),
         "WorkTime": round(sum(works), 1),
         "SignedInTime": round(signed_in, 1),
         "OccupancyRate": _ratio(busy, signed_in),

@@ -316,6 +316,19 @@ class CallCenter:
         raise AssertionError(f"no matching call record within {timeout}s: {self.call_records()}")
 
 
+def wait_for(predicate, what: str = "condition", timeout: float = 15.0):
+    """Polls until predicate() gives a true value and returns it; fails naming what was
+    awaited. PBX and browser states change on their own clocks, so tests wait on them
+    rather than sleeping a guessed time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"never within {timeout}s: {what}")
+
+
 class Listener:
     """A UDP socket on a SIP party's address that answers nothing and keeps what arrives:
     a phone that must not ring, a carrier that must not be called, an attacker's server."""

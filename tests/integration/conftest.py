@@ -29,7 +29,8 @@ def _stop_abandoned_sites(workdir: Path) -> None:
     root = load_settings(environment(workdir, "sqlite://", SITE)).pbx_root
     sites = root / "var/lib/ccc/sites"
     for site_dir in sites.glob("it-*") if sites.is_dir() else []:
-        owner = site_dir.name.removeprefix("it-")
+        # it-<pid>, or it-<pid>-<what> for a module's second site
+        owner = site_dir.name.removeprefix("it-").split("-")[0]
         if owner.isdigit() and not Path(f"/proc/{owner}").exists():
             settings = load_settings(environment(workdir, "sqlite://", site_dir.name))
             pbx_host.stop(settings)
@@ -108,6 +109,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+
+
+def fake_media_args(voice: Path | None = None) -> list[str]:
+    """Chromium's arguments for a page with a microphone and no permission prompt: the
+    microphone plays `voice` (a WAV file) or Chromium's own beeps, and audio plays
+    without a click, as an agent's phone must ring on its own."""
+    args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                            "--autoplay-policy=no-user-gesture-required"]
+    return args + ([f"--use-file-for-fake-audio-capture={voice}"] if voice else [])
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.callcenter import CARRIER, CARRIER_HOST, Listener, local
+from tests.integration.callcenter import CARRIER, CARRIER_HOST, Listener, local, wait_for
 
 BOB_PHONE = local("127.0.0.41", 5310)
 DAVE_PHONE = local("127.0.0.42", 5320)
@@ -228,15 +228,6 @@ def pbx_text(cc, command: str) -> str:
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(ami_command, load_settings(cc.env), command).result(15)
 
-
-def wait_for(predicate, what: str, timeout: float = 15) -> None:
-    import time
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"never: {what}")
 
 
 def test_forged_api_requests_for_a_live_call_change_nothing(callcenter, team):

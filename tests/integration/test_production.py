@@ -49,7 +49,7 @@ from provisioning import pbx_host
 from tests.conftest import postgres_database
 from tests.integration.callcenter import (CARRIER_HOST, PORT_OFFSET, CallCenter,
                                           environment, local)
-from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS, OUTPUT
+from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS, OUTPUT, fake_media_args
 
 ROOT = Path(__file__).resolve().parents[2]
 USER = "ccc"
@@ -525,9 +525,7 @@ def test_a_browser_agent_over_wss_takes_a_call_with_audio_both_ways(host, scratc
                     "One two three four five six seven."], check=True, capture_output=True)
     home = _trusting_home(host, scratch)
     base = f"https://127.0.0.1:{cc.settings.web_port}"
-    args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                            f"--use-file-for-fake-audio-capture={voice}",
-                            "--autoplay-policy=no-user-gesture-required"]
+    args = fake_media_args(voice)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args,
                                              env={**os.environ, "HOME": str(home)})

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
-from tests.integration.callcenter import local
+from tests.integration.callcenter import local, wait_for
 
 ATTACKER = local("127.0.0.66", 5140)
 ALICE_PHONE = local("127.0.0.3", 5080)
@@ -43,15 +42,6 @@ def attempt(cc, agent: dict, password: str, origin, calls: int = 1):
 def bans(cc) -> list[dict]:
     return json.loads(cc.ccc("security", "bans", "--json").stdout)
 
-
-def wait_for(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_a_password_guesser_is_banned_and_an_operator_lifts_it(guarded):

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.integration.callcenter import CARRIER, PORT_OFFSET, local
+from tests.integration.callcenter import CARRIER, PORT_OFFSET, local, wait_for
 from tests.integration.rtp import RtpPeer
 
 BOB_PHONE = local("127.0.0.51", 5410)
@@ -48,14 +48,6 @@ def team(callcenter):
                       "--user", "sam")
     return bob, sam
 
-
-def wait_for(predicate, what: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"never: {what}")
 
 
 def log_rows(cc) -> list[dict]:
@@ -281,13 +273,11 @@ def phone_browser(callcenter):
     """Chromium whose pages have a fake microphone and no permission prompt."""
     from playwright.sync_api import sync_playwright
 
-    from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.integration.conftest import CHROMIUM, fake_media_args
     if callcenter.tag == "2":
         pytest.skip("the path is the PBX's and Chromium's; one database is enough for it")
     assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
-    args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream",
-                            "--use-fake-device-for-media-stream",
-                            "--autoplay-policy=no-user-gesture-required"]
+    args = fake_media_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield browser

@@ -43,8 +43,8 @@ from playwright.sync_api import expect, sync_playwright
 from engine.ami.client import ami_command
 from engine.serve import start_web
 from engine.settings import load_settings
-from tests.integration.callcenter import CARRIER, Listener, local
-from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.integration.callcenter import CARRIER, Listener, local, wait_for
+from tests.integration.conftest import CHROMIUM, fake_media_args
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-output" / "screens"
@@ -99,10 +99,7 @@ def voice(tmp_path_factory) -> Path:
 def phone_browser(voice):
     """Chromium with a fake microphone (the speech above) and no permission prompt."""
     assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
-    args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream",
-                            "--use-fake-device-for-media-stream",
-                            f"--use-file-for-fake-audio-capture={voice}",
-                            "--autoplay-policy=no-user-gesture-required"]
+    args = fake_media_args(voice)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
         yield browser
@@ -165,15 +162,6 @@ def endpoint_state(cc, endpoint: str) -> str:
                       pbx(cc, f"pjsip show endpoint {endpoint}"), re.M)
     return match.group(1) if match else ""
 
-
-def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met within {timeout}s")
 
 
 def shoot(page, name: str) -> None:

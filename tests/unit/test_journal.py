@@ -223,6 +223,15 @@ def test_a_call_the_pbx_answered_but_no_agent_took_is_abandoned():
     assert call.billable_seconds == 21         # 20.5 s from the PBX's answer
 
 
+def test_a_call_the_flow_itself_ended_is_completed_in_the_ivr_not_abandoned():
+    # An information line: the flow plays and hangs up (the dialplan tags it end=ivr).
+    call = merged(journal_line("e2e-1795476350.0", lastapp="Hangup", start=1795476350.0,
+                               answer=1795476350.2, end=1795476362.0,
+                               userfield=INBOUND_TAG + "&end=ivr"))
+    assert call.outcome == "answered" and call.disposition == "completed_in_ivr"
+    assert call.billable_seconds == 12
+
+
 TRANSFERRED_CALL = "e2e-1795476400.1"
 # The IVR answered, then dialled an outside number through the trunk, which answered.
 TRANSFERRED_ROWS = [

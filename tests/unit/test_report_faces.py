@@ -101,12 +101,14 @@ def test_the_api_gives_the_instances_report(reported):
 
 def test_another_accounts_instance_is_not_found_and_agents_see_no_reports(reported):
     api = reported.app().test_client()
-    for kind in ("skillgroups", "agents"):
+    for kind in ("skillgroups", "agents", "ivr", "numbers"):
         other = api.get(report_path(reported, "globex_instance", kind), headers=bearer(reported))
         assert other.status_code == 404, kind
         own = api.get(report_path(reported, "globex_instance", kind),
                       headers=bearer(reported, "mallory"))
-        assert own.status_code == 200 and own.get_json()[0]["CallsHandled"] == 1
+        assert own.status_code == 200, kind
+        if kind in ("skillgroups", "agents"):
+            assert own.get_json()[0]["CallsHandled"] == 1
         assert api.get(report_path(reported, kind=kind),
                        headers=bearer(reported, "andy")).status_code == 403
         assert api.get(report_path(reported, kind=kind)).status_code == 401
@@ -131,6 +133,53 @@ def test_the_report_routes_are_in_the_openapi_document(reported):
         "from", "to", "interval", "format"}
     assert paths["/api/v1/instances/{instance_id}/reports/agents"]["get"][
         "operationId"] == "ListIntervalAgentReport"
+    assert paths["/api/v1/instances/{instance_id}/reports/ivr"]["get"][
+        "operationId"] == "GetIvrReport"
+    assert paths["/api/v1/instances/{instance_id}/reports/numbers"]["get"][
+        "operationId"] == "GetNumberReport"
+
+
+@pytest.mark.parametrize("kind", ["ivr", "number"])
+def test_ccc_report_ivr_and_number_and_their_bad_input(ccc, acme, kind):  # noqa: F811
+    period = ("--instance", "sales.acme", "--from", "2026-12-03", "--to", "2026-12-04")
+    assert json.loads(ccc("report", kind, *period, "--json").stdout) == []
+    assert ccc("report", kind, *period, "--csv").stdout.startswith("interval_start,")
+    for args, message in ((("--interval", "year"), "interval must be"),
+                          (("--to", "2026-12-03"), "the end date must come after")):
+        result = ccc("report", kind, *period, *args, ok=False)
+        assert result.exit_code == 1 and message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    result = ccc("report", kind, "--instance", "sales.globex", "--from", "2026-12-03",
+                 "--to", "2026-12-04", ok=False)
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+
+
+def test_the_reports_page_draws_a_chart_per_tab_in_both_languages(reported):
+    from tests.unit.webadmin_world import signed_in
+    client = signed_in(reported)
+    base = f"/instances/{reported.ids['acme_instance']}/reports?from=2026-12-03&to=2026-12-04"
+    page = client.get(base + "&interval=hour").get_data(as_text=True)
+    assert page.count('<rect class="bar"') == 1 and "<svg" in page
+    assert "Calls offered per interval" in page and "2026-12-03T10:00" in page
+    for kind in ("agents", "ivr", "numbers"):
+        assert client.get(base + f"&report={kind}").status_code == 200, kind
+    csv_page = client.get(base + "&format=csv")
+    assert csv_page.mimetype == "text/csv" and b"CallsOffered" in csv_page.data
+    chinese = client.get(base, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "Calls offered per interval" not in chinese
+    hostile = client.get(base.replace("2026-12-04", "2026-13-99") + "&interval=%00")
+    assert hostile.status_code == 422 and 'id="to-error"' in hostile.get_data(as_text=True)
+    assert client.get(base + "&report=../etc").status_code == 404
+    other = f"/instances/{reported.ids['globex_instance']}/reports"
+    assert client.get(other).status_code == 404
+
+
+def test_a_bar_chart_scales_to_its_largest_value():
+    from webadmin.reports.charts import bar_chart
+    chart = bar_chart("t", [("a", 2), ("b", 4), ("c", None)])
+    assert [bar.height for bar in chart.bars] == [84.0, 168.0, 0.0]
+    assert chart.bars[1].y == chart.base - 168.0 and chart.top_value == 4
+    assert bar_chart("t", []).bars == ()
 
 
 def test_a_skill_groups_service_level_threshold_is_set_through_the_api(reported):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from engine.reports.metrics import (
-    Outcome, QueueLogEvent, StateChange, agent_figures, queue_visits, refused_calls,
+    AgentCalls, Outcome, QueueLogEvent, StateChange, agent_figures, queue_visits, refused_calls,
     skill_group_figures, state_periods, work_by_skill_group,
 )
 
@@ -50,7 +50,7 @@ def test_an_answered_and_an_abandoned_call():
     assert got["AverageAbandonTime"] == 12.0
     assert got["AverageTalkTime"] == 30.0
     assert got["AverageHandleTime"] == 30.0    # no after-call work given
-    assert got["AverageHoldTime"] is None      # the queue log does not time holds
+    assert got["AverageHoldTime"] == 0.0       # no hold given: a call never held
 
 
 def test_no_calls_gives_no_rates_rather_than_zero():
@@ -126,10 +126,33 @@ def test_a_call_still_talking_is_handled_but_not_yet_in_the_talk_time():
     assert got["AverageTalkTime"] == 50.0
 
 
-def test_calls_refused_at_the_door_are_blocked_not_offered():
-    events = [ev(0, "c1", "JOINEMPTY", 1, "", ""), *answered("c2", 0, wait=1, talk=1)]
+def test_a_call_reaching_a_group_nobody_is_signed_in_to_is_blocked_and_still_offered():
+    # The dialplan logs BLOCKED, then the caller joins and waits: here until it times out.
+    events = [ev(0, "c1", "BLOCKED"), ev(0, "c1", "ENTERQUEUE", "", "138", 1),
+              ev(30, "c1", "EXITWITHTIMEOUT", 1, 1, 30), *answered("c2", 40, wait=1, talk=1)]
     got = figures(events, refused=len(refused_calls(events)))
-    assert got["CallsBlocked"] == 1 and got["CallsOffered"] == 1
+    assert got["CallsBlocked"] == 1 and got["CallsOffered"] == 2
+    assert got["CallsTimeout"] == 1 and got["CallsHandled"] == 1
+
+
+def test_hold_is_taken_out_of_talk_and_handle_time_is_talk_hold_and_work():
+    # Two calls of 100 s and 60 s connected; the first was held 30 s of its 100.
+    events = answered("c1", 0, wait=2, talk=100) + answered("c2", 10, wait=4, talk=60)
+    visits = queue_visits(events)
+    got = skill_group_figures(visits, work_seconds=[20.0, 20.0], hold_seconds={"c1": 30.0})
+    assert got["AverageTalkTime"] == 65.0       # (100 - 30 + 60) / 2
+    assert got["AverageHoldTime"] == 15.0       # 30 / 2 calls
+    assert got["AverageWorkTime"] == 20.0
+    assert got["AverageHandleTime"] == 100.0    # 65 + 15 + 20
+    agent = agent_figures(AgentCalls.of(visits, hold_seconds={"c1": 30.0}), [])
+    assert (agent["AverageTalkTime"], agent["AverageHoldTime"]) == (65.0, 15.0)
+    assert (agent["TalkTime"], agent["HoldTime"]) == (130.0, 30.0)
+
+
+def test_a_hold_of_a_call_still_talking_waits_for_its_end():
+    events = answered("c1", 0, wait=2, talk=100)[:2]
+    got = skill_group_figures(queue_visits(events), hold_seconds={"c1": 30.0})
+    assert got["CallsHandled"] == 1 and got["AverageHoldTime"] is None
 
 
 def test_events_of_a_call_that_entered_before_the_events_given_are_left_out():
@@ -170,7 +193,7 @@ def test_agent_occupancy_is_talk_and_work_over_signed_in_time():
     assert got["BreakTime"] == {"Rest": 600.0}
     assert got["CallsHandled"] == 1 and got["CallsRingNoAnswer"] == 2
     assert got["AverageWorkTime"] == 120.0
-    assert got["AverageHandleTime"] == 420.0           # talk + work
+    assert got["AverageHandleTime"] == 420.0           # talk + hold (none) + work
     assert got["AverageWaitTime"] == 30.0
 
 

@@ -1,4 +1,5 @@
-"""/api/v1/instances/<id>/reports: historical figures by skill group and by agent.
+"""/api/v1/instances/<id>/reports: historical figures by skill group, agent, IVR flow
+and number.
 
 ``from`` and ``to`` are days (YYYY-MM-DD) on the site's clock, ``to`` not covered;
 ``interval`` cuts the period into 15-minute, hourly, daily or monthly rows;
@@ -11,9 +12,12 @@ from flask import Response, current_app, jsonify, request
 
 from engine import access
 from engine.instances.models import Instance
-from engine.reports.export import (AGENT_COLUMNS, SKILL_GROUP_COLUMNS, agent_csv,
+from engine.reports.export import (AGENT_COLUMNS, IVR_COLUMNS, NUMBER_COLUMNS,
+                                   SKILL_GROUP_COLUMNS, agent_csv, ivr_csv, number_csv,
                                    skill_group_csv)
 from engine.reports.intervals import INTERVALS, parse_day
+from engine.reports.ivr import ivr_report
+from engine.reports.numbers import number_report
 from engine.reports.service import agent_report, skill_group_report
 from webadmin.access import current_user, load, work
 from webadmin.api.registry import route
@@ -64,3 +68,19 @@ def skill_group_report_view(instance_id: int):
        operation_id="ListIntervalAgentReport", query=QUERY)
 def agent_report_view(instance_id: int):
     return _report(instance_id, agent_report, agent_csv)
+
+
+@route(PATH + "/ivr", "GET", "Figures by IVR flow, node and interval",
+       response=_rows(IVR_COLUMNS, KeyPresses={
+           "type": "object", "additionalProperties": {"type": "integer"},
+           "description": "key -> times pressed at the node"}),
+       errors=(401, 403, 404), operation_id="GetIvrReport", query=QUERY)
+def ivr_report_view(instance_id: int):
+    return _report(instance_id, ivr_report, ivr_csv)
+
+
+@route(PATH + "/numbers", "GET", "Figures by number and interval",
+       response=_rows(NUMBER_COLUMNS), errors=(401, 403, 404),
+       operation_id="GetNumberReport", query=QUERY)
+def number_report_view(instance_id: int):
+    return _report(instance_id, number_report, number_csv)

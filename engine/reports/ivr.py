@@ -1,0 +1,138 @@
+"""The IVR's per-call tracking, and the flow report made from it.
+
+The AGI server writes one ``IvrSession`` row when a run of a flow ends (the only
+database write it adds to a call); the report counts, per flow and node, the callers
+who reached the node, the keys they pressed there, and where they dropped.
+"""
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.instances.models import Instance
+from engine.ivr.models import IvrFlow, IvrFlowVersion
+from engine.reports.intervals import check_period, interval_start, utc_bounds
+from engine.reports.models import IvrSession
+from engine.validation import IVR_STEP_RE
+
+TRAIL_LENGTH = IvrSession.__table__.c.trail.type.length
+NUMBER_LENGTH = IvrSession.__table__.c.number.type.length
+
+
+class IvrOutcome(enum.StrEnum):
+    QUEUE = "queue"          # handed to a skill group's queue
+    AGENT = "agent"          # handed to one agent
+    EXTERNAL = "external"    # handed to an outside number
+    COMPLETED = "completed"  # the flow itself ended the call (completed in the IVR)
+    DROPPED = "dropped"      # the caller hung up while in the flow
+    FAILED = "failed"        # the run failed; the dialplan's fallback took the call
+
+
+@dataclass(frozen=True)
+class Step:
+    node: str
+    keys: str = ""
+
+
+def parse_trail(trail: str) -> list[Step]:
+    """``node`` / ``node:keys`` steps, '/'-joined; a malformed step is skipped."""
+    steps = []
+    for text in trail.split("/"):
+        match = IVR_STEP_RE.fullmatch(text)
+        if match:
+            steps.append(Step(match.group(1), match.group(2) or ""))
+    return steps
+
+
+def format_trail(trail: list[str]) -> str:
+    """The interpreter's trail as stored: valid steps only, the latest kept when long."""
+    text = "/".join(step for step in trail if IVR_STEP_RE.fullmatch(step))
+    if len(text) > TRAIL_LENGTH:
+        text = text[-TRAIL_LENGTH:].partition("/")[2]
+    return text
+
+
+def record_session(session: Session, *, instance_id: int, flow_version_id: int,
+                   pbx_call_id: str, number: str, started_at: datetime, ended_at: datetime,
+                   trail: list[str], outcome: IvrOutcome) -> None:
+    """Keep one run of a flow (once: a second write of the same run is ignored)."""
+    if session.scalar(select(IvrSession.id).where(IvrSession.pbx_call_id == pbx_call_id,
+                                                  IvrSession.started_at == started_at)):
+        return
+    version = session.get(IvrFlowVersion, flow_version_id)
+    session.add(IvrSession(
+        instance_id=instance_id, flow_id=version.flow_id if version else None,
+        flow_version_id=version.id if version else None, pbx_call_id=pbx_call_id[:64],
+        number="".join(c for c in number if c in "+0123456789")[:NUMBER_LENGTH],
+        started_at=started_at, ended_at=ended_at, trail=format_trail(trail),
+        outcome=outcome.value))
+
+
+# ---- the figures (pure) ----------------------------------------------------------------
+
+@dataclass
+class NodeFigures:
+    callers: set[str] = field(default_factory=set)   # calls that reached the node
+    keys: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    dropped: int = 0      # runs whose caller hung up at this node
+    completed: int = 0    # runs the flow ended at this node
+
+    def as_dict(self) -> dict:
+        return {"CallsReached": len(self.callers), "CallsDropped": self.dropped,
+                "CallsCompleted": self.completed,
+                "KeyPresses": {key: self.keys[key] for key in sorted(self.keys)}}
+
+
+def node_figures(runs: list[tuple[str, str, str]]) -> dict[str, NodeFigures]:
+    """Node -> its figures, over runs given as (call id, trail, outcome). A caller who
+    passes a node twice (a menu repeated, a call back from a queue) reached it once;
+    every key pressed there counts."""
+    nodes: dict[str, NodeFigures] = defaultdict(NodeFigures)
+    for call_id, trail, outcome in runs:
+        steps = parse_trail(trail)
+        for step in steps:
+            figures = nodes[step.node]
+            figures.callers.add(call_id)
+            for key in step.keys:
+                figures.keys[key] += 1
+        if steps and outcome == IvrOutcome.DROPPED:
+            nodes[steps[-1].node].dropped += 1
+        elif steps and outcome == IvrOutcome.COMPLETED:
+            nodes[steps[-1].node].completed += 1
+    return nodes
+
+
+# ---- the report ------------------------------------------------------------------------
+
+def ivr_report(session: Session, instance: Instance, start: date, end: date, interval: str,
+               offset_minutes: int) -> list[dict]:
+    """One row per flow, interval and node the flow's callers reached: how many reached
+    it, dropped there, were ended there by the flow, and the keys they pressed."""
+    check_period(start, end, interval)
+    since, until = utc_bounds(start, end, offset_minutes)
+    names = dict(session.execute(select(IvrFlow.id, IvrFlow.name)
+                                 .where(IvrFlow.instance_id == instance.id)).all())
+    runs: dict[tuple, list] = defaultdict(list)
+    for flow_id, call_id, at, trail, outcome in session.execute(
+            select(IvrSession.flow_id, IvrSession.pbx_call_id, IvrSession.started_at,
+                   IvrSession.trail, IvrSession.outcome)
+            .where(IvrSession.instance_id == instance.id, IvrSession.started_at >= since,
+                   IvrSession.started_at < until)):
+        runs[(interval_start(at, interval, offset_minutes), flow_id)].append(
+            (call_id, trail, outcome))
+    rows = []
+    for (at, flow_id), found in sorted(runs.items(), key=lambda item: (item[0][0],
+                                                                       item[0][1] or 0)):
+        for node, figures in sorted(node_figures(found).items(),
+                                    key=lambda item: (-len(item[1].callers), item[0])):
+            rows.append({"interval_start": at.isoformat(timespec="minutes"),
+                         "flow": names.get(flow_id, str(flow_id) if flow_id else ""),
+                         "flow_id": flow_id, "node": node,
+                         "CallsEntered": len({call for call, _, _ in found}),
+                         **figures.as_dict()})
+    return rows
