@@ -61,7 +61,7 @@ async def serve(kind: str) -> None:
     loop = asyncio.get_running_loop()
     if kind == "ours":
         from engine.agi.channel import quote
-        from engine.agi.server import HEADER_LIMIT, AgiApplication, IvrRoutes
+        from engine.agi.server import BACKLOG, HEADER_LIMIT, AgiApplication, IvrRoutes
         from engine.settings import load_settings
 
         async def welcome(channel) -> None:  # what ActionRunner.stream and finish send
@@ -72,7 +72,8 @@ async def serve(kind: str) -> None:
         routes = IvrRoutes(load_settings({"CCC_DATABASE_URL": "sqlite://"}))
         app = AgiApplication(loop=loop)
         app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
-        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT)
+        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT,
+                                            backlog=BACKLOG)
     elif kind == "minimal":
         server = await loop.create_server(MinimalAgi, "127.0.0.1", 0)
     else:  # panoramisk, on asyncio's loop or on uvloop's (chosen in main)

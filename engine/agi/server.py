@@ -175,6 +175,10 @@ class IvrRoutes:
 
 HEADER_TIMEOUT = 5.0
 HEADER_LIMIT = 16 * 1024
+# Connections the kernel queues before they are accepted. asyncio's default (100) is
+# overrun when a busy PBX opens hundreds of sessions at once, and a dropped SYN is sent
+# again only after a second: the caller waits a second more before the first prompt.
+BACKLOG = 1024
 
 
 class AgiApplication(Application):
@@ -261,4 +265,4 @@ async def start_agi_server(settings: Settings) -> asyncio.AbstractServer:
     """Listen on loopback only: the PBX runs on this host, nobody else may ask."""
     app = build_application(settings)
     return await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
-                                      limit=HEADER_LIMIT)
+                                      limit=HEADER_LIMIT, backlog=BACKLOG)
