@@ -1,16 +1,25 @@
-"""FastAGI benchmark: our AgiApplication beside a plain panoramisk Application.
+"""FastAGI benchmark: our AgiApplication beside three baselines in the same run.
 
 Each server runs in its own process with one route that sends five of the commands
 the inbound route sends for the welcome flow (the prompt, queue, queue timeout, flow
 version, action); no database. Ours goes the inbound route's own way
 (``IvrRoutes.route`` wrapping an ``AgiChannel``: command checks, reply parsing, the
-failure fallback); the baseline is panoramisk's ``Request.send_command``.
+failure fallback). The baselines: panoramisk's own ``Application`` and
+``Request.send_command``; the same on uvloop's event loop (``pip install -e '.[bench]'``;
+left out when uvloop is not installed); and a minimal asyncio ``Protocol`` that reads the
+headers, writes each command as the previous reply arrives and checks nothing: what
+any FastAGI server on asyncio costs at least.
 
 A client in this process speaks Asterisk's side of FastAGI: it sends the agi_* headers
 and a blank line, answers each command with ``200 result=0``, and closes when the
 server does. Sessions run back to back on 50, then 200 connections at once. Figures:
 sessions per second, the time from connect to the server's close (p50, p99), and the
-server process's CPU time per session (which the shared client does not blur).
+server process's CPU time per session (which the shared client does not blur), and the
+sessions one core of the server would serve a second at that CPU cost. The client runs
+on uvloop when it is installed, so that it limits the servers less.
+
+Targets (ours): at least 3,750 sessions per CPU second of the server, p99 under 5 ms at
+200 sessions at once.
 
     .venv/bin/python bench/agi_bench.py [--sessions N] [--rounds R]
 """
@@ -31,7 +40,8 @@ sys.path.insert(0, str(ROOT))  # runnable from a checkout, installed or not
 
 from engine import variables  # noqa: E402
 
-SERVERS = {"ours": "ccc AgiApplication", "panoramisk": "panoramisk Application"}
+SERVERS = {"ours": "ccc AgiApplication", "panoramisk": "panoramisk Application",
+           "uvloop": "panoramisk on uvloop", "minimal": "minimal asyncio Protocol"}
 CONCURRENCY = (50, 200)
 SOUNDS = "/var/lib/ccc/sites/default/sounds"
 
@@ -51,7 +61,7 @@ async def serve(kind: str) -> None:
     loop = asyncio.get_running_loop()
     if kind == "ours":
         from engine.agi.channel import quote
-        from engine.agi.server import HEADER_LIMIT, AgiApplication, IvrRoutes
+        from engine.agi.server import BACKLOG, HEADER_LIMIT, AgiApplication, IvrRoutes
         from engine.settings import load_settings
 
         async def welcome(channel) -> None:  # what ActionRunner.stream and finish send
@@ -62,8 +72,11 @@ async def serve(kind: str) -> None:
         routes = IvrRoutes(load_settings({"CCC_DATABASE_URL": "sqlite://"}))
         app = AgiApplication(loop=loop)
         app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
-        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT)
-    else:
+        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT,
+                                            backlog=BACKLOG)
+    elif kind == "minimal":
+        server = await loop.create_server(MinimalAgi, "127.0.0.1", 0)
+    else:  # panoramisk, on asyncio's loop or on uvloop's (chosen in main)
         from panoramisk.fast_agi import Application
 
         async def route(request) -> None:
@@ -74,6 +87,35 @@ async def serve(kind: str) -> None:
         server = await asyncio.start_server(app.handler, "127.0.0.1", 0)
     print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
+
+
+class MinimalAgi(asyncio.Protocol):
+    """The least a FastAGI server does: headers to the blank line, then each command
+    once the previous one is answered, then close. No parsing, no checks."""
+
+    def connection_made(self, transport) -> None:
+        self.transport, self.buffer, self.sent = transport, b"", -1
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.sent < 0:
+            if b"\n\n" not in self.buffer:
+                return
+            self.buffer = self.buffer.split(b"\n\n", 1)[1]
+            self.sent = 0
+        else:
+            lines = self.buffer.count(b"\n")
+            if not lines:
+                return
+            self.buffer = self.buffer.rsplit(b"\n", 1)[1]
+            self.sent += lines
+        if self.sent < len(COMMAND_LINES):
+            self.transport.write(COMMAND_LINES[self.sent])
+        else:
+            self.transport.close()
+
+
+COMMAND_LINES = [command.encode() + b"\n" for command in COMMANDS]
 
 
 def start_server(kind: str) -> tuple[subprocess.Popen, int]:
@@ -136,6 +178,7 @@ class Figures:
     errors: int = 0
 
     def row(self) -> tuple[float, float, float, float]:
+        """sessions/s, p50 ms, p99 ms, server CPU us per session."""
         cuts = statistics.quantiles(self.latencies, n=100, method="inclusive")
         count = len(self.latencies)
         return (count / self.wall, cuts[49] * 1000, cuts[98] * 1000,
@@ -179,13 +222,21 @@ async def measure(servers: dict[str, tuple[int, int]], sessions: int, rounds: in
 def report(results: dict, sessions: int, rounds: int) -> None:
     print(f"FastAGI, {len(COMMANDS)} commands a session, {sessions} sessions x {rounds} rounds "
           "per cell;\neach server in its own process, one client process")
-    print(f"{'concurrent':>10}  {'server':<24}{'sessions/s':>11}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'CPU us/session':>16}{'errors':>8}")
+    print(f"{'concurrent':>10}  {'server':<26}{'sessions/s':>11}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'CPU us/session':>16}{'per core /s':>13}{'errors':>8}")
     for concurrency, cell in results.items():
         for kind, figures in cell.items():
             rate, p50, p99, cpu = figures.row()
-            print(f"{concurrency:>10}  {SERVERS[kind]:<24}{rate:>11.0f}{p50:>9.2f}{p99:>9.2f}"
-                  f"{cpu:>16.0f}{figures.errors:>8}")
+            print(f"{concurrency:>10}  {SERVERS[kind]:<26}{rate:>11.0f}{p50:>9.2f}{p99:>9.2f}"
+                  f"{cpu:>16.0f}{1e6 / cpu:>13.0f}{figures.errors:>8}")
+
+
+def uvloop_installed() -> bool:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main() -> None:
@@ -195,12 +246,23 @@ def main() -> None:
     parser.add_argument("--serve", choices=sorted(SERVERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(serve(args.serve))
+        if args.serve == "uvloop":
+            import uvloop
+            uvloop.run(serve(args.serve))
+        else:
+            asyncio.run(serve(args.serve))
         return
-    started = {kind: start_server(kind) for kind in SERVERS}
+    kinds = [kind for kind in SERVERS if kind != "uvloop" or uvloop_installed()]
+    if "uvloop" not in kinds:
+        print("uvloop is not installed (pip install -e '.[bench]'): its baseline is left out")
+    started = {kind: start_server(kind) for kind in kinds}
     try:
         servers = {kind: (process.pid, port) for kind, (process, port) in started.items()}
-        results = asyncio.run(measure(servers, args.sessions, args.rounds))
+        if uvloop_installed():
+            import uvloop
+            results = uvloop.run(measure(servers, args.sessions, args.rounds))
+        else:
+            results = asyncio.run(measure(servers, args.sessions, args.rounds))
     finally:
         for process, _port in started.values():
             process.terminate()

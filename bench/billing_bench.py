@@ -1,6 +1,7 @@
 """Billing benchmark: rate a month of N call records and export it, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/billing_bench.py [--records 1000000] [--database sqlite|postgres|both]
+        [--new-call-sizes 10000,1000000]
 
 Each phase prints its throughput beside a baseline measured in the same run, per
 wall-clock second and per CPU second (this process plus the PostgreSQL server process
@@ -9,6 +10,13 @@ memory of the process during the phase (VmHWM, reset between phases), which stay
 when rows are streamed. Targets (one core): rating >= 50,000
 records/s, export >= 500,000 rows/s. PostgreSQL is reached as the tests reach it
 (CCC_TEST_POSTGRES_URL, default: the local socket), in a database made and dropped here.
+
+A bill after one new call, at each of ``--new-call-sizes`` calls in the month (a fresh
+database each, the month billed once first): the whole month rated again and billed
+(before: what every bill after a new call did) beside the bill that rates only the new
+call (after), and a bill with nothing new (the sums over the month's rated rows that
+every bill makes); then the month is rated again from scratch and its bill must be
+the same, line for line.
 """
 from __future__ import annotations
 
@@ -30,12 +38,13 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from engine.accounts.service import create_account  # noqa: E402
 from engine.billing.contracts import add_package  # noqa: E402
+from engine.billing.bills import bill  # noqa: E402
 from engine.billing.export import export_usage, usage_query  # noqa: E402
 from engine.billing.models import RatedUsage  # noqa: E402
 from engine.billing.periods import Month  # noqa: E402
 from engine.billing.rating import rate_month  # noqa: E402
 from engine.calls.models import CallRecord  # noqa: E402
-from engine.db import session_factory  # noqa: E402
+from engine.db import dispose_engine, session_factory  # noqa: E402
 from engine.instances.service import create_instance  # noqa: E402
 from engine.migrate import upgrade  # noqa: E402
 
@@ -191,6 +200,67 @@ def run(database: str, url: str, records: int, naive: int, workdir: Path) -> Rep
     return report
 
 
+def new_call(session: Session, instances: dict[str, int], n: int) -> None:
+    """One more answered outbound call, ingested now: the month's latest."""
+    _start, end = MONTH.utc_bounds()
+    started = end - timedelta(seconds=300 - n)  # after every call of the month so far
+    session.add(CallRecord(pbx_call_id=f"bench-new-{n}", instance_id=instances["sales"],
+                           number="01012345678", direction="outbound", caller="01012345678",
+                           callee="13900139000", started_at=started,
+                           answered_at=started + timedelta(seconds=3),
+                           ended_at=started + timedelta(seconds=95), billable_seconds=92,
+                           disposition="answered", agent_extension="1001"))
+    session.commit()
+
+
+def one_new_call(database: str, url: str, records: int) -> list[str]:
+    """Seconds (wall, this process's CPU plus the database server's) of a bill after one
+    new call: rated from scratch (before) and incrementally (after)."""
+    upgrade(url)
+    factory = session_factory(url)
+    with factory.begin() as session:
+        instances = provision(session)
+    with factory() as session:
+        bulk_insert(session, records, instances)
+        if database == "postgres":
+            session.execute(text("ANALYZE"))
+            session.commit()
+    with factory.begin() as session:
+        bill(session, _account(session), MONTH)   # the month rated once, as a live month is
+    found, shown = {}, {}
+    with factory() as session:
+        pid = backend_pid(session)
+        for n, (name, work) in enumerate((
+                ("before: whole month rated again, billed",
+                 lambda: (rate_month(session, MONTH, _account(session)),
+                          bill(session, _account(session), MONTH))[1]),
+                ("after: only the new call rated, billed",
+                 lambda: bill(session, _account(session), MONTH)),
+                ("bill with nothing new", lambda: bill(session, _account(session), MONTH)))):
+            if n < 2:
+                new_call(session, instances, n)
+            cpu, start = _cpu_seconds(pid), time.perf_counter()
+            shown[name] = work()
+            found[name] = (time.perf_counter() - start, _cpu_seconds(pid) - cpu)
+            session.commit()
+        rate_month(session, MONTH, _account(session))
+        again = bill(session, _account(session), MONTH)
+        session.commit()
+    incremental = shown["after: only the new call rated, billed"]
+    same = [line.as_row() for line in again.lines] == [line.as_row()
+                                                      for line in incremental.lines]
+    lines = [f"{database:8} {records:>10,} calls  {name:42} {wall:6.3f} s  cpu {cpu:6.3f} s"
+             for name, (wall, cpu) in found.items()]
+    lines.append(f"{database:8} {records:>10,} calls  same bill as rated from scratch: "
+                 f"{'yes' if same else 'NO'} (payable {again.payable})")
+    for line in lines:
+        print(line, flush=True)
+    if not same:
+        raise SystemExit("the incremental bill differs from the bill rated from scratch")
+    dispose_engine(url)
+    return lines
+
+
 def _account(session: Session):
     from engine.accounts.service import get_account
     return get_account(session, "bench")
@@ -221,21 +291,40 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--naive", type=int, default=20_000, help="naive ORM baseline subset")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--new-call-sizes", default="10000,1000000",
+                        help="month sizes for the bill after one new call ('' to skip)")
+    parser.add_argument("--skip-throughput", action="store_true",
+                        help="only the bill after one new call")
     args = parser.parse_args()
-    reports = []
+    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    sizes = [int(size) for size in args.new_call_sizes.split(",") if size]
+    reports, new_call_lines = [], []
     with tempfile.TemporaryDirectory(prefix="ccc-bench-") as tmp:
         workdir = Path(tmp)
-        if args.database in ("sqlite", "both"):
-            url = f"sqlite:///{workdir / 'bench.sqlite3'}"
-            reports.append(run("sqlite", url, args.records, args.naive, workdir))
-        if args.database in ("postgres", "both"):
-            from tests.conftest import postgres_database
-            with postgres_database() as url:
-                reports.append(run("postgres", url, args.records, args.naive, workdir))
+        for database in databases:
+            if not args.skip_throughput:
+                with _database(database, workdir, "bench") as url:
+                    reports.append(run(database, url, args.records, args.naive, workdir))
+            for size in sizes:
+                with _database(database, workdir, f"new-{size}") as url:
+                    new_call_lines += one_new_call(database, url, size)
     print(f"\n{args.records:,} call records in {MONTH} ({datetime.now():%Y-%m-%d %H:%M}):")
     for report in reports:
         print("\n".join(report.lines))
+    if new_call_lines:
+        print("\nA bill after one new call:")
+        print("\n".join(new_call_lines))
     return 0
+
+
+@contextmanager
+def _database(database: str, workdir: Path, name: str):
+    if database == "sqlite":
+        yield f"sqlite:///{workdir / (name + '.sqlite3')}"
+    else:
+        from tests.conftest import postgres_database
+        with postgres_database() as url:
+            yield url
 
 
 if __name__ == "__main__":

@@ -91,7 +91,9 @@ class AgiChannel:
 
     async def _read_reply(self) -> Reply:
         while True:
-            raw = await asyncio.wait_for(self.reader.readline(), REPLY_TIMEOUT)
+            # asyncio.timeout, not wait_for: no task made per reply (a call reads several)
+            async with asyncio.timeout(REPLY_TIMEOUT):
+                raw = await self.reader.readline()
             if not raw:
                 self.hung_up = True
                 raise AgiHangup("Asterisk closed the AGI session")

@@ -192,6 +192,10 @@ class IvrRoutes:
 
 HEADER_TIMEOUT = 5.0
 HEADER_LIMIT = 16 * 1024
+# Connections the kernel queues before they are accepted. asyncio's default (100) is
+# overrun when a busy PBX opens hundreds of sessions at once, and a dropped SYN is sent
+# again only after a second: the caller waits a second more before the first prompt.
+BACKLOG = 1024
 
 
 class AgiApplication(Application):
@@ -221,7 +225,8 @@ class AgiApplication(Application):
         self.sessions.add(task)
         task.add_done_callback(self.sessions.discard)
         try:
-            block = await asyncio.wait_for(reader.readuntil(b"\n\n"), HEADER_TIMEOUT)
+            async with asyncio.timeout(HEADER_TIMEOUT):
+                block = await reader.readuntil(b"\n\n")
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
                 ConnectionError):
             writer.close()
@@ -294,5 +299,5 @@ async def start_agi_server(settings: Settings, starts: StartNotes | None = None
     """Listen on loopback only: the PBX runs on this host, nobody else may ask."""
     app = build_application(settings, starts)
     server = await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
-                                        limit=HEADER_LIMIT)
+                                        limit=HEADER_LIMIT, backlog=BACKLOG)
     return server, app

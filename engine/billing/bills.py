@@ -79,8 +79,7 @@ class Bill:
 
 def bill(session: Session, account: Account, month: Month) -> Bill:
     """The account's bill for ``month``; rated first if never, or calls came in since."""
-    if not rating.is_up_to_date(session, account, month):
-        rating.rate_month(session, month, account)
+    rating.rate_new_calls(session, account, month)
     percent = discount_for(session, account.id, month)
     lines = []
     for item, variant, label, quantity in _usage(session, account, month):

@@ -66,8 +66,7 @@ def export_usage(session: Session, exports_dir: Path, account: Account, month: M
         message = N_("instance %(domain)r is not one of %(account_name)s's",
                      domain=instance.domain, account_name=account.name)
         raise Invalid(message, fields={"instance": message})
-    if not rating.is_up_to_date(session, account, month):
-        rating.rate_month(session, month, account)
+    rating.rate_new_calls(session, account, month)
     query = usage_query(account, month, instance.id if instance else None, item)
     if on_total is not None:
         on_total(session.scalar(select(func.count()).select_from(query.subquery())))

@@ -9,6 +9,12 @@
   rows are keyed on the call record, so a record ingested twice is charged once.
 - The month's rows are written by one INSERT ... SELECT, in the database: a million
   calls never pass through Python.
+- A bill or an export rates only the calls ingested since the month was last rated
+  (``rate_new_calls``): records only ever get new ids, so they are the records above the
+  last rating's highest id, and their rows are the same ones a full rating writes.
+  Voice packages go on from where they stood, which gives the full rating's split as
+  long as the new calls started after every call already rated; a call that arrives
+  out of order re-allocates the month's packages.
 """
 from __future__ import annotations
 
@@ -64,6 +70,35 @@ def rate_month(session: Session, month: Month, account: Account | None = None) -
     return results
 
 
+def rate_new_calls(session: Session, account: Account, month: Month) -> int | None:
+    """Bring an account's month up to date before a bill or an export: nothing when no
+    call came in since it was rated, only the new calls when it was rated before, the
+    whole month otherwise. Returns how many calls were rated (None: nothing to do)."""
+    run = _run_of(session, account, month)
+    if run is None:
+        [rated] = rate_month(session, month, account)
+        return rated.calls
+    if _newer_calls(session, account, month, run.last_call_id) is False:
+        return None
+    # Read before the new rows are written: the latest start among the calls rated.
+    latest_rated = session.scalar(
+        select(func.max(RatedUsage.started_at)).where(RatedUsage.account_id == account.id,
+                                                      RatedUsage.month == month.key))
+    starts = _insert_rated_calls(session, account, month, after_id=run.last_call_id)
+    calls = len(starts)
+    in_order = latest_rated is None or not starts or min(starts) >= latest_rated
+    if in_order:
+        valid = packages.allocate(session, account, month, after_id=run.last_call_id)
+    else:  # a call older than one already rated: the packages' split starts again
+        packages.reset(session, account.id, month)
+        valid = packages.allocate(session, account, month)
+    _reallocate_later_months(session, account, month, valid)
+    _charge_monthly_fees(session, account, month)
+    _record_run(session, account, month, run.calls + calls)
+    session.flush()
+    return calls
+
+
 def call_item():
     """The billing item of a call: 400 inbound, else landline inbound or outbound.
 
@@ -76,8 +111,12 @@ def call_item():
                 else_=Item.LANDLINE_OUTBOUND.value)
 
 
-def _insert_rated_calls(session: Session, account: Account, month: Month) -> int:
+def _insert_rated_calls(session: Session, account: Account, month: Month,
+                        after_id: int | None = None):
+    """Rate the month's calls; returns how many rows were written. With ``after_id``,
+    only the calls above it, and returns when each of them started."""
     start, end = month.utc_bounds()
+    newer = () if after_id is None else (CallRecord.id > after_id,)
     calls = (
         select(CallRecord.id, CallRecord.instance_id, call_item().label("item"),
                CallRecord.started_at, CallRecord.ended_at, CallRecord.caller,
@@ -88,7 +127,8 @@ def _insert_rated_calls(session: Session, account: Account, month: Month) -> int
         .where(Instance.account_id == account.id,
                CallRecord.started_at >= start, CallRecord.started_at < end,
                CallRecord.direction.in_([Direction.INBOUND, Direction.OUTBOUND]),
-               CallRecord.answered_at.is_not(None), CallRecord.billable_seconds > 0)
+               CallRecord.answered_at.is_not(None), CallRecord.billable_seconds > 0,
+               *newer)
         .subquery())
     detail = line(account_id=literal(account.id), item=calls.c.item, minutes=calls.c.minutes,
                   instance_id=calls.c.instance_id, payg=account.plan is BillingPlan.PAYG,
@@ -98,7 +138,11 @@ def _insert_rated_calls(session: Session, account: Account, month: Month) -> int
     rows = select(calls.c.id, literal(account.id), calls.c.instance_id, literal(month.key),
                   calls.c.item, calls.c.started_at, calls.c.minutes, literal(0),
                   calls.c.recorded, detail)
-    session.execute(insert(RatedUsage).from_select(RATED_COLUMNS, rows))
+    statement = insert(RatedUsage).from_select(RATED_COLUMNS, rows)
+    if after_id is not None:  # a few new rows, returned as written (read back, a query
+        # by id range may scan the month's index)
+        return list(session.scalars(statement.returning(RatedUsage.started_at)))
+    session.execute(statement)
     return session.scalar(select(func.count()).select_from(RatedUsage).where(
         RatedUsage.account_id == account.id, RatedUsage.month == month.key))
 
@@ -140,9 +184,13 @@ def _charge_monthly_fees(session: Session, account: Account, month: Month) -> No
                     for item, variant, subject in wanted if (item, subject) not in charged)
 
 
+def _run_of(session: Session, account: Account, month: Month) -> RatingRun | None:
+    return session.scalar(select(RatingRun).where(RatingRun.account_id == account.id,
+                                                  RatingRun.month == month.key))
+
+
 def _record_run(session: Session, account: Account, month: Month, calls: int) -> None:
-    run = session.scalar(select(RatingRun).where(RatingRun.account_id == account.id,
-                                                 RatingRun.month == month.key))
+    run = _run_of(session, account, month)
     if run is None:
         run = RatingRun(account_id=account.id, month=month.key, calls=calls)
         session.add(run)
@@ -152,12 +200,16 @@ def _record_run(session: Session, account: Account, month: Month, calls: int) ->
 
 def is_up_to_date(session: Session, account: Account, month: Month) -> bool:
     """Rated, and no call of that month ingested since (records only ever get new ids)."""
-    run = session.scalar(select(RatingRun).where(RatingRun.account_id == account.id,
-                                                 RatingRun.month == month.key))
+    run = _run_of(session, account, month)
     if run is None:
         return False
+    return _newer_calls(session, account, month, run.last_call_id) is False
+
+
+def _newer_calls(session: Session, account: Account, month: Month, last_call_id: int) -> bool:
+    """Whether a call of the account's month was ingested after ``last_call_id``."""
     start, end = month.utc_bounds()
     newer = select(CallRecord.id).join(Instance, Instance.id == CallRecord.instance_id).where(
-        Instance.account_id == account.id, CallRecord.id > run.last_call_id,
+        Instance.account_id == account.id, CallRecord.id > last_call_id,
         CallRecord.started_at >= start, CallRecord.started_at < end)
-    return session.scalar(select(newer.exists())) is False
+    return bool(session.scalar(select(newer.exists())))

@@ -49,8 +49,48 @@ class QueueTarget:
 
 
 def plan_for_number(session: Session, digits: str) -> CallPlan | None:
-    """The flow version a new call to ``digits`` runs; kept for the whole call. One
-    query: the instance's latest published versions, among them the number's flow's."""
+    """The flow version a new call to ``digits`` runs; kept for the whole call.
+
+    A plan is kept in memory with the stamp of what it was made from (see
+    ``_plan_stamp``); a call asks the database only for the stamp, and the plan is made
+    again when the stamp differs: a publication, a binding, a deleted instance."""
+    stamp = session.execute(_plan_stamp(digits)).first()
+    if stamp is None:
+        return None
+    stamp = tuple(stamp)
+    with _plans_lock:
+        kept = _plans.get(digits)
+        if kept is not None and kept[0] == stamp:
+            _plans.move_to_end(digits)
+            return kept[1]
+    plan = _read_plan_for_number(session, digits)
+    with _plans_lock:
+        _plans[digits] = (stamp, plan)
+        while len(_plans) > PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
+
+
+def _plan_stamp(digits: str):
+    """What a number's plan is made from, in one row: the number's instance and flow, and
+    the instance's published versions (how many, the highest id, the newest creation
+    time). Published versions are only ever added, never changed or deleted on their
+    own; a new publication changes the count, a deleted and re-made instance (SQLite
+    may give the old ids again) the creation time."""
+    return (select(Number.instance_id, Number.inbound_flow_id,
+                   func.count(IvrFlowVersion.id), func.max(IvrFlowVersion.id),
+                   func.max(IvrFlowVersion.created_at))
+            .select_from(Number)
+            .outerjoin(IvrFlow, IvrFlow.instance_id == Number.instance_id)
+            .outerjoin(IvrFlowVersion, (IvrFlowVersion.flow_id == IvrFlow.id)
+                       & (IvrFlowVersion.state == FlowState.PUBLISHED))
+            .where(Number.digits == digits)
+            .group_by(Number.instance_id, Number.inbound_flow_id))
+
+
+def _read_plan_for_number(session: Session, digits: str) -> CallPlan | None:
+    """One query: the instance's latest published versions, among them the number's
+    flow's."""
     rows = session.execute(
         select(Number.instance_id, Number.inbound_flow_id, IvrFlow.name, *_KEY_COLUMNS)
         .join(IvrFlow, IvrFlow.instance_id == Number.instance_id)
@@ -154,9 +194,17 @@ def _documents_of(session: Session, keys: list[_VersionKey]) -> dict[_VersionKey
 
 
 def forget_documents() -> None:
-    """Drop every kept document (benchmarks measure the first read with it)."""
+    """Drop every kept document and plan (benchmarks measure the first read with it)."""
     with _documents_lock:
         _documents.clear()
+    with _plans_lock:
+        _plans.clear()
+
+
+# ---- numbers' plans, with the stamp they were made from -------------------------------
+PLANS_KEPT = 4096
+_plans: OrderedDict[str, tuple[tuple, CallPlan | None]] = OrderedDict()
+_plans_lock = threading.Lock()
 
 
 def queue_for(session: Session, instance_id: int, skill_group: str) -> QueueTarget | None:

@@ -253,3 +253,57 @@ def test_tier_boundaries(session, world, minutes, expected):
 def test_a_future_month_cannot_be_rated(session, world):
     with pytest.raises(Invalid, match="has not started"):
         rate_month(session, month("2099-01"))
+
+
+def _state(session, account) -> tuple:
+    shown = lines(bill(session, account, month("2026-11")))   # rates what is new first
+    uses = session.execute(select(PackageUse.package_id, PackageUse.call_record_id,
+                                  PackageUse.minutes).order_by(PackageUse.package_id,
+                                                               PackageUse.call_record_id))
+    details = list(session.scalars(select(RatedUsage.detail).where(
+        RatedUsage.account_id == account.id).order_by(RatedUsage.call_record_id)))
+    return rated(session, account), [tuple(u) for u in uses], details, shown
+
+
+@pytest.mark.parametrize("late_start", ["2026-11-20 10:00:00",    # after every rated call
+                                        "2026-11-09 10:00:00"])   # before some: out of order
+def test_a_bill_after_new_calls_rates_only_them_with_a_full_ratings_result(
+        session, world, late_start):
+    add_package(session, world["acme"], "outbound", 6, "2026-11-01", "2026-11-30")
+    add_package(session, world["acme"], "inbound", 100, "2026-11-01", "2026-11-30")
+    add_call(session, world["sales"], "2026-11-08 10:00:00", 120)
+    add_call(session, world["sales"], "2026-11-10 10:00:00", 150)
+    add_call(session, world["hotline"], "2026-11-10 11:00:00", 61, direction="inbound",
+             number=HOTLINE)
+    bill(session, world["acme"], month("2026-11"))
+    first_rows = {r.call_record_id: r.detail for r in session.scalars(select(RatedUsage))}
+    add_call(session, world["sales"], late_start, 150)       # the package runs out in it
+    add_call(session, world["sales"], "2026-11-21 10:00:00", 60, direction="inbound")
+    incremental = _state(session, world["acme"])
+    rate_month(session, month("2026-11"), world["acme"])   # the whole month, from scratch
+    assert _state(session, world["acme"]) == incremental
+    assert session.scalar(select(RatingRun.calls)) == 5
+    assert len(incremental[0]) == 5
+    kept = {r.call_record_id: r.detail for r in session.scalars(select(RatedUsage))}
+    assert {k: kept[k] for k in first_rows} == first_rows
+
+
+def test_a_bill_after_one_new_call_writes_no_earlier_row_again(session, world):
+    from sqlalchemy import event
+    for n in range(3):
+        add_call(session, world["sales"], f"2026-11-1{n} 10:00:00", 60)
+    bill(session, world["acme"], month("2026-11"))
+    add_call(session, world["sales"], "2026-11-20 10:00:00", 60)
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = bill(session, world["acme"], month("2026-11"))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert ("Landline_Outbound", "0.1500", 4, "0.60", "0.00", "0.60") in lines(result)
+    assert not any(s.lstrip().upper().startswith("DELETE FROM RATED_USAGE") for s in seen), seen
+    assert session.scalar(select(RatingRun.calls)) == 4

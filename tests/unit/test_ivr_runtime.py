@@ -53,6 +53,30 @@ def test_a_second_call_reads_no_flow_text(session, sales):
     assert seen and not any("definition" in s for s in seen), seen
 
 
+def test_a_second_call_asks_only_for_the_stamp(session, sales):
+    publish_bound(session, sales)
+    first = runtime.plan_for_number(session, NUMBER)
+    seen, stop = statements(session)
+    try:
+        again = runtime.plan_for_number(session, NUMBER)
+    finally:
+        stop()
+    assert again is first
+    assert len(seen) == 1, seen
+
+
+def test_another_flow_published_or_a_new_binding_is_seen_at_once(session, sales):
+    publish_bound(session, sales)
+    assert "other" not in runtime.plan_for_number(session, NUMBER).flows
+    # A goto_flow target published later is in the next call's plan.
+    other = service.create_flow(session, sales, "other", greeting(prompt="unavailable"))
+    service.publish(session, other)
+    assert "other" in runtime.plan_for_number(session, NUMBER).flows
+    # The number bound to the other flow: the next call runs it.
+    service.bind_number(session, service.find_number(session, sales, NUMBER), other)
+    assert runtime.plan_for_number(session, NUMBER).document == greeting(prompt="unavailable")
+
+
 def test_a_new_publication_is_run_at_once(session, sales):
     flow = publish_bound(session, sales)
     runtime.plan_for_number(session, NUMBER)
