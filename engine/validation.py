@@ -103,6 +103,8 @@ class FieldErrors:
 def text(value: str, what: str, limit: int) -> str:
     if not isinstance(value, str) or len(value) > limit:
         raise Invalid(N_("%(what)s too long: at most %(limit)s characters", what=what, limit=limit))
+    if "\x00" in value:  # never typed; PostgreSQL cannot store it
+        raise Invalid(N_("%(what)s holds a NUL character", what=what))
     return value
 
 

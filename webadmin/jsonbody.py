@@ -1,4 +1,5 @@
-"""How every request's JSON is read: bounded nesting, finite numbers, text that is text.
+"""How every request's input is read: JSON with bounded nesting and finite numbers,
+and text (JSON strings, form fields, query parameters) that is text.
 
 Python's parser recurses once per level (a body of 100,000 '[' exhausts the stack),
 accepts ``NaN`` and ``Infinity`` and reads ``1e309`` as infinity, and keeps a lone
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 
-from flask import Request
+from flask import Request, request
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
@@ -95,6 +96,19 @@ class StrictRequest(Request):
                            "application/json)"))
 
 
+def refuse_nul_in_fields() -> None:
+    """Form fields and query parameters are text, which never holds a NUL (PostgreSQL
+    cannot store one, and a name or a password with one was never typed): refused with
+    the field's name before any view looks them up."""
+    for source in (request.args, request.form) if request.method != "GET" else (request.args,):
+        for name, value in source.items(multi=True):
+            if "\x00" in value or "\x00" in name:
+                message = N_("the field %(field)s is not text: it holds a NUL character",
+                             field=name.replace("\x00", "?")[:64])
+                raise Invalid(message, fields={name: message})
+
+
 def init_app(app) -> None:
     app.json = StrictJSONProvider(app)
     app.request_class = StrictRequest
+    app.before_request(refuse_nul_in_fields)

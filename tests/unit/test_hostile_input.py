@@ -255,8 +255,8 @@ def agent_client(world):
     return client
 
 
-def test_every_form_refuses_hostile_input(sqlite_world):
-    world = sqlite_world
+def test_every_form_refuses_hostile_input(world):
+    """On both databases: PostgreSQL refuses what SQLite stores (a NUL in text)."""
     admin, agent = signed_in(world, "olivia"), agent_client(world)
     forms = forms_of_pages(world, admin, agent)
     with transaction(world.settings) as db:  # an invitation, so its form can be probed
