@@ -39,6 +39,13 @@ def sample(values: dict, k: int) -> dict:
     return dict(items[(start + i) % len(items)] for i in range(min(k, len(items))))
 
 
+def bodies() -> dict:
+    """One body of each class of hostile.BODY_CLASSES."""
+    turn = next(_rotation)
+    return {name: hostile.BODIES[name] for name in
+            (names[turn % len(names)] for names in hostile.BODY_CLASSES.values())}
+
+
 def probe_for(world) -> Probe:
     return Probe(server_paths=[str(world.settings.var_dir.parent), "/usr/lib/python"])
 
@@ -95,7 +102,7 @@ def field_classes(kinds: list[str]) -> dict:
     strings = {k: v for k, v in values.items() if k.startswith("string ")}
     numbers = {k: v for k, v in values.items() if k.startswith("number ")}
     others = {k: v for k, v in values.items() if k not in types | strings | numbers}
-    return types | sample(strings, 5) | sample(numbers, 4) | others
+    return types | sample(strings, 3) | sample(numbers, 3) | others
 
 
 def probe_operation(probe: Probe, client, world, method: str, path: str, operation: dict):
@@ -103,19 +110,19 @@ def probe_operation(probe: Probe, client, world, method: str, path: str, operati
     url = fill(world, path)
     label = operation["operationId"]
     for parameter in re.findall(r"\{(\w+)\}", path):
-        for name, garbage in sample(hostile.PATH_GARBAGE, 6).items():
+        for name, garbage in sample(hostile.PATH_GARBAGE, 4).items():
             probe.send(client, f"{label} path {parameter}={name}", method,
                        fill(world, path, (parameter, garbage)), headers=headers)
     for name, extra in sample(hostile.HEADERS, 2).items():
         probe.send(client, f"{label} header {name}", method, url, headers=headers | extra)
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "query":
-            for name, garbage in sample(hostile.QUERY_GARBAGE, 8).items():
+            for name, garbage in sample(hostile.QUERY_GARBAGE, 6).items():
                 probe.send(client, f"{label} query {parameter['name']}={name}", method,
                            f"{url}?{parameter['name']}={garbage}", headers=headers)
     if method == "DELETE":
         return  # no body; its resource is not deleted (only garbage paths were sent)
-    for name, (content_type, data) in hostile.BODIES.items():
+    for name, (content_type, data) in bodies().items():
         kwargs = {"headers": headers, "data": data}
         if content_type:
             kwargs["content_type"] = content_type
@@ -224,7 +231,7 @@ def _order(endpoint: str) -> int:
 def probe_form(probe, client, label, url, fields, token):
     good = {k: v for k, v in fields.items() if k != "csrf_token"} or {"name": "hostile1"}
     for field in good:
-        for name, value in sample(FORM_TEXTS, 6).items():
+        for name, value in sample(FORM_TEXTS, 4).items():
             probe.send(client, f"{label} field {field} {name}", "POST", url,
                        data={"csrf_token": token} | good | {field: value})
     for name, raw in RAW_FORMS.items():
@@ -235,7 +242,7 @@ def probe_form(probe, client, label, url, fields, token):
                data=f"csrf_token={token}&" + urlencode([(k, v) for k in good for v in "ab"]),
                content_type="application/x-www-form-urlencoded")
     probe.send(client, f"{label} no fields", "POST", url, data={"csrf_token": token})
-    for name, (content_type, data) in hostile.BODIES.items():
+    for name, (content_type, data) in bodies().items():
         kwargs = {"data": data, "headers": {"X-CSRF-Token": token}}
         if content_type:
             kwargs["content_type"] = content_type
