@@ -34,6 +34,18 @@ DIAL_NUMBER_RE = re.compile(rf"^\+?[0-9]{{{DIAL_NUMBER_DIGITS_MIN},{PHONE_DIGITS
 PBX_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
+def number_text(text) -> int | None:
+    """The integer a text spells in ASCII digits, when it fits 64 bits; None otherwise.
+
+    ``str.isdigit()`` is also true of other scripts' digits and of '²' (which int()
+    refuses), and a 40-digit id reaches no column; typed numbers go through here.
+    """
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= 19:
+        number = int(text)
+        return number if number < 2 ** 63 else None
+    return None
+
+
 def check(pattern: re.Pattern, value: str, what: str, hint: str) -> str:
     # fullmatch, not match: "$" also matches before a final newline, which would let
     # "1001\n" through into a rendered configuration file.
@@ -91,6 +103,8 @@ class FieldErrors:
 def text(value: str, what: str, limit: int) -> str:
     if not isinstance(value, str) or len(value) > limit:
         raise Invalid(N_("%(what)s too long: at most %(limit)s characters", what=what, limit=limit))
+    if "\x00" in value:  # never typed; PostgreSQL cannot store it
+        raise Invalid(N_("%(what)s holds a NUL character", what=what))
     return value
 
 

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 
-from webadmin import i18n, labels
+from webadmin import errors, i18n, jsonbody, labels
 
 from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES, REPORTING_ROLES, SUPERVISING_ROLES
 from engine.settings import Settings, load_settings
@@ -140,6 +139,16 @@ class RowIdConverter(IntegerConverter):
         return number
 
 
+class TextConverter(UnicodeConverter):
+    """``<name>`` in every route: at most 200 characters and no control character (a NUL
+    reaches no query: PostgreSQL refuses it in text); anything else matches no route: 404."""
+
+    def __init__(self, map, minlength: int = 1, maxlength: int | None = None,
+                 length: int | None = None) -> None:
+        super().__init__(map, minlength, maxlength or 200, length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
+
+
 def create_app(settings: Settings | None = None, config: dict | None = None) -> Flask:
     """The web admin, the workbench and the API. Without arguments (``flask --app
     webadmin``, a WSGI server's ``webadmin:create_app()``) the settings come from the
@@ -147,12 +156,14 @@ def create_app(settings: Settings | None = None, config: dict | None = None) -> 
     settings = settings or load_settings()
     app = Flask(__name__)
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     # Over HTTPS the session cookie never travels in clear.
     app.config.update(SECRET_KEY=_secret_key(settings), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.tls,
                       CCC_SETTINGS=settings, MAX_CONTENT_LENGTH=8 * 1024 * 1024)
     app.config.update(config or {})
     i18n.init_app(app)
+    jsonbody.init_app(app)
     labels.install(app)
     _register_areas(app)
 
@@ -169,7 +180,7 @@ def create_app(settings: Settings | None = None, config: dict | None = None) -> 
                                  and (supervises or not e.supervises)
                                  and (reports or not e.reports)]}
 
-    app.register_error_handler(HTTPException, _http_error)
+    errors.init_app(app)
     app.after_request(_security_headers)
     return app
 
@@ -198,24 +209,3 @@ def _security_headers(response):
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
-
-
-def _http_error(error: HTTPException):
-    from webadmin.api import PREFIX, json_error
-    if request.path.startswith(PREFIX + "/") or request.path == PREFIX:
-        return json_error(error)  # API clients get JSON, even for unknown paths
-    if error.code in (403, 404):
-        title, default = ERROR_TEXTS[error.code]
-        # Werkzeug's own description is English; a view's abort() text is translated.
-        description = default if error.description == type(error).description \
-            else error.description
-        return render_template("error.html", error=error, title=title,
-                               description=description), error.code
-    return error
-
-
-# The pages' own words for the errors they show (the title and the default description).
-ERROR_TEXTS = {
-    403: (_l("Forbidden"), _l("You may not see or change this.")),
-    404: (_l("Not Found"), _l("There is nothing here, or nothing of your account.")),
-}

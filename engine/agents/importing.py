@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -50,14 +51,21 @@ def _rows(data: bytes | str) -> list[dict[str, str]]:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ImportRejected([RowError(0, "file", N_("the file is not UTF-8 text"))]) from None
-    reader = csv.DictReader(io.StringIO(data))
-    header = [h.strip() for h in reader.fieldnames or []]
-    if "name" not in header or set(header) - set(COLUMNS):
-        raise ImportRejected([RowError(1, "file", N_(
-            "the header must name the columns %(columns)s (name is required)",
-            columns=", ".join(COLUMNS)))])
-    reader.fieldnames = header
-    rows = list(reader)
+    if "\x00" in data:  # never in text; PostgreSQL refuses it
+        raise ImportRejected([RowError(0, "file", N_("the file is not text: it holds a NUL "
+                                                     "character"))])
+    reader = csv.DictReader(io.StringIO(data, newline=""))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+        if "name" not in header or set(header) - set(COLUMNS) or len(set(header)) < len(header):
+            raise ImportRejected([RowError(1, "file", N_(
+                "the header must name the columns %(columns)s (name is required), each once",
+                columns=", ".join(COLUMNS)))])
+        reader.fieldnames = header
+        rows = list(itertools.islice(reader, MAX_ROWS + 1))
+    except csv.Error:  # a cell past the csv module's limit, a quote never closed...
+        raise ImportRejected([RowError(reader.line_num, "file", N_(
+            "line %(line)s is not CSV the import can read", line=reader.line_num))]) from None
     if not rows:
         raise ImportRejected([RowError(1, "file", N_("the file has no agent rows"))])
     if len(rows) > MAX_ROWS:

@@ -17,7 +17,7 @@ from engine.numbers.models import Number
 from engine.skillgroups.models import SkillGroup
 from engine.skillgroups.service import DEFAULT, find_skill_group
 from engine.uow import mark_pbx_changed
-from engine.validation import FieldErrors
+from engine.validation import FieldErrors, number_text
 from engine.messages import N_
 
 FIRST_EXTENSION = 1001
@@ -155,8 +155,9 @@ def parse_levels(text: str) -> dict[str, int]:
     levels: dict[str, int] = {}
     for item in filter(None, (part.strip() for part in re.split(r"[;,]", text))):
         name, _, level = (part.strip() for part in item.partition(":"))
-        if level and not level.isdigit():
+        number = number_text(level or "1")
+        if number is None:
             raise Invalid(N_("invalid skill group %(item)r: use NAME or NAME:LEVEL", item=item),
                           fields={"skill_groups": f"invalid entry {item!r}: NAME or NAME:LEVEL"})
-        levels[name] = int(level or 1)
+        levels[name] = number
     return levels

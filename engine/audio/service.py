@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine import validation
 from engine.audio import storage
 from engine.audio.models import AudioFile
-from engine.audio.wav import inspect_wav
+from engine.audio.wav import inspect_wav, refuse
 from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.ivr.spec import PRODUCT_SOUNDS
@@ -28,12 +28,16 @@ MAX_BYTES = 5 * 1024 * 1024
 
 
 def _checked_name(name: str) -> str:
-    validation.audio_name(name)
+    try:
+        validation.audio_name(name)
+    except Invalid as error:
+        raise Invalid(error.message, fields={"name": error.message}) from None
     # A flow's "prompt" names either one of the product's own prompts or a library
     # file, and the product's win: a library file by such a name would never play.
     if name in PRODUCT_SOUNDS:
-        raise Invalid(N_("audio name %(name)r is taken by one of the product's own prompts",
-                         name=name))
+        message = N_("audio name %(name)r is taken by one of the product's own prompts",
+                     name=name)
+        raise Invalid(message, fields={"name": message})
     return name
 
 
@@ -78,13 +82,14 @@ def upload(session: Session, settings: Settings, instance: Instance, name: str,
     _checked_name(name)
     data = read_upload(data)
     if len(data) > MAX_BYTES:
-        raise Invalid(N_("the file is larger than 5 MB (at most %(max_bytes)s bytes)",
-                         max_bytes=MAX_BYTES))
+        raise refuse(N_("the file is larger than 5 MB (at most %(max_bytes)s bytes)",
+                        max_bytes=MAX_BYTES))
     inspect_wav(data)
     audio = find_audio(session, instance, name)
     if audio is not None and not replace:
-        raise Conflict(N_("audio %(name)r already exists in instance %(domain)s; replace it to "
-                          "upload a new version", name=name, domain=instance.domain))
+        message = N_("audio %(name)r already exists in instance %(domain)s; replace it to "
+                     "upload a new version", name=name, domain=instance.domain)
+        raise Conflict(message, fields={"name": message})
     staged = storage.stage(settings, instance.pbx_key, name, data)
     if audio is None:
         audio = AudioFile(instance_id=instance.id, name=name)
@@ -108,14 +113,15 @@ def read(session: Session, settings: Settings, instance: Instance, name: str) ->
     """The original bytes as uploaded, checked against the recorded digest."""
     audio = get_audio(session, instance, name)
     path = storage.original_path(settings, instance.pbx_key, name)
+    # The path is the operator's (the log), never the client's.
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(N_("the file of audio %(name)r is missing (%(path)s)",
-                          name=name, path=path)) from None
+        log.error("audio %s: its file %s is missing", name, path)
+        raise NotFound(N_("the file of audio %(name)r is missing", name=name)) from None
     if hashlib.sha256(data).hexdigest() != audio.sha256:
-        raise Conflict(N_("the file of audio %(name)r does not match its digest (%(path)s)",
-                          name=name, path=path))
+        log.error("audio %s: its file %s does not match its digest", name, path)
+        raise Conflict(N_("the file of audio %(name)r does not match its digest", name=name))
     return data
 
 

@@ -8,6 +8,7 @@ change leaves no file behind and a reader never sees half a file.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import subprocess
@@ -18,10 +19,11 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from engine.audio.wav import inspect_wav
-from engine.errors import Invalid
+from engine.audio.wav import inspect_wav, refuse
 from engine.settings import Settings
 from engine.messages import N_
+
+log = logging.getLogger(__name__)
 
 SOX_TIMEOUT = 60  # seconds; a 5 MB file converts in well under one
 
@@ -52,12 +54,14 @@ def convert_for_pbx(source: Path, target: Path) -> None:
         subprocess.run(command, check=True, capture_output=True, timeout=SOX_TIMEOUT)
     except subprocess.CalledProcessError as error:
         target.unlink(missing_ok=True)
-        reason = error.stderr.decode(errors="replace").strip().splitlines()
-        raise Invalid(N_("the WAV file's audio cannot be decoded: %(reason)s", reason=reason[-1])
-                      if reason else N_("the WAV file's audio cannot be decoded")) from None
+        # sox's own words name server paths: the operator's log has them, the user not.
+        log.info("sox could not convert %s: %s", source,
+                 error.stderr.decode(errors="replace").strip())
+        raise refuse(N_("the WAV file's audio cannot be decoded (an unknown or damaged "
+                        "codec)")) from None
     except subprocess.TimeoutExpired:
         target.unlink(missing_ok=True)
-        raise Invalid(N_("the WAV file's audio took too long to convert")) from None
+        raise refuse(N_("the WAV file's audio took too long to convert")) from None
 
 
 @dataclass

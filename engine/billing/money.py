@@ -50,6 +50,9 @@ def to_fen(amount: Decimal) -> Decimal:
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
+MAX_DIGITS = 12  # a trillion yuan: more than any call center bills
+
+
 def parse_decimal(text: str, what: str, places: int) -> Decimal:
     """Operator input as a Decimal with at most ``places`` decimals, never negative."""
     try:
@@ -60,6 +63,10 @@ def parse_decimal(text: str, what: str, places: int) -> Decimal:
     if not value.is_finite() or value < 0:
         raise _invalid(what, N_("invalid %(what)s %(text)r: expected a number of zero or more",
                                 what=WORDS.get(what, what), text=text))
+    if value.adjusted() >= MAX_DIGITS:  # 1e309 is a Decimal, but no quantize() fits it
+        raise _invalid(what, N_("invalid %(what)s %(text)r: more than %(digits)s digits before "
+                                "the decimal point", what=WORDS.get(what, what),
+                                text=str(text)[:40], digits=MAX_DIGITS))
     if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
         raise _invalid(what, N_("invalid %(what)s %(text)r: at most %(places)s decimal places",
                                 what=WORDS.get(what, what), text=text, places=places))

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Conflict, Invalid
 from engine.trunks.models import Trunk
 from engine.uow import mark_pbx_changed
-from engine.validation import HOST_RE, TRUNK_NAME_RE, check
+from engine.validation import HOST_RE, TRUNK_NAME_RE, check, number_text
 from engine.messages import N_
 
 
@@ -17,7 +17,8 @@ def parse_host_port(text: str) -> tuple[str, int]:
         host, port_text = text, "5060"
     check(HOST_RE, host, N_("carrier host"),
           N_("an IP address or host name, optionally with :PORT"))
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    port = number_text(port_text)
+    if port is None or not 0 < port < 65536:
         raise Invalid(N_("invalid carrier port %(port_text)r: a number from 1 to 65535",
                          port_text=port_text))
     return host, int(port_text)

@@ -105,11 +105,13 @@ def test_bad_input_names_its_fields_and_writes_nothing(api, sqlite_world):
         "name": "Ok", "domain": "UPPER", "number": "1", "number_type": "landline"})
     assert response.status_code == 422
     assert set(response.get_json()["fields"]) == {"domain", "number"}
-    for data in (b"not json", b"[1, 2]"):
+    for data, error in ((b"not json", "the body is not valid JSON (UTF-8 text, "
+                                      "Content-Type: application/json)"),
+                        (b"[1, 2]", "the body must be a JSON object")):
         response = api.post(API + "/instances", headers=bearer(sqlite_world) | {
             "Content-Type": "application/json"}, data=data)
         assert response.status_code == 400
-        assert response.get_json() == {"error": "the body must be a JSON object"}
+        assert response.get_json() == {"error": error}
     assert count(sqlite_world, Instance) == before
 
 

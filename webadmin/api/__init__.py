@@ -88,7 +88,8 @@ def authenticate():
 def body(schema: dict | None = None) -> dict:
     """The request's JSON object (400 otherwise), its fields of the schema's JSON types
     (422 with the wrong ones otherwise)."""
-    data = request.get_json(silent=True)
+    # Sent as JSON: read strictly (webadmin.jsonbody says why a body is refused).
+    data = request.get_json() if request.is_json else None
     if not isinstance(data, dict):
         abort(400, _("the body must be a JSON object"))
     errors = type_errors(data, schema or {})

@@ -25,7 +25,8 @@ NUMBER = {"type": "object", "properties": {
     "bindable_flows": {"type": "array", "items": {"type": "object"},
                        "description": "the instance's published flows"}}}
 UPDATE = {"type": "object", "properties": {
-    "inbound_flow_id": {"type": "integer", "description": "a published flow; null for none"},
+    "inbound_flow_id": {"type": ["integer", "null"],
+                        "description": "a published flow; null for none"},
     "skill_groups": {"type": "array", "items": {"type": "integer"},
                      "description": "skill group ids that call out with the number"},
     "marketing": {"type": "boolean"}}}

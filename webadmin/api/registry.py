@@ -109,29 +109,52 @@ def openapi_document() -> dict:
     }
 
 
-_TYPES = {"string": str, "integer": int, "object": dict, "array": list, "boolean": bool}
+_TYPES = {"string": str, "integer": int, "object": dict, "array": list, "boolean": bool,
+          "number": (int, float), "null": type(None)}
+# A JSON integer the database can store: every id and count column is 64-bit signed.
+INT_RANGE = range(-2 ** 63, 2 ** 63)
+
+
+def _kinds(spec: dict) -> list[str]:
+    kind = spec.get("type")
+    return [kind] if isinstance(kind, str) else list(kind or [])
+
+
+def _fits(value, kind: str) -> bool:
+    if isinstance(value, bool) and kind in ("integer", "number"):
+        return False  # JSON true is not 1
+    if not isinstance(value, _TYPES.get(kind, object)):
+        return False
+    return not isinstance(value, int) or isinstance(value, bool) or value in INT_RANGE
+
+
+def _field_error(value, spec: dict):
+    """What is wrong with one field's value against its schema (None when nothing)."""
+    kinds = [k for k in _kinds(spec) if k in _TYPES]
+    if "enum" in spec and value not in spec["enum"]:
+        return N_("one of %(choices)s", choices=", ".join(map(str, spec["enum"])))
+    if kinds and not any(_fits(value, kind) for kind in kinds):
+        if isinstance(value, int) and not isinstance(value, bool) and value not in INT_RANGE \
+                and {"integer", "number"} & set(kinds):
+            return N_("out of range")
+        return N_("must be a JSON %(kind)s", kind=" or ".join(kinds))
+    item_kind = spec.get("items", {}).get("type") if isinstance(value, list) else None
+    if item_kind in _TYPES and not all(_fits(item, item_kind) for item in value):
+        return N_("must be an array of %(kind)ss", kind=item_kind)
+    return None
 
 
 def type_errors(data: dict, schema: dict) -> dict[str, str]:
     """Fields of ``data`` whose JSON type differs from ``schema``'s (the services check
-    the values; this keeps a list from reaching a service that expects a name)."""
+    the values; this keeps a list from reaching a service that expects a name, and a
+    null or a 100-digit integer from a service or a column that cannot take one)."""
     errors = {}
     for name in schema.get("required", []):
         if name not in data:
             errors[name] = N_("required")
     for name, spec in schema.get("properties", {}).items():
-        if name not in data or data[name] is None:
-            continue
-        value, kind = data[name], spec.get("type")
-        expected = _TYPES.get(kind) if isinstance(kind, str) else None
-        wrong = expected is not None and (not isinstance(value, expected) or (
-            expected is int and isinstance(value, bool)))
-        if "enum" in spec and value not in spec["enum"]:
-            errors[name] = N_("one of %(choices)s", choices=", ".join(map(str, spec["enum"])))
-        elif wrong:
-            errors[name] = N_("must be a JSON %(kind)s", kind=kind)
-        elif kind == "array" and "items" in spec and spec["items"].get("type") in _TYPES:
-            item_type = _TYPES[spec["items"]["type"]]
-            if not all(isinstance(item, item_type) for item in value):
-                errors[name] = N_("must be an array of %(kind)ss", kind=spec["items"]["type"])
+        if name in data and name not in errors:
+            error = _field_error(data[name], spec)
+            if error is not None:
+                errors[name] = error
     return errors

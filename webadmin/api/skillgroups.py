@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from engine.validation import number_text
 from engine.instances.models import Instance
 from engine.numbers.service import outbound_numbers, set_outbound_numbers
 from engine.skillgroups.models import SkillGroup
@@ -45,7 +46,8 @@ def group_json(db, group: SkillGroup) -> dict:
 
 
 def _agent_levels(data: dict) -> dict[int, int]:
-    return {int(k) if str(k).isdigit() else -1: v for k, v in data.items()}
+    # An agent id as the key; -1, which matches no agent, when it is not one.
+    return {-1 if number_text(k) is None else number_text(k): v for k, v in data.items()}
 
 
 def _apply(db, group: SkillGroup, data: dict) -> None:

@@ -40,8 +40,8 @@ def index(instance_id: int):
 
 
 def _upload_error_field(error: DomainError) -> str:
-    # A clash with an existing or reserved name is about the name; the rest is the file.
-    return "name" if isinstance(error, Conflict) or "audio name" in str(error) else "file"
+    # The service names the field; a clash with another upload of the moment is the name's.
+    return next(iter(error.fields), "name" if isinstance(error, Conflict) else "file")
 
 
 @blueprint.route("/instances/<int:instance_id>/audio", methods=["POST"])

@@ -20,6 +20,7 @@ from engine.numbers.models import Number
 from engine.numbers.service import list_numbers
 from webadmin.access import configurable_instance, load, work
 from webadmin.auth import login_required
+from webadmin.forms import row_id
 from webadmin.i18n import error_text
 
 blueprint = Blueprint("ivr", __name__, template_folder="templates")
@@ -78,7 +79,7 @@ def create(instance_id: int):
 
 
 def _own_id(text: str) -> int:
-    return int(text) if text.isdigit() else -1  # -1 matches no row: 404
+    return row_id(text)  # -1 matches no row: 404
 
 
 @blueprint.route("/instances/<int:instance_id>/bind", methods=["POST"])

@@ -12,7 +12,8 @@ from engine.numbers.service import bind_number, list_numbers
 from engine.skillgroups.service import list_skill_groups
 from webadmin.access import flash_saved, load, may_configure, require_configure, work
 from webadmin.auth import login_required
-from webadmin.forms import errors_of, ids, int_or_none
+from engine.validation import number_text
+from webadmin.forms import errors_of, ids, int_or_none, row_id
 
 blueprint = Blueprint("numbers", __name__, template_folder="templates")
 
@@ -55,7 +56,8 @@ def edit(number_id: int):
             form = {"inbound_flow": number.inbound_flow_id or ""}
             chosen = [group.id for group in number.outbound_skill_groups]
         else:
-            chosen = [int(v) for v in form.getlist("skill_groups") if v.isdigit()]
+            chosen = [row_id(v) for v in form.getlist("skill_groups")
+                      if number_text(v) is not None]
         instance = number.instance
         flows = bindable_flows(db, instance.id) if instance else []
         groups = list_skill_groups(db, instance) if instance else []

@@ -15,7 +15,8 @@ from engine.skillgroups.service import (STRATEGIES, create_skill_group, delete_s
                                         update_skill_group)
 from webadmin.access import configurable_instance, flash_saved, load, may_configure, work
 from webadmin.auth import login_required
-from webadmin.forms import errors_of, ids, int_or_none, int_or_text, levels_from
+from engine.validation import number_text
+from webadmin.forms import errors_of, ids, int_or_none, int_or_text, levels_from, row_id
 from webadmin.i18n import error_text
 from webadmin.labels import recording_options
 
@@ -31,7 +32,7 @@ def save_group(db, group: SkillGroup, form) -> None:
                                    form.get("strategy", ""), int_or_text(form.get("wait_timeout")),
                                    int_or_none(form.get("overflow")),
                                    recording=form.get("recording") or None),
-        lambda: set_members(db, group, {int(k) if k.isdigit() else -1: v for k, v in
+        lambda: set_members(db, group, {row_id(k): v for k, v in
                                         levels_from(form, MEMBER).items()}),
         lambda: set_outbound_numbers(db, group, ids(form.getlist("numbers"))),
     )
@@ -57,7 +58,7 @@ def _form_page(db, instance: Instance, form, errors, error, group: SkillGroup | 
 def _chosen(form) -> list[int]:
     """The checked numbers: from the sent form, or from the database on a first GET."""
     if hasattr(form, "getlist"):
-        return [int(v) for v in form.getlist("numbers") if v.isdigit()]
+        return [row_id(v) for v in form.getlist("numbers") if number_text(v) is not None]
     return list(form.get("numbers", []))
 
 

@@ -2,11 +2,12 @@
 
 The rules (who may, weak passwords, the last owner, ending sessions) are
 engine/accounts/users.py's; these views only turn forms into calls and refusals into
-messages.
+messages. A refusal that is not about the form (another account's user: NotFound; a
+role that may not: Forbidden) is answered by the app's error pages (webadmin/errors.py).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.accounts.models import Account
@@ -21,23 +22,13 @@ from webadmin.labels import role_name
 blueprint = Blueprint("users", __name__, template_folder="templates")
 
 
-def _refused(error: DomainError):
-    abort(403 if isinstance(error, Forbidden) else 404, str(error))
-
-
 def _user(db, user_id: int):
     """The account's user (404 otherwise) for its owner (403 otherwise)."""
-    try:
-        return users.get_user(db, current_user(db), db.get(Account, g.account_id), user_id)
-    except (Forbidden, NotFound) as error:
-        _refused(error)
+    return users.get_user(db, current_user(db), db.get(Account, g.account_id), user_id)
 
 
 def _page(db, form, errors, error, status=200):
-    try:
-        listed = users.list_users(db, current_user(db), db.get(Account, g.account_id))
-    except Forbidden as refusal:
-        _refused(refusal)
+    listed = users.list_users(db, current_user(db), db.get(Account, g.account_id))
     roles = [(role.value, role_name(role)) for role in users.USER_ROLES]
     return render_template("users/index.html", users=listed, roles=roles, form=form,
                            errors=errors, error=error, me=g.user_id,
@@ -57,8 +48,8 @@ def index():
                 name = created.name
             flash_saved(_("User %(name)s created", name=name))
             return redirect(url_for("users.index"))
-        except Forbidden as refusal:
-            _refused(refusal)
+        except (Forbidden, NotFound):
+            raise  # not the form's: the error page
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
@@ -73,8 +64,8 @@ def _act(user_id: int, action, done: str):
             user = _user(db, user_id)
             action(db, current_user(db), user)
         flash_saved(done)
-    except Forbidden as refusal:
-        _refused(refusal)
+    except (Forbidden, NotFound):
+        raise  # not the form's: the error page
     except DomainError as failure:
         errors, error = errors_of(failure)
         with work() as db:
@@ -145,10 +136,7 @@ def tokens():
 @blueprint.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int):
-    try:
-        with work() as db:
-            users.revoke_token(db, current_user(db), db.get(Account, g.account_id), token_id)
-    except (Forbidden, NotFound) as refusal:
-        _refused(refusal)
+    with work() as db:
+        users.revoke_token(db, current_user(db), db.get(Account, g.account_id), token_id)
     flash_saved(_("Token revoked"))
     return redirect(url_for("users.tokens"))
