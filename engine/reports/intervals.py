@@ -14,12 +14,22 @@ INTERVALS = ("15m", "hour", "day", "month")
 LONGEST_PERIOD_DAYS = 366
 
 
+# Days a period may start or end on: the site's clock shifts a day by up to a day, which
+# must stay inside what a datetime can hold (year 1 and 9999 overflow).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
+
+
 def parse_day(text: str, field: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
         raise Invalid(N_("%(field)s must be a date as YYYY-MM-DD, not %(text)r",
                          field=field, text=str(text)[:40]), fields={field: "YYYY-MM-DD"}) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid(N_("%(field)s must be a day from %(first)s to %(last)s",
+                         field=field, first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()),
+                      fields={field: "YYYY-MM-DD"})
+    return day
 
 
 def check_period(start: date, end: date, interval: str) -> None:
