@@ -33,6 +33,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 from webadmin import i18n, labels
 
 from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES, SUPERVISING_ROLES
+from engine.accounts.models import PLATFORM_ROLES, Role
 from engine.settings import Settings, load_settings
 
 # Registration table: every blueprint in one visible place (module paths, imported at
@@ -54,6 +55,10 @@ AREAS = (
     "webadmin.supervision",
     "webadmin.api",
     "webadmin.workbench",
+    "webadmin.qualifications",
+    "webadmin.applications",
+    "webadmin.portal",
+    "webadmin.review",
 )
 # An area built in another branch; registered when its package exists.
 OPTIONAL_AREAS = ("webadmin.billing",)
@@ -70,6 +75,8 @@ class NavEntry:
     configures: bool = False
     # Shown only to roles that may supervise live calls (some instance's, at least).
     supervises: bool = False
+    # A platform user's area (shown to that role only; a platform user sees no other).
+    platform_role: Role | None = None
 
 
 NAV = (
@@ -79,6 +86,11 @@ NAV = (
     NavEntry("users", "users.index", _l("Users"), configures=True),  # the owner's only
     NavEntry("users", "users.tokens", _l("API tokens")),
     NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
+    NavEntry("qualifications", "qualifications.index", _l("Qualifications"), configures=True),
+    NavEntry("applications", "applications.index", _l("Line applications"),
+             configures=True),
+    NavEntry("portal", "portal.index", _l("Supplier portal"), platform_role=Role.SUPPLIER),
+    NavEntry("review", "review.index", _l("Review queue"), platform_role=Role.REVIEWER),
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
     NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),
@@ -152,8 +164,12 @@ def create_app(settings: Settings | None = None, config: dict | None = None) -> 
         configures = g.get("role") in ACCOUNT_ROLES
         configures_instances = g.get("role") in CONFIGURING_ROLES
         supervises = g.get("role") in ACCOUNT_ROLES + SUPERVISING_ROLES
+        if g.get("role") in PLATFORM_ROLES and g.get("account_id", 0) is None:
+            return {"account_nav": [e for e in nav_entries(app, "account")
+                                    if e.platform_role is g.role], "instance_nav": []}
         return {"account_nav": [e for e in nav_entries(app, "account")
-                                if configures or not e.configures],
+                                if (configures or not e.configures)
+                                and e.platform_role is None],
                 "instance_nav": [e for e in nav_entries(app, "instance")
                                  if (configures_instances or not e.configures)
                                  and (supervises or not e.supervises)]}
