@@ -85,12 +85,12 @@ NAV = (
     NavEntry("numbers", "numbers.index", _l("Numbers")),
     NavEntry("users", "users.index", _l("Users"), configures=True),  # the owner's only
     NavEntry("users", "users.tokens", _l("API tokens")),
-    NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
     NavEntry("qualifications", "qualifications.index", _l("Qualifications"), configures=True),
     NavEntry("applications", "applications.index", _l("Line applications"),
              configures=True),
     NavEntry("portal", "portal.index", _l("Supplier portal"), platform_role=Role.SUPPLIER),
     NavEntry("review", "review.index", _l("Review queue"), platform_role=Role.REVIEWER),
+    NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
     NavEntry("skillgroups", "skillgroups.index", _l("Skill groups"), "instance"),

@@ -65,15 +65,15 @@ def publish_agreement(session: Session, actor: User | None, supplier: Supplier,
         errors.check("agreement_file", documents.check_upload, agreement_file,
                      (documents.PDF,), documents.AGREEMENT_MAX)
     errors.raise_if_any()
+    file_id = documents.store(session, agreement_file, (documents.PDF,),
+                              documents.AGREEMENT_MAX).id if agreement_file else None
     if agreement is None:
         agreement = SupplierAgreement(supplier_id=supplier.id)
-        session.add(agreement)
-    if agreement_file:
-        agreement.file_id = documents.store(session, agreement_file, (documents.PDF,),
-                                            documents.AGREEMENT_MAX).id
     for name, value in values.items():
         setattr(agreement, name, value)
+    agreement.file_id = file_id or agreement.file_id
     agreement.updated_at = utcnow()
+    session.add(agreement)
     session.flush()
     return agreement
 

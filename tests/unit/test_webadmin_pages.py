@@ -45,7 +45,8 @@ def test_navigation_lists_the_registered_areas_only(sqlite_world):
     page = page_of(signed_in(sqlite_world).get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "New instance", "Numbers",
-                                                "Users", "API tokens", "Billing"]
+                                                "Users", "API tokens", "Qualifications",
+                                                "Line applications", "Billing"]
     agent_page = page_of(signed_in(sqlite_world, "andy").get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', agent_page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "Numbers", "API tokens"]
