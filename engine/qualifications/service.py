@@ -113,6 +113,8 @@ def _suppliers(session: Session, ids) -> list[Supplier]:
     if not isinstance(ids, list) or not ids or \
             not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
         raise Invalid(N_("choose at least one supplier"))
+    if not all(0 < i < 2 ** 63 for i in ids):  # no row has such an id (nor may a query)
+        raise Invalid(N_("choose suppliers from the list"))
     found = list(session.scalars(select(Supplier).where(Supplier.id.in_(ids))))
     if len(found) != len(set(ids)):
         raise Invalid(N_("choose suppliers from the list"))

@@ -160,6 +160,18 @@ def test_the_api_from_qualification_to_a_delivered_number(sqlite_world):
     assert bound.status_code == 200, bound.get_json()
     history = api.get(f"{API}/applications/{a}", headers=owner).get_json()["history"]
     assert [h["action"] for h in history] == ["submitted", "approved", "delivered"]
+    # Ids no row can have are the caller's mistake, named, never a server error.
+    huge = 2 ** 70
+    response = api.post(f"{API}/qualifications/{q}/suppliers", json={"suppliers": [huge]},
+                        headers=owner)
+    assert response.status_code == 422 and "suppliers" in response.get_json()["fields"]
+    response = api.post(f"{API}/applications", headers=owner, json={
+        "qualification": huge, "supplier": huge, "instance": huge,
+        "number_type": "landline", "quantity": huge})
+    assert response.status_code == 422
+    assert set(response.get_json()["fields"]) == {"qualification", "supplier", "instance",
+                                                  "quantity"}
+    assert api.get(f"{API}/qualifications/{huge}", headers=owner).status_code == 404
 
 
 def test_the_ccc_commands(sqlite_world, monkeypatch, tmp_path):

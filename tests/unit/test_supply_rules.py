@@ -173,8 +173,9 @@ def test_suppliers_are_added_to_an_approved_qualification_only(session, supply):
     qualifications.review_qualification(session, None, q, "approved", "")
     qualifications.add_suppliers(session, supply["olivia"], q, [supply["telecom"].id])
     assert sorted(s.name for s in q.suppliers) == ["telecom", "unicom"]
-    assert "suppliers" in refused_fields(lambda: qualifications.add_suppliers(
-        session, supply["olivia"], q, [999999]))
+    for ids in ([999999], [2 ** 70], [-1], ["1"], []):
+        assert "suppliers" in refused_fields(lambda s=ids: qualifications.add_suppliers(
+            session, supply["olivia"], q, s)), ids
 
 
 def test_another_account_and_other_roles_are_refused(session, supply):
