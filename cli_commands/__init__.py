@@ -16,6 +16,7 @@ def register(main: click.Group) -> None:
     from cli_commands.calls import call
     from cli_commands.install import install
     from cli_commands.ivr import ivr
+    from cli_commands.qualifications import application, platform_user, qualification
     from cli_commands.recordings import recording
     from cli_commands.reports import report
     from cli_commands.security import security
@@ -24,8 +25,9 @@ def register(main: click.Group) -> None:
     from cli_commands.supervision import supervise
     from cli_commands.users import user
     from cli_commands.wallboard import wallboard
-    groups: list[click.Command] = [account, agent, audio, backup, billing, breakcode, call,
-                                   install, ivr, recording, report, restore,
+    groups: list[click.Command] = [account, agent, application, audio, backup, billing,
+                                   breakcode, call, install, ivr, platform_user,
+                                   qualification, recording, report, restore,
                                    security, skillgroup, supervise, supplier, user, wallboard]
     for group in groups:
         main.add_command(group)

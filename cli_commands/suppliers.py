@@ -149,3 +149,51 @@ def supplier_assign(app: AppState, digits, name) -> None:
             raise NotFound(f"no number {digits}")
         set_number_supplier(session, number, get_supplier(session, name) if name else None)
         click.echo(f"number {digits}: supplier {name or 'none'}")
+
+
+# ---- what the supplier's portal sets (the operator may set it for the supplier) -------
+
+@supplier.command("agreement")
+@click.option("--name", required=True)
+@click.option("--company-name", required=True)
+@click.option("--usage-scenarios", default="")
+@click.option("--restrictions", default="")
+@click.option("--price-description", default="")
+@click.option("--file", "pdf", type=click.Path(exists=True, dir_okay=False),
+              help="The agreement, a PDF of at most 5 MB (needed the first time).")
+@click.pass_obj
+def supplier_agreement(app: AppState, name, pdf, **fields) -> None:
+    """Publish the supplier's service agreement."""
+    from pathlib import Path
+
+    from engine.suppliers.portal import publish_agreement
+    from engine.suppliers.service import get_supplier
+    with app.transaction() as session:
+        publish_agreement(session, None, get_supplier(session, name), fields,
+                          Path(pdf).read_bytes() if pdf else None)
+        click.echo(f"agreement of {name} published")
+
+
+@supplier.command("offer")
+@click.option("--name", required=True)
+@click.option("--number-type", "number_types", multiple=True,
+              help="A type offered (repeat): landline, 400, 95, virtual_mobile, international.")
+@click.option("--barred-industry", "barred_industries", multiple=True,
+              help="An industry its marketing numbers do not serve (repeat).")
+@click.option("--virtual-mobile-batch", type=int, help="Numbers a batch, at least 5.")
+@click.option("--virtual-mobile-concurrency", type=int, help="Calls at once a number, 3-5.")
+@click.pass_obj
+def supplier_offer(app: AppState, name, number_types, barred_industries,
+                   virtual_mobile_batch, virtual_mobile_concurrency) -> None:
+    """Set what the supplier offers: number types, industries not served, virtual-mobile
+    batches."""
+    from engine.suppliers.portal import update_policy
+    from engine.suppliers.service import get_supplier
+    changes = {"number_types": list(number_types) or None,
+               "barred_industries": list(barred_industries) or None,
+               "virtual_mobile_batch": virtual_mobile_batch,
+               "virtual_mobile_concurrency": virtual_mobile_concurrency}
+    with app.transaction() as session:
+        update_policy(session, None, get_supplier(session, name),
+                      {k: v for k, v in changes.items() if v is not None})
+        click.echo(f"offer of {name} updated")

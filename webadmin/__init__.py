@@ -32,6 +32,7 @@ from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 from webadmin import errors, i18n, jsonbody, labels
 
 from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES, REPORTING_ROLES, SUPERVISING_ROLES
+from engine.accounts.models import PLATFORM_ROLES, Role
 from engine.settings import Settings, load_settings
 
 # Registration table: every blueprint in one visible place (module paths, imported at
@@ -55,6 +56,10 @@ AREAS = (
     "webadmin.supervision",
     "webadmin.api",
     "webadmin.workbench",
+    "webadmin.qualifications",
+    "webadmin.applications",
+    "webadmin.portal",
+    "webadmin.review",
 )
 # An area built in another branch; registered when its package exists.
 OPTIONAL_AREAS = ("webadmin.billing",)
@@ -73,6 +78,8 @@ class NavEntry:
     supervises: bool = False
     # Shown only to roles that may see some instance's reports.
     reports: bool = False
+    # A platform user's area (shown to that role only; a platform user sees no other).
+    platform_role: Role | None = None
 
 
 NAV = (
@@ -84,6 +91,11 @@ NAV = (
     NavEntry("users", "users.tokens", _l("API tokens")),
     NavEntry("recordings", "recordings.account", _l("Recording storage"),
              configures=True),  # the owner's only
+    NavEntry("qualifications", "qualifications.index", _l("Qualifications"), configures=True),
+    NavEntry("applications", "applications.index", _l("Line applications"),
+             configures=True),
+    NavEntry("portal", "portal.index", _l("Supplier portal"), platform_role=Role.SUPPLIER),
+    NavEntry("review", "review.index", _l("Review queue"), platform_role=Role.REVIEWER),
     NavEntry("billing", "billing.index", _l("Billing"), configures=True),  # the owner's only
     NavEntry("instances", "instances.show", _l("Instance"), "instance"),
     NavEntry("agents", "agents.index", _l("Agents"), "instance"),
@@ -173,8 +185,12 @@ def create_app(settings: Settings | None = None, config: dict | None = None) -> 
         configures_instances = g.get("role") in CONFIGURING_ROLES
         supervises = g.get("role") in ACCOUNT_ROLES + SUPERVISING_ROLES
         reports = g.get("role") in REPORTING_ROLES
+        if g.get("role") in PLATFORM_ROLES and g.get("account_id", 0) is None:
+            return {"account_nav": [e for e in nav_entries(app, "account")
+                                    if e.platform_role is g.role], "instance_nav": []}
         return {"account_nav": [e for e in nav_entries(app, "account")
-                                if configures or not e.configures],
+                                if (configures or not e.configures)
+                                and e.platform_role is None],
                 "instance_nav": [e for e in nav_entries(app, "instance")
                                  if (configures_instances or not e.configures)
                                  and (supervises or not e.supervises)

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.accounts import signin
+from engine.accounts.platform import find_platform_user
 from engine.accounts.users import end_sessions
-from engine.accounts.models import Account, User
+from engine.accounts.models import PLATFORM_ROLES, Account, Role, User
 from engine.db import utcnow
 from engine.uow import transaction
 
@@ -53,6 +54,28 @@ def inject_csrf() -> dict:
     return {"csrf_token": csrf_token}
 
 
+# Platform users (of no account) reach their own area only (and signing out, their
+# language): a supplier's staff the supplier portal, a reviewer the review queue.
+# Everything else of the web admin is an account's.
+PLATFORM_AREAS = {Role.SUPPLIER: "portal", Role.REVIEWER: "review"}
+EVERY_ROLE_AREAS = ("auth", "preferences")
+
+
+def home_endpoint(user: User) -> str:
+    """Where a user lands after signing in."""
+    return f"{PLATFORM_AREAS[user.role]}.index" if is_platform_user(user) \
+        else "overview.index"
+
+
+def is_platform_user(user: User) -> bool:
+    return user.account_id is None and user.role in PLATFORM_ROLES
+
+
+def platform_area(user: User) -> str | None:
+    """The one area a platform user may reach (None: an account's user)."""
+    return PLATFORM_AREAS[user.role] if is_platform_user(user) else None
+
+
 def login_required(view):
     """Sign-in first; then g.user_id, g.account_id, g.user_name and g.role are set."""
     @functools.wraps(view)
@@ -70,6 +93,12 @@ def login_required(view):
             g.user_id, g.account_id = user.id, user.account_id
             g.user_name, g.role = user.name, user.role
             g.language = user.language
+            g.supplier_id = user.supplier_id
+            area = platform_area(user)
+            if area is not None and request.blueprint not in (area, *EVERY_ROLE_AREAS):
+                if request.endpoint == "overview.index":
+                    return redirect(url_for(home_endpoint(user)))
+                abort(403)
         refresh()  # the user's own language, should anything have picked one already
         return view(*args, **kwargs)
     return wrapped
@@ -90,8 +119,10 @@ def sign_in():
                     "Too many failed sign-ins: try again in %(num)d minute.",
                     "Too many failed sign-ins: try again in %(num)d minutes.", minutes), 429
             else:
-                user = db.scalar(select(User).join(Account).where(
-                    Account.name == typed[0], User.name == typed[1]))
+                # No account: a platform user (a reviewer, a supplier's staff).
+                user = find_platform_user(db, typed[1]) if not typed[0] else db.scalar(
+                    select(User).join(Account).where(Account.name == typed[0],
+                                                     User.name == typed[1]))
                 # An unknown user is checked against a dummy hash, so the answer takes
                 # as long as for a wrong password and does not tell which names exist.
                 stored = (user.password_hash if user else None) or _DUMMY_HASH
@@ -101,7 +132,7 @@ def sign_in():
                     session.clear()
                     session.update(user_id=user.id, account_id=user.account_id,
                                    version=user.session_version)
-                    return redirect(url_for("overview.index"))
+                    return redirect(url_for(home_endpoint(user)))
                 signin.record_failure(db, *typed)
                 error, status = _("Unknown account, user or password."), 401
     return render_template("sign_in.html", error=error, form=request.form), status

@@ -73,8 +73,33 @@ def number_type_options() -> list[tuple[str, str]]:
     return [(t.value, number_type_name(t)) for t in NumberType]
 
 
+# Qualifications and line applications.
+CHOICES = {
+    "limited_company": _l("limited company"), "joint_stock_company": _l("joint-stock company"),
+    "partnership": _l("partnership"), "state_owned": _l("state-owned enterprise"),
+    "public_institution": _l("public institution"),
+    "sole_proprietorship": _l("sole proprietorship"),
+    "resident_id": _l("resident ID card"), "passport": _l("passport"),
+    "hk_macao_permit": _l("Hong Kong/Macao permit"), "taiwan_permit": _l("Taiwan permit"),
+    "submitted": _l("submitted"), "approved": _l("approved"), "rejected": _l("rejected"),
+    "delivered": _l("delivered"), "resubmitted": _l("resubmitted"),
+    "supplier_added": _l("supplier added"),
+}
+
+
+def choice_name(value) -> str:
+    """The page's word for a value of the supply side's enumerations (or the history's
+    actions); an unknown value is shown as it is."""
+    value = getattr(value, "value", value)
+    return str(CHOICES.get(value, value))
+
+
+def choice_options(values) -> list[tuple[str, str]]:
+    return [(v.value, choice_name(v)) for v in values]
+
+
 def install(app) -> None:
-    app.jinja_env.globals.update(role_name=role_name, plan_name=plan_name,
+    app.jinja_env.globals.update(choice_name=choice_name, role_name=role_name, plan_name=plan_name,
                                  flow_state_name=flow_state_name,
                                  break_code_name=break_code_name,
                                  number_type_name=number_type_name,

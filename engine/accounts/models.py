@@ -21,8 +21,13 @@ class Role(str, enum.Enum):
     # (a seat there), and sees nothing of the account's billing or users.
     SUPERVISOR = "supervisor"
     AGENT = "agent"
+    # Platform users, of no account: a supplier's staff sees its own portal only, a
+    # reviewer the review queue of every account and nothing else.
     SUPPLIER = "supplier"
     REVIEWER = "reviewer"
+
+
+PLATFORM_ROLES = (Role.SUPPLIER, Role.REVIEWER)
 
 
 class Account(Base):
@@ -42,11 +47,17 @@ class Account(Base):
 
 
 class User(Base):
+    """A user of an account, or (no account) a platform user: a reviewer, or a supplier's
+    staff (``supplier_id``). Platform users' names are unique among themselves."""
+
     __tablename__ = "user"
     __table_args__ = (UniqueConstraint("account_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"))
+    supplier_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supplier.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
     role: Mapped[Role] = mapped_column(value_enum(Role, "role", 32))
     password_hash: Mapped[str | None] = mapped_column(String(256))
@@ -59,7 +70,7 @@ class User(Base):
     # a new password, disabling) ends all of the user's sessions, copied cookies too.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    account: Mapped[Account] = relationship(back_populates="users")
+    account: Mapped[Account | None] = relationship(back_populates="users")
 
 
 class ApiToken(Base):

@@ -587,3 +587,12 @@ def caller_scenario(steps: list[tuple[str, object]], pbx_hangs_up: bool) -> str:
         else:
             raise ValueError(f"unknown caller step {kind!r}")
     return _CALLER_HEAD + "".join(body) + (_PBX_HANGS_UP if pbx_hangs_up else _CALLER_HANGS_UP)
+
+
+def sign_in_page(page, base: str, account: str, user: str, password: str) -> None:
+    """Sign a browser page in at the web admin (account '' for platform users)."""
+    page.goto(base + "/sign-in")
+    page.get_by_label("Account").fill(account)
+    page.get_by_label("User").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

@@ -265,7 +265,8 @@ class Probe:
         where = f"{label}: {method} {url[:120]} -> {response.status_code}"
         if response.status_code >= 500 and response.status_code != 503:
             self.problems.append(f"{where}: a server error")
-        if response.mimetype in ("audio/wav", "text/csv", "application/octet-stream"):
+        if response.mimetype in ("audio/wav", "text/csv", "application/octet-stream",
+                                 "application/pdf", "image/png", "image/jpeg", "image/gif"):
             return  # a file someone uploaded, given back
         text = response.get_data(as_text=True)
         leaked = [p for p in self.server_paths + [CHECKOUT] if p in text]

@@ -17,8 +17,10 @@ from engine.agentstate.models import BreakCode
 from engine.audio.models import AudioFile
 from engine.billing.models import Payment, UsageExport
 from engine.ivr.models import IvrFlow, IvrFlowVersion
-from engine.models import Agent, Instance, Number, SkillGroup
+from engine.models import (Agent, Document, Instance, LineApplication, Number,
+                           Qualification, QualificationReview, SkillGroup)
 from engine.uow import transaction
+from tests.unit.test_supply_access import PORTAL_ROUTES, REVIEW_ROUTES
 from tests.unit.webadmin_world import (bearer, csrf_from, post_form, signed_in, sqlite_world,
                                        world)
 
@@ -100,6 +102,13 @@ WEB_ROUTES = [
     ("GET", "/instances/{instance_id}/wallboard/events", True),
     # Reports judge agents: the owner's, reviewers' and the instance's administrators'.
     ("GET", "/instances/{instance_id}/reports", REVIEWS),
+    # Qualifications and line applications: the account's owner's only, even to look.
+    ("GET", "/qualifications/{qualification_id}", True),
+    ("GET", "/qualifications/{qualification_id}/edit", True),
+    ("POST", "/qualifications/{qualification_id}/edit", True),
+    ("POST", "/qualifications/{qualification_id}/suppliers", True),
+    ("GET", "/qualifications/{qualification_id}/images/{which}", True),
+    ("GET", "/applications/{application_id}", True),
 ]
 API = "/api/v1"
 API_ROUTES = [
@@ -199,6 +208,11 @@ API_ROUTES = [
     ("GET", API + "/instances/{instance_id}/realtime", True),
     ("GET", API + "/instances/{instance_id}/realtime/skillgroups/{group_id}", True),
     ("GET", API + "/instances/{instance_id}/realtime/agents", True),
+    ("GET", API + "/qualifications/{qualification_id}", True),
+    ("POST", API + "/qualifications/{qualification_id}/resubmit", True),
+    ("POST", API + "/qualifications/{qualification_id}/suppliers", True),
+    ("GET", API + "/qualifications/{qualification_id}/images/{which}", True),
+    ("GET", API + "/applications/{application_id}", True),
 ]
 # URL parameter -> (the other account's resource, the own account's resource).
 RESOURCE_IDS = {
@@ -217,10 +231,12 @@ RESOURCE_IDS = {
     "token_id": ("globex_token", "acme_token"),
     "recording_id": ("globex_recording", "acme_recording"),  # a call recording
     "purchase_id": ("globex_purchase", "acme_purchase"),  # a 400 number bought from the pool
+    "qualification_id": ("globex_qualification", "acme_qualification"),
+    "application_id": ("globex_application", "acme_application"),
 }
 # URL parameters that name no resource (every account has every month): one value for
 # both accounts, so such a route has no cross-account variant, only the role checks.
-NOT_RESOURCES = {"month": "2026-01"}
+NOT_RESOURCES = {"month": "2026-01", "which": "front"}
 # What a POST of each route sends (a valid change, so only the checks can stop it).
 BODIES = {"name": "Renamed", "description": "x", "strategy": "linear", "wait_timeout": "60"}
 
@@ -244,7 +260,9 @@ def snapshot(world) -> dict:
     with transaction(world.settings) as db:
         return {model.__name__: db.scalar(select(func.count()).select_from(model))
                 for model in (Instance, Agent, SkillGroup, Number, UsageExport, Payment,
-                              IvrFlow, IvrFlowVersion, AudioFile, DedicatedAgent, BreakCode)} | {
+                              IvrFlow, IvrFlowVersion, AudioFile, DedicatedAgent, BreakCode,
+                              Qualification, QualificationReview, LineApplication,
+                              Document)} | {
             "names": sorted(db.scalars(select(Instance.name))),
             "groups": sorted(db.scalars(select(SkillGroup.strategy))),
             "audio": sorted(db.scalars(select(AudioFile.name))),
@@ -275,6 +293,10 @@ def _pattern(rule) -> str:
 # no other account's copy to refuse. What each account sees of them (its own numbers
 # only) is tested in test_api_suppliers.py.
 PLATFORM_ROUTES = [("GET", API + "/suppliers/{supplier_id}")]
+# The supplier portal and the review queue are platform users' areas, not an account's:
+# their walls (a supplier's own applications only, reviewers only) are tested in
+# test_supply_access.py, which lists them.
+PLATFORM_ROUTES += [(m, p) for m, p, *_ in PORTAL_ROUTES + REVIEW_ROUTES]
 PLATFORM_RESOURCES = {"supplier_id"}
 
 

@@ -46,8 +46,8 @@ def test_navigation_lists_the_registered_areas_only(sqlite_world):
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "New instance", "Numbers",
                                                 "400 numbers", "Users", "API tokens",
-                                                "Recording storage",
-                                                "Billing"]
+                                                "Recording storage", "Qualifications",
+                                                "Line applications", "Billing"]
     agent_page = page_of(signed_in(sqlite_world, "andy").get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', agent_page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav) == ["Overview", "Numbers", "API tokens"]

@@ -3,12 +3,16 @@
 Configured: account acme (owner olivia; Sales with administrator alice and agent bob,
 skill groups default and vip; Hotline on a 400 number with administrator carol; users
 andy (agent), rita (reviewer), sam (supplier)), and account globex (owner mallory;
-Support with its own agent, group and number); each account has one usage export (of
+Support with its own agent, group and number); the supply side: suppliers unicom
+(staff sid) and telecom (staff tess), reviewer rhea (platform users, of no account),
+acme's approved qualification (for unicom) with a submitted application to unicom, and
+globex's submitted qualification with an application approved and sent to unicom;
+each account has one usage export (of
 EXPORT_MONTH, empty), its instance's published ``welcome`` flow (acme's at version 1,
 globex's at version 2) and one audio file (acme-hello in Sales, globex-hello in
 Support), and a 400 number bought from the pool (acme 4008001001, globex 4008001002).
 Every user's password is PASSWORD; olivia, alice, andy and mallory have API
-tokens. The PBX is "not running": its AMI
+tokens, and so do rhea and sid. The PBX is "not running": its AMI
 port is one nobody listens on, so a change is written but not reloaded.
 """
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import io
 import re
 import socket
+import struct
 import time
 import wave
+import zlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -25,6 +31,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.accounts.models import ApiToken, Role, User
+from engine.accounts.platform import create_platform_token
 from engine.accounts.service import find_or_create_user, get_account
 from engine.accounts.tokens import create_token
 from engine.agents.dedicated import tie
@@ -122,6 +129,8 @@ def build_world(settings) -> World:
         existed_since_january(db)  # the months billed in the billing tests
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
+        supply = _supply(db, sales.instance, support.instance)
+        tokens |= {name: create_platform_token(db, name) for name in ("rhea", "sid")}
         user_ids = {u.name: u.id for u in db.scalars(select(User))}
         token_ids = {t.user.name: t.id for t in db.scalars(select(ApiToken))}
         ids = {"acme_instance": sales.instance.id, "acme_hotline": hotline.instance.id,
@@ -142,8 +151,79 @@ def build_world(settings) -> World:
                "acme_user": user_ids["andy"], "globex_user": user_ids["mallory"],
                "acme_token": token_ids["olivia"], "globex_token": token_ids["mallory"],
                "acme_recording": recordings["acme"], "globex_recording": recordings["globex"],
-               "acme_purchase": purchases["acme"], "globex_purchase": purchases["globex"]}
+               "acme_purchase": purchases["acme"], "globex_purchase": purchases["globex"],
+               **supply}
     return World(settings, ids, tokens)
+
+
+def png_bytes(width: int = 2, height: int = 2) -> bytes:
+    """A real PNG image (grey pixels), as a phone's photo of an ID would be."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8,
+                                                              0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def pdf_bytes(text: str = "Service agreement") -> bytes:
+    """A small well-formed PDF."""
+    body = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+            b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+            + f"% {text}\n".encode())
+    return body + b"trailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
+
+
+def qualification_fields(company: str = "Acme Trading Co., Ltd.", location: str = "Beijing",
+                         **changes) -> dict:
+    """A qualification's fields that pass every rule (suppliers apart)."""
+    return {"company_name": company, "location": location, "company_type": "limited_company",
+            "credit_code": "91110000MA01ABCD2X", "no_fixed_term": True,
+            "representative_name": "Li Lei", "representative_mobile": "13800138001",
+            "id_type": "resident_id", "id_number": "110101199001011234",
+            "id_valid_until": "2036-01-01", "business_description": "Selling tea.",
+            "intended_use": "Customer care", "scenario": "After-sales calls",
+            "sample_script": "Hello, this is Acme about your order."} | changes
+
+
+def id_images() -> dict:
+    return {"id_front": png_bytes(), "id_back": png_bytes(3, 3)}
+
+
+def _supply(db, acme_instance, globex_instance) -> dict:
+    """Suppliers, their staff, a reviewer, a qualification and an application per
+    account (see the module's docstring)."""
+    from engine.accounts.platform import create_platform_user
+    from engine.applications import service as applications
+    from engine.qualifications import service as qualifications
+    from engine.suppliers.portal import update_policy
+    from engine.suppliers.service import create_supplier
+    unicom = create_supplier(db, "unicom", "Asia/Shanghai")
+    telecom = create_supplier(db, "telecom", "Asia/Shanghai")
+    for supplier in (unicom, telecom):
+        update_policy(db, None, supplier, {"number_types": ["landline", "virtual_mobile"]})
+    create_platform_user(db, "rhea", "reviewer", PASSWORD)
+    create_platform_user(db, "sid", "supplier", PASSWORD, unicom)
+    create_platform_user(db, "tess", "supplier", PASSWORD, telecom)
+    ids = {}
+    for name, instance, approve in (("acme", acme_instance, True),
+                                    ("globex", globex_instance, False)):
+        q = qualifications.submit_qualification(
+            db, None, instance.account_id,
+            qualification_fields(f"{name.title()} Ltd") | {"suppliers": [unicom.id]},
+            id_images())
+        # globex's is approved for its application, then sent back to the queue: the
+        # state the matrix needs is "some of each", not a story.
+        qualifications.review_qualification(db, None, q, "approved", "")
+        a = applications.apply_for_line(
+            db, None, instance.account_id, qualification_id=q.id, supplier_id=unicom.id,
+            instance_id=instance.id, number_type="landline", quantity=1)
+        if not approve:
+            applications.review_application(db, None, a, "approved", "")
+            q.state = qualifications.QualificationState.SUBMITTED
+        ids |= {f"{name}_qualification": q.id, f"{name}_application": a.id}
+    return ids | {"unicom": unicom.id, "telecom": telecom.id}
 
 
 def _recording(db, settings, instance, call_id: str) -> int:
@@ -178,7 +258,8 @@ def sqlite_world(tmp_path, sqlite_url) -> World:
 
 def csrf_from(client, path: str = "/sign-in") -> str:
     """The token the server put in the page's form, as a browser would read it."""
-    match = CSRF_INPUT.search(client.get(path).get_data(as_text=True))
+    # Followed: "/" sends a platform user on to its own area.
+    match = CSRF_INPUT.search(client.get(path, follow_redirects=True).get_data(as_text=True))
     assert match, f"no CSRF token in the form of {path}"
     return match.group(1)
 

@@ -33,12 +33,14 @@ from engine.accounts.tokens import user_for_token
 from engine.ami.client import AmiError
 from engine.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from engine.uow import transaction
+from webadmin.auth import platform_area
 from webadmin.i18n import error_text, field_errors
 from webadmin.api.registry import PREFIX, blueprint, openapi_document, route, type_errors
 
 MODULES = ("instances", "agents", "agentstates", "calls", "dedicatedagents", "skillgroups",
            "numbers", "ivr", "audio", "users", "recordings", "reports", "suppliers",
-           "supervision", "wallboard", "numberpool")
+           "supervision", "wallboard", "numberpool", "qualifications", "applications", "portal",
+           "review")
 OPTIONAL_MODULES = ("billing",)  # built in another branch
 
 
@@ -82,6 +84,11 @@ def authenticate():
             abort(401, _("unknown token"))
         g.user_id, g.account_id, g.user_name, g.role = user.id, user.account_id, user.name, \
             user.role
+        g.supplier_id = user.supplier_id
+        area = platform_area(user)
+    # A platform user's token reaches its own area only (the web admin's rule).
+    if area is not None and view.__module__ != f"{__name__}.{area}":
+        abort(403, _("the %(role)s role may not use this", role=g.role.value))
     return None
 
 

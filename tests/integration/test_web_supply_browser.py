@@ -1,0 +1,162 @@
+"""Numbers from a supplier, in a real browser against the running call center.
+
+Configured with `ccc` (tests/integration/conftest.py, then here): account acme with its
+instances; supplier unicom with its staff member sid; reviewer rhea; owner olivia. The
+web admin is served as `ccc serve` serves it; each person has their own browser.
+
+Done: sid publishes unicom's agreement (a PDF) and its policy; olivia submits a
+qualification (a text file named .png first: refused on its field, nothing saved);
+rhea rejects it with a remark; olivia reads the remark, corrects and resubmits; rhea
+approves; olivia applies for a landline of unicom for Sales; rhea approves; sid
+delivers the number; it is in acme's numbers, in Sales, and olivia binds it to Sales's
+welcome flow and default group (live on the PBX).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from playwright.sync_api import expect
+
+from engine.serve import start_web
+from engine.settings import load_settings
+from tests.integration.callcenter import sign_in_page
+
+PASSWORD = "a long enough password"
+NUMBER = "01066668888"
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00"
+       b"\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00"
+       b"\x00\x00IEND\xaeB`\x82")
+PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n"
+       b"startxref\n0\n%%EOF\n")
+
+
+@pytest.fixture
+def supply_site(callcenter):
+    cc = callcenter
+    cc.ccc("supplier", "create", "--name", "unicom", "--time-zone", "Asia/Shanghai")
+    cc.ccc("platform-user", "create", "--name", "sid", "--role", "supplier", "--supplier",
+           "unicom", "--password", PASSWORD)
+    cc.ccc("platform-user", "create", "--name", "rhea", "--role", "reviewer",
+           "--password", PASSWORD)
+    cc.ccc("user", "create", "--account", "acme", "--name", "olivia", "--role", "owner",
+           "--password", PASSWORD)
+    server = start_web(replace(load_settings(cc.env), web_bind="127.0.0.1", web_port=0))
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def person(browser, base: str, account: str, user: str):
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    page.set_default_timeout(20_000)
+    sign_in_page(page, base, account, user, PASSWORD)
+    return page
+
+
+def test_a_number_goes_from_the_supplier_to_the_account(browser, supply_site, tmp_path):
+    base = supply_site
+    for name, data in (("agreement.pdf", PDF), ("front.png", PNG), ("back.png", PNG),
+                       ("fake.png", b"MZ this is no image")):
+        (tmp_path / name).write_bytes(data)
+
+    # The supplier publishes its agreement and its policy.
+    sid = person(browser, base, "", "sid")
+    expect(sid.get_by_role("heading", level=1)).to_contain_text("unicom")
+    sid.get_by_role("link", name="Publish the agreement").click()
+    sid.locator("#company_name").fill("China Unicom Beijing")
+    sid.locator("#usage_scenarios").fill("Customer care, notifications")
+    sid.locator("#price_description").fill("0.10 CNY a minute")
+    sid.locator("#agreement_file").set_input_files(tmp_path / "agreement.pdf")
+    sid.get_by_role("button", name="Publish").click()
+    expect(sid.get_by_test_id("agreement-company")).to_have_text("China Unicom Beijing")
+    sid.get_by_role("link", name="Change the policy").click()
+    sid.get_by_label("landline").check()
+    sid.locator("#calling_hours").fill("mon-fri 09:00-20:00")
+    sid.locator("#barred_industries").fill("finance, health-beauty")
+    sid.get_by_role("button", name="Save").click()
+    expect(sid.get_by_test_id("number-types")).to_have_text("landline")
+    expect(sid.get_by_test_id("industries")).to_have_text("finance, health-beauty")
+
+    # The owner submits a qualification: a program named .png first.
+    olivia = person(browser, base, "acme", "olivia")
+    olivia.get_by_role("link", name="Qualifications").click()
+    olivia.get_by_role("link", name="Submit a qualification").click()
+    for field, value in (("company_name", "Acme Trading"), ("location", "Beijing"),
+                         ("credit_code", "91110000MA01ABCD2X"), ("representative_name", "Li"),
+                         ("representative_mobile", "13800138001"),
+                         ("id_number", "110101199001011234"), ("id_valid_until", "2036-01-01"),
+                         ("business_description", "Tea, sold by phone"),
+                         ("intended_use", "Customer care"), ("scenario", "After-sales calls"),
+                         ("sample_script", "Hello, Acme here about your order.")):
+        olivia.locator(f"#{field}").fill(value)
+    olivia.locator("#company_type").select_option("limited_company")
+    olivia.locator("#no_fixed_term").check()
+    olivia.get_by_label("unicom").check()
+    olivia.locator("#id_front").set_input_files(tmp_path / "fake.png")
+    olivia.locator("#id_back").set_input_files(tmp_path / "back.png")
+    olivia.get_by_role("button", name="Submit for review").click()
+    expect(olivia.locator("#id_front-error")).to_contain_text("not JPG/PNG/GIF")
+    expect(olivia.locator("#company_name")).to_have_value("Acme Trading")
+    olivia.locator("#id_front").set_input_files(tmp_path / "front.png")
+    olivia.locator("#id_back").set_input_files(tmp_path / "back.png")
+    olivia.get_by_role("button", name="Submit for review").click()
+    expect(olivia.get_by_test_id("state")).to_have_text("submitted")
+
+    # The reviewer rejects it with a remark.
+    rhea = person(browser, base, "", "rhea")
+    rhea.get_by_role("link", name="Acme Trading").click()
+    rhea.locator("#remark").fill("The representative's full name, please")
+    rhea.get_by_role("button", name="Reject").click()
+    expect(rhea.get_by_role("status")).to_contain_text("Review saved")
+
+    # The owner reads the remark, corrects and resubmits; the reviewer approves.
+    olivia.reload()
+    expect(olivia.get_by_test_id("remark")).to_have_text(
+        "The representative's full name, please")
+    olivia.get_by_role("link", name="Correct and resubmit").click()
+    olivia.locator("#representative_name").fill("Li Lei")
+    olivia.get_by_role("button", name="Resubmit for review").click()
+    expect(olivia.get_by_test_id("state")).to_have_text("submitted")
+    rhea.goto(base + "/review")
+    rhea.locator("#qualification-queue").get_by_role("link", name="Acme Trading").click()
+    expect(rhea.locator("dl.details")).to_contain_text("Li Lei")
+    rhea.get_by_role("button", name="Approve").click()
+    expect(rhea.get_by_role("status")).to_contain_text("Review saved")
+
+    # The owner applies for a landline of unicom for Sales; the reviewer approves.
+    olivia.reload()
+    expect(olivia.get_by_test_id("state")).to_have_text("approved")
+    olivia.get_by_role("link", name="Line applications").first.click()
+    olivia.get_by_role("link", name="Apply for a line").click()
+    olivia.locator("#supplier").select_option(label="unicom")
+    olivia.locator("#qualification").select_option(label="Acme Trading (Beijing)")
+    olivia.locator("#number_type").select_option("landline")
+    olivia.locator("#quantity").fill("1")
+    olivia.locator("#instance").select_option(label="Sales")
+    olivia.get_by_role("button", name="Submit for review").click()
+    expect(olivia.get_by_test_id("state")).to_have_text("submitted")
+    rhea.goto(base + "/review")
+    rhea.locator("#application-queue").get_by_role("link").first.click()
+    rhea.get_by_role("button", name="Approve").click()
+    expect(rhea.get_by_role("status")).to_contain_text("Review saved")
+
+    # The supplier delivers; the number is the account's, in Sales, ready to be bound.
+    sid.goto(base + "/portal")
+    sid.locator("#applications").get_by_role("link").first.click()
+    sid.locator("#numbers").fill(NUMBER)
+    sid.get_by_role("button", name="Deliver").click()
+    expect(sid.get_by_test_id("delivered")).to_have_text(NUMBER)
+    olivia.reload()
+    expect(olivia.get_by_test_id("state")).to_have_text("delivered")
+    olivia.get_by_role("link", name="Numbers", exact=True).first.click()
+    row = olivia.get_by_role("row").filter(has_text=NUMBER)
+    expect(row).to_contain_text("Sales")
+    row.get_by_role("link", name="Edit").click()
+    olivia.get_by_label("Inbound flow").select_option(label="welcome")
+    olivia.get_by_label("default").check()
+    olivia.get_by_role("button", name="Save").click()
+    expect(olivia.get_by_role("status")).to_contain_text("PBX configuration is live")
+    expect(olivia.get_by_role("row").filter(has_text=NUMBER)).to_contain_text("welcome")
