@@ -22,8 +22,9 @@ from engine.db import Base
 # Where ingestion stands in the PBX's journals: those files are not in a backup, and a
 # new host's journals start empty.
 SKIPPED = frozenset({"ingest_cursor"})
-# Tables the migrations fill (the tariff catalogue): a restore replaces their rows.
-SEEDED = frozenset({"tariff"})
+# Tables the migrations fill (the tariff catalogue, the 400 numbers' tiers): a restore
+# replaces their rows.
+SEEDED = frozenset({"tariff", "number_tier"})
 BATCH = 500
 
 
