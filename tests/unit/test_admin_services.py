@@ -159,10 +159,14 @@ def test_overflow_targets_a_group_of_the_same_instance_and_is_rendered(session, 
     text = render("extensions.conf", **extensions_context(session, settings))
     key = sales.instance.pbx_key
     section = text.split(f"[ccc-{key}-overflow]\n", 1)[1].split("\n\n", 1)[0]
-    assert section.splitlines()[:3] == [
+    q = backup.queue_name
+    assert section.splitlines()[:4] == [
         f"exten => {default.id},1,NoOp(ccc: skill group default overflows)",
         f" same => n,Gosub(ccc-{key}-recording,{backup.id},1)",  # the backup group's policy
-        f" same => n,Queue({backup.queue_name},rb(ccc-ring-agent^s^1(${{CCC_DIALLED}})),,,20)"]
+        # a backup group nobody is signed in to: the queue log says so (CallsBlocked)
+        f" same => n,ExecIf($[${{QUEUE_MEMBER({q},count)}} = 0]?QueueLog({q},${{UNIQUEID}},"
+        "NONE,BLOCKED))",
+        f" same => n,Queue({q},rb(ccc-ring-agent^s^1(${{CCC_DIALLED}})),,,20)"]
     offset = len(f"{key}-q")
     goto = (f"ccc-{key}-overflow,${{CCC_QUEUE:{offset}:12}},1")
     # Only when the flow has no overflow branch of its own (CCC_ON_FAILED empty).
