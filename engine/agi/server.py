@@ -34,6 +34,7 @@ from engine.ivr.actions import (TERMINAL, DialAgent, DialExternal, GetDigits, Ha
 from engine.ivr.interpreter import CallContext, FlowError, Interpreter
 from engine.instances.models import Instance
 from engine.ivr.runtime import CallPlan, instance_of_number, plan_for_number, plan_for_version
+from engine.pools import BACKGROUND
 from engine.reports.ivr import IvrOutcome, record_session
 from engine.settings import Settings
 
@@ -57,6 +58,10 @@ class IvrRoutes:
         # Each service function in its own committed transaction, off the event loop,
         # on call setup's own threads, bounded in time (engine/agi/lookups.py).
         self.db = Lookups(settings.database_url)
+        # IVR tracking rows, written after the session on upkeep's threads: a caller
+        # never waits on them, not even while the database is locked.
+        self.tracking = session_factory(settings.database_url)
+        self.writing: set[asyncio.Task] = set()
 
     async def inbound(self, channel: AgiChannel) -> None:
         """A new call: the number's latest published version, from its start node."""
@@ -151,23 +156,32 @@ class IvrRoutes:
         finally:
             if channel.hung_up and outcome is IvrOutcome.FAILED:
                 outcome = IvrOutcome.DROPPED
-            await self._track(channel, plan, context.now, interpreter.trail(), outcome)
+            self._track(channel, plan, context.now, interpreter.trail(), outcome)
 
-    async def _track(self, channel: AgiChannel, plan: CallPlan, started: datetime,
-                     trail: list[str], outcome: IvrOutcome) -> None:
-        """The run's one row of IVR tracking, written after the decision is on the
-        channel. Best effort: the call goes on whatever happens here."""
-        try:
-            await self.db(lambda session: record_session(
-                session, instance_id=plan.instance_id, flow_version_id=plan.flow_version_id,
-                pbx_call_id=channel.headers.get("agi_uniqueid", ""),
-                number=channel.headers.get("agi_extension", ""),
-                started_at=started.astimezone(timezone.utc).replace(tzinfo=None),
-                ended_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                trail=trail, outcome=outcome))
-        except Exception:  # noqa: BLE001 - tracking must never fail the call
-            log.exception("IVR tracking of call %s not written",
-                          channel.headers.get("agi_uniqueid"))
+    def _track(self, channel: AgiChannel, plan: CallPlan, started: datetime,
+               trail: list[str], outcome: IvrOutcome) -> None:
+        """The run's one row of IVR tracking, written once the session has handed the
+        caller on (the session does not wait for it). Best effort: the call goes on
+        whatever happens here."""
+        row = dict(instance_id=plan.instance_id, flow_version_id=plan.flow_version_id,
+                   pbx_call_id=channel.headers.get("agi_uniqueid", ""),
+                   number=channel.headers.get("agi_extension", ""),
+                   started_at=started.astimezone(timezone.utc).replace(tzinfo=None),
+                   ended_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                   trail=trail, outcome=outcome)
+
+        def write() -> None:
+            with self.tracking() as session, session.begin():
+                record_session(session, **row)
+
+        async def written() -> None:
+            try:
+                await asyncio.get_running_loop().run_in_executor(BACKGROUND, write)
+            except Exception:  # noqa: BLE001 - tracking must never fail the call
+                log.exception("IVR tracking of call %s not written", row["pbx_call_id"])
+        task = asyncio.get_running_loop().create_task(written())
+        self.writing.add(task)
+        task.add_done_callback(self.writing.discard)
 
     def route(self, handler):
         async def serve(request) -> None:
