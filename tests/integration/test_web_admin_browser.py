@@ -169,7 +169,8 @@ def test_create_an_instance_and_its_agents_in_the_browser(page, admin_site, tmp_
     coaching.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("status")).to_contain_text("Break code Coaching deleted")
     expect(coaching).to_have_count(0)
-    page.get_by_role("navigation", name="Account").get_by_role("link", name="Numbers").click()
+    account_nav = page.get_by_role("navigation", name="Account")
+    account_nav.get_by_role("link", name="Numbers", exact=True).click()
     expect(page.get_by_role("cell", name=number)).to_be_visible()
     shot(page, "numbers", tag)
 

@@ -27,7 +27,7 @@ from engine.billing.detail import USAGE_HEADER
 from engine.serve import start_web
 from engine.uow import transaction
 from tests.factories import add_account, add_instance
-from tests.unit.billing_support import HOTLINE, add_call
+from tests.unit.billing_support import HOTLINE, add_call, existed_since_january
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "integration" / "screenshots"
@@ -53,6 +53,8 @@ def billing_site(settings):
                                admin="mallory").instance
         add_call(db, support, f"{OCTOBER}-12 09:00:00", 90, number="02087654321",
                  callee="13700000000")
+        db.flush()
+        existed_since_january(db)  # October bills the numbers and seats that existed then
         hotline_id = hotline.id
     server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
     try:

@@ -87,10 +87,11 @@ def test_accounts(ccc):
     assert result.stdout == "account acme created (payg)\n"
     ccc("account", "create", "Beta Co", "--plan", "seat")
     assert ccc_json(ccc, "account", "list") == [
-        {"id": 1, "name": "acme", "plan": "payg"}, {"id": 2, "name": "Beta Co", "plan": "seat"}]
+        {"id": 1, "name": "acme", "plan": "payg", "industry": None},
+        {"id": 2, "name": "Beta Co", "plan": "seat", "industry": None}]
     table = ccc("account", "list").stdout.splitlines()
-    assert table[0].split() == ["ID", "NAME", "PLAN"] and table[2].split() == ["2", "Beta", "Co",
-                                                                               "seat"]
+    assert table[0].split() == ["ID", "NAME", "PLAN", "INDUSTRY"]
+    assert table[2].split()[:4] == ["2", "Beta", "Co", "seat"]
 
 
 def test_a_trunk_is_written_for_the_pbx(ccc, settings):

@@ -167,8 +167,10 @@ def test_the_reports_page_draws_a_chart_per_tab_in_both_languages(reported):
     assert csv_page.mimetype == "text/csv" and b"CallsOffered" in csv_page.data
     chinese = client.get(base, headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "Calls offered per interval" not in chinese
-    hostile = client.get(base.replace("2026-12-04", "2026-13-99") + "&interval=%00")
+    hostile = client.get(base.replace("2026-12-04", "2026-13-99") + "&interval=weekly")
     assert hostile.status_code == 422 and 'id="to-error"' in hostile.get_data(as_text=True)
+    # A NUL anywhere in the query is refused before any page reads it.
+    assert client.get(base + "&interval=%00").status_code == 422
     assert client.get(base + "&report=../etc").status_code == 404
     other = f"/instances/{reported.ids['globex_instance']}/reports"
     assert client.get(other).status_code == 404
