@@ -25,7 +25,7 @@ INTEGRATION = ROOT / "tests" / "integration"
 SHARDS = (
     ("test_ivr.py", "test_pbx_lifecycle.py", "test_provisioning.py", "test_sip_bans.py",
      "test_web_browser.py", "test_web_billing_browser.py", "test_production.py",
-     "test_faults.py"),
+     "test_faults.py", "test_web_supply_browser.py"),
     ("test_calls.py", "test_billing.py", "test_sip_security.py", "test_web_ivr_editor.py",
      "test_web_admin_browser.py", "test_dedicated_agents.py", "test_outbound_compliance.py"),
     ("test_agent_states.py", "test_call_control.py", "test_workbench_browser.py",
