@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from engine.billing.periods import Month
 from tests.integration.callcenter import CARRIER, PORT_OFFSET, SPEECH, local
@@ -398,8 +399,12 @@ def test_a_recorded_call_lasts_plays_downloads_and_is_purged(callcenter, erin, w
         page.goto(f"{base}/instances/1/recordings")
         page.get_by_label("Number").fill(caller[-6:])
         page.get_by_role("button", name="Search").click()
+        # The search is a new page: counted before it loads, the rows are the old page's
+        # or none at all.
+        page.wait_for_url(f"**number={caller[-6:]}*")
         rows = page.locator("#recordings tr[data-recording]")
-        assert rows.count() == 1 and rows.first.get_attribute("data-recording") == str(row.id)
+        expect(rows).to_have_count(1)
+        assert rows.first.get_attribute("data-recording") == str(row.id)
         duration = rows.first.locator("audio").evaluate("""element => new Promise(
             (resolve, reject) => {
                 element.addEventListener('loadedmetadata', () => resolve(element.duration));
