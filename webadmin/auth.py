@@ -9,17 +9,16 @@ from flask import (Blueprint, abort, current_app, g, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.accounts import signin
 from engine.accounts.platform import find_platform_user
 from engine.accounts.users import end_sessions
 from engine.accounts.models import PLATFORM_ROLES, Account, Role, User
 from engine.db import utcnow
+from engine.security.passwords import verify_password
 from engine.uow import transaction
 
 blueprint = Blueprint("auth", __name__)
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 
 def csrf_token() -> str:
@@ -123,11 +122,9 @@ def sign_in():
                 user = find_platform_user(db, typed[1]) if not typed[0] else db.scalar(
                     select(User).join(Account).where(Account.name == typed[0],
                                                      User.name == typed[1]))
-                # An unknown user is checked against a dummy hash, so the answer takes
-                # as long as for a wrong password and does not tell which names exist.
-                stored = (user.password_hash if user else None) or _DUMMY_HASH
-                if check_password_hash(stored, request.form.get("password", "")) and user \
-                        and user.password_hash and not user.disabled:
+                # An unknown user takes as long as a wrong password (verify_password).
+                if verify_password(user.password_hash if user else None,
+                                   request.form.get("password", "")) and not user.disabled:
                     signin.record_success(db, *typed)
                     session.clear()
                     session.update(user_id=user.id, account_id=user.account_id,

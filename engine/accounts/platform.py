@@ -9,7 +9,6 @@ import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from engine import validation
 from engine.accounts.models import PLATFORM_ROLES, ApiToken, Role, User
@@ -17,6 +16,7 @@ from engine.accounts.tokens import PREFIX, HINT_LENGTH, _digest
 from engine.accounts.users import check_password
 from engine.errors import Invalid, NotFound
 from engine.messages import N_
+from engine.security.passwords import hash_password
 from engine.suppliers.models import Supplier
 from engine.validation import FieldErrors
 
@@ -48,7 +48,7 @@ def create_platform_user(session: Session, name, role, password,
     errors.check("password", check_password, password, name if isinstance(name, str) else "")
     errors.raise_if_any()
     user = User(account_id=None, supplier_id=supplier.id if supplier else None, name=name,
-                role=role, password_hash=generate_password_hash(password))
+                role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
     return user

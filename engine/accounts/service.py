@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from engine import validation
 from engine.accounts import languages
 from engine.accounts.models import Account, BillingPlan, Role, User
 from engine.errors import Conflict, Invalid, NotFound
 from engine.messages import N_
+from engine.security.passwords import hash_password
 
 
 def create_account(session: Session, name: str, plan: str) -> Account:
@@ -47,7 +47,7 @@ def find_or_create_user(session: Session, account: Account, name: str, role: Rol
         user = User(account_id=account.id, name=name, role=role)
         session.add(user)
     if password is not None:
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = hash_password(password)
     session.flush()
     return user
 

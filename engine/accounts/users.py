@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from engine import validation
 from engine.access import ACCOUNT_ROLES
 from engine.accounts.models import Account, ApiToken, Role, User
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
 from engine.messages import N_
+from engine.security.passwords import hash_password
 
 # The roles an account's users may have (agents sign in to the workbench with their own
 # password; suppliers and reviewers are not an account's users).
@@ -109,7 +109,7 @@ def create_user(session: Session, actor: User | None, account: Account, name, ro
                  name if isinstance(name, str) else "", account.name)
     errors.raise_if_any()
     user = User(account_id=account.id, name=name, role=role,
-                password_hash=generate_password_hash(password))
+                password_hash=hash_password(password))
     session.add(user)
     session.flush()
     return user
@@ -121,7 +121,7 @@ def set_password(session: Session, actor: User | None, user: User, password) -> 
     if actor is not None and actor.id != user.id:
         _check_owner(actor, user.account)
     check_password(password, user.name, user.account.name)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     end_sessions(session, user)
     return user
 

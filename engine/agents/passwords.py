@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.accounts import signin
 from engine.agents.models import Agent, AgentInvitation
@@ -20,11 +19,11 @@ from engine.db import utcnow
 from engine.errors import DomainError, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.messages import N_
+from engine.security.passwords import hash_password, verify_password
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 INVITATION_LIFETIME = timedelta(days=7)
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 
 class SignInRefused(DomainError):
@@ -46,7 +45,7 @@ def check_password(value: str) -> str:
 
 
 def set_password(agent: Agent, password: str) -> None:
-    agent.password_hash = generate_password_hash(check_password(password))
+    agent.password_hash = hash_password(check_password(password))
 
 
 def generate_password() -> str:
@@ -109,11 +108,8 @@ def authenticate(session: Session, instance: Instance | None, domain: str, exten
     if instance is not None and isinstance(extension, str):
         agent = session.scalar(select(Agent).where(
             Agent.instance_id == instance.id, Agent.extension == extension))
-    # An unknown extension is checked against a dummy hash: the answer takes as long as
-    # for a wrong password and does not tell which extensions exist.
-    stored = (agent.password_hash if agent else None) or _DUMMY_HASH
-    if isinstance(password, str) and check_password_hash(stored, password) \
-            and agent is not None and agent.password_hash:
+    # An unknown extension takes as long as a wrong password (verify_password).
+    if verify_password(agent.password_hash if agent else None, password):
         signin.record_success(session, *key)
         return agent
     signin.record_failure(session, *key)
