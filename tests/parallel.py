@@ -60,6 +60,17 @@ def summary(text: str) -> dict[str, int]:
 
 
 def main(extra: list[str]) -> int:
+    if "CCC_TEST_POSTGRES_URL" in os.environ:
+        return run_all(extra)
+    # One private PostgreSQL for every run (tests/pgcluster.py says why).
+    sys.path.insert(0, str(ROOT))
+    from tests.pgcluster import private_cluster
+    with private_cluster() as url:
+        os.environ["CCC_TEST_POSTGRES_URL"] = url
+        return run_all(extra)
+
+
+def run_all(extra: list[str]) -> int:
     output = ROOT / "test-output"
     output.mkdir(exist_ok=True)
     pytest = str(Path(sys.executable).parent / "pytest")
