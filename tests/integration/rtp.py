@@ -122,6 +122,10 @@ class RtpPeer:
                 self.socket.sendto(header + self.frames[sent % 50], remote)
                 sequence, sent = sequence + 1, sent + 1
 
+    def say(self, frequency: int) -> None:
+        """Send ``frequency`` from now on (the next packet already)."""
+        self.frames = tone_frames(frequency)
+
     def hears(self, frequency: int, seconds: float = 1.0) -> float:
         """How loud ``frequency`` was in what arrived over the last ``seconds``."""
         since = time.monotonic() - seconds
