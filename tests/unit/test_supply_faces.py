@@ -231,6 +231,12 @@ def test_a_step_in_the_wrong_state_is_a_conflict_in_every_face(sqlite_world, mon
     assert response.status_code == 409
     assert "only a submitted qualification can be reviewed" in response.get_data(as_text=True)
     assert api.get(f"{API}/qualifications/{q}", headers=owner).get_json()["state"] == "approved"
+    globex = signed_in(sqlite_world, "mallory", account="globex")
+    response = post_form(globex, f"/qualifications/{ids['globex_qualification']}/suppliers",
+                         {"suppliers": [str(ids["unicom"])]})
+    assert response.status_code == 409  # still under review
+    assert "suppliers can be added to an approved qualification only" in html.unescape(
+        response.get_data(as_text=True))
     a = ids["globex_application"]
     response = api.post(f"{API}/review/applications/{a}/decision",
                         json={"decision": "rejected", "remark": "no"}, headers=rhea)
