@@ -104,11 +104,12 @@ def supplier_update(app: AppState, name, new_name, **policy) -> None:
 @json_option
 @click.pass_obj
 def supplier_show(app: AppState, name, as_json) -> None:
-    """One supplier: its policy and the numbers it provides."""
-    from engine.suppliers.service import get_supplier, number_digits, supplier_json
+    """One supplier: its policy, offer, published agreement and the numbers it provides."""
+    from engine.suppliers.portal import published_json
+    from engine.suppliers.service import get_supplier, number_digits
     with app.transaction() as session:
         found = get_supplier(session, name)
-        row = supplier_json(found, number_digits(session, found))
+        row = published_json(session, found, number_digits(session, found))
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
@@ -123,9 +124,10 @@ def supplier_show(app: AppState, name, as_json) -> None:
 @click.pass_obj
 def supplier_list(app: AppState, as_json) -> None:
     """Every supplier and its policy."""
-    from engine.suppliers.service import list_suppliers, supplier_json
+    from engine.suppliers.portal import published_json
+    from engine.suppliers.service import list_suppliers
     with app.transaction() as session:
-        rows = [supplier_json(s) for s in list_suppliers(session)]
+        rows = [published_json(session, s) for s in list_suppliers(session)]
     if not as_json:
         rows = [r | {"blocked_regions": ",".join(r["blocked_regions"]),
                      "refused_industries": ",".join(r["refused_industries"])} for r in rows]

@@ -98,9 +98,28 @@ def choice_options(values) -> list[tuple[str, str]]:
     return [(v.value, choice_name(v)) for v in values]
 
 
+# A bill line is named by its billing item's code (as the CSV and the API name it),
+# followed by the item in the page's words. The key is the line's first word.
+BILL_ITEMS = {
+    "CallCenterSoftware": _l("call center platform fee"),
+    "Landline_Inbound": _l("landline inbound minutes"),
+    "Landline_Outbound": _l("landline outbound minutes"),
+    "Inbound_400": _l("400 inbound minutes"),
+    "RecordStorage": _l("recording storage"),
+    "NumberRent": _l("number rent"),
+    "MinimumSpend_400": _l("400 number minimum monthly spend: the shortfall of its calls"),
+}
+
+
+def bill_item_name(billing_item: str) -> str:
+    """The words for a bill line's item ('' for a code the pages do not know)."""
+    code = billing_item.split(" ", 1)[0]
+    return str(BILL_ITEMS[code]) if code in BILL_ITEMS else ""
+
+
 def install(app) -> None:
     app.jinja_env.globals.update(choice_name=choice_name, role_name=role_name, plan_name=plan_name,
                                  flow_state_name=flow_state_name,
                                  break_code_name=break_code_name,
                                  number_type_name=number_type_name,
-                                 recording_name=recording_name)
+                                 recording_name=recording_name, bill_item_name=bill_item_name)

@@ -1,5 +1,8 @@
 """The monthly bill of an account and the payments that settle it.
 
+A 400 number bought from the pool adds a ``MinimumSpend_400`` line when its calls fell
+short of its tier's minimum monthly spend (engine.billing.minimum_spend).
+
 Rounding: each bill line's original price is unit price x usage rounded half-up to
 the fen; its discount is the original price x the contract discount, rounded half-up
 to the fen; amount payable is original minus discount. Totals are sums of lines, so
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session
 from engine.accounts.models import Account, BillingPlan
 from engine.billing import rating
 from engine.billing.contracts import discount_for
+from engine.billing.minimum_spend import Shortfall, shortfalls
 from engine.billing.models import Item, MonthlyCharge, Payment, RatedUsage
 from engine.billing.money import parse_decimal, show, to_fen
 from engine.billing.periods import Month
@@ -59,6 +63,7 @@ class Bill:
     discount_percent: Decimal
     lines: list[BillLine]
     paid: Decimal
+    minimum_spend: list[Shortfall] = field(default_factory=list)
 
     @property
     def original(self) -> Decimal:
@@ -84,9 +89,17 @@ def bill(session: Session, account: Account, month: Month) -> Bill:
     lines = []
     for item, variant, label, quantity in _usage(session, account, month):
         lines += _priced(session, account.plan, item, variant, label, quantity, percent)
+    minimum = shortfalls(session, account, month)
+    lines += [_shortfall_line(each, percent) for each in minimum if each.shortfall]
     paid = paid_for(session, account, month)
     _spread_payments(lines, paid)
-    return Bill(account.name, month.key, account.plan.value, percent, lines, paid)
+    return Bill(account.name, month.key, account.plan.value, percent, lines, paid, minimum)
+
+
+def _shortfall_line(shortfall: Shortfall, percent: Decimal) -> BillLine:
+    """What tops one number's 400 charges up to its minimum: the shortfall, once."""
+    step = Tier(0, None, shortfall.shortfall, "number")
+    return _line(f"{Item.MINIMUM_SPEND_400.value} {shortfall.digits}", step, 1, percent)
 
 
 def _usage(session: Session, account: Account, month: Month):
@@ -188,4 +201,5 @@ def bill_dict(result: Bill) -> dict:
             "lines": [line.as_row() for line in result.lines],
             "original_price": show(result.original), "discount": show(result.discount),
             "amount_payable": show(result.payable), "paid": show(result.paid),
-            "amount_unpaid": show(result.unpaid)}
+            "amount_unpaid": show(result.unpaid),
+            "minimum_spend": [each.as_dict() for each in result.minimum_spend]}

@@ -23,6 +23,8 @@ class Item(str, enum.Enum):
     INBOUND_400 = "Inbound_400"
     RECORD_STORAGE = "RecordStorage"
     NUMBER_RENT = "NumberRent"
+    # What tops a pool 400 number's charges up to its tier's minimum monthly spend.
+    MINIMUM_SPEND_400 = "MinimumSpend_400"
 
 
 class Tariff(Base):

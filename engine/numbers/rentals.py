@@ -80,6 +80,17 @@ def reminders_due(session: Session, now: datetime) -> list[NumberRental]:
     return due
 
 
+def expiring(session: Session, account_id: int, now: datetime) -> list[NumberRental]:
+    """The account's terms ending within the reminder window (the same week as the
+    reminder), whether set to renew or not, soonest first: what the account's pages
+    warn about until the term is renewed or ends."""
+    return list(session.scalars(select(NumberRental).where(
+        NumberRental.account_id == account_id, NumberRental.ends_at.is_not(None),
+        NumberRental.ends_at > now, NumberRental.ends_at <= now + REMIND_BEFORE,
+        NumberRental.renewed.is_(False), NumberRental.number_id.is_not(None))
+        .order_by(NumberRental.ends_at, NumberRental.digits)))
+
+
 def run_expiries(session: Session, now: datetime,
                  release=None) -> tuple[list[str], list[str]]:
     """Every term that has ended (at ``now`` or before): renewed for a month when set to,

@@ -104,9 +104,13 @@ def bind_number(session: Session, number: Number, inbound_flow_id: int | None,
 
     Fields: inbound_flow (a flow of the number's instance with a published version),
     skill_groups (groups of that instance; none for a 400 number, which never calls out).
+    A number routed to no instance yet can be bound to nothing only.
     """
     errors = FieldErrors()
-    if number.instance_id is None and number.type is NumberType.N400:
+    unbound = inbound_flow_id is None and not skill_group_ids
+    if number.instance_id is None and unbound:
+        pass  # binding nothing to a number routed nowhere yet: there is nothing to check
+    elif number.instance_id is None and number.type is NumberType.N400:
         # A 400 number reaches the platform only once the carrier routes it here.
         errors.add("inbound_flow", N_("set the routing of 400 number %(digits)s before "
                                       "binding it to a flow", digits=number.digits))

@@ -223,14 +223,20 @@ def resubmit_qualification(session: Session, actor: User | None,
     """A rejected qualification corrected (the same fields as ``submit_qualification``;
     an image not sent again is kept) and back in the review queue."""
     _check_owner(actor, qualification.account_id)
-    if qualification.state is not QualificationState.REJECTED:
-        raise Conflict(N_("only a rejected qualification can be corrected and resubmitted"))
+    check_correctable(qualification)
     values = _checked(session, fields, files, qualification.account_id, qualification)
     _apply(session, qualification, values)
     qualification.state, qualification.submitted_at = QualificationState.SUBMITTED, utcnow()
     _log(qualification, "resubmitted", actor)
     session.flush()
     return qualification
+
+
+def check_correctable(qualification: Qualification) -> None:
+    """Only a rejected qualification is corrected: one under review or approved is in
+    the wrong state for it (a Conflict, not a missing qualification)."""
+    if qualification.state is not QualificationState.REJECTED:
+        raise Conflict(N_("only a rejected qualification can be corrected and resubmitted"))
 
 
 def review_qualification(session: Session, actor: User | None,

@@ -152,11 +152,33 @@ def agreement_json(agreement: SupplierAgreement | None) -> dict | None:
             "updated_at": agreement.updated_at.isoformat()}
 
 
+def _offer(supplier: Supplier) -> dict:
+    return {"number_types": list(supplier.number_types),
+            "barred_industries": list(supplier.barred_industries),
+            "virtual_mobile_batch": supplier.virtual_mobile_batch,
+            "virtual_mobile_concurrency": supplier.virtual_mobile_concurrency}
+
+
 def portal_json(session: Session, supplier: Supplier) -> dict:
     """The supplier's portal as one object: its policy, offer and agreement."""
-    return supplier_json(supplier) | {
-        "number_types": list(supplier.number_types),
-        "barred_industries": list(supplier.barred_industries),
-        "virtual_mobile_batch": supplier.virtual_mobile_batch,
-        "virtual_mobile_concurrency": supplier.virtual_mobile_concurrency,
+    return supplier_json(supplier) | _offer(supplier) | {
         "agreement": agreement_json(session.get(SupplierAgreement, supplier.id))}
+
+
+def published_json(session: Session, supplier: Supplier,
+                   numbers: list[str] | None = None) -> dict:
+    """What accounts read of a supplier: its policy, its offer and the agreement it
+    published in its portal (None before it has). The agreement's file is named only
+    by whether there is one: accounts fetch its PDF on its own."""
+    agreement = session.get(SupplierAgreement, supplier.id)
+    published = None
+    if agreement is not None:
+        published = {name: value for name, value in agreement_json(agreement).items()
+                     if name != "agreement_file"} | {"has_file": agreement.file_id is not None}
+    return supplier_json(supplier, numbers) | _offer(supplier) | {"agreement": published}
+
+
+def published_file(session: Session, supplier: Supplier) -> int | None:
+    """The document id of the supplier's published agreement PDF (None: none yet)."""
+    agreement = session.get(SupplierAgreement, supplier.id)
+    return agreement.file_id if agreement is not None else None

@@ -14,16 +14,22 @@ welcome flow and default group (live on the PBX).
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from engine.db import utcnow
+from engine.numbers.models import Number, NumberRental
 from engine.serve import start_web
 from engine.settings import load_settings
+from engine.uow import transaction
 from tests.integration.callcenter import sign_in_page
 
 PASSWORD = "a long enough password"
 NUMBER = "01066668888"
+POOL_NUMBER = "4008005001"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00"
        b"\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00"
        b"\x00\x00IEND\xaeB`\x82")
@@ -31,7 +37,7 @@ PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 
        b"startxref\n0\n%%EOF\n")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # one site per call center: its people exist once
 def supply_site(callcenter):
     cc = callcenter
     cc.ccc("supplier", "create", "--name", "unicom", "--time-zone", "Asia/Shanghai")
@@ -160,3 +166,58 @@ def test_a_number_goes_from_the_supplier_to_the_account(browser, supply_site, tm
     olivia.get_by_role("button", name="Save").click()
     expect(olivia.get_by_role("status")).to_contain_text("PBX configuration is live")
     expect(olivia.get_by_role("row").filter(has_text=NUMBER)).to_contain_text("welcome")
+
+
+def test_a_400_number_is_routed_marked_and_renewed_on_its_page(browser, supply_site,
+                                                               callcenter):
+    """Configured: a 400 number in the pool (`ccc number pool add`). Done: olivia buys it
+    on the 400 numbers page; its term is then two days from its end (the clock moved on);
+    the numbers page warns of it, auto-renewal off; on its page she routes it (no
+    instance chosen first: refused on the field), turns auto-renewal on and marks it for
+    marketing. Observed: each step's message, and the notice and `ccc` agree after."""
+    base, cc = supply_site, callcenter
+    cc.ccc("number", "pool", "add", "--number", POOL_NUMBER, "--tier", "standard")
+    olivia = person(browser, base, "acme", "olivia")
+    olivia.goto(base + "/numbers/pool")
+    olivia.get_by_role("row").filter(has_text=POOL_NUMBER).get_by_role(
+        "button", name="Buy").click()
+    expect(olivia.get_by_role("status")).to_contain_text(POOL_NUMBER)
+    with transaction(load_settings(cc.env)) as db:
+        rental = db.scalar(select(NumberRental).where(NumberRental.digits == POOL_NUMBER))
+        rental.ends_at = utcnow() + timedelta(days=2)
+
+    olivia.get_by_role("link", name="Numbers", exact=True).first.click()
+    notice = olivia.get_by_test_id("expiring")
+    expect(notice).to_contain_text(POOL_NUMBER)
+    expect(notice).to_contain_text("auto-renewal off")
+    notice.get_by_role("link", name=POOL_NUMBER).click()
+    expect(olivia.get_by_test_id("unrouted")).to_be_visible()
+    olivia.get_by_role("button", name="Route the number").click()
+    expect(olivia.locator("#instance_id-error")).to_contain_text("choose an instance")
+    sales = olivia.locator("#instance_id option", has_text="Sales").get_attribute("value")
+    olivia.locator("#instance_id").select_option(sales)
+    olivia.get_by_role("button", name="Route the number").click()
+    expect(olivia.get_by_role("status")).to_contain_text(f"Number {POOL_NUMBER} routed")
+    expect(olivia.get_by_test_id("unrouted")).to_have_count(0)
+
+    olivia.get_by_label("Renew a month at a time").check()
+    olivia.get_by_role("button", name="Save auto-renewal").click()
+    expect(olivia.get_by_role("status")).to_contain_text(
+        f"Auto-renewal of {POOL_NUMBER} saved")
+    expect(olivia.get_by_test_id("term")).to_contain_text("renews a month at a time")
+    olivia.get_by_label("Used for marketing calls").check()
+    olivia.get_by_role("button", name="Save", exact=True).click()
+    expect(olivia.get_by_role("status")).to_contain_text(f"Number {POOL_NUMBER} saved")
+    expect(olivia.get_by_test_id("expiring")).to_contain_text("auto-renewal on")
+    expect(olivia.get_by_role("row").filter(has_text=POOL_NUMBER)).to_contain_text("Sales")
+
+    rentals = cc.ccc_json("number", "rentals", "--account", "acme")
+    assert [r["auto_renew"] for r in rentals if r["digits"] == POOL_NUMBER] == [True]
+    listed = {n["digits"]: n for n in cc.ccc_json("number", "list")}
+    assert listed[POOL_NUMBER]["instance"] == sales_domain(cc)
+    with transaction(load_settings(cc.env)) as db:
+        assert db.scalar(select(Number.marketing).where(Number.digits == POOL_NUMBER))
+
+
+def sales_domain(cc) -> str:
+    return next(i["domain"] for i in cc.ccc_json("instance", "list") if i["name"] == "Sales")

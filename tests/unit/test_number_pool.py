@@ -106,3 +106,12 @@ def test_ccc_serves_schedule_releases_an_overdue_number_on_its_own(session, pool
     session.expire_all()
     assert session.scalar(select(Number).where(Number.digits == "4008001001")) is None
     assert "4008001001" in [p.digits for p in available(session)]
+
+
+def test_a_number_routed_nowhere_binds_to_nothing_only(session, pool):
+    number = session.get(Number, buy(session, pool["sales"].account_id, "4008001001",
+                                     BOUGHT_AT).number_id)
+    assert bind_number(session, number, None, []).inbound_flow_id is None
+    with pytest.raises(Invalid) as error:
+        bind_number(session, number, None, [1])
+    assert "routing" in str(error.value.fields["inbound_flow"])

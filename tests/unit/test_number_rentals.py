@@ -60,3 +60,17 @@ def test_a_term_not_renewed_ends_and_the_number_goes_back_to_the_pool(session, n
     assert session.scalar(select(Number).where(Number.digits == "4008001001")) is None
     assert [p.digits for p in available(session)] == ["4008001001"]
     assert periods(session) == [(BOUGHT_AT, TERM_END, False)]  # the rent stays with it
+
+
+def test_the_account_is_warned_of_a_term_within_the_reminder_window(session, number):
+    from engine.numbers.rentals import expiring
+    assert expiring(session, number.account_id, TERM_END - REMIND_BEFORE -
+                    timedelta(seconds=1)) == []
+    [soon] = expiring(session, number.account_id, TERM_END - REMIND_BEFORE)
+    assert (soon.digits, soon.auto_renew) == ("4008001001", False)
+    set_auto_renew(session, number, True)  # still listed: the page says it renews
+    assert [r.auto_renew for r in expiring(session, number.account_id,
+                                           TERM_END - timedelta(days=1))] == [True]
+    assert expiring(session, number.account_id + 1, TERM_END - timedelta(days=1)) == []
+    run_expiries(session, TERM_END, release_number)  # renewed: the new term is a month off
+    assert expiring(session, number.account_id, TERM_END) == []

@@ -202,3 +202,57 @@ def test_the_ccc_commands(sqlite_world, monkeypatch, tmp_path):
     assert again.exit_code == 1 and "only an approved application" in again.output
     offer = run("supplier", "offer", "--name", "telecom", "--virtual-mobile-batch", "3")
     assert offer.exit_code == 1 and "5 to 1000" in offer.output
+
+
+def test_a_step_in_the_wrong_state_is_a_conflict_in_every_face(sqlite_world, monkeypatch,
+                                                                tmp_path):
+    """Correcting an approved or a submitted qualification, reviewing a decided one,
+    delivering twice: 409 with the rule's words (API JSON, the web's page), the CLI's one
+    line and exit 1; nothing changes."""
+    api, ids = sqlite_world.app().test_client(), sqlite_world.ids
+    owner, rhea, mallory = (bearer(sqlite_world, u) for u in ("olivia", "rhea", "mallory"))
+    fixed = {k: v for k, v in _multipart(sqlite_world).items() if k not in ("id_front",
+                                                                          "id_back")}
+    corrected = "only a rejected qualification can be corrected and resubmitted"
+    for token, q in ((owner, ids["acme_qualification"]), (mallory, ids["globex_qualification"])):
+        response = api.post(f"{API}/qualifications/{q}/resubmit", data=fixed, headers=token)
+        assert (response.status_code, response.get_json()) == (409, {"error": corrected})
+    before = counts(sqlite_world)
+    client = signed_in(sqlite_world)
+    q = ids["acme_qualification"]
+    for response in (client.get(f"/qualifications/{q}/edit"),
+                     post_form(client, f"/qualifications/{q}/edit", form_fields(sqlite_world),
+                               content_type="multipart/form-data")):
+        assert response.status_code == 409
+        assert corrected in html.unescape(response.get_data(as_text=True))
+    reviewer = signed_in(sqlite_world, "rhea", account="")
+    response = post_form(reviewer, f"/review/qualifications/{q}", {"decision": "rejected",
+                                                                   "remark": "again"})
+    assert response.status_code == 409
+    assert "only a submitted qualification can be reviewed" in response.get_data(as_text=True)
+    assert api.get(f"{API}/qualifications/{q}", headers=owner).get_json()["state"] == "approved"
+    globex = signed_in(sqlite_world, "mallory", account="globex")
+    response = post_form(globex, f"/qualifications/{ids['globex_qualification']}/suppliers",
+                         {"suppliers": [str(ids["unicom"])]})
+    assert response.status_code == 409  # still under review
+    assert "suppliers can be added to an approved qualification only" in html.unescape(
+        response.get_data(as_text=True))
+    a = ids["globex_application"]
+    response = api.post(f"{API}/review/applications/{a}/decision",
+                        json={"decision": "rejected", "remark": "no"}, headers=rhea)
+    assert response.status_code == 409  # approved already
+    sid = signed_in(sqlite_world, "sid", account="")
+    assert post_form(sid, f"/portal/applications/{a}",
+                     {"numbers": "02055550001"}).status_code == 302
+    again = post_form(sid, f"/portal/applications/{a}", {"numbers": "02055550002"})
+    assert again.status_code == 409
+    assert "only an approved application can be delivered" in again.get_data(as_text=True)
+    assert counts(sqlite_world)[3] == before[3] + 1  # the one delivery's number only
+    import cli
+    for name, value in {"CCC_DATABASE_URL": sqlite_world.settings.database_url,
+                        "CCC_VAR_DIR": str(sqlite_world.settings.var_dir)}.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "fields.json").write_text(json.dumps(qualification_fields("Hooli")))
+    out = CliRunner().invoke(cli.main, ["qualification", "resubmit", "--id", str(q),
+                                        "--fields", str(tmp_path / "fields.json")])
+    assert out.exit_code == 1 and out.output.splitlines() == [f"Error: {corrected}"]

@@ -56,6 +56,8 @@ WEB_ROUTES = [
     ("POST", "/instances/{instance_id}/skillgroups/{group_id}/delete", True),
     ("GET", "/numbers/{number_id}/edit", True),
     ("POST", "/numbers/{number_id}/edit", True),
+    ("POST", "/numbers/{number_id}/routing", True),
+    ("POST", "/numbers/{number_id}/renewal", True),
     ("POST", "/numbers/purchases/{purchase_id}/documents", True),
     # Billing is the owner's only: every other role gets 403, even to look.
     ("GET", "/billing", True),
@@ -292,7 +294,8 @@ def _pattern(rule) -> str:
 # The platform's own resources, the same for every account (a supplier and its policy):
 # no other account's copy to refuse. What each account sees of them (its own numbers
 # only) is tested in test_api_suppliers.py.
-PLATFORM_ROUTES = [("GET", API + "/suppliers/{supplier_id}")]
+PLATFORM_ROUTES = [("GET", API + "/suppliers/{supplier_id}"),
+                   ("GET", API + "/suppliers/{supplier_id}/agreement/file")]
 # The supplier portal and the review queue are platform users' areas, not an account's:
 # their walls (a supplier's own applications only, reviewers only) are tested in
 # test_supply_access.py, which lists them.

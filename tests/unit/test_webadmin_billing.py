@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -22,6 +23,9 @@ from engine.billing.models import Payment, UsageExport
 from engine.billing.money import show
 from engine.billing.periods import Month
 from engine.db import utcnow
+from engine.numbers.models import Number
+from engine.numbers.pool import add_to_pool, buy, release_number
+from engine.numbers.rentals import run_expiries, set_auto_renew
 from engine.models import Account, Instance
 from engine.uow import transaction
 from tests.unit.billing_support import HOTLINE, add_call
@@ -76,8 +80,10 @@ def test_the_bill_shows_the_f13_columns_its_lines_and_totals(world):
     assert rows[0] == ["Billing item", "Unit price", "Usage", "Original price", "Discount",
                        "Amount payable", "Amount unpaid"]
     expected = engine_bill(world)
-    assert [r[0] for r in rows[1:-1]] == [line.billing_item for line in expected.lines]
-    outbound = next(r for r in rows if r[0] == "Landline_Outbound")
+    # Each line: its billing item's code, then the item in the page's words.
+    assert [r[0].split("  ")[0] for r in rows[1:-1]] == [
+        line.billing_item for line in expected.lines]
+    outbound = next(r for r in rows if r[0] == "Landline_Outbound  landline outbound minutes")
     assert outbound[1:3] == ["0.15 CNY/minute", "2 minute"]  # 65 s: two started minutes
     assert rows[-1] == ["Total", show(expected.original), show(expected.discount),
                         show(expected.payable), show(expected.unpaid)]
@@ -243,3 +249,24 @@ def test_the_owner_finds_billing_in_the_navigation(world):
     page = page_of(signed_in(world).get("/"))
     nav = re.search(r'<nav aria-label="Account">(.*?)</nav>', page, re.S).group(1)
     assert re.findall(r">([^<]+)</a>", nav)[-1] == "Billing"
+
+
+def test_a_pool_numbers_minimum_spend_shortfall_is_a_line_in_the_pages_words(world):
+    # Bought on 1 August (billing clock), renewed at the end of its three prepaid months:
+    # November is held whole after the term, with no call on it.
+    with transaction(world.settings) as db:
+        acme = db.scalar(select(Account).where(Account.name == "acme"))
+        add_to_pool(db, "4008009009", "standard")
+        number = db.get(Number, buy(db, acme.id, "4008009009", datetime(2026, 7, 31, 16))
+                        .number_id)
+        set_auto_renew(db, number, True)
+        run_expiries(db, datetime(2026, 10, 31, 16), release_number)
+    client = signed_in(world)
+    rows = cells(page_of(client.get(f"/billing?month={NOVEMBER}")), "bill")
+    assert ["MinimumSpend_400 4008009009  400 number minimum monthly spend: the shortfall of "
+            "its calls", "375.00 CNY/number", "1 number", "375.00", "0.00", "375.00",
+            "375.00"] in rows
+    chinese = page_of(client.get(f"/billing?month={NOVEMBER}",
+                                 headers={"Accept-Language": "zh-CN"}))
+    assert "400 号码月最低消费：通话费用的差额" in chinese
+    assert engine_bill(world).minimum_spend[0].shortfall == Decimal("375.00")

@@ -23,11 +23,18 @@ LINE = {"type": "object", "properties": {
     name: MONEY if name in ("unit_price", "original_price", "discount", "amount_payable",
                             "amount_unpaid") else
     {"type": "integer"} if name == "usage" else {"type": "string"} for name in BILL_COLUMNS}}
+SHORTFALL = {"type": "object", "properties": {
+    "digits": {"type": "string"}, "tier": {"type": "string"}, "minimum_monthly_spend": MONEY,
+    "due": MONEY, "minutes": {"type": "integer"}, "spent": MONEY, "shortfall": MONEY}}
 BILL = {"type": "object", "properties": {
     "account": {"type": "string"}, "month": MONTH, "plan": {"type": "string"},
     "discount_percent": {"type": "string"}, "lines": {"type": "array", "items": LINE},
     "original_price": MONEY, "discount": MONEY, "amount_payable": MONEY, "paid": MONEY,
-    "amount_unpaid": MONEY}}
+    "amount_unpaid": MONEY, "minimum_spend": {
+        "type": "array", "description": "each pool 400 number held in the month after its "
+        "prepaid term: its tier's minimum, prorated to the time held (due), what its calls "
+        "came to (spent), and the shortfall its MinimumSpend_400 line charges",
+        "items": SHORTFALL}}}
 EXPORT_FILTERS = {"type": "object", "required": ["month"], "properties": {
     "month": MONTH, "instance_id": {"type": "integer", "description": "one of the account's"},
     "item": {"type": "string", "enum": [i.value for i in Item]}}}

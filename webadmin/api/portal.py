@@ -13,19 +13,11 @@ from webadmin.access import current_user, work
 from webadmin.api import body
 from webadmin.api.applications import APPLICATION
 from webadmin.api.registry import route
-from webadmin.api.suppliers import SUPPLIER
+from webadmin.api.suppliers import OFFER, SUPPLIER
 from webadmin.uploads import allow_upload_size, send_document, upload
 
 CHANGES = (401, 403, 404)
 NAMES = {"type": "array", "items": {"type": "string"}}
-OFFER = {
-    "number_types": {"type": "array", "items": {"type": "string", "enum": [
-        "landline", "400", "95", "virtual_mobile", "international"]}},
-    "barred_industries": NAMES | {"description": "industries its marketing numbers do not "
-                                                 "serve"},
-    "virtual_mobile_batch": {"type": "integer", "description": "numbers a batch, at least 5"},
-    "virtual_mobile_concurrency": {"type": "integer", "description": "calls at once a "
-                                                                     "number, 3 to 5"}}
 AGREEMENT = {"type": ["object", "null"], "properties": {
     "company_name": {"type": "string"}, "usage_scenarios": {"type": "string"},
     "restrictions": {"type": "string"}, "price_description": {"type": "string"},

@@ -18,6 +18,7 @@ from engine.suppliers.models import SupplierAgreement
 from engine.suppliers.service import calling_hours_text, HOURS_HINT
 from webadmin.access import current_user, flash_saved, work
 from webadmin.auth import login_required
+from webadmin.errors import status_of
 from webadmin.forms import errors_of, int_or_text
 from webadmin.i18n import translate
 from webadmin.labels import number_type_name, number_type_options
@@ -136,7 +137,7 @@ def _sent_application(db, application_id: int):
 @blueprint.route("/portal/applications/<int:application_id>", methods=["GET", "POST"])
 @login_required
 def application(application_id: int):
-    errors, error, form = {}, None, request.form
+    errors, error, form, status = {}, None, request.form, 200
     if request.method == "POST":
         try:
             with work() as db:
@@ -147,10 +148,11 @@ def application(application_id: int):
             return redirect(url_for("portal.application", application_id=application_id))
         except DomainError as failure:
             errors, error = errors_of(failure)
+            status = status_of(failure)  # 409: not approved (or delivered already)
     with work() as db:
         return render_template("portal/application.html",
                                a=_sent_application(db, application_id), form=form,
-                               errors=errors, error=error), 422 if errors or error else 200
+                               errors=errors, error=error), status
 
 
 

@@ -7,12 +7,13 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from engine.documents.service import ID_IMAGE_MAX, MB
-from engine.errors import DomainError, Forbidden, NotFound
+from engine.errors import Conflict, DomainError, Forbidden, NotFound
 from engine.qualifications import service as qualifications
-from engine.qualifications.models import CompanyType, IdType, QualificationState
+from engine.qualifications.models import CompanyType, IdType
 from engine.suppliers.service import list_suppliers
 from webadmin.access import current_user, flash_saved, work
 from webadmin.auth import login_required
+from webadmin.errors import status_of
 from webadmin.forms import errors_of, ids
 from webadmin.labels import choice_options
 from webadmin.uploads import allow_upload_size, send_document, upload
@@ -122,12 +123,13 @@ def edit(qualification_id: int):
             return redirect(url_for("qualifications.show", qualification_id=qualification_id))
         except Forbidden as refusal:
             refused(refusal)
+        except Conflict:
+            raise  # not a rejected one: the error page says so (409), there is no form
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
         qualification = _qualification(db, qualification_id)
-        if qualification.state is not QualificationState.REJECTED:
-            abort(404)
+        qualifications.check_correctable(qualification)
         if request.method == "GET":
             row = qualifications.qualification_json(qualification)
             form = {name: row[name] for name in TEXT_FIELDS} | {
@@ -155,7 +157,7 @@ def add_suppliers(qualification_id: int):
             others = [s for s in list_suppliers(db) if s not in qualification.suppliers]
             return render_template("qualifications/show.html", q=qualification,
                                    other_suppliers=others, errors=errors,
-                                   error=error), 422
+                                   error=error), status_of(failure)  # 409: not approved
     return redirect(url_for("qualifications.show", qualification_id=qualification_id))
 
 

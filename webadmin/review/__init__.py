@@ -13,6 +13,7 @@ from engine.qualifications import service as qualifications
 from webadmin.access import current_user, flash_saved, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of
+from webadmin.errors import status_of
 from webadmin.uploads import send_document
 
 blueprint = Blueprint("review", __name__, template_folder="templates")
@@ -43,7 +44,7 @@ def index():
 
 
 def _decide(kind: str, ident: int, load, review, done: str):
-    errors, error = {}, None
+    errors, error, status = {}, None, 200
     if request.method == "POST":
         try:
             with work() as db:
@@ -57,13 +58,13 @@ def _decide(kind: str, ident: int, load, review, done: str):
             abort(403, str(refusal))
         except DomainError as failure:
             errors, error = errors_of(failure)
+            status = status_of(failure)  # 409: decided already, the page says so
     with work() as db:
         _checked(qualifications.check_reviewer, current_user(db))
         found = _checked(load, db, current_user(db), ident)
         account = db.get(Account, found.account_id)
         return render_template(f"review/{kind}.html", item=found, account=account.name,
-                               form=request.form, errors=errors, error=error), \
-            422 if errors or error else 200
+                               form=request.form, errors=errors, error=error), status
 
 
 @blueprint.route("/review/qualifications/<int:qualification_id>", methods=["GET", "POST"])
