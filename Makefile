@@ -6,7 +6,8 @@ PYTHON ?= python3
 CCC    := $(VENV)/bin/ccc
 PYTEST := $(VENV)/bin/pytest
 # Debian packages: debootstrap builds the PBX root; SIPp and sox drive and check calls
-# in the tests; espeak-ng speaks prompts; postgresql is the second database; chromium
+# in the tests; espeak-ng speaks prompts; postgresql is the second database (the
+# host's cluster, and a test's own one it stops: its initdb and pg_ctl); chromium
 # runs the browser tests (driven by Playwright, never with a browser of its own), with a
 # Chinese font so its screenshots of the Chinese pages show characters, not boxes;
 # nodejs and npm install the pages' pinned browser libraries (package-lock.json);

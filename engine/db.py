@@ -8,7 +8,7 @@ import enum
 from datetime import datetime, timezone
 
 from sqlalchemy import Enum, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 # Constraint names are fixed so migrations name them identically on SQLite and PostgreSQL.
@@ -45,7 +45,13 @@ _engines: dict[str, Engine] = {}
 def get_engine(url: str) -> Engine:
     """One engine per database URL for the life of the process."""
     if url not in _engines:
-        engine = create_engine(url, future=True)
+        # A database server ends its sessions when it restarts (or fails over, or drops
+        # idle ones): the pool then holds connections that fail on their next use, one
+        # failed transaction each (a web request answered 500, a call-setup question
+        # failed, the database counted down). Each connection is checked as it leaves the
+        # pool (a round trip) and a dead one replaced. SQLite has no server to lose.
+        ping = make_url(url).get_backend_name() != "sqlite"
+        engine = create_engine(url, future=True, pool_pre_ping=ping)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         _engines[url] = engine

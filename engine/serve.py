@@ -56,6 +56,7 @@ from engine.recording.retention import purge
 from engine.recording.service import collect, waiting_files
 from engine.reports.holds import HoldLog
 from engine.reports.ingest import ingest_queue_log
+from engine.retried import Retried
 from engine.security.service import Tally, active_addresses, read_security_log
 from engine.settings import Settings
 from engine.uow import transaction
@@ -191,6 +192,7 @@ class Ingestor:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         space = JournalSpace(self.settings)
+        failures = Retried(log, "call-record or queue-event ingestion")
         while True:
             started = loop.time()
             try:
@@ -202,7 +204,9 @@ class Ingestor:
                     log.info("queue log: %d events added", events)
             except Exception:  # a locked or unreachable database: try again shortly
                 FAILURES.labels("ingestion").inc()
-                log.exception("call-record or queue-event ingestion failed; retrying")
+                failures.failed()
+            else:
+                failures.succeeded()
             try:
                 await asyncio.wait_for(self.wake.wait(), INGEST_EVERY)
             except asyncio.TimeoutError:
@@ -290,6 +294,7 @@ class RecordingCollector:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        failures = Retried(log, "recordings: registering")
         while True:
             try:
                 found = await loop.run_in_executor(BACKGROUND, self._once)
@@ -297,7 +302,9 @@ class RecordingCollector:
                     log.info("recordings: %d registered", found)
             except Exception:  # a locked database, an unreadable folder: try again shortly
                 FAILURES.labels("recordings").inc()
-                log.exception("recordings: registering failed; retrying")
+                failures.failed()
+            else:
+                failures.succeeded()
             await asyncio.sleep(INGEST_EVERY)
 
 
@@ -416,12 +423,15 @@ class Guard:
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
+        failures = Retried(log, "security log: reading")
         while True:
             try:
                 await loop.run_in_executor(BACKGROUND, self._once)
             except Exception:  # a locked database, an unreadable log: try again shortly
                 FAILURES.labels("guard").inc()
-                log.exception("security log: reading failed; retrying")
+                failures.failed()
+            else:
+                failures.succeeded()
             await asyncio.sleep(GUARD_EVERY)
 
 
@@ -502,6 +512,7 @@ async def pbx_started_at(client: AmiClient) -> datetime | None:
 async def note_starts(starts: StartNotes) -> None:
     """Write the inbound calls' starts the IVR noted, every second."""
     loop = asyncio.get_running_loop()
+    failures = Retried(log, "calls' starts: writing")
     while True:
         await asyncio.sleep(INGEST_EVERY)
         batch = starts.take()
@@ -512,7 +523,9 @@ async def note_starts(starts: StartNotes) -> None:
         except Exception:  # a locked or unreachable database: kept for the next try
             starts.put_back(batch)
             FAILURES.labels("call_starts").inc()
-            log.exception("calls' starts not written; retrying")
+            failures.failed()
+        else:
+            failures.succeeded()
 
 
 def start_metrics(settings: Settings, ingestor: Ingestor):

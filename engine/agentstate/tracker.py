@@ -29,6 +29,7 @@ from engine.ami.client import AmiClient, AmiError
 from engine.db import utcnow
 from engine.instances.models import Instance
 from engine.pools import BACKGROUND
+from engine.retried import Retried
 from engine.settings import Settings
 from engine.skillgroups.models import SkillGroup
 from engine.uow import transaction
@@ -119,6 +120,7 @@ class AgentTracker:
     async def run_writer(self) -> None:
         """Write state changes in order, off the event loop."""
         loop = asyncio.get_running_loop()
+        failures = Retried(log, "agent state log: writing")
         while True:
             batch = [await self._writes.get()]
             while not self._writes.empty():
@@ -126,10 +128,12 @@ class AgentTracker:
             try:
                 await loop.run_in_executor(BACKGROUND, self._write, batch)
             except Exception:  # a locked database: keep the batch for the next round
-                log.exception("agent state log: write failed; retrying")
+                failures.failed()
                 for item in batch:
                     self._writes.put_nowait(item)
                 await asyncio.sleep(1.0)
+            else:
+                failures.succeeded()
 
     # ---- the database --------------------------------------------------------------------
     def _applied_at(self) -> int:

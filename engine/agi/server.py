@@ -36,6 +36,7 @@ from engine.instances.models import Instance
 from engine.ivr.runtime import CallPlan, instance_of_number, plan_for_number, plan_for_version
 from engine.pools import BACKGROUND
 from engine.reports.ivr import IvrOutcome, record_session
+from engine.retried import Retried
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class IvrRoutes:
         # IVR tracking rows, written after the session on upkeep's threads: a caller
         # never waits on them, not even while the database is locked.
         self.tracking = session_factory(settings.database_url)
+        self.tracking_failures = Retried(log, "IVR tracking")
         self.writing: set[asyncio.Task] = set()
 
     async def inbound(self, channel: AgiChannel) -> None:
@@ -178,7 +180,11 @@ class IvrRoutes:
             try:
                 await asyncio.get_running_loop().run_in_executor(BACKGROUND, write)
             except Exception:  # noqa: BLE001 - tracking must never fail the call
-                log.exception("IVR tracking of call %s not written", row["pbx_call_id"])
+                # Every call's loss in a line; the cause in full once while it lasts.
+                self.tracking_failures.failed()
+                log.error("IVR tracking of call %s not written", row["pbx_call_id"])
+            else:
+                self.tracking_failures.succeeded()
         task = asyncio.get_running_loop().create_task(written())
         self.writing.add(task)
         task.add_done_callback(self.writing.discard)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from engine.settings import load_settings
 from provisioning import pbx_host
 from tests.conftest import postgres_database
 from tests.integration.callcenter import PORT_OFFSET, CARRIER_HOST, CallCenter, environment
+from tests.integration.private_postgres import PrivateCluster, stop_abandoned
 
 ROOT = Path(__file__).resolve().parents[2]
 # Runs with different port offsets may share a checkout: each keeps its own logs.
@@ -70,6 +72,27 @@ def _provision(cc: CallCenter) -> dict:
     return {"sales": sales, "hotline": hotline}
 
 
+@pytest.fixture(scope="module")
+def private_postgres():
+    """A PostgreSQL cluster of this run's own, which a test may stop and start again
+    (tests/integration/private_postgres.py); stopped and deleted at the end of the
+    module, whatever happened (its log is kept with the run's output)."""
+    stop_abandoned()
+    cluster = PrivateCluster(os.getpid())
+    try:
+        cluster.create()
+        yield cluster
+    finally:
+        try:
+            if cluster.log.exists():
+                OUTPUT.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(cluster.log, OUTPUT / "private-postgres.log")
+        finally:
+            cluster.remove()
+
+
+# The call center's database: "postgres" is the host's shared cluster; "private-postgres"
+# (asked for by a test's parameter only) is the run's own cluster, which the test may stop.
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def callcenter(request, pbx_site, tmp_path_factory):
     workdir = tmp_path_factory.mktemp(f"cc-{request.param}")
@@ -78,11 +101,14 @@ def callcenter(request, pbx_site, tmp_path_factory):
     output.mkdir(parents=True)
     if request.param == "sqlite":
         database = _sqlite(workdir)
+    elif request.param == "private-postgres":
+        database = nullcontext(request.getfixturevalue("private_postgres").url)
     else:
         database = postgres_database()
     with database as url:
         cc = CallCenter(environment(workdir, url, pbx_site), workdir, output)
-        cc.tag = {"sqlite": "1", "postgres": "2"}[request.param]
+        cc.database = request.param
+        cc.tag = {"sqlite": "1", "postgres": "2", "private-postgres": "3"}[request.param]
         cc.instances = _provision(cc)
         cc.start_serve()
         try:
