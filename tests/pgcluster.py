@@ -25,18 +25,25 @@ SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off",
             "max_connections=300", "listen_addresses=")
 
 
-def binaries() -> Path:
-    """The newest installed PostgreSQL's programs (Debian keeps them out of PATH)."""
+def server_binaries() -> Path:
+    """The newest installed PostgreSQL server's programs (Debian keeps each major
+    version apart, out of PATH)."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]))
+                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
     if not found:
-        raise RuntimeError("PostgreSQL is not installed (make host-packages installs it)")
+        raise RuntimeError("no PostgreSQL server installed: run `make host-packages` "
+                           "(make test does)")
     return Path(found[-1]).parent
 
 
-def _as_owner(command: list[str]) -> list[str]:
-    # initdb and postgres refuse to run as root: the postgres user owns the cluster.
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+def as_owner(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a server program as the cluster's owner: initdb and postgres refuse root, so
+    as root they run as the postgres user."""
+    command = ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else list(argv)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+    return result
 
 
 @contextmanager
@@ -49,19 +56,17 @@ def private_cluster() -> Iterator[str]:
     user = pwd.getpwuid(os.geteuid()).pw_name
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
-    bin_dir = binaries()
+    bin_dir = server_binaries()
     try:
-        subprocess.run(_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", user,
-                                  "-A", "trust", "-E", "UTF8", "--no-sync"]),
-                       check=True, capture_output=True)
+        as_owner(str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust",
+                 "-E", "UTF8", "--no-sync")
         options = " ".join(f"-c {setting}" for setting in SETTINGS) + f" -k {folder}"
-        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-o", options,
-                                  "-l", str(folder / "postgres.log"), "start"]),
-                       check=True, capture_output=True)
+        as_owner(str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-o", options,
+                 "-l", str(folder / "postgres.log"), "start")
         try:
             yield f"postgresql+psycopg://{user}@/postgres?host={folder}"
         finally:
-            subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m",
-                                      "immediate", "-w", "stop"]), capture_output=True)
+            as_owner(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w",
+                     "stop", check=False)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,7 +1,7 @@
 """A PostgreSQL cluster of the test run's own, which a test may stop and start again.
 
-The shared cluster (the host's, on port 5432) serves every other test of every run on
-the machine and must stay up; a test of the database going away needs a server nobody
+The run's shared cluster (tests/pgcluster.py's, or the host's) serves every other test
+of the run and must stay up; a test of the database going away needs a server nobody
 else uses. This one lives in a directory of /tmp named after the run's port offset and
 pytest's process (pytest's own temporary directories are private to root, and initdb
 refuses to run as root: the server runs as the postgres user), listens on loopback on a
@@ -10,7 +10,6 @@ port moved by the run's offset, and trusts every local connection.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -21,26 +20,12 @@ from sqlalchemy import create_engine, text
 from engine.db import dispose_engine
 from engine.migrate import upgrade
 from tests.integration.callcenter import PORT_OFFSET
+from tests.pgcluster import as_owner as _as_owner
+from tests.pgcluster import server_binaries
 
 PORT = 15432 + PORT_OFFSET
 PREFIX = f"ccc-test-pg-{PORT_OFFSET}-"
 OWNER = "postgres"
-
-
-def server_binaries() -> Path:
-    """The newest PostgreSQL server installed (Debian keeps each major version apart)."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-                   key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0)
-    assert found, "no PostgreSQL server installed: run `make host-packages` (make test does)"
-    return found[-1].parent
-
-
-def _as_owner(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
-    command = ["runuser", "-u", OWNER, "--", *argv]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-    return result
 
 
 def stop_abandoned() -> None:
