@@ -9,7 +9,7 @@ qualification (a text file named .png first: refused on its field, nothing saved
 rhea rejects it with a remark; olivia reads the remark, corrects and resubmits; rhea
 approves; olivia applies for a landline of unicom for Sales; rhea approves; sid
 delivers the number; it is in acme's numbers, in Sales, and olivia binds it to Sales's
-welcome flow and default group (live on the PBX).
+welcome flow and default group (live on the PBX); a carrier's call to it reaches alice.
 """
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ from engine.numbers.models import Number, NumberRental
 from engine.serve import start_web
 from engine.settings import load_settings
 from engine.uow import transaction
-from tests.integration.callcenter import sign_in_page
+from tests.integration.callcenter import local, sign_in_page
 
 PASSWORD = "a long enough password"
+ALICE_PHONE = local("127.0.0.63", 5630)
 NUMBER = "01066668888"
 POOL_NUMBER = "4008005001"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00"
@@ -62,7 +63,8 @@ def person(browser, base: str, account: str, user: str):
     return page
 
 
-def test_a_number_goes_from_the_supplier_to_the_account(browser, supply_site, tmp_path):
+def test_a_number_goes_from_the_supplier_to_the_account(browser, supply_site, tmp_path,
+                                                        callcenter):
     base = supply_site
     for name, data in (("agreement.pdf", PDF), ("front.png", PNG), ("back.png", PNG),
                        ("fake.png", b"MZ this is no image")):
@@ -166,6 +168,20 @@ def test_a_number_goes_from_the_supplier_to_the_account(browser, supply_site, tm
     olivia.get_by_role("button", name="Save").click()
     expect(olivia.get_by_role("status")).to_contain_text("PBX configuration is live")
     expect(olivia.get_by_role("row").filter(has_text=NUMBER)).to_contain_text("welcome")
+
+    # The number takes calls on the real PBX: the welcome flow, the default group, alice.
+    cc = callcenter
+    alice = cc.instances["sales"]["admin_agent"]
+    cc.register(alice, ALICE_PHONE)
+    agent = cc.answering_agent(ALICE_PHONE)
+    caller = "1380013866" + cc.tag
+    call = cc.carrier_calls(NUMBER, caller, talk_ms=9000)   # the welcome, then alice
+    call.assert_success(timeout=40)
+    agent.assert_success(timeout=10)
+    record = cc.wait_for_record(lambda r: r["caller"] == caller)
+    assert (record["number"], record["agent"], record["disposition"]) == (
+        NUMBER, alice["extension"], "answered")
+    cc.sign_out_everyone()
 
 
 def test_a_400_number_is_routed_marked_and_renewed_on_its_page(browser, supply_site,
