@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -87,7 +88,11 @@ def soak(bench: Bench, rate: int, minutes: int) -> int:
                 print(f"minute {minute:3}: ccc serve {memory[-1][1] / 1024:7.1f} MB, "
                       f"Asterisk {memory[-1][2] / 1024:7.1f} MB, apply {applied:5.2f} s, "
                       f"calls {succeeded} ok / {failed} failed", flush=True)
-            sipp.wait(timeout=180)
+            # The minutes are up: no new call (SIGUSR1 is SIPp's graceful quit); the
+            # calls up finish, so every call placed can have its record.
+            if sipp.poll() is None:
+                sipp.send_signal(signal.SIGUSR1)
+            sipp.wait(timeout=120)
         finally:
             if sipp.poll() is None:
                 sipp.kill()
