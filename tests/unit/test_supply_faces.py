@@ -186,6 +186,17 @@ def test_the_ccc_commands(sqlite_world, monkeypatch, tmp_path):
     assert "rob" in run("platform-user", "list").output
     queue = json.loads(run("qualification", "list", "--json").output)
     assert [q["company_name"] for q in queue] == ["Globex Ltd"]
+    # One account's, in a state: acme's one qualification is approved, not submitted.
+
+    def listed(*args):
+        return [row["id"] for row in json.loads(run(*args, "--json").output)]
+    acme_q = sqlite_world.ids["acme_qualification"]
+    assert listed("qualification", "list", "--account", "acme") == []
+    assert listed("qualification", "list", "--account", "acme", "--state", "approved") \
+        == listed("qualification", "list", "--account", "acme", "--state", "all") == [acme_q]
+    assert listed("application", "list", "--account", "globex", "--state", "submitted") == []
+    assert listed("application", "list", "--account", "globex", "--state", "approved") \
+        == [sqlite_world.ids["globex_application"]]
     (tmp_path / "fields.json").write_text(json.dumps(qualification_fields("Hooli")))
     (tmp_path / "front.png").write_bytes(png_bytes())
     (tmp_path / "back.png").write_text("not an image")
