@@ -49,6 +49,19 @@ def _listed(app: AppState, account_name, state: str, kind, of_account, of_every_
         return [to_json(row) for row in found]
 
 
+def _show(row: dict, as_json: bool, history: bool = False) -> None:
+    """One row as JSON, or a line a field (and its review history's steps, if asked)."""
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    for key, value in row.items():
+        if key != "history":
+            click.echo(f"{key}: {'' if value is None else value}")
+    for step in row["history"] if history else []:
+        click.echo(f"  {step['at']} {step['action']} by {step['actor']}"
+                   + (f": {step['remark']}" if step["remark"] else ""))
+
+
 # ---- platform users ------------------------------------------------------------------
 
 @click.group("platform-user")
@@ -124,15 +137,7 @@ def qualification_show(app: AppState, ident, as_json) -> None:
     from engine.qualifications import service
     with app.transaction() as session:
         row = service.qualification_json(service.get_qualification(session, None, ident))
-    if as_json:
-        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
-        return
-    for key, value in row.items():
-        if key != "history":
-            click.echo(f"{key}: {'' if value is None else value}")
-    for step in row["history"]:
-        click.echo(f"  {step['at']} {step['action']} by {step['actor']}"
-                   + (f": {step['remark']}" if step["remark"] else ""))
+    _show(row, as_json, history=True)
 
 
 @qualification.command("submit")
@@ -234,12 +239,7 @@ def application_show(app: AppState, ident, as_json) -> None:
     from engine.applications import service
     with app.transaction() as session:
         row = service.application_json(service.get_application(session, None, ident))
-    if as_json:
-        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
-        return
-    for key, value in row.items():
-        if key != "history":
-            click.echo(f"{key}: {'' if value is None else value}")
+    _show(row, as_json)
 
 
 @application.command("create")

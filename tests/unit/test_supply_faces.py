@@ -209,6 +209,14 @@ def test_the_ccc_commands(sqlite_world, monkeypatch, tmp_path):
     assert run("application", "deliver", "--id", a, "--number", "02055550001").exit_code == 0
     shown = json.loads(run("application", "show", "--id", a, "--json").output)
     assert (shown["state"], shown["numbers"]) == ("delivered", ["02055550001"])
+    # As text: a line a field; a qualification's review history after them.
+    text = run("application", "show", "--id", a).output.splitlines()
+    assert "state: delivered" in text and "numbers: ['02055550001']" in text
+    assert not any(line.startswith(("history", "  ")) for line in text)
+    text = run("qualification", "show", "--id", str(acme_q)).output.splitlines()
+    assert "company_name: Acme Ltd" in text and "remark: " in text
+    assert [line.split(" ")[3:] for line in text if line.startswith("  ")] == [
+        ["submitted", "by", "operator"], ["approved", "by", "operator"]]
     again = run("application", "deliver", "--id", a, "--number", "02055550002")
     assert again.exit_code == 1 and "only an approved application" in again.output
     offer = run("supplier", "offer", "--name", "telecom", "--virtual-mobile-batch", "3")
