@@ -106,34 +106,42 @@ def route(app: AppState, account_name, digits, domain) -> None:
     click.echo(f"number {digits} routed to {domain}")
 
 
-@click.command("marketing")
-@click.option("--account", "account_name", required=True)
-@click.option("--number", "digits", required=True)
-@click.argument("flag", type=click.Choice(["on", "off"]))
-@click.pass_obj
-def marketing(app: AppState, account_name, digits, flag) -> None:
-    """Mark a number as making marketing calls (its supplier's industry limits apply)."""
+def _flag_command(name: str):
+    """``ccc number NAME --account A --number N on|off``."""
+    def command(function):
+        for decorate in (click.pass_obj, click.argument("flag", type=click.Choice(["on", "off"])),
+                         click.option("--number", "digits", required=True),
+                         click.option("--account", "account_name", required=True),
+                         click.command(name)):
+            function = decorate(function)
+        return function
+    return command
+
+
+def _set_flag(app: AppState, account_name, digits, flag, change, missing: str = "") -> None:
+    """``change(session, number, on)`` on the account's number; a change that answers None
+    had nothing to change (``missing`` says what)."""
     from engine.accounts.service import get_account
-    from engine.numbers.service import set_marketing
     with app.transaction() as session:
         account = get_account(session, account_name)
-        set_marketing(session, _number(session, account.id, digits), flag == "on")
+        if change(session, _number(session, account.id, digits), flag == "on") is None:
+            raise click.ClickException(missing)
+
+
+@_flag_command("marketing")
+def marketing(app: AppState, account_name, digits, flag) -> None:
+    """Mark a number as making marketing calls (its supplier's industry limits apply)."""
+    from engine.numbers.service import set_marketing
+    _set_flag(app, account_name, digits, flag, set_marketing)
     click.echo(f"number {digits}: marketing {flag}")
 
 
-@click.command("renewal")
-@click.option("--account", "account_name", required=True)
-@click.option("--number", "digits", required=True)
-@click.argument("flag", type=click.Choice(["on", "off"]))
-@click.pass_obj
+@_flag_command("renewal")
 def renewal(app: AppState, account_name, digits, flag) -> None:
     """Renew the number's rental term a month at a time when it expires (auto-renewal)."""
-    from engine.accounts.service import get_account
     from engine.numbers.rentals import set_auto_renew
-    with app.transaction() as session:
-        account = get_account(session, account_name)
-        if set_auto_renew(session, _number(session, account.id, digits), flag == "on") is None:
-            raise click.ClickException(f"number {digits} has no rental")
+    _set_flag(app, account_name, digits, flag, set_auto_renew,
+              f"number {digits} has no rental")
     click.echo(f"number {digits}: auto-renewal {flag}")
 
 

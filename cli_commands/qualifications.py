@@ -35,6 +35,33 @@ def _supplier_ids(session, names) -> list[int]:
     return [get_supplier(session, name).id for name in names]
 
 
+def _listed(app: AppState, account_name, state: str, kind, of_account, of_every_account,
+            to_json) -> list[dict]:
+    """The rows of one account (by name) in a state, or of every account (the review
+    queue); ``state`` is a value of ``kind`` or 'all'."""
+    from engine.accounts.service import get_account
+    wanted = None if state == "all" else kind(state)
+    with app.transaction() as session:
+        if account_name:
+            found = of_account(session, None, get_account(session, account_name).id, wanted)
+        else:
+            found = of_every_account(session, None, wanted)
+        return [to_json(row) for row in found]
+
+
+def _show(row: dict, as_json: bool, history: bool = False) -> None:
+    """One row as JSON, or a line a field (and its review history's steps, if asked)."""
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    for key, value in row.items():
+        if key != "history":
+            click.echo(f"{key}: {'' if value is None else value}")
+    for step in row["history"] if history else []:
+        click.echo(f"  {step['at']} {step['action']} by {step['actor']}"
+                   + (f": {step['remark']}" if step["remark"] else ""))
+
+
 # ---- platform users ------------------------------------------------------------------
 
 @click.group("platform-user")
@@ -94,18 +121,10 @@ def qualification() -> None:
 @click.pass_obj
 def qualification_list(app: AppState, account_name, state, as_json) -> None:
     """Qualifications of one account, or of every account in a state."""
-    from engine.accounts.service import get_account
     from engine.qualifications import service
     from engine.qualifications.models import QualificationState
-    with app.transaction() as session:
-        if account_name:
-            found = service.list_qualifications(session, None,
-                                                get_account(session, account_name).id)
-            found = [q for q in found if state == "all" or q.state.value == state]
-        else:
-            found = service.review_queue(session, None, None if state == "all"
-                                         else QualificationState(state))
-        rows = [service.qualification_json(q) for q in found]
+    rows = _listed(app, account_name, state, QualificationState, service.list_qualifications,
+                   service.review_queue, service.qualification_json)
     emit(rows, as_json, ["id", "account_id", "company_name", "location", "state", "remark"])
 
 
@@ -118,15 +137,7 @@ def qualification_show(app: AppState, ident, as_json) -> None:
     from engine.qualifications import service
     with app.transaction() as session:
         row = service.qualification_json(service.get_qualification(session, None, ident))
-    if as_json:
-        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
-        return
-    for key, value in row.items():
-        if key != "history":
-            click.echo(f"{key}: {'' if value is None else value}")
-    for step in row["history"]:
-        click.echo(f"  {step['at']} {step['action']} by {step['actor']}"
-                   + (f": {step['remark']}" if step["remark"] else ""))
+    _show(row, as_json, history=True)
 
 
 @qualification.command("submit")
@@ -211,18 +222,10 @@ def application() -> None:
 @click.pass_obj
 def application_list(app: AppState, account_name, state, as_json) -> None:
     """Applications of one account, or of every account."""
-    from engine.accounts.service import get_account
     from engine.applications import service
     from engine.applications.models import ApplicationState
-    with app.transaction() as session:
-        if account_name:
-            found = service.list_applications(session, None,
-                                              get_account(session, account_name).id)
-            found = [a for a in found if state == "all" or a.state.value == state]
-        else:
-            found = service.review_queue(session, None, None if state == "all"
-                                         else ApplicationState(state))
-        rows = [service.application_json(a) for a in found]
+    rows = _listed(app, account_name, state, ApplicationState, service.list_applications,
+                   service.review_queue, service.application_json)
     emit(rows, as_json, ["id", "account_id", "supplier", "number_type", "quantity", "state",
                          "numbers"])
 
@@ -236,12 +239,7 @@ def application_show(app: AppState, ident, as_json) -> None:
     from engine.applications import service
     with app.transaction() as session:
         row = service.application_json(service.get_application(session, None, ident))
-    if as_json:
-        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
-        return
-    for key, value in row.items():
-        if key != "history":
-            click.echo(f"{key}: {'' if value is None else value}")
+    _show(row, as_json)
 
 
 @application.command("create")

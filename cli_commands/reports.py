@@ -29,71 +29,64 @@ def report() -> None:
     """Historical reports from the ingested queue log and agent state log."""
 
 
-def _run(app: AppState, build, domain, from_text, to_text, interval, as_json, as_csv):
+def _report(app: AppState, build, to_csv, summary, domain, from_text, to_text, interval,
+            as_json, as_csv) -> None:
+    """Build one report of the instance for the days asked and print it: a table of the
+    ``summary`` columns, JSON, or ``to_csv``'s CSV."""
     from engine.instances.service import get_instance
     from engine.reports.intervals import parse_day
     if as_json and as_csv:
         raise click.ClickException("choose one of --json and --csv")
     start, end = parse_day(from_text, "from"), parse_day(to_text, "to")
     with app.transaction() as session:
-        return build(session, get_instance(session, domain), start, end, interval,
+        rows = build(session, get_instance(session, domain), start, end, interval,
                      app.settings.billing_utc_offset_minutes)
-
-
-@report.command("skillgroup")
-@report_options
-@click.pass_obj
-def report_skillgroup(app: AppState, domain, from_text, to_text, interval, as_json,
-                      as_csv) -> None:
-    """Calls offered, handled, abandoned, service level, waits... per skill group."""
-    from engine.reports.export import SKILL_GROUP_SUMMARY, skill_group_csv
-    from engine.reports.service import skill_group_report
-    rows = _run(app, skill_group_report, domain, from_text, to_text, interval, as_json, as_csv)
-    _show(rows, as_json, as_csv, skill_group_csv, SKILL_GROUP_SUMMARY)
-
-
-@report.command("agent")
-@report_options
-@click.pass_obj
-def report_agent(app: AppState, domain, from_text, to_text, interval, as_json,
-                 as_csv) -> None:
-    """Calls handled, talk, work, occupancy and time in each state, per agent."""
-    from engine.reports.export import AGENT_SUMMARY, agent_csv
-    from engine.reports.service import agent_report
-    rows = _run(app, agent_report, domain, from_text, to_text, interval, as_json, as_csv)
-    _show(rows, as_json, as_csv, agent_csv, AGENT_SUMMARY)
-
-
-@report.command("ivr")
-@report_options
-@click.pass_obj
-def report_ivr(app: AppState, domain, from_text, to_text, interval, as_json, as_csv) -> None:
-    """Per IVR flow and node: callers who reached it, dropped there, keys pressed."""
-    from engine.reports.export import IVR_SUMMARY, ivr_csv
-    from engine.reports.ivr import ivr_report
-    rows = _run(app, ivr_report, domain, from_text, to_text, interval, as_json, as_csv)
-    _show(rows, as_json, as_csv, ivr_csv, IVR_SUMMARY)
-
-
-@report.command("number")
-@report_options
-@click.pass_obj
-def report_number(app: AppState, domain, from_text, to_text, interval, as_json,
-                  as_csv) -> None:
-    """Per number: calls, answered, abandoned, completed in the IVR, durations."""
-    from engine.reports.export import NUMBER_SUMMARY, number_csv
-    from engine.reports.numbers import number_report
-    rows = _run(app, number_report, domain, from_text, to_text, interval, as_json, as_csv)
-    _show(rows, as_json, as_csv, number_csv, NUMBER_SUMMARY)
-
-
-def _show(rows, as_json, as_csv, to_csv, summary) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     elif as_csv:
         click.echo(to_csv(rows), nl=False)
     else:
         emit(rows, False, list(summary))
+
+
+@report.command("skillgroup")
+@report_options
+@click.pass_obj
+def report_skillgroup(app: AppState, **options) -> None:
+    """Calls offered, handled, abandoned, service level, waits... per skill group."""
+    from engine.reports.export import SKILL_GROUP_SUMMARY, skill_group_csv
+    from engine.reports.service import skill_group_report
+    _report(app, skill_group_report, skill_group_csv, SKILL_GROUP_SUMMARY, **options)
+
+
+@report.command("agent")
+@report_options
+@click.pass_obj
+def report_agent(app: AppState, **options) -> None:
+    """Calls handled, talk, work, occupancy and time in each state, per agent."""
+    from engine.reports.export import AGENT_SUMMARY, agent_csv
+    from engine.reports.service import agent_report
+    _report(app, agent_report, agent_csv, AGENT_SUMMARY, **options)
+
+
+@report.command("ivr")
+@report_options
+@click.pass_obj
+def report_ivr(app: AppState, **options) -> None:
+    """Per IVR flow and node: callers who reached it, dropped there, keys pressed."""
+    from engine.reports.export import IVR_SUMMARY, ivr_csv
+    from engine.reports.ivr import ivr_report
+    _report(app, ivr_report, ivr_csv, IVR_SUMMARY, **options)
+
+
+@report.command("number")
+@report_options
+@click.pass_obj
+def report_number(app: AppState, **options) -> None:
+    """Per number: calls, answered, abandoned, completed in the IVR, durations."""
+    from engine.reports.export import NUMBER_SUMMARY, number_csv
+    from engine.reports.numbers import number_report
+    _report(app, number_report, number_csv, NUMBER_SUMMARY, **options)
 
 
 @report.command("ingest")

@@ -79,7 +79,10 @@ def may_configure(session: Session, user: User, instance: Instance | None = None
 
 def may_see_reports(session: Session, user: User, instance: Instance) -> bool:
     """Reports judge agents: the account's owner and reviewers see every instance's, an
-    instance administrator their instances' only, an agent none."""
+    instance administrator their instances' only, an agent none. Nobody sees another
+    account's, and the platform's users (of no account) see none."""
+    if user.account_id != instance.account_id:  # a platform user's is None
+        return False
     if user.role in (Role.OWNER, Role.REVIEWER):
         return True
     if user.role is Role.INSTANCE_ADMIN:

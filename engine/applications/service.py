@@ -181,11 +181,14 @@ def get_application(session: Session, actor: User | None, ident) -> LineApplicat
     return found
 
 
-def list_applications(session: Session, actor: User | None,
-                      account_id: int) -> list[LineApplication]:
+def list_applications(session: Session, actor: User | None, account_id: int,
+                      state: ApplicationState | None = None) -> list[LineApplication]:
+    """The account's applications in a state (None: all), oldest first."""
     _check_owner(actor, account_id)
-    return list(session.scalars(select(LineApplication).where(
-        LineApplication.account_id == account_id).order_by(LineApplication.id)))
+    query = select(LineApplication).where(LineApplication.account_id == account_id)
+    if state is not None:
+        query = query.where(LineApplication.state == state)
+    return list(session.scalars(query.order_by(LineApplication.id)))
 
 
 def supplier_applications(session: Session, actor: User | None,

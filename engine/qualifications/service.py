@@ -295,11 +295,14 @@ def get_qualification(session: Session, actor: User | None, ident) -> Qualificat
     return found
 
 
-def list_qualifications(session: Session, actor: User | None,
-                        account_id: int) -> list[Qualification]:
+def list_qualifications(session: Session, actor: User | None, account_id: int,
+                        state: QualificationState | None = None) -> list[Qualification]:
+    """The account's qualifications in a state (None: all), oldest first."""
     _check_owner(actor, account_id)
-    return list(session.scalars(select(Qualification).where(
-        Qualification.account_id == account_id).order_by(Qualification.id)))
+    query = select(Qualification).where(Qualification.account_id == account_id)
+    if state is not None:
+        query = query.where(Qualification.state == state)
+    return list(session.scalars(query.order_by(Qualification.id)))
 
 
 def review_queue(session: Session, actor: User | None,

@@ -146,6 +146,66 @@ def fake_media_args(voice: Path | None = None) -> list[str]:
     return args + ([f"--use-file-for-fake-audio-capture={voice}"] if voice else [])
 
 
+# The browser's own RTCPeerConnections, kept for a test to read their counters (the real
+# objects; the page uses them as usual), and the states the page's phone announced.
+# Installed by the browser before any page script runs, so the page's CSP does not apply.
+KEEP_PEER_CONNECTIONS = """
+window.cccPeerConnections = [];
+const Native = window.RTCPeerConnection;
+window.RTCPeerConnection = class extends Native {
+  constructor(...args) { super(...args); window.cccPeerConnections.push(this); }
+};
+document.addEventListener("ccc:phone", (event) => {
+  (window.cccPhoneStates ??= []).push(event.detail.state);
+});
+"""
+# The audio the page's newest peer connection received so far (null before it has one):
+# its stream (ssrc), packets and energy.
+AUDIO_COUNTERS = """async () => {
+  const pc = window.cccPeerConnections.at(-1);
+  if (!pc) return null;
+  let figures = null;
+  (await pc.getStats()).forEach((report) => {
+    if (report.type === "inbound-rtp" && report.kind === "audio") {
+      figures = { ssrc: report.ssrc, packets: report.packetsReceived,
+                  energy: report.totalAudioEnergy ?? 0 };
+    }
+  });
+  return figures;
+}"""
+
+
+def phone_page(browser, timeout_ms: int = 15_000):
+    """A page in a browser context of its own (its own cookies and phone) that keeps its
+    peer connections for AUDIO_COUNTERS: (context, page, the page's JavaScript errors)."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context.add_init_script(KEEP_PEER_CONNECTIONS)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
+@pytest.fixture(scope="module")
+def microphone_voice() -> Path | None:
+    """What phone_browser's fake microphone plays: Chromium's own beeps, unless a module
+    gives a WAV file of speech by overriding this fixture."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def phone_browser(microphone_voice):
+    """A headless Chromium whose pages have a fake microphone and no permission prompt,
+    for a module's browser phones (see fake_media_args; module-scoped as ``browser``)."""
+    assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=fake_media_args(microphone_voice))
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """A headless Chromium for a module's browser tests. Not for the whole session:

@@ -48,8 +48,9 @@ from engine.settings import load_settings
 from provisioning import pbx_host
 from tests.conftest import postgres_database
 from tests.integration.callcenter import (CARRIER_HOST, PORT_OFFSET, CallCenter,
-                                          environment, local)
-from tests.integration.conftest import CHROMIUM, CHROMIUM_ARGS, OUTPUT, fake_media_args
+                                          environment, local, wait_for)
+from tests.integration.conftest import (AUDIO_COUNTERS, CHROMIUM, CHROMIUM_ARGS, OUTPUT,
+                                       fake_media_args, phone_page)
 
 ROOT = Path(__file__).resolve().parents[2]
 USER = "ccc"
@@ -179,16 +180,6 @@ def uids_of(program: str, session_leader: int) -> set[int]:
     return found
 
 
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def port_open(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -267,11 +258,11 @@ def host(request, pbx_site, scratch, venv):
         cc.settings = settings
         try:
             services.start("ccc-pbx")
-            wait_until(lambda: ami_ping(settings), 60, "the PBX to answer AMI")
+            wait_for(lambda: ami_ping(settings), "the PBX to answer AMI", 60)
             services.start("ccc-serve")
-            wait_until(lambda: port_open(settings.agi_port), 60, "ccc serve's FastAGI port")
+            wait_for(lambda: port_open(settings.agi_port), "ccc serve's FastAGI port", 60)
             services.start("ccc-web")
-            wait_until(lambda: port_open(settings.web_port), 60, "gunicorn's port")
+            wait_for(lambda: port_open(settings.web_port), "gunicorn's port", 60)
             cc.ccc("account", "create", "acme", "--plan", "payg")
             cc.ccc("trunk", "create", "--name", "carrier", "--host", CARRIER_HOST)
             sales = cc.ccc_json("instance", "create", "--account", "acme", "--name", "Sales",
@@ -472,7 +463,7 @@ def test_a_sip_scanner_finds_nothing_and_is_banned(host):
         rows = json.loads(host.ccc("security", "bans", "--json").stdout)
         return [row for row in rows if row["address"] == SCANNER]
     try:
-        ban = wait_until(banned, 60, "the scanner's ban")
+        ban = wait_for(banned, "the scanner's ban", 60)
     finally:
         guesser.kill()
     assert ban[0]["failures"] >= 10
@@ -488,23 +479,6 @@ def test_a_sip_scanner_finds_nothing_and_is_banned(host):
 
 # -- a browser softphone over WSS ------------------------------------------------------
 
-KEEP_PEER_CONNECTIONS = """
-window.cccPeerConnections = [];
-const Native = window.RTCPeerConnection;
-window.RTCPeerConnection = class extends Native {
-  constructor(...args) { super(...args); window.cccPeerConnections.push(this); }
-};
-"""
-AUDIO_COUNTERS = """async () => {
-  const pc = window.cccPeerConnections.at(-1);
-  let figures = null;
-  (await pc.getStats()).forEach((report) => {
-    if (report.type === "inbound-rtp" && report.kind === "audio") {
-      figures = { packets: report.packetsReceived, energy: report.totalAudioEnergy ?? 0 };
-    }
-  });
-  return figures;
-}"""
 WORKBENCH_PASSWORD = "alice at work 42"
 BOB_CALLS_FROM = local("127.0.0.5", 5082)
 
@@ -530,10 +504,7 @@ def test_a_browser_agent_over_wss_takes_a_call_with_audio_both_ways(host, scratc
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args,
                                              env={**os.environ, "HOME": str(home)})
         try:
-            context = browser.new_context(viewport={"width": 1100, "height": 900})
-            context.add_init_script(KEEP_PEER_CONNECTIONS)
-            page = context.new_page()
-            page.set_default_timeout(20_000)
+            context, page, _ = phone_page(browser, 20_000)
             sockets = []
             page.on("websocket", lambda ws: sockets.append(ws.url))
             page.goto(f"{base}/w/sales.acme/signin")
@@ -552,7 +523,7 @@ def test_a_browser_agent_over_wss_takes_a_call_with_audio_both_ways(host, scratc
             expect(panel.locator(".phone-incoming")).to_be_visible()
             panel.get_by_role("button", name="Answer").click()
             expect(panel).to_have_attribute("data-state", "talking")
-            first = wait_until(lambda: page.evaluate(AUDIO_COUNTERS), 20, "audio counters")
+            first = wait_for(lambda: page.evaluate(AUDIO_COUNTERS), "audio counters", 20)
             deadline = time.monotonic() + 20
             second = first
             while time.monotonic() < deadline and not (

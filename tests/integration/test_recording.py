@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.billing.periods import Month
-from tests.integration.callcenter import CARRIER, PORT_OFFSET, SPEECH, local
+from tests.integration.callcenter import CARRIER, PORT_OFFSET, SPEECH, local, wait_for
 from tests.integration.rtp import RtpPeer
 
 SALES, HOTLINE, NUMBER = "sales.acme", "hotline.acme", "01012345678"
@@ -244,16 +244,6 @@ def test_another_instance_never_sees_a_recording(callcenter, erin):
         assert refused.returncode != 0
         assert "Traceback" not in refused.stderr
     assert not (cc.output / "stolen.wav").exists()
-
-
-def wait_for(predicate, what: str, timeout: float = 15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"never: {what}")
 
 
 def sox_seconds(path: Path) -> float:

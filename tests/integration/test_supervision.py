@@ -20,6 +20,7 @@ from dataclasses import replace
 import pytest
 
 from tests.integration.callcenter import CARRIER, PORT_OFFSET, local, wait_for
+from tests.integration.conftest import AUDIO_COUNTERS, phone_page
 from tests.integration.rtp import RtpPeer
 
 BOB_PHONE = local("127.0.0.51", 5410)
@@ -276,51 +277,7 @@ def test_another_instance_and_forged_identifiers_are_refused(callcenter, team):
         server.server_close()
 
 
-KEEP_PEER_CONNECTIONS = """
-window.cccPeerConnections = [];
-const Native = window.RTCPeerConnection;
-window.RTCPeerConnection = class extends Native {
-  constructor(...args) { super(...args); window.cccPeerConnections.push(this); }
-};
-"""
-AUDIO_COUNTERS = """async () => {
-  const pc = window.cccPeerConnections.at(-1);
-  if (!pc) return null;
-  let figures = null;
-  (await pc.getStats()).forEach((report) => {
-    if (report.type === "inbound-rtp" && report.kind === "audio") {
-      figures = { packets: report.packetsReceived, energy: report.totalAudioEnergy ?? 0 };
-    }
-  });
-  return figures;
-}"""
 WORKBENCH_PASSWORD = "Headset-On-Desk-2026"
-
-
-@pytest.fixture
-def phone_browser(callcenter):
-    """Chromium whose pages have a fake microphone and no permission prompt."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.integration.conftest import CHROMIUM, fake_media_args
-    if callcenter.tag == "2":
-        pytest.skip("the path is the PBX's and Chromium's; one database is enough for it")
-    assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
-    args = fake_media_args()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield browser
-        browser.close()
-
-
-def new_page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.add_init_script(KEEP_PEER_CONNECTIONS)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
 
 
 def test_a_supervisor_picks_a_call_in_the_page_and_listens_on_the_workbench_phone(
@@ -329,6 +286,8 @@ def test_a_supervisor_picks_a_call_in_the_page_and_listens_on_the_workbench_phon
     it. The page lists bob's live call; sam chooses his page's phone and Listen; the
     workbench rings, sam answers there and hears the call (the browser's own audio
     counters grow); he hangs up, and the page's log shows the act with its duration."""
+    if callcenter.tag == "2":
+        pytest.skip("the path is the PBX's and Chromium's; one database is enough for it")
     import re
 
     from playwright.sync_api import expect
@@ -343,8 +302,8 @@ def test_a_supervisor_picks_a_call_in_the_page_and_listens_on_the_workbench_phon
     settings = load_settings(cc.env)
     server = start_web(replace(settings, web_bind="127.0.0.1"))
     base = f"http://127.0.0.1:{server.server_port}"
-    workbench, phone, phone_errors = new_page(phone_browser)
-    admin, page, page_errors = new_page(phone_browser)
+    workbench, phone, phone_errors = phone_page(phone_browser, 20_000)
+    admin, page, page_errors = phone_page(phone_browser, 20_000)
     try:
         phone.goto(f"{base}/w/sales.acme/signin")
         phone.get_by_label("Extension").fill(sam["extension"])

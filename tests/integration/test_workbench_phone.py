@@ -38,13 +38,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from engine.ami.client import ami_command
 from engine.serve import start_web
 from engine.settings import load_settings
 from tests.integration.callcenter import CARRIER, Listener, local, wait_for
-from tests.integration.conftest import CHROMIUM, fake_media_args
+from tests.integration.conftest import AUDIO_COUNTERS, phone_page
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-output" / "screens"
@@ -53,31 +53,6 @@ BOB_PHONE = local("127.0.0.6", 5110)
 BOB_CALLS_FROM = local("127.0.0.6", 5112)
 ALICE_SIP_PHONE = local("127.0.0.7", 5120)
 CARL_PHONE = local("127.0.0.8", 5130)
-
-# The browser's own RTCPeerConnections, kept for the test to read their counters (the
-# real objects; the page uses them as usual). Installed by the browser before any page
-# script runs, so the page's CSP does not apply to it.
-KEEP_PEER_CONNECTIONS = """
-window.cccPeerConnections = [];
-const Native = window.RTCPeerConnection;
-window.RTCPeerConnection = class extends Native {
-  constructor(...args) { super(...args); window.cccPeerConnections.push(this); }
-};
-document.addEventListener("ccc:phone", (event) => {
-  (window.cccPhoneStates ??= []).push(event.detail.state);
-});
-"""
-AUDIO_COUNTERS = """async () => {
-  const pc = window.cccPeerConnections.at(-1);
-  let figures = null;
-  (await pc.getStats()).forEach((report) => {
-    if (report.type === "inbound-rtp" && report.kind === "audio") {
-      figures = { ssrc: report.ssrc, packets: report.packetsReceived,
-                  energy: report.totalAudioEnergy ?? 0 };
-    }
-  });
-  return figures;
-}"""
 
 # The voice the fake microphone plays (in a loop), spoken by espeak-ng.
 SPEECH = "Hello, this is the ccc softphone test. One two three four five six seven."
@@ -89,21 +64,11 @@ pytestmark = pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")
-def voice(tmp_path_factory) -> Path:
+def microphone_voice(tmp_path_factory) -> Path:
+    """phone_browser's microphone plays the speech above."""
     path = tmp_path_factory.mktemp("voice") / "voice.wav"
     subprocess.run(["espeak-ng", "-w", str(path), SPEECH], check=True, capture_output=True)
     return path
-
-
-@pytest.fixture(scope="module")
-def phone_browser(voice):
-    """Chromium with a fake microphone (the speech above) and no permission prompt."""
-    assert CHROMIUM.exists(), "no Chromium: run `make host-packages` (make test does)"
-    args = fake_media_args(voice)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -131,12 +96,7 @@ def workbench(callcenter):
 
 @pytest.fixture
 def page(phone_browser):
-    context = phone_browser.new_context(viewport={"width": 1100, "height": 900})
-    context.add_init_script(KEEP_PEER_CONNECTIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    context, page, errors = phone_page(phone_browser)
     yield page
     context.close()
     assert errors == [], f"JavaScript errors in the page: {errors}"
@@ -379,10 +339,7 @@ MENU_FLOW = {"format": 1, "nodes": [
 
 def agent_page(phone_browser, cc, extension: str):
     """A second agent's own browser session (its own context, cookies and phone)."""
-    context = phone_browser.new_context(viewport={"width": 1100, "height": 900})
-    context.add_init_script(KEEP_PEER_CONNECTIONS)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page, _ = phone_page(phone_browser)
     sign_in(page, cc, extension=extension)
     return context, page
 

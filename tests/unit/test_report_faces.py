@@ -114,6 +114,32 @@ def test_another_accounts_instance_is_not_found_and_agents_see_no_reports(report
         assert api.get(report_path(reported, kind=kind)).status_code == 401
 
 
+def test_a_platform_reviewer_sees_no_accounts_reports(reported):
+    """rhea reviews every account's qualifications, and belongs to none: no account's
+    report is hers, whatever her role's name says: the faces keep her in her own area
+    (403), and the engine's rule refuses her too."""
+    from sqlalchemy import select
+
+    from engine import access
+    from engine.accounts.models import User
+    from engine.errors import Forbidden
+    from engine.instances.models import Instance
+    from tests.unit.webadmin_world import signed_in
+    api = reported.app().test_client()
+    page = signed_in(reported, "rhea", account="")
+    for instance in ("acme_instance", "globex_instance"):
+        for kind in ("skillgroups", "agents", "ivr", "numbers"):
+            assert api.get(report_path(reported, instance, kind),
+                           headers=bearer(reported, "rhea")).status_code == 403, kind
+        assert page.get(f"/instances/{reported.ids[instance]}/reports").status_code == 403
+        with transaction(reported.settings) as db:
+            rhea = db.scalar(select(User).where(User.name == "rhea"))
+            target = db.get(Instance, reported.ids[instance])
+            assert not access.may_see_reports(db, rhea, target)
+            with pytest.raises(Forbidden):
+                access.check_see_reports(db, rhea, target)
+
+
 @pytest.mark.parametrize("query, field", [
     ("to=2026-12-04", "from"), ("from=2026-12-03&to=2026-02-30", "to"),
     ("from=2026-12-03&to=2026-12-04&interval=fortnight", "interval"),

@@ -186,6 +186,17 @@ def test_the_ccc_commands(sqlite_world, monkeypatch, tmp_path):
     assert "rob" in run("platform-user", "list").output
     queue = json.loads(run("qualification", "list", "--json").output)
     assert [q["company_name"] for q in queue] == ["Globex Ltd"]
+    # One account's, in a state: acme's one qualification is approved, not submitted.
+
+    def listed(*args):
+        return [row["id"] for row in json.loads(run(*args, "--json").output)]
+    acme_q = sqlite_world.ids["acme_qualification"]
+    assert listed("qualification", "list", "--account", "acme") == []
+    assert listed("qualification", "list", "--account", "acme", "--state", "approved") \
+        == listed("qualification", "list", "--account", "acme", "--state", "all") == [acme_q]
+    assert listed("application", "list", "--account", "globex", "--state", "submitted") == []
+    assert listed("application", "list", "--account", "globex", "--state", "approved") \
+        == [sqlite_world.ids["globex_application"]]
     (tmp_path / "fields.json").write_text(json.dumps(qualification_fields("Hooli")))
     (tmp_path / "front.png").write_bytes(png_bytes())
     (tmp_path / "back.png").write_text("not an image")
@@ -198,6 +209,14 @@ def test_the_ccc_commands(sqlite_world, monkeypatch, tmp_path):
     assert run("application", "deliver", "--id", a, "--number", "02055550001").exit_code == 0
     shown = json.loads(run("application", "show", "--id", a, "--json").output)
     assert (shown["state"], shown["numbers"]) == ("delivered", ["02055550001"])
+    # As text: a line a field; a qualification's review history after them.
+    text = run("application", "show", "--id", a).output.splitlines()
+    assert "state: delivered" in text and "numbers: ['02055550001']" in text
+    assert not any(line.startswith(("history", "  ")) for line in text)
+    text = run("qualification", "show", "--id", str(acme_q)).output.splitlines()
+    assert "company_name: Acme Ltd" in text and "remark: " in text
+    assert [line.split(" ")[3:] for line in text if line.startswith("  ")] == [
+        ["submitted", "by", "operator"], ["approved", "by", "operator"]]
     again = run("application", "deliver", "--id", a, "--number", "02055550002")
     assert again.exit_code == 1 and "only an approved application" in again.output
     offer = run("supplier", "offer", "--name", "telecom", "--virtual-mobile-batch", "3")

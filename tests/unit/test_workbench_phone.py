@@ -1,4 +1,5 @@
-"""The workbench's softphone settings and network check, through the web app.
+"""The workbench's softphone settings, network check and call history's words, through
+the web app.
 
 World: tests/unit/webadmin_world.py (Sales with agent bob, Hotline with carol). bob
 signs in to Sales's workbench; the pages, the JSON and the probes answer him, another
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -135,3 +137,18 @@ def test_a_missing_library_file_is_a_404_not_an_error(world):
     assert client.get("/static/vendor/no-such-library.js").status_code == 404
     page = client.get("/w/sales.acme/").get_data(as_text=True)
     assert '<script type="module" src="/static/phone.js"></script>' in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_call_history_names_every_disposition_a_call_record_has(world, language):
+    """Every disposition the call records can hold has its own label in the page's texts
+    (the history showed a bare code for one the IVR itself ended), in each language."""
+    from engine.calls.merge import DERIVED, DISPOSITIONS, RANK
+    client, _ = bob_signed_in(world)
+    page = client.get("/w/sales.acme/", headers={"Accept-Language": language})
+    texts = json.loads(re.search(r'<script type="application/json" id="workbench-text">'
+                                 r'(.*?)</script>', page.get_data(as_text=True), re.S).group(1))
+    dispositions = set(DISPOSITIONS.values()) | set(DERIVED) | set(RANK)
+    assert dispositions <= set(texts["outcomes"])
+    assert texts["outcomes"]["completed_in_ivr"] == (
+        "completed in the IVR" if language == "en" else "在 IVR 中结束")

@@ -38,25 +38,46 @@ def _state_query(kind) -> tuple[dict, ...]:
              "description": "default submitted"},)
 
 
+def _listed(kind, review_queue, to_json):
+    """Every account's rows in the ?state= asked for."""
+    state = _state(kind)
+    with work() as db:
+        return jsonify([to_json(row) for row in review_queue(db, current_user(db), state)])
+
+
+def _to_review(db, load, ident: int):
+    """The reviewer, and the row they ask for (refused to anybody else)."""
+    me = current_user(db)
+    qualifications.check_reviewer(me)
+    return me, load(db, me, ident)
+
+
+def _one(load, to_json, ident: int):
+    with work() as db:
+        return jsonify(to_json(_to_review(db, load, ident)[1]))
+
+
+def _decide(load, review, to_json, ident: int):
+    with work() as db:
+        me, found = _to_review(db, load, ident)
+        data = body(DECISION)
+        return jsonify(to_json(review(db, me, found, data["decision"], data.get("remark"))))
+
+
 @route("/review/qualifications", "GET", "Qualifications of every account, in a state",
        response={"type": "array", "items": QUALIFICATION},
        operation_id="ListQualificationsToReview", errors=(400, 401, 403),
        query=_state_query(QualificationState))
 def list_qualifications_to_review():
-    state = _state(QualificationState)
-    with work() as db:
-        return jsonify([qualifications.qualification_json(q) for q in
-                        qualifications.review_queue(db, current_user(db), state)])
+    return _listed(QualificationState, qualifications.review_queue,
+                   qualifications.qualification_json)
 
 
 @route("/review/qualifications/<int:qualification_id>", "GET", "One qualification",
        response=QUALIFICATION, operation_id="GetQualificationToReview", errors=CHANGES)
 def get_qualification_to_review(qualification_id: int):
-    with work() as db:
-        me = current_user(db)
-        qualifications.check_reviewer(me)
-        return jsonify(qualifications.qualification_json(
-            qualifications.get_qualification(db, me, qualification_id)))
+    return _one(qualifications.get_qualification, qualifications.qualification_json,
+                qualification_id)
 
 
 @route("/review/qualifications/<int:qualification_id>/images/<which>", "GET",
@@ -64,9 +85,7 @@ def get_qualification_to_review(qualification_id: int):
        operation_id="GetQualificationImageToReview", errors=CHANGES)
 def get_qualification_image_to_review(qualification_id: int, which: str):
     with work() as db:
-        me = current_user(db)
-        qualifications.check_reviewer(me)
-        found = qualifications.get_qualification(db, me, qualification_id)
+        _, found = _to_review(db, qualifications.get_qualification, qualification_id)
         return send_document(db, qualifications.document_of(found, which), f"id-{which}")
 
 
@@ -74,13 +93,8 @@ def get_qualification_image_to_review(qualification_id: int, which: str):
        "Approve or reject a submitted qualification", request=DECISION,
        response=QUALIFICATION, operation_id="ReviewQualification", errors=CHANGES + (409,))
 def review_qualification(qualification_id: int):
-    with work() as db:
-        me = current_user(db)
-        qualifications.check_reviewer(me)
-        found = qualifications.get_qualification(db, me, qualification_id)
-        data = body(DECISION)
-        return jsonify(qualifications.qualification_json(qualifications.review_qualification(
-            db, me, found, data["decision"], data.get("remark"))))
+    return _decide(qualifications.get_qualification, qualifications.review_qualification,
+                   qualifications.qualification_json, qualification_id)
 
 
 @route("/review/applications", "GET", "Line applications of every account, in a state",
@@ -88,30 +102,18 @@ def review_qualification(qualification_id: int):
        operation_id="ListApplicationsToReview", errors=(400, 401, 403),
        query=_state_query(ApplicationState))
 def list_applications_to_review():
-    state = _state(ApplicationState)
-    with work() as db:
-        return jsonify([applications.application_json(a) for a in
-                        applications.review_queue(db, current_user(db), state)])
+    return _listed(ApplicationState, applications.review_queue, applications.application_json)
 
 
 @route("/review/applications/<int:application_id>", "GET", "One line application",
        response=APPLICATION, operation_id="GetApplicationToReview", errors=CHANGES)
 def get_application_to_review(application_id: int):
-    with work() as db:
-        me = current_user(db)
-        qualifications.check_reviewer(me)
-        return jsonify(applications.application_json(
-            applications.get_application(db, me, application_id)))
+    return _one(applications.get_application, applications.application_json, application_id)
 
 
 @route("/review/applications/<int:application_id>/decision", "POST",
        "Approve (it goes to the supplier) or reject a line application", request=DECISION,
        response=APPLICATION, operation_id="ReviewLineApplication", errors=CHANGES + (409,))
 def review_line_application(application_id: int):
-    with work() as db:
-        me = current_user(db)
-        qualifications.check_reviewer(me)
-        found = applications.get_application(db, me, application_id)
-        data = body(DECISION)
-        return jsonify(applications.application_json(applications.review_application(
-            db, me, found, data["decision"], data.get("remark"))))
+    return _decide(applications.get_application, applications.review_application,
+                   applications.application_json, application_id)

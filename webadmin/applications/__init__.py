@@ -17,26 +17,19 @@ from webadmin.access import current_user, flash_saved, work
 from webadmin.auth import login_required
 from webadmin.forms import errors_of, int_or_none, int_or_text
 from webadmin.labels import number_type_name
-from webadmin.qualifications import refused
 
 blueprint = Blueprint("applications", __name__, template_folder="templates")
 
 
 def _application(db, ident: int):
-    try:
-        return applications.get_application(db, current_user(db), ident)
-    except (Forbidden, NotFound) as error:
-        refused(error)
+    return applications.get_application(db, current_user(db), ident)
 
 
 @blueprint.route("/applications")
 @login_required
 def index():
     with work() as db:
-        try:
-            rows = applications.list_applications(db, current_user(db), g.account_id)
-        except Forbidden as error:
-            refused(error)
+        rows = applications.list_applications(db, current_user(db), g.account_id)
         return render_template("applications/index.html", applications=rows)
 
 
@@ -57,15 +50,13 @@ def new():
                 ident = created.id
             flash_saved(_("Application submitted for review"))
             return redirect(url_for("applications.show", application_id=ident))
-        except Forbidden as refusal:
-            refused(refusal)
+        except (Forbidden, NotFound):
+            raise  # not the form's: the error page
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
-        try:
-            applications.list_applications(db, current_user(db), g.account_id)
-        except Forbidden as refusal:
-            refused(refusal)
+        # Only who may apply sees the form: the refusal is the error page.
+        applications.list_applications(db, current_user(db), g.account_id)
         qualified = [(q.id, f"{q.company_name} ({q.location})")
                      for q in approved_for(db, g.account_id)]
         suppliers = [(s.id, s.name) for s in list_suppliers(db)]

@@ -27,15 +27,8 @@ TEXT_FIELDS = ("company_name", "location", "company_type", "credit_code", "valid
 FORM_MAX = 2 * ID_IMAGE_MAX + MB
 
 
-def refused(error: DomainError):
-    abort(403 if isinstance(error, Forbidden) else 404, str(error))
-
-
 def _qualification(db, ident: int):
-    try:
-        return qualifications.get_qualification(db, current_user(db), ident)
-    except (Forbidden, NotFound) as error:
-        refused(error)
+    return qualifications.get_qualification(db, current_user(db), ident)
 
 
 def _fields(form) -> dict:
@@ -65,10 +58,7 @@ def _form_page(db, form, errors, error, qualification=None, status=200):
 @login_required
 def index():
     with work() as db:
-        try:
-            rows = qualifications.list_qualifications(db, current_user(db), g.account_id)
-        except Forbidden as error:
-            refused(error)
+        rows = qualifications.list_qualifications(db, current_user(db), g.account_id)
         return render_template("qualifications/index.html", qualifications=rows)
 
 
@@ -85,15 +75,13 @@ def new():
                 ident = created.id
             flash_saved(_("Qualification submitted for review"))
             return redirect(url_for("qualifications.show", qualification_id=ident))
-        except Forbidden as refusal:
-            refused(refusal)
+        except (Forbidden, NotFound):
+            raise  # not the form's: the error page
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
-        try:
-            qualifications.list_qualifications(db, current_user(db), g.account_id)
-        except Forbidden as refusal:
-            refused(refusal)
+        # Only who may submit sees the form: the refusal is the error page.
+        qualifications.list_qualifications(db, current_user(db), g.account_id)
         return _form_page(db, form, errors, error, status=422 if errors or error else 200)
 
 
@@ -121,10 +109,8 @@ def edit(qualification_id: int):
                                                       _fields(request.form), _files())
             flash_saved(_("Qualification resubmitted for review"))
             return redirect(url_for("qualifications.show", qualification_id=qualification_id))
-        except Forbidden as refusal:
-            refused(refusal)
-        except Conflict:
-            raise  # not a rejected one: the error page says so (409), there is no form
+        except (Forbidden, NotFound, Conflict):
+            raise  # not the form's (a Conflict: not a rejected one): the error page
         except DomainError as failure:
             errors, error = errors_of(failure)
     with work() as db:
@@ -148,8 +134,8 @@ def add_suppliers(qualification_id: int):
             qualifications.add_suppliers(db, current_user(db), qualification,
                                          ids(request.form.getlist("suppliers")))
         flash_saved(_("Suppliers added"))
-    except Forbidden as refusal:
-        refused(refusal)
+    except (Forbidden, NotFound):
+        raise  # not the form's: the error page
     except DomainError as failure:
         errors, error = errors_of(failure)
         with work() as db:

@@ -3,7 +3,7 @@ qualifications and line applications, approved or rejected with a remark. The ru
 engine/qualifications/service.py's and engine/applications/service.py's."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.accounts.models import Account
@@ -19,24 +19,14 @@ from webadmin.uploads import send_document
 blueprint = Blueprint("review", __name__, template_folder="templates")
 
 
-def _checked(call, *args):
-    """Run a service call; a refusal is the page's 403 or 404."""
-    try:
-        return call(*args)
-    except Forbidden as error:
-        abort(403, str(error))
-    except NotFound:
-        abort(404)
-
-
 @blueprint.route("/review")
 @login_required
 def index():
     with work() as db:
         me = current_user(db)
-        waiting = _checked(qualifications.review_queue, db, me)
-        lines = _checked(applications.review_queue, db, me)
-        decided = _checked(qualifications.review_queue, db, me, None)
+        waiting = qualifications.review_queue(db, me)
+        lines = applications.review_queue(db, me)
+        decided = qualifications.review_queue(db, me, None)
         accounts = dict(db.query(Account.id, Account.name).all())
         return render_template("review/index.html", qualifications=waiting, lines=lines,
                                decided=[q for q in decided if q not in waiting][-20:],
@@ -48,20 +38,20 @@ def _decide(kind: str, ident: int, load, review, done: str):
     if request.method == "POST":
         try:
             with work() as db:
-                _checked(qualifications.check_reviewer, current_user(db))
-                found = _checked(load, db, current_user(db), ident)
+                qualifications.check_reviewer(current_user(db))
+                found = load(db, current_user(db), ident)
                 review(db, current_user(db), found, request.form.get("decision", ""),
                        request.form.get("remark", ""))
             flash_saved(done)
             return redirect(url_for("review.index"))
-        except Forbidden as refusal:
-            abort(403, str(refusal))
+        except (Forbidden, NotFound):
+            raise  # not the form's: the error page
         except DomainError as failure:
             errors, error = errors_of(failure)
             status = status_of(failure)  # 409: decided already, the page says so
     with work() as db:
-        _checked(qualifications.check_reviewer, current_user(db))
-        found = _checked(load, db, current_user(db), ident)
+        qualifications.check_reviewer(current_user(db))
+        found = load(db, current_user(db), ident)
         account = db.get(Account, found.account_id)
         return render_template(f"review/{kind}.html", item=found, account=account.name,
                                form=request.form, errors=errors, error=error), status
@@ -78,10 +68,9 @@ def qualification(qualification_id: int):
 @login_required
 def image(qualification_id: int, which: str):
     with work() as db:
-        _checked(qualifications.check_reviewer, current_user(db))
-        found = _checked(qualifications.get_qualification, db, current_user(db),
-                         qualification_id)
-        document_id = _checked(qualifications.document_of, found, which)
+        qualifications.check_reviewer(current_user(db))
+        found = qualifications.get_qualification(db, current_user(db), qualification_id)
+        document_id = qualifications.document_of(found, which)
         return send_document(db, document_id, f"id-{which}")
 
 
