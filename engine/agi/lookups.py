@@ -27,7 +27,7 @@ from collections.abc import Callable
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.pools import CALL_SETUP
-from engine.db import session_factory
+from engine.db import get_engine, session_factory
 from engine.errors import DomainError
 from engine.metrics import FAILURES
 from engine.ivr.runtime import (agent_endpoint, instance_of_number, plan_for_number,
@@ -40,6 +40,9 @@ REMEMBERED = 2048
 # Reads whose answer may stand in for a fresh one while the database is down.
 CONFIGURATION = frozenset({plan_for_number, plan_for_version, queue_for, agent_endpoint,
                            instance_of_number})
+# Reads that run Core statements only: they get a plain connection, not an ORM session
+# (every inbound call asks for its number's plan).
+CORE = frozenset({plan_for_number, plan_for_version, instance_of_number})
 
 
 class DatabaseUnavailable(DomainError):
@@ -50,11 +53,15 @@ class Lookups:
     def __init__(self, database_url: str, deadline: float = DEADLINE, pause: float = PAUSE,
                  clock: Callable[[], float] = time.monotonic):
         self.sessions = session_factory(database_url)
+        self.engine = get_engine(database_url)
         self.deadline, self.pause, self.clock = deadline, pause, clock
         self.down_until = 0.0
         self.remembered: OrderedDict[tuple, object] = OrderedDict()
 
     def _transaction(self, function, args):
+        if function in CORE:  # no ORM session: a third of the cost of a plan's stamp
+            with self.engine.begin() as connection:
+                return function(connection, *args)
         with self.sessions() as session, session.begin():
             return function(session, *args)
 

@@ -35,7 +35,7 @@ from engine.ivr.interpreter import CallContext, FlowError, Interpreter
 from engine.instances.models import Instance
 from engine.ivr.runtime import CallPlan, instance_of_number, plan_for_number, plan_for_version
 from engine.pools import BACKGROUND
-from engine.reports.ivr import IvrOutcome, record_session
+from engine.reports.ivr import IvrOutcome, record_sessions
 from engine.retried import Retried
 from engine.settings import Settings
 
@@ -50,6 +50,9 @@ SESSION_FAILURES = (FlowError, AgiError, AgiHangup, DomainError, OSError, ValueE
 # How a run that handed the call on ended, for the IVR report.
 OUTCOMES = {Queue: IvrOutcome.QUEUE, DialAgent: IvrOutcome.AGENT,
             DialExternal: IvrOutcome.EXTERNAL, Hangup: IvrOutcome.COMPLETED}
+# Seconds between a run's end and its tracking row's write, shared with the runs that
+# end meanwhile.
+TRACKING_EVERY = 0.5
 
 
 class IvrRoutes:
@@ -60,9 +63,12 @@ class IvrRoutes:
         # on call setup's own threads, bounded in time (engine/agi/lookups.py).
         self.db = Lookups(settings.database_url)
         # IVR tracking rows, written after the session on upkeep's threads: a caller
-        # never waits on them, not even while the database is locked.
+        # never waits on them, not even while the database is locked. The runs that
+        # end within TRACKING_EVERY share one transaction and one insert.
         self.tracking = session_factory(settings.database_url)
         self.tracking_failures = Retried(log, "IVR tracking")
+        self.runs: list[dict] = []
+        self.due = False  # a write of self.runs is coming
         self.writing: set[asyncio.Task] = set()
 
     async def inbound(self, channel: AgiChannel) -> None:
@@ -171,23 +177,37 @@ class IvrRoutes:
                    started_at=started.astimezone(timezone.utc).replace(tzinfo=None),
                    ended_at=datetime.now(timezone.utc).replace(tzinfo=None),
                    trail=trail, outcome=outcome)
+        self.runs.append(row)
+        if not self.due:  # the first run since the last write began: written in a moment
+            self.due = True
+            task = asyncio.get_running_loop().create_task(self._write_runs(TRACKING_EVERY))
+            self.writing.add(task)
+            task.add_done_callback(self.writing.discard)
+
+    async def _write_runs(self, after: float) -> None:
+        await asyncio.sleep(after)
+        runs, self.runs, self.due = self.runs, [], False
 
         def write() -> None:
             with self.tracking() as session, session.begin():
-                record_session(session, **row)
+                record_sessions(session, runs)
+        try:
+            await asyncio.get_running_loop().run_in_executor(BACKGROUND, write)
+        except Exception:  # noqa: BLE001 - tracking must never fail the call
+            # Each batch's loss in a line; the cause in full once while it lasts.
+            self.tracking_failures.failed()
+            log.error("IVR tracking of %d runs not written (calls %s)", len(runs),
+                      ", ".join(run["pbx_call_id"] for run in runs[:10]))
+        else:
+            self.tracking_failures.succeeded()
 
-        async def written() -> None:
-            try:
-                await asyncio.get_running_loop().run_in_executor(BACKGROUND, write)
-            except Exception:  # noqa: BLE001 - tracking must never fail the call
-                # Every call's loss in a line; the cause in full once while it lasts.
-                self.tracking_failures.failed()
-                log.error("IVR tracking of call %s not written", row["pbx_call_id"])
-            else:
-                self.tracking_failures.succeeded()
-        task = asyncio.get_running_loop().create_task(written())
-        self.writing.add(task)
-        task.add_done_callback(self.writing.discard)
+    async def flush_tracking(self) -> None:
+        """Write the runs that ended and wait for every write in flight (a stopping
+        server)."""
+        if self.writing:
+            await asyncio.gather(*self.writing, return_exceptions=True)
+        if self.runs:
+            await self._write_runs(0)
 
     def route(self, handler):
         async def serve(request) -> None:
@@ -230,14 +250,17 @@ class AgiApplication(Application):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sessions: set[asyncio.Task] = set()
+        self.routes: IvrRoutes | None = None
 
     async def drain(self, grace: float) -> int:
         """Wait up to ``grace`` seconds for the sessions in progress to end (a stopping
         server first stops listening): a caller in the middle of a prompt hears the
         flow to its end instead of the fallback. Returns how many were still going."""
-        if not self.sessions:
-            return 0
-        _done, pending = await asyncio.wait(set(self.sessions), timeout=grace)
+        pending = set()
+        if self.sessions:
+            _done, pending = await asyncio.wait(set(self.sessions), timeout=grace)
+        if self.routes is not None:  # the runs that ended are tracked before the stop
+            await self.routes.flush_tracking()
         return len(pending)
 
     async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -304,7 +327,7 @@ class SupervisionRoute:
 
 def build_application(settings: Settings, starts: StartNotes | None = None) -> AgiApplication:
     app = AgiApplication(loop=asyncio.get_running_loop())
-    routes = IvrRoutes(settings, starts)
+    routes = app.routes = IvrRoutes(settings, starts)
     outbound = OutboundRoutes(get_engine(settings.database_url))
     # Explicit registration: the dialplan calls exactly these.
     app.add_route(var.ROUTE_INBOUND, routes.route(routes.inbound))

@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.agents.models import Agent
@@ -52,9 +52,9 @@ def plan_for_number(session: Session, digits: str) -> CallPlan | None:
     """The flow version a new call to ``digits`` runs; kept for the whole call.
 
     A plan is kept in memory with the stamp of what it was made from (see
-    ``_plan_stamp``); a call asks the database only for the stamp, and the plan is made
+    ``_PLAN_STAMP``); a call asks the database only for the stamp, and the plan is made
     again when the stamp differs: a publication, a binding, a deleted instance."""
-    stamp = session.execute(_plan_stamp(digits)).first()
+    stamp = session.execute(_PLAN_STAMP, {"digits": digits}).first()
     if stamp is None:
         return None
     stamp = tuple(stamp)
@@ -71,21 +71,21 @@ def plan_for_number(session: Session, digits: str) -> CallPlan | None:
     return plan
 
 
-def _plan_stamp(digits: str):
-    """What a number's plan is made from, in one row: the number's instance and flow, and
-    the instance's published versions (how many, the highest id, the newest creation
-    time). Published versions are only ever added, never changed or deleted on their
-    own; a new publication changes the count, a deleted and re-made instance (SQLite
-    may give the old ids again) the creation time."""
-    return (select(Number.instance_id, Number.inbound_flow_id,
-                   func.count(IvrFlowVersion.id), func.max(IvrFlowVersion.id),
-                   func.max(IvrFlowVersion.created_at))
-            .select_from(Number)
-            .outerjoin(IvrFlow, IvrFlow.instance_id == Number.instance_id)
-            .outerjoin(IvrFlowVersion, (IvrFlowVersion.flow_id == IvrFlow.id)
-                       & (IvrFlowVersion.state == FlowState.PUBLISHED))
-            .where(Number.digits == digits)
-            .group_by(Number.instance_id, Number.inbound_flow_id))
+# What a number's plan is made from, in one row: the number's instance and flow, and
+# the instance's published versions (how many, the highest id, the newest creation
+# time). Published versions are only ever added, never changed or deleted on their own;
+# a new publication changes the count, a deleted and re-made instance (SQLite may give
+# the old ids again) the creation time. Built once: every call asks it, and building
+# the statement (and its cache key) cost more than running it.
+_PLAN_STAMP = (select(Number.instance_id, Number.inbound_flow_id,
+                      func.count(IvrFlowVersion.id), func.max(IvrFlowVersion.id),
+                      func.max(IvrFlowVersion.created_at))
+               .select_from(Number)
+               .outerjoin(IvrFlow, IvrFlow.instance_id == Number.instance_id)
+               .outerjoin(IvrFlowVersion, (IvrFlowVersion.flow_id == IvrFlow.id)
+                          & (IvrFlowVersion.state == FlowState.PUBLISHED))
+               .where(Number.digits == bindparam("digits"))
+               .group_by(Number.instance_id, Number.inbound_flow_id))
 
 
 def _read_plan_for_number(session: Session, digits: str) -> CallPlan | None:

@@ -18,17 +18,19 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from engine.agents.service import create_agent
 from engine.agi.actions import decode_variables, encode_variables
 from engine.agi.channel import parse_reply, quote
 from engine.agi.server import build_application
 from engine.calls.models import SurveyScore, Voicemail
+from engine.db import get_engine
 from engine.instances.service import get_instance
 from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
 from engine.ivr.interpreter import FlowError
 from engine.numbers.models import Number
+from engine.reports.models import IvrSession
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction
 from tests.factories import add_account, add_instance
@@ -40,22 +42,22 @@ KEYS = re.escape('"0123456789*#"')
 
 # ---- a fake Asterisk ------------------------------------------------------------------
 
-def headers(route: str, caller: str = "13800138000") -> bytes:
+def headers(route: str, caller: str = "13800138000", uniqueid: str = "1764130000.43") -> bytes:
     lines = {"agi_network": "yes", "agi_network_script": route, "agi_channel": "PJSIP/x-1",
-             "agi_uniqueid": "1764130000.43", "agi_callerid": caller,
+             "agi_uniqueid": uniqueid, "agi_callerid": caller,
              "agi_extension": NUMBER, "agi_context": "ccc-i1-inbound"}
     return "".join(f"{k}: {v}\n" for k, v in lines.items()).encode() + b"\n"
 
 
 async def converse(settings, route: str, script: list[tuple[str, str]],
-                   on_command=None) -> list[str]:
+                   on_command=None, app=None, **channel: str) -> list[str]:
     """Run one session; ``script`` is (command regex, Asterisk's reply) in order."""
-    app = build_application(settings)
+    app = build_application(settings) if app is None else app  # a dict: empty is falsy
     ours, theirs = socket.socketpair()
     app_reader, app_writer = await asyncio.open_connection(sock=ours)
     reader, writer = await asyncio.open_connection(sock=theirs)
     session = asyncio.create_task(app.handler(app_reader, app_writer))
-    writer.write(headers(route))
+    writer.write(headers(route, **channel))
     transcript = []
     for expected, reply in script:
         line = (await asyncio.wait_for(reader.readline(), 10)).decode()
@@ -151,6 +153,47 @@ def test_menu_key_queues_the_call_and_leaves_what_a_resume_needs(settings, cente
         sets("CCC_ACTION", "queue"),
     ])
     assert transcript[-1] == 'SET VARIABLE CCC_ACTION "queue"'  # the decision comes last
+
+
+def test_runs_ending_together_are_tracked_in_one_insert_before_a_stop(settings, center):
+    """Each run's IVR tracking row is written after its session, the runs that end
+    within a moment of each other in one transaction; a stopping server writes them."""
+    key_one = [
+        (f"STREAM FILE {sounds(settings)}/i1/main-menu {KEYS}", "200 result=49 endpos=8000"),
+        *[(rf"SET VARIABLE {name} .*", "200 result=1") for name in (
+            "CCC_QUEUE", "CCC_QUEUE_TIMEOUT", "CCC_FLOW_VERSION", "CCC_FLOW_VARS",
+            "CCC_ON_FAILED", "CCC_ON_AFTER", "CCC_IVR_PATH", "CCC_ACTION")]]
+    no_key = [(f"STREAM FILE {sounds(settings)}/i1/main-menu {KEYS}", "200 result=0"),
+              ("WAIT FOR DIGIT 4000", "200 result=0"),
+              sets("CCC_HANGUP_REASON", "no key"), sets("CCC_ACTION", "hangup")]
+    inserts = []
+
+    def seen(_conn, _cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO IVR_SESSION"):
+            inserts.append(statement)
+
+    async def calls():
+        app = build_application(settings)
+        await asyncio.gather(converse(settings, "inbound", key_one, app=app),
+                             converse(settings, "inbound", no_key, app=app,
+                                      caller="13900139000", uniqueid="1764130000.44"))
+        with transaction(settings) as session:  # not yet: the session did not wait on it
+            assert session.scalar(select(func.count()).select_from(IvrSession)) == 0
+        assert await app.drain(1.0) == 0
+    engine = get_engine(settings.database_url)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        asyncio.run(calls())
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(inserts) == 1
+    with transaction(settings) as session:
+        runs = {run.pbx_call_id: run for run in session.scalars(select(IvrSession))}
+    assert {call: (run.trail, run.outcome, run.flow_version_id, run.number)
+            for call, run in runs.items()} == {
+        "1764130000.43": ("start/menu:1/to_a", "queue", center["version"], NUMBER),
+        "1764130000.44": ("start/menu/bye", "completed", center["version"], NUMBER)}
+    assert runs["1764130000.43"].flow_id is not None
 
 
 def test_no_key_waits_for_a_digit_then_takes_the_timeout_branch(settings, center):

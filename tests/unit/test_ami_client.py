@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from panoramisk.message import Message
 
 from engine.ami.client import (
     AmiActionFailed,
@@ -43,8 +44,18 @@ async def _answer(headers: dict[str, str], writer: asyncio.StreamWriter) -> bool
                               f"ActionID: {action_id}",
                               f"Message: Authentication {'accepted' if ok else 'failed'}"))
         if ok and headers.get("events") == "on":
-            writer.write(_message("Event: Cdr", "Privilege: cdr,all", "Destination: 100",
-                                  "UniqueID: site-1.1"))
+            # An event nobody listens to, then one cut in two writes; after the greeting
+            # and the answer have been read (what comes with the greeting is parsed whole).
+            await writer.drain()
+            await asyncio.sleep(0.05)
+            writer.write(_message("Event: Newchannel", "Privilege: call,all",
+                                  "Channel: PJSIP/a-00000001"))
+            cdr = _message("Event: Cdr", "Privilege: cdr,all", "Destination: 100",
+                           "UniqueID: site-1.1")
+            writer.write(cdr[:20])
+            await writer.drain()
+            await asyncio.sleep(0.01)
+            writer.write(cdr[20:])
     elif action == "command" and headers.get("command") == "core show version":
         writer.write(_message("Response: Success", f"ActionID: {action_id}",
                               "Message: Command output follows",
@@ -191,6 +202,33 @@ def test_events_reach_callbacks_and_a_failing_callback_is_not_fatal(ami_server):
         return seen
     seen = _run(scenario())
     assert seen and seen[0]["Event"] == "Cdr" and seen[0]["UniqueID"] == "site-1.1"
+
+
+def test_only_the_events_listened_to_and_the_answers_are_parsed(ami_server, monkeypatch):
+    parsed: list[str] = []
+    from_line = Message.from_line.__func__
+
+    def counting(cls, line):
+        parsed.append(line.partition("\r\n")[0])
+        return from_line(cls, line)
+    monkeypatch.setattr(Message, "from_line", classmethod(counting))
+
+    async def scenario():
+        seen: list[dict] = []
+        client = AmiClient(_credentials(ami_server), events="on")
+        client.on_event("Cd*", seen.append)
+        async with client:
+            for _ in range(50):
+                if seen:
+                    break
+                await asyncio.sleep(0.02)
+            listed = await client.action({"Action": "CoreShowChannels"})
+        return seen, listed
+    seen, listed = _run(scenario())
+    assert [event["UniqueID"] for event in seen] == ["site-1.1"]
+    assert [m.get("Event") for m in listed] == [None, "CoreShowChannel",
+                                                "CoreShowChannelsComplete"]
+    assert "Event: Newchannel" not in parsed and "Event: Cdr" in parsed
 
 
 def test_sync_helpers_use_the_site_secret(ami_server, tmp_path: Path):
