@@ -113,13 +113,7 @@ def routing(number_id: int):
         errors = {"instance_id": error_text(failure)}
     except DomainError as failure:
         errors = errors_of(failure)[0] or {"instance_id": error_text(failure)}
-    with work() as db:
-        number = _configurable(db, number_id)
-        form = {"inbound_flow": number.inbound_flow_id or "",
-                "marketing": "on" if number.marketing else ""}
-        return _page(db, number, form, {}, None,
-                     [group.id for group in number.outbound_skill_groups],
-                     routing=(request.form, errors))
+    return _page_refusing(number_id, routing=(request.form, errors))
 
 
 RENEWAL_CHOICES = {"on": True, "off": False}
@@ -141,10 +135,15 @@ def renewal(number_id: int):
         return redirect(url_for("numbers.edit", number_id=number_id))
     except DomainError as failure:
         errors = errors_of(failure)[0] or {"auto_renew": error_text(failure)}
+    return _page_refusing(number_id, renewal=(request.form, errors))
+
+
+def _page_refusing(number_id: int, **section):
+    """The number's page as saved, with one section's form (routing or renewal) shown
+    again with its errors."""
     with work() as db:
         number = _configurable(db, number_id)
         form = {"inbound_flow": number.inbound_flow_id or "",
                 "marketing": "on" if number.marketing else ""}
         return _page(db, number, form, {}, None,
-                     [group.id for group in number.outbound_skill_groups],
-                     renewal=(request.form, errors))
+                     [group.id for group in number.outbound_skill_groups], **section)
