@@ -56,6 +56,9 @@ def private_cluster() -> Iterator[str]:
     user = pwd.getpwuid(os.geteuid()).pw_name
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
+    # Its socket is here: other users (the production test's service user) may reach it
+    # but not list what else is here; the data folder inside stays the owner's alone.
+    folder.chmod(0o711)
     bin_dir = server_binaries()
     try:
         as_owner(str(bin_dir / "initdb"), "-D", str(data), "-U", user, "-A", "trust",

@@ -218,7 +218,9 @@ def _grant_service_user(url: str) -> str:
                       "USAGE, CREATE ON SCHEMA public"):
             db.execute(text(f'GRANT {grant} TO "{USER}"'))
     admin.dispose()
-    return f"postgresql+psycopg://{USER}@/{name}?host=/var/run/postgresql"
+    # The same server's socket (the run's own cluster under make test, else the host's).
+    socket_dir = make_url(url).query.get("host", "/var/run/postgresql")
+    return f"postgresql+psycopg://{USER}@/{name}?host={socket_dir}"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
