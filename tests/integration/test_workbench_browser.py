@@ -206,7 +206,9 @@ def test_a_sip_phone_is_controlled_from_the_page(callcenter, browser, web, erin)
         carrier.assert_success()
         [invite] = carrier.requests("INVITE")
         assert invite.startswith("INVITE sip:1390013923" + cc.tag)
-        # The history lists the call, with a redial button.
+        # The history lists the call, with a redial button, once it is ingested (on a
+        # loaded host that took longer than the page's wait).
+        cc.wait_for_record(lambda r: r["callee"] == "1390013923" + cc.tag, timeout=30)
         page.reload()
         expect(page.locator("#history")).to_contain_text("1390013923" + cc.tag, timeout=15_000)
         expect(page.locator("#history")).to_contain_text("wants the blue model")
