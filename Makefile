@@ -92,10 +92,10 @@ $(SIP_BUNDLE): $(NPM_STAMP)
 # matches marked). Without source locations or source order, so that two branches
 # adding pages touch different lines of the catalogues.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k t --no-location --sort-output \
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k t --no-location --sort-output --no-wrap \
 	  -o $(TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-	  --ignore-obsolete --ignore-pot-creation-date
+	  --ignore-obsolete --ignore-pot-creation-date --no-wrap
 	rm $(TRANSLATIONS)/messages.pot
 
 pbx: python
