@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from engine import db as engine_db
 from engine.db import dispose_engine
 from engine.migrate import upgrade
 from engine.settings import load_settings
@@ -38,6 +39,18 @@ def _sqlite_template() -> Path:
         _templates["sqlite"] = folder / "ccc.sqlite3"
         atexit.register(shutil.rmtree, folder, True)
     return _templates["sqlite"]
+
+
+@pytest.fixture(autouse=True)
+def _engines_closed_after_test():
+    """Close the engines a test opened: every test has databases of its own, and an
+    engine kept for the life of the process (as ``get_engine`` does, rightly, for a
+    service) held each SQLite connection and its page cache: 831 of them grew the unit
+    tests' process to 1.9 GB, and closing them all at its exit took two minutes."""
+    before = set(engine_db._engines)
+    yield
+    for url in set(engine_db._engines) - before:
+        dispose_engine(url)
 
 
 @pytest.fixture
