@@ -87,9 +87,10 @@ def test_a_number_given_back_for_missing_documents_is_not_charged(session, acme)
 
 
 def test_released_after_the_documents_came_or_at_the_terms_end_it_stays_charged(session, acme):
-    purchase = buy(session, acme.id, POOL, BOUGHT_AT)
+    buy(session, acme.id, POOL, BOUGHT_AT)
     submit_documents(session, purchase_of(session, acme.id, POOL), BOUGHT_AT + timedelta(days=2))
-    assert run_expiries(session, datetime(2026, 9, 16, 15, 30) - CST, release_number) == ([], [POOL])
+    term_end = datetime(2026, 9, 16, 15, 30) - CST
+    assert run_expiries(session, term_end, release_number) == ([], [POOL])
     assert purchase_lines(bill(session, acme, month("2026-06"))) == [LINE]
 
 
