@@ -102,7 +102,7 @@ def route(app: AppState, account_name, digits, domain) -> None:
     from engine.numbers.service import set_routing
     with app.transaction() as session:
         account = get_account(session, account_name)
-        set_routing(session, _number(session, account.id, digits),
+        set_routing(session, None, _number(session, account.id, digits),
                     get_instance(session, domain).id)
     click.echo(f"number {digits} routed to {domain}")
 
@@ -141,7 +141,8 @@ def marketing(app: AppState, account_name, digits, flag) -> None:
 def renewal(app: AppState, account_name, digits, flag) -> None:
     """Renew the number's rental term a month at a time when it expires (auto-renewal)."""
     from engine.numbers.rentals import set_auto_renew
-    _set_flag(app, account_name, digits, flag, set_auto_renew,
+    _set_flag(app, account_name, digits, flag,
+              lambda session, number, on: set_auto_renew(session, None, number, on),
               f"number {digits} has no rental")
     click.echo(f"number {digits}: auto-renewal {flag}")
 

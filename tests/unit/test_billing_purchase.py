@@ -115,7 +115,7 @@ def test_the_contract_discount_applies_to_the_purchase(session, acme):
 
 def test_the_minimum_spend_after_the_term_is_unchanged(session, acme):
     purchase = buy(session, acme.id, POOL, BOUGHT_AT)
-    set_auto_renew(session, session.get(Number, purchase.number_id), True)
+    set_auto_renew(session, None, session.get(Number, purchase.number_id), True)
     run_expiries(session, datetime(2026, 9, 16, 15, 30) - CST, release_number)
     run_expiries(session, datetime(2026, 10, 16, 15, 30) - CST, release_number)
     october = bill(session, acme, month("2026-10"))

@@ -53,7 +53,7 @@ def test_one_reminder_per_term_written_with_the_rentals_mark(session, acme):
 
 def test_a_term_set_to_renew_gets_none(session, acme):
     number = session.scalar(select(Number).where(Number.digits == POOL))
-    set_auto_renew(session, number, True)
+    set_auto_renew(session, None, number, True)
     assert remind(session, DUE) == []
 
 

@@ -259,7 +259,7 @@ def test_a_pool_numbers_minimum_spend_shortfall_is_a_line_in_the_pages_words(wor
         add_to_pool(db, "4008009009", "standard")
         number = db.get(Number, buy(db, acme.id, "4008009009", datetime(2026, 7, 31, 16))
                         .number_id)
-        set_auto_renew(db, number, True)
+        set_auto_renew(db, None, number, True)
         run_expiries(db, datetime(2026, 10, 31, 16), release_number)
     client = signed_in(world)
     rows = cells(page_of(client.get(f"/billing?month={NOVEMBER}")), "bill")

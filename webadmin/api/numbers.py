@@ -84,8 +84,7 @@ def update_number(number_id: int):
 def set_number_routing(number_id: int):
     with work() as db:
         number = load(db, Number, number_id)
-        require_configure(db)  # the account's: which instance gets the number
-        set_routing(db, number, body(ROUTING)["instance_id"])
+        set_routing(db, current_user(db), number, body(ROUTING)["instance_id"])
         row = number_json(db, number)
     return jsonify(row | {"pbx": pbx_report()})
 
@@ -116,8 +115,7 @@ def list_number_rentals(number_id: int):
 def set_number_renewal(number_id: int):
     with work() as db:
         number = load(db, Number, number_id)
-        require_account_role(_l("change number rentals"))
-        rental = set_auto_renew(db, number, body(RENEWAL)["auto_renew"])
+        rental = set_auto_renew(db, current_user(db), number, body(RENEWAL)["auto_renew"])
         if rental is None:
             abort(404)
         return jsonify(rental_json(rental))

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from engine.access import ACCOUNT_ROLES
 from engine.db import utcnow
-from engine.errors import DomainError, NotFound
+from engine.errors import DomainError, Forbidden, NotFound
 from engine.instances.models import Instance
 from engine.ivr.service import bindable_flows, flow_names
 from engine.numbers.models import Number, NumberRental
@@ -21,7 +20,7 @@ from engine.numbers.rentals import REMIND_BEFORE, current, expiring, set_auto_re
 from engine.numbers.service import bind_number, list_numbers, set_marketing, set_routing
 from engine.skillgroups.service import list_skill_groups
 from webadmin.access import (current_user, flash_saved, load, may_configure,
-                             require_account_role, require_configure, work)
+                             require_configure, work)
 from webadmin.auth import login_required
 from engine.validation import number_text
 from webadmin.forms import errors_of, ids, int_or_none, row_id
@@ -132,11 +131,13 @@ def routing(number_id: int):
     try:
         with work() as db:
             number = load(db, Number, number_id)
-            require_configure(db)
-            set_routing(db, number, int_or_none(request.form.get("instance_id")) or 0)
+            set_routing(db, current_user(db), number,
+                        int_or_none(request.form.get("instance_id")) or 0)
             digits = number.digits
         flash_saved(_("Number %(digits)s routed", digits=digits))
         return redirect(url_for("numbers.edit", number_id=number_id))
+    except Forbidden:  # the role's refusal is the page's, not the field's
+        raise
     except NotFound as failure:  # not one of the account's instances: the field says so
         errors = {"instance_id": error_text(failure)}
     except DomainError as failure:
@@ -155,12 +156,13 @@ def renewal(number_id: int):
     try:
         with work() as db:
             number = load(db, Number, number_id)
-            require_account_role(_l("change number rentals"))
-            if set_auto_renew(db, number, choice) is None:
+            if set_auto_renew(db, current_user(db), number, choice) is None:
                 abort(404)
             digits = number.digits
         flash_saved(_("Auto-renewal of %(digits)s saved", digits=digits))
         return redirect(url_for("numbers.edit", number_id=number_id))
+    except Forbidden:
+        raise
     except DomainError as failure:
         errors = errors_of(failure)[0] or {"auto_renew": error_text(failure)}
     return _page_refusing(number_id, renewal=(request.form, errors))
