@@ -170,4 +170,5 @@ def test_the_api_lists_and_dismisses_it(sqlite_world, reminded):
     assert done.status_code == 200 and done.get_json()["dismissed_by"] == "olivia"
     assert api.get("/api/v1/numbers/reminders", headers=bearer(sqlite_world)).get_json() == []
     assert [r["id"] for r in api.get("/api/v1/numbers/reminders?dismissed=all",
-                                     headers=bearer(sqlite_world)).get_json()] == [ident]
+                                     headers=bearer(sqlite_world)).get_json()
+            if r["digits"] == WORLD_POOL] == [ident]

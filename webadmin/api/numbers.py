@@ -9,9 +9,9 @@ from sqlalchemy import select
 from engine.numbers.models import Number, NumberRental
 from engine.db import utcnow
 from engine.numbers.reminders import dismiss, reminder_json, reminders
-from engine.numbers.rentals import rental_json, set_auto_renew
+from engine.numbers.rentals import check_renew, rental_json, set_auto_renew
 from engine.ivr.service import bindable_flows
-from engine.numbers.service import bind_number, set_marketing, set_routing
+from engine.numbers.service import bind_number, check_route, set_marketing, set_routing
 from webadmin.access import (current_user, load, pbx_report, require_account_role,
                              require_configure, work)
 from webadmin.api import body
@@ -83,8 +83,9 @@ def update_number(number_id: int):
        errors=(401, 403, 404, 422))
 def set_number_routing(number_id: int):
     with work() as db:
-        number = load(db, Number, number_id)
-        set_routing(db, current_user(db), number, body(ROUTING)["instance_id"])
+        number, actor = load(db, Number, number_id), current_user(db)
+        check_route(db, actor, number)  # a role refused is told so before its body is read
+        set_routing(db, actor, number, body(ROUTING)["instance_id"])
         row = number_json(db, number)
     return jsonify(row | {"pbx": pbx_report()})
 
@@ -114,8 +115,9 @@ def list_number_rentals(number_id: int):
        errors=(401, 403, 404, 422))
 def set_number_renewal(number_id: int):
     with work() as db:
-        number = load(db, Number, number_id)
-        rental = set_auto_renew(db, current_user(db), number, body(RENEWAL)["auto_renew"])
+        number, actor = load(db, Number, number_id), current_user(db)
+        check_renew(actor, number)  # a role refused is told so before its body is read
+        rental = set_auto_renew(db, actor, number, body(RENEWAL)["auto_renew"])
         if rental is None:
             abort(404)
         return jsonify(rental_json(rental))
