@@ -1,6 +1,7 @@
-"""``ccc number pool|buy|documents|route|marketing|renewal|rentals``: 400 numbers from
-the pool by tier, their purchase, routing, the marketing flag of a number, its rental
-periods and auto-renewal (beside ``ccc number list``)."""
+"""``ccc number pool|buy|documents|route|marketing|renewal|rentals|reminders|
+dismiss-reminder``: 400 numbers from the pool by tier, their purchase, routing, the
+marketing flag of a number, its rental periods, auto-renewal and the reminders of terms
+about to end (beside ``ccc number list``)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -101,7 +102,7 @@ def route(app: AppState, account_name, digits, domain) -> None:
     from engine.numbers.service import set_routing
     with app.transaction() as session:
         account = get_account(session, account_name)
-        set_routing(session, _number(session, account.id, digits),
+        set_routing(session, None, _number(session, account.id, digits),
                     get_instance(session, domain).id)
     click.echo(f"number {digits} routed to {domain}")
 
@@ -140,7 +141,8 @@ def marketing(app: AppState, account_name, digits, flag) -> None:
 def renewal(app: AppState, account_name, digits, flag) -> None:
     """Renew the number's rental term a month at a time when it expires (auto-renewal)."""
     from engine.numbers.rentals import set_auto_renew
-    _set_flag(app, account_name, digits, flag, set_auto_renew,
+    _set_flag(app, account_name, digits, flag,
+              lambda session, number, on: set_auto_renew(session, None, number, on),
               f"number {digits} has no rental")
     click.echo(f"number {digits}: auto-renewal {flag}")
 
@@ -164,4 +166,40 @@ def rentals(app: AppState, account_name, as_json) -> None:
     emit(rows, as_json, ["digits", "starts_at", "ends_at", "auto_renew", "reminded_at"])
 
 
-COMMANDS = (pool, buy, documents, route, marketing, renewal, rentals)
+@click.command("reminders")
+@click.option("--account", "account_name", required=True)
+@click.option("--all", "show_all", is_flag=True, help="The dismissed ones too.")
+@json_option
+@click.pass_obj
+def reminders(app: AppState, account_name, show_all, as_json) -> None:
+    """Reminders of rental terms ending within a week without auto-renewal (one per term,
+    written by ccc serve), soonest first; those not dismissed unless --all."""
+    from engine.accounts.service import get_account
+    from engine.numbers.reminders import reminder_json
+    from engine.numbers.reminders import reminders as account_reminders
+    with app.transaction() as session:
+        account = get_account(session, account_name)
+        rows = [reminder_json(r) for r in account_reminders(session, None, account.id,
+                                                             dismissed=show_all)]
+    emit(rows, as_json, ["id", "digits", "ends_at", "created_at", "dismissed_at",
+                         "dismissed_by"])
+
+
+@click.command("dismiss-reminder")
+@click.option("--account", "account_name", required=True)
+@click.argument("reminder_id")
+@click.pass_obj
+def dismiss_reminder(app: AppState, account_name, reminder_id) -> None:
+    """Dismiss one of the account's number reminders (for all its owners)."""
+    from engine.accounts.service import get_account
+    from engine.numbers.reminders import dismiss
+    with app.transaction() as session:
+        account = get_account(session, account_name)
+        ident = int(reminder_id) if reminder_id.isascii() and reminder_id.isdigit() \
+            else reminder_id  # anything else is no reminder's id: the engine says so
+        digits = dismiss(session, None, account.id, ident, _now()).digits
+    click.echo(f"reminder {reminder_id} ({digits}) dismissed")
+
+
+COMMANDS = (pool, buy, documents, route, marketing, renewal, rentals, reminders,
+            dismiss_reminder)

@@ -16,7 +16,9 @@ from engine.db import Base
 from engine.documents.models import Document
 from engine.instances.models import Instance
 from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
-from engine.numbers.models import Number, NumberRental, NumberSkillGroup, NumberType
+from engine.numbers.models import (
+    Number, NumberReminder, NumberRental, NumberSkillGroup, NumberType,
+)
 from engine.numbers.pool_models import NumberPurchase, NumberTier, PoolNumber
 from engine.qualifications.models import (
     Qualification, QualificationReview, QualificationState, QualificationSupplier,
@@ -34,7 +36,8 @@ __all__ = [
     "BillingPlan",
     "CallRecord", "Direction", "FlowState", "IngestCursor", "Instance", "IvrFlow",
     "IvrFlowVersion", "Number",
-    "NumberPurchase", "NumberRental", "NumberSkillGroup", "NumberTier", "NumberType",
+    "NumberPurchase", "NumberReminder", "NumberRental", "NumberSkillGroup", "NumberTier",
+    "NumberType",
     "PoolNumber", "OutboundAttempt", "QueueCall", "QueueEvent", "SeatPeriod",
     "Recording", "Role",
     "SignInFailure", "SkillGroup", "SupervisionLog", "Supplier", "Trunk", "User",

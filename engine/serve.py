@@ -50,7 +50,8 @@ from engine.journals.rotation import due, prune, rotate
 from engine.metrics import FAILURES, INGESTED, JOURNAL_FREE, RECORDS_AT_RISK
 from engine.metrics import REGISTRY as METRICS
 from engine.numbers.pool import release_number, release_overdue
-from engine.numbers.rentals import reminders_due, run_expiries
+from engine.numbers.reminders import remind
+from engine.numbers.rentals import run_expiries
 from engine.monitoring import ApplyCollector, IngestionCollector, QueueCollector
 from engine.recording.retention import purge
 from engine.recording.service import collect, waiting_files
@@ -437,16 +438,18 @@ class Guard:
 
 def _number_round(settings: Settings) -> None:
     """One round of the numbers' schedule, logged: 400 numbers whose handler's documents
-    are overdue go back to the pool; rental terms about to expire remind; ended terms
+    are overdue go back to the pool; rental terms about to expire leave a reminder for the
+    account's owners (engine/numbers/reminders.py); ended terms
     renew (auto-renewal) or give their number back."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with transaction(settings) as session:
         for digits in release_overdue(session, now):
             log.warning("400 number %s released: the handler's documents were not in on "
                         "time", digits)
-        for rental in reminders_due(session, now):
-            log.warning("number %s: its rental expires at %s UTC (no auto-renewal)",
-                        rental.digits, rental.ends_at)
+        for reminder in remind(session, now):  # kept for the owners, once per term
+            log.warning("number %s: its rental expires at %s UTC (no auto-renewal); "
+                        "reminder %s for the account's owners", reminder.digits,
+                        reminder.ends_at, reminder.id)
         renewed, ended = run_expiries(session, now, release_number)
         for digits in renewed:
             log.info("number %s: rental renewed for a month", digits)

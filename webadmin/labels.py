@@ -107,6 +107,8 @@ BILL_ITEMS = {
     "Inbound_400": _l("400 inbound minutes"),
     "RecordStorage": _l("recording storage"),
     "NumberRent": _l("number rent"),
+    "Purchase_400": _l("400 number purchase: three months of its tier's minimum monthly "
+                       "spend, paid up front"),
     "MinimumSpend_400": _l("400 number minimum monthly spend: the shortfall of its calls"),
 }
 

@@ -1,7 +1,9 @@
 """The monthly bill of an account and the payments that settle it.
 
-A 400 number bought from the pool adds a ``MinimumSpend_400`` line when its calls fell
-short of its tier's minimum monthly spend (engine.billing.minimum_spend).
+A 400 number bought from the pool adds a ``Purchase_400`` line to the bill of the month
+it was bought in (its three prepaid months: engine.billing.purchases), and a
+``MinimumSpend_400`` line when its calls fell short of its tier's minimum monthly spend
+after them (engine.billing.minimum_spend).
 
 Rounding: each bill line's original price is unit price x usage rounded half-up to
 the fen; its discount is the original price x the contract discount, rounded half-up
@@ -25,6 +27,7 @@ from engine.billing.minimum_spend import Shortfall, shortfalls
 from engine.billing.models import Item, MonthlyCharge, Payment, RatedUsage
 from engine.billing.money import parse_decimal, show, to_fen
 from engine.billing.periods import Month
+from engine.billing.purchases import PurchaseCharge, purchases_billed
 from engine.billing.tariffs import Tier, split_by_tier, tiers
 from engine.errors import Invalid
 from engine.messages import N_
@@ -64,6 +67,7 @@ class Bill:
     lines: list[BillLine]
     paid: Decimal
     minimum_spend: list[Shortfall] = field(default_factory=list)
+    number_purchases: list[PurchaseCharge] = field(default_factory=list)
 
     @property
     def original(self) -> Decimal:
@@ -89,11 +93,20 @@ def bill(session: Session, account: Account, month: Month) -> Bill:
     lines = []
     for item, variant, label, quantity in _usage(session, account, month):
         lines += _priced(session, account.plan, item, variant, label, quantity, percent)
+    purchases = purchases_billed(session, account, month)
+    lines += [_purchase_line(each, percent) for each in purchases]
     minimum = shortfalls(session, account, month)
     lines += [_shortfall_line(each, percent) for each in minimum if each.shortfall]
     paid = paid_for(session, account, month)
     _spread_payments(lines, paid)
-    return Bill(account.name, month.key, account.plan.value, percent, lines, paid, minimum)
+    return Bill(account.name, month.key, account.plan.value, percent, lines, paid, minimum,
+                purchases)
+
+
+def _purchase_line(purchase: PurchaseCharge, percent: Decimal) -> BillLine:
+    """A pool number's first purchase: its tier's minimum for each prepaid month."""
+    step = Tier(0, None, purchase.minimum_monthly_spend, "month")
+    return _line(f"{Item.PURCHASE_400.value} {purchase.digits}", step, purchase.months, percent)
 
 
 def _shortfall_line(shortfall: Shortfall, percent: Decimal) -> BillLine:
@@ -202,4 +215,5 @@ def bill_dict(result: Bill) -> dict:
             "original_price": show(result.original), "discount": show(result.discount),
             "amount_payable": show(result.payable), "paid": show(result.paid),
             "amount_unpaid": show(result.unpaid),
-            "minimum_spend": [each.as_dict() for each in result.minimum_spend]}
+            "minimum_spend": [each.as_dict() for each in result.minimum_spend],
+            "number_purchases": [each.as_dict() for each in result.number_purchases]}

@@ -47,7 +47,8 @@ def _item_filter(account: Account, item: str):
         return literal(account.plan is BillingPlan.PAYG)
     if item == Item.RECORD_STORAGE.value:
         return RatedUsage.recorded
-    if item in (Item.NUMBER_RENT.value, Item.MINIMUM_SPEND_400.value):  # monthly, no call
+    if item in (Item.NUMBER_RENT.value, Item.PURCHASE_400.value,
+                Item.MINIMUM_SPEND_400.value):  # monthly or once, no call
         return false()
     message = N_("unknown billing item %(item)r: choose one of %(choices)s", item=item,
                  choices=", ".join(i.value for i in Item))

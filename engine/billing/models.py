@@ -23,6 +23,8 @@ class Item(str, enum.Enum):
     INBOUND_400 = "Inbound_400"
     RECORD_STORAGE = "RecordStorage"
     NUMBER_RENT = "NumberRent"
+    # A pool 400 number's first purchase: three months of its tier's minimum, up front.
+    PURCHASE_400 = "Purchase_400"
     # What tops a pool 400 number's charges up to its tier's minimum monthly spend.
     MINIMUM_SPEND_400 = "MinimumSpend_400"
 

@@ -10,7 +10,8 @@
 - The month's rows are written by one INSERT ... SELECT, in the database: a million
   calls never pass through Python.
 - A bill or an export rates only the calls ingested since the month was last rated
-  (``rate_new_calls``): records only ever get new ids, so they are the records above the
+  (``rate_new_calls``; the month's seats and number rent are brought up to date each
+  time, calls or not): records only ever get new ids, so they are the records above the
   last rating's highest id, and their rows are the same ones a full rating writes.
   Voice packages go on from where they stood, which gives the full rating's split as
   long as the new calls started after every call already rated; a call that arrives
@@ -79,6 +80,10 @@ def rate_new_calls(session: Session, account: Account, month: Month) -> int | No
         [rated] = rate_month(session, month, account)
         return rated.calls
     if _newer_calls(session, account, month, run.last_call_id) is False:
+        # No call since, but a number bought or a seat added since the month was rated
+        # is charged for it all the same: fees follow what exists, not the calls.
+        _charge_monthly_fees(session, account, month)
+        session.flush()
         return None
     # Read before the new rows are written: the latest start among the calls rated.
     latest_rated = session.scalar(

@@ -80,3 +80,23 @@ class NumberRental(Base):
     auto_renew: Mapped[bool] = mapped_column(default=False, server_default=false())
     reminded_at: Mapped[datetime | None]   # the expiry reminder went out
     renewed: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class NumberReminder(Base):
+    """A term about to end without auto-renewal, told the account's owners: written once
+    per term by ``ccc serve`` in the transaction that marks the rental reminded (one per
+    rental, so a restart never writes it twice), listed until an owner dismisses it."""
+
+    __tablename__ = "number_reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"),
+                                            index=True)
+    rental_id: Mapped[int] = mapped_column(
+        ForeignKey("number_rental.id", ondelete="CASCADE"), unique=True)
+    digits: Mapped[str] = mapped_column(String(24))
+    ends_at: Mapped[datetime]                 # the term's end, naive UTC
+    created_at: Mapped[datetime]
+    dismissed_at: Mapped[datetime | None]
+    # Who dismissed it: a user's name, or None for the operator on the host (``ccc``).
+    dismissed_by: Mapped[str | None] = mapped_column(String(64))

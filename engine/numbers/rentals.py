@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import Invalid
+from engine.access import ACCOUNT_ROLES
+from engine.accounts.models import User
+from engine.errors import Forbidden, Invalid, NotFound
 from engine.messages import N_
 from engine.numbers.models import Number, NumberRental
 
@@ -54,8 +56,23 @@ def close_rental(session: Session, number: Number, now: datetime) -> None:
         session.flush()
 
 
-def set_auto_renew(session: Session, number: Number, on: bool) -> NumberRental | None:
-    """Renew the number's term a month at a time when it expires (None: no rental)."""
+def check_renew(actor: User | None, number: Number) -> None:
+    """Renewing spends the account's money: its owner's decision (and the operator's,
+    ``actor`` None). Another account's number is not found."""
+    if actor is None:
+        return
+    if actor.account_id != number.account_id:
+        raise NotFound(N_("no such %(value)s", value="number"))
+    if actor.role not in ACCOUNT_ROLES:
+        raise Forbidden(N_("the %(role_value)s role may not change number rentals",
+                           role_value=actor.role.value))
+
+
+def set_auto_renew(session: Session, actor: User | None, number: Number,
+                   on: bool) -> NumberRental | None:
+    """Renew the number's term a month at a time when it expires (None: no rental).
+    ``actor`` is the user asking (None: the operator on the host)."""
+    check_renew(actor, number)
     if not isinstance(on, bool):
         message = N_("auto_renew: true or false")
         raise Invalid(message, fields={"auto_renew": message})

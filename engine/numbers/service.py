@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.access import check_configure
+from engine.accounts.models import User
 from engine.db import utcnow
 from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
@@ -169,9 +171,22 @@ def set_marketing(session: Session, number: Number, marketing: bool) -> Number:
     return number
 
 
-def set_routing(session: Session, number: Number, instance_id: int) -> Number:
+def check_route(session: Session, actor: User | None, number: Number) -> None:
+    """Which instance gets a number is the account's choice: its owner's (and the
+    operator's, ``actor`` None). Another account's number is not found."""
+    if actor is None:
+        return
+    if actor.account_id != number.account_id:
+        raise NotFound(N_("no such %(value)s", value="number"))
+    check_configure(session, actor)
+
+
+def set_routing(session: Session, actor: User | None, number: Number,
+                instance_id: int) -> Number:
     """Route the account's number to one of its instances: the carrier's calls to it
-    reach that instance (a 400 number bought from the pool starts with none)."""
+    reach that instance (a 400 number bought from the pool starts with none). ``actor``
+    is the user asking (None: the operator on the host)."""
+    check_route(session, actor, number)
     if isinstance(instance_id, bool) or not isinstance(instance_id, int) or \
             not 0 < instance_id < 2 ** 63:
         message = N_("choose an instance of the number's account")

@@ -114,3 +114,49 @@ def test_real_calls_become_bill_lines_on_both_plans(callcenter, agents, tmp_path
     by_party = {party: row for row in rows for party in (row[10], row[11])}
     assert by_party[support_caller][2:5] == ["1", "0", "0"]
     assert by_party[callees["erin"]][2:5] == ["0", "2", "0"]
+
+
+def test_a_pool_purchase_is_on_a_bill_shown_before_it_until_serve_gives_it_back(callcenter):
+    """Configured: a gold 400 number in the pool. Done: acme's bill of this month is shown
+    (`ccc billing bill`, which rates it); acme buys the number; the bill is shown again
+    with no call in between; the purchase's documents come due and `ccc serve` (restarted:
+    its numbers' round runs at start) gives the number back. Observed: the second bill
+    carries Purchase_400 (3 x 2,500) and the number's rent, its CSV too; after the
+    release the purchase is gone from the bill and the number is free in the pool."""
+    from sqlalchemy import select
+
+    from engine.db import utcnow
+    from engine.numbers.pool_models import NumberPurchase
+    from engine.settings import load_settings
+    from engine.uow import transaction
+    from tests.integration.callcenter import wait_for
+    cc, digits = callcenter, "4008006001"
+    month = Month.containing(utcnow()).key
+    shown = ("billing", "bill", "--account", "acme", "--month", month)
+    before = cc.ccc_json(*shown)
+    assert not [line for line in before["lines"] if digits in line["billing_item"]]
+    cc.ccc("number", "pool", "add", "--number", digits, "--tier", "gold")
+    cc.ccc("number", "buy", "--account", "acme", "--number", digits)
+    after = cc.ccc_json(*shown)
+    lines = {line["billing_item"]: line for line in after["lines"]}
+    purchase = lines[f"Purchase_400 {digits}"]
+    assert (purchase["unit_price"], purchase["usage"], purchase["amount_payable"]) == (
+        "2500.00", 3, "7500.00")
+    assert [p["digits"] for p in after["number_purchases"]] == [digits]
+    assert lines["NumberRent 400"]["usage"] >= 1
+    assert Decimal(after["amount_payable"]) >= Decimal(before["amount_payable"]) + 7500
+    assert f"Purchase_400 {digits},2500.00,CNY/month,3,month,7500.00" in cc.ccc(
+        *shown, "--csv").stdout
+
+    with transaction(load_settings(cc.env)) as db:
+        bought = db.scalar(select(NumberPurchase).where(NumberPurchase.released_at.is_(None),
+                                                        NumberPurchase.months == 3,
+                                                        NumberPurchase.tier == "gold"))
+        bought.documents_due_at = utcnow()
+    cc.stop_serve()
+    cc.start_serve()
+    wait_for(lambda: digits in [p["digits"] for p in cc.ccc_json("number", "pool", "list")],
+             "the number back in the pool", timeout=30)
+    released = cc.ccc_json(*shown)
+    assert f"Purchase_400 {digits}" not in [line["billing_item"] for line in released["lines"]]
+    assert released["number_purchases"] == []

@@ -18,19 +18,20 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db import utcnow
-from engine.numbers.models import Number, NumberRental
+from engine.numbers.models import Number, NumberReminder, NumberRental
 from engine.serve import start_web
 from engine.settings import load_settings
 from engine.uow import transaction
-from tests.integration.callcenter import local, sign_in_page
+from tests.integration.callcenter import local, sign_in_page, wait_for
 
 PASSWORD = "a long enough password"
 ALICE_PHONE = local("127.0.0.63", 5630)
 NUMBER = "01066668888"
 POOL_NUMBER = "4008005001"
+REMINDED, REMINDED_LATER = "4008005002", "4008005003"
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00"
        b"\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc`\x00\x00\x00\x02\x00\x01H\xaf\xa4q\x00\x00"
        b"\x00\x00IEND\xaeB`\x82")
@@ -237,3 +238,63 @@ def test_a_400_number_is_routed_marked_and_renewed_on_its_page(browser, supply_s
 
 def sales_domain(cc) -> str:
     return next(i["domain"] for i in cc.ccc_json("instance", "list") if i["name"] == "Sales")
+
+
+def _ending_in_two_days(cc, digits: str) -> None:
+    """The number's term ends two days from now (the clock moved on since it was bought)."""
+    with transaction(load_settings(cc.env)) as db:
+        rental = db.scalar(select(NumberRental).where(NumberRental.digits == digits))
+        rental.ends_at = utcnow() + timedelta(days=2)
+
+
+def _reminders(cc, *options: str) -> list[tuple]:
+    """This test's numbers' reminders (an earlier test's number may have one too)."""
+    return [(r["digits"], r["dismissed_by"]) for r in cc.ccc_json(
+        "number", "reminders", "--account", "acme", *options)
+        if r["digits"] in (REMINDED, REMINDED_LATER)]
+
+
+def test_a_term_about_to_end_reminds_the_owner_once_across_restarts(browser, supply_site,
+                                                                     callcenter):
+    """Configured: two 400 numbers bought (`ccc number buy`), auto-renewal off. Done: the
+    first's term comes within a week of its end and `ccc serve` restarts (its numbers'
+    round runs at start); then it restarts twice more and the second's term comes due
+    before the last. Observed: one reminder per term (the first not written again by the
+    later rounds, which did write the second's), on olivia's overview; she dismisses the
+    first there, and it leaves her pages; `ccc number reminders` agrees."""
+    base, cc = supply_site, callcenter
+    for digits in (REMINDED, REMINDED_LATER):
+        cc.ccc("number", "pool", "add", "--number", digits, "--tier", "standard")
+        cc.ccc("number", "buy", "--account", "acme", "--number", digits)
+    _ending_in_two_days(cc, REMINDED)
+    cc.stop_serve()
+    cc.start_serve()
+    wait_for(lambda: _reminders(cc) == [(REMINDED, None)], "the first reminder", timeout=30)
+    cc.stop_serve()
+    cc.start_serve()
+    cc.kill_serve()                      # dies without cleaning up
+    _ending_in_two_days(cc, REMINDED_LATER)
+    cc.start_serve()
+    # The round that wrote the second reminder saw the first term too, and left it alone.
+    wait_for(lambda: len(_reminders(cc)) == 2, "the second reminder", timeout=30)
+    assert sorted(_reminders(cc)) == [(REMINDED, None), (REMINDED_LATER, None)]
+
+    olivia = person(browser, base, "acme", "olivia")
+    notices = olivia.get_by_test_id("number-reminder")
+    expect(notices.filter(has_text=REMINDED_LATER)).to_have_count(1)
+    first = notices.filter(has_text=REMINDED)
+    expect(first).to_have_count(1)
+    expect(first).to_contain_text("auto-renewal off")
+    first.get_by_role("button", name="Dismiss").click()
+    expect(olivia.get_by_role("status")).to_contain_text(f"Reminder for {REMINDED} dismissed")
+    expect(notices.filter(has_text=REMINDED)).to_have_count(0)
+    expect(notices.filter(has_text=REMINDED_LATER)).to_have_count(1)
+    olivia.get_by_role("link", name="Numbers", exact=True).first.click()
+    expect(notices.filter(has_text=REMINDED_LATER)).to_have_count(1)
+    expect(notices.filter(has_text=REMINDED)).to_have_count(0)
+
+    assert _reminders(cc) == [(REMINDED_LATER, None)]
+    assert sorted(_reminders(cc, "--all")) == [(REMINDED, "olivia"), (REMINDED_LATER, None)]
+    with transaction(load_settings(cc.env)) as db:
+        assert db.scalar(select(func.count()).select_from(NumberReminder).where(
+            NumberReminder.digits.in_([REMINDED, REMINDED_LATER]))) == 2

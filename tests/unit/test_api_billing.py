@@ -42,6 +42,32 @@ def test_the_bill_of_a_month(api, world):
     assert (data["amount_payable"], data["amount_unpaid"]) == (show(expected.payable),) * 2
 
 
+def test_a_pool_purchase_is_a_line_and_in_the_breakdown(api, world):
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from engine.models import Account
+    from engine.numbers.pool import add_to_pool, buy
+    from engine.uow import transaction
+    assert api.get(f"{BILLING}/bills/{NOVEMBER}", headers=bearer(world)).get_json()[
+        "number_purchases"] == []
+    with transaction(world.settings) as db:
+        acme = db.scalar(select(Account).where(Account.name == "acme"))
+        add_to_pool(db, "4008009011", "standard")
+        buy(db, acme.id, "4008009011", datetime(2026, 11, 20, 4))
+    data = api.get(f"{BILLING}/bills/{NOVEMBER}", headers=bearer(world)).get_json()
+    assert data["number_purchases"] == [{
+        "digits": "4008009011", "tier": "standard", "minimum_monthly_spend": "375.00",
+        "months": 3, "amount": "1125.00", "purchased_at": "2026-11-20T04:00:00Z"}]
+    line = next(line for line in data["lines"] if line["billing_item"].startswith("Purchase"))
+    assert (line["billing_item"], line["usage"], line["amount_payable"]) == (
+        "Purchase_400 4008009011", 3, "1125.00")
+    schema = api.get("/api/v1/openapi.json").get_json()
+    bill_schema = schema["paths"]["/api/v1/billing/bills/{month}"]["get"]
+    assert "number_purchases" in str(bill_schema)
+
+
 @pytest.mark.parametrize("month, message", [("2026-13", "invalid month"),
                                             ("2999-01", "has not started yet")])
 def test_a_bad_month_is_a_422_on_the_month_field(api, world, month, message):

@@ -36,7 +36,7 @@ def world(session):
 
 def renew_until(session, world, moment: datetime) -> None:
     """Auto-renewal on, and the expiry job run at every term end up to ``moment``."""
-    set_auto_renew(session, world["number"], True)
+    set_auto_renew(session, None, world["number"], True)
     end = TERM_END
     while end <= moment:
         run_expiries(session, end, release_number)

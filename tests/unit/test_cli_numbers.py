@@ -41,3 +41,30 @@ def test_ccc_number_renewal_and_marketing_turn_a_flag_on_and_off(ccc, acme):  # 
                       ok=False)
         assert (foreign.exit_code, foreign.output) == (
             1, "Error: no number 02087654321 in this account\n")
+
+
+def test_ccc_number_reminders_lists_and_dismisses(ccc, acme):  # noqa: F811
+    from datetime import timedelta
+
+    from engine.db import utcnow
+    from engine.numbers.reminders import remind
+    ccc("number", "pool", "add", "--number", "4008001001", "--tier", "standard")
+    ccc("number", "buy", "--account", "acme", "--number", "4008001001")
+    assert ccc_json(ccc, "number", "reminders", "--account", "acme") == []
+    with transaction(load_settings()) as db:
+        rental = db.scalar(select(NumberRental).where(NumberRental.digits == "4008001001"))
+        rental.ends_at = utcnow() + timedelta(days=2)
+        [made] = remind(db, utcnow())
+        ident = made.id
+    [listed] = ccc_json(ccc, "number", "reminders", "--account", "acme")
+    assert (listed["id"], listed["digits"], listed["dismissed_at"]) == (ident, "4008001001", None)
+    assert "4008001001" in ccc("number", "reminders", "--account", "acme").output
+    done = ccc("number", "dismiss-reminder", "--account", "acme", str(ident))
+    assert done.output == f"reminder {ident} (4008001001) dismissed\n"
+    assert ccc_json(ccc, "number", "reminders", "--account", "acme") == []
+    [kept] = ccc_json(ccc, "number", "reminders", "--account", "acme", "--all")
+    assert kept["dismissed_at"] is not None and kept["dismissed_by"] is None
+    for bad in (str(ident + 1), "0", "x", "٣", str(2 ** 70)):
+        refused = ccc("number", "dismiss-reminder", "--account", "acme", bad, ok=False)
+        assert (refused.exit_code, refused.output) == (
+            1, f"Error: no number reminder #{bad}\n"), bad

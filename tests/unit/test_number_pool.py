@@ -83,10 +83,10 @@ def test_routing_comes_before_a_flow(session, pool):
         bind_number(session, number, 1, [])
     assert "routing" in str(error.value.fields["inbound_flow"])
     with pytest.raises(NotFound):  # another account's instance
-        set_routing(session, number, add_instance(
+        set_routing(session, None, number, add_instance(
             session, account="globex", name="G", domain="g.globex", number="01087654321",
             admin="gina").instance.id)
-    set_routing(session, number, pool["sales"].id)
+    set_routing(session, None, number, pool["sales"].id)
     assert number.instance_id == pool["sales"].id
 
 
@@ -115,3 +115,32 @@ def test_a_number_routed_nowhere_binds_to_nothing_only(session, pool):
     with pytest.raises(Invalid) as error:
         bind_number(session, number, None, [1])
     assert "routing" in str(error.value.fields["inbound_flow"])
+
+
+def test_routing_and_auto_renewal_are_the_owners_in_the_engine(session, pool):
+    """The engine refuses the other roles (Forbidden) and another account's users (not
+    found) itself, whichever face asks; the owner and the operator (None) may."""
+    from engine.accounts.models import Role
+    from engine.accounts.service import find_or_create_user
+    from engine.errors import Forbidden
+    from engine.numbers.rentals import current, set_auto_renew
+    acme = pool["sales"].account
+    number = session.get(Number, buy(session, acme.id, "4008001001", BOUGHT_AT).number_id)
+    sales = pool["sales"].id
+    alice = find_or_create_user(session, acme, "alice", Role.INSTANCE_ADMIN)  # Sales's admin
+    for role in (Role.INSTANCE_ADMIN, Role.SUPERVISOR, Role.AGENT, Role.REVIEWER):
+        alice.role = role
+        with pytest.raises(Forbidden):
+            set_routing(session, alice, number, sales)
+        with pytest.raises(Forbidden):
+            set_auto_renew(session, alice, number, True)
+    stranger = find_or_create_user(session, pool["other"], "mallory", Role.OWNER)
+    with pytest.raises(NotFound):
+        set_routing(session, stranger, number, sales)
+    with pytest.raises(NotFound):
+        set_auto_renew(session, stranger, number, True)
+    assert (number.instance_id, current(session, number.id).auto_renew) == (None, False)
+    owner = find_or_create_user(session, acme, "olivia", Role.OWNER)
+    set_routing(session, owner, number, sales)
+    assert set_auto_renew(session, owner, number, True).auto_renew is True
+    assert number.instance_id == sales

@@ -47,7 +47,7 @@ def test_a_reminder_goes_out_once_a_week_before_expiry(session, number):
 
 
 def test_auto_renewal_adds_a_month_and_sends_no_reminder(session, number):
-    set_auto_renew(session, number, True)
+    set_auto_renew(session, None, number, True)
     assert reminders_due(session, TERM_END - timedelta(days=1)) == []
     assert run_expiries(session, TERM_END - timedelta(seconds=1), release_number) == ([], [])
     assert run_expiries(session, TERM_END, release_number) == (["4008001001"], [])
@@ -68,7 +68,7 @@ def test_the_account_is_warned_of_a_term_within_the_reminder_window(session, num
                     timedelta(seconds=1)) == []
     [soon] = expiring(session, number.account_id, TERM_END - REMIND_BEFORE)
     assert (soon.digits, soon.auto_renew) == ("4008001001", False)
-    set_auto_renew(session, number, True)  # still listed: the page says it renews
+    set_auto_renew(session, None, number, True)  # still listed: the page says it renews
     assert [r.auto_renew for r in expiring(session, number.account_id,
                                            TERM_END - timedelta(days=1))] == [True]
     assert expiring(session, number.account_id + 1, TERM_END - timedelta(days=1)) == []

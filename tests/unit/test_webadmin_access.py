@@ -58,6 +58,7 @@ WEB_ROUTES = [
     ("POST", "/numbers/{number_id}/edit", True),
     ("POST", "/numbers/{number_id}/routing", True),
     ("POST", "/numbers/{number_id}/renewal", True),
+    ("POST", "/numbers/reminders/{reminder_id}/dismiss", True),
     ("POST", "/numbers/purchases/{purchase_id}/documents", True),
     # Billing is the owner's only: every other role gets 403, even to look.
     ("GET", "/billing", True),
@@ -135,6 +136,7 @@ API_ROUTES = [
     ("PUT", API + "/numbers/{number_id}/routing", True),
     ("GET", API + "/numbers/{number_id}/rentals", True),
     ("PUT", API + "/numbers/{number_id}/renewal", True),
+    ("POST", API + "/numbers/reminders/{reminder_id}/dismiss", True),
     ("GET", API + "/number-purchases/{purchase_id}", True),
     ("POST", API + "/number-purchases/{purchase_id}/documents", True),
     ("GET", API + "/billing/bills/{month}", True),
@@ -233,6 +235,7 @@ RESOURCE_IDS = {
     "token_id": ("globex_token", "acme_token"),
     "recording_id": ("globex_recording", "acme_recording"),  # a call recording
     "purchase_id": ("globex_purchase", "acme_purchase"),  # a 400 number bought from the pool
+    "reminder_id": ("globex_reminder", "acme_reminder"),  # a number's term about to end
     "qualification_id": ("globex_qualification", "acme_qualification"),
     "application_id": ("globex_application", "acme_application"),
 }

@@ -259,7 +259,7 @@ def test_a_pool_numbers_minimum_spend_shortfall_is_a_line_in_the_pages_words(wor
         add_to_pool(db, "4008009009", "standard")
         number = db.get(Number, buy(db, acme.id, "4008009009", datetime(2026, 7, 31, 16))
                         .number_id)
-        set_auto_renew(db, number, True)
+        set_auto_renew(db, None, number, True)
         run_expiries(db, datetime(2026, 10, 31, 16), release_number)
     client = signed_in(world)
     rows = cells(page_of(client.get(f"/billing?month={NOVEMBER}")), "bill")
@@ -270,3 +270,25 @@ def test_a_pool_numbers_minimum_spend_shortfall_is_a_line_in_the_pages_words(wor
                                  headers={"Accept-Language": "zh-CN"}))
     assert "400 号码月最低消费：通话费用的差额" in chinese
     assert engine_bill(world).minimum_spend[0].shortfall == Decimal("375.00")
+
+
+def test_a_pool_numbers_purchase_is_a_line_in_the_pages_words_and_in_the_api(world):
+    # The November bill was shown first; the number is bought after it, mid-month.
+    client = signed_in(world)
+    before = cells(page_of(client.get(f"/billing?month={NOVEMBER}")), "bill")
+    assert not [row for row in before if row[0].startswith("Purchase_400")]
+    with transaction(world.settings) as db:
+        acme = db.scalar(select(Account).where(Account.name == "acme"))
+        add_to_pool(db, "4008009010", "gold")
+        buy(db, acme.id, "4008009010", datetime(2026, 11, 14, 2))
+    rows = cells(page_of(client.get(f"/billing?month={NOVEMBER}")), "bill")
+    assert ["Purchase_400 4008009010  400 number purchase: three months of its tier's "
+            "minimum monthly spend, paid up front", "2500.00 CNY/month", "3 month",
+            "7500.00", "0.00", "7500.00", "7500.00"] in rows
+    chinese = page_of(client.get(f"/billing?month={NOVEMBER}",
+                                 headers={"Accept-Language": "zh-CN"}))
+    assert "400 号码购买：预付其档位三个月的最低月消费" in chinese
+    csv_text = client.get(f"/billing/bill.csv?month={NOVEMBER}").get_data(as_text=True)
+    assert "Purchase_400 4008009010,2500.00,CNY/month,3,month,7500.00,0.00,7500.00,7500.00" \
+        in csv_text.splitlines()
+    assert engine_bill(world).number_purchases[0].amount == Decimal("7500.00")

@@ -41,7 +41,9 @@ from engine.audio.service import upload
 from engine.billing.export import export_usage, exports_dir
 from engine.billing.periods import Month
 from engine.ivr import service as ivr
+from engine.numbers.models import NumberReminder
 from engine.numbers.pool import add_to_pool, buy
+from engine.numbers.rentals import REMIND_BEFORE, current
 from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction
@@ -122,10 +124,21 @@ def build_world(settings) -> World:
                       for name, instance in (("acme", sales.instance),
                                              ("globex", support.instance))}
         # A 400 number bought from the pool by each account.
-        purchases = {}
+        purchases, reminders = {}, {}
         for name, digits in (("acme", "4008001001"), ("globex", "4008001002")):
             add_to_pool(db, digits, "standard")
-            purchases[name] = buy(db, get_account(db, name).id, digits, BOUGHT_AT).id
+            bought = buy(db, get_account(db, name).id, digits, BOUGHT_AT)
+            purchases[name] = bought.id
+            # A reminder of its term's end, dismissed already: the matrix has one of each
+            # account's to ask for, and the pages stay as they were.
+            rental = current(db, bought.number_id)
+            reminder = NumberReminder(
+                account_id=rental.account_id, rental_id=rental.id, digits=digits,
+                ends_at=rental.ends_at, created_at=rental.ends_at - REMIND_BEFORE,
+                dismissed_at=rental.ends_at - REMIND_BEFORE)
+            db.add(reminder)
+            db.flush()
+            reminders[name] = reminder.id
         existed_since_january(db)  # the months billed in the billing tests
         tokens = {user: create_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
@@ -152,6 +165,7 @@ def build_world(settings) -> World:
                "acme_token": token_ids["olivia"], "globex_token": token_ids["mallory"],
                "acme_recording": recordings["acme"], "globex_recording": recordings["globex"],
                "acme_purchase": purchases["acme"], "globex_purchase": purchases["globex"],
+               "acme_reminder": reminders["acme"], "globex_reminder": reminders["globex"],
                **supply}
     return World(settings, ids, tokens)
 

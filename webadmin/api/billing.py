@@ -26,6 +26,10 @@ LINE = {"type": "object", "properties": {
 SHORTFALL = {"type": "object", "properties": {
     "digits": {"type": "string"}, "tier": {"type": "string"}, "minimum_monthly_spend": MONEY,
     "due": MONEY, "minutes": {"type": "integer"}, "spent": MONEY, "shortfall": MONEY}}
+PURCHASE = {"type": "object", "properties": {
+    "digits": {"type": "string"}, "tier": {"type": "string"}, "minimum_monthly_spend": MONEY,
+    "months": {"type": "integer"}, "amount": MONEY,
+    "purchased_at": {"type": "string", "format": "date-time"}}}
 BILL = {"type": "object", "properties": {
     "account": {"type": "string"}, "month": MONTH, "plan": {"type": "string"},
     "discount_percent": {"type": "string"}, "lines": {"type": "array", "items": LINE},
@@ -34,7 +38,12 @@ BILL = {"type": "object", "properties": {
         "type": "array", "description": "each pool 400 number held in the month after its "
         "prepaid term: its tier's minimum, prorated to the time held (due), what its calls "
         "came to (spent), and the shortfall its MinimumSpend_400 line charges",
-        "items": SHORTFALL}}}
+        "items": SHORTFALL},
+    "number_purchases": {
+        "type": "array", "description": "each pool 400 number bought in the month (billing "
+        "clock): its tier's minimum for the prepaid months, charged once by its Purchase_400 "
+        "line; a number given back because its handler's documents were not in on time is "
+        "not charged and not listed", "items": PURCHASE}}}
 EXPORT_FILTERS = {"type": "object", "required": ["month"], "properties": {
     "month": MONTH, "instance_id": {"type": "integer", "description": "one of the account's"},
     "item": {"type": "string", "enum": [i.value for i in Item]}}}

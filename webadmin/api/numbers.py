@@ -1,15 +1,19 @@
-"""/api/v1/numbers: the account's numbers; bind one to a published flow and to skill groups."""
+"""/api/v1/numbers: the account's numbers; bind one to a published flow and to skill groups;
+route it, renew it; the reminders of terms about to end."""
 from __future__ import annotations
 
-from flask import abort, g, jsonify
+from flask import abort, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from engine.numbers.models import Number, NumberRental
-from engine.numbers.rentals import rental_json, set_auto_renew
+from engine.db import utcnow
+from engine.numbers.reminders import dismiss, reminder_json, reminders
+from engine.numbers.rentals import check_renew, rental_json, set_auto_renew
 from engine.ivr.service import bindable_flows
-from engine.numbers.service import bind_number, set_marketing, set_routing
-from webadmin.access import load, pbx_report, require_account_role, require_configure, work
+from engine.numbers.service import bind_number, check_route, set_marketing, set_routing
+from webadmin.access import (current_user, load, pbx_report, require_account_role,
+                             require_configure, work)
 from webadmin.api import body
 from webadmin.api.registry import route
 
@@ -79,9 +83,9 @@ def update_number(number_id: int):
        errors=(401, 403, 404, 422))
 def set_number_routing(number_id: int):
     with work() as db:
-        number = load(db, Number, number_id)
-        require_configure(db)  # the account's: which instance gets the number
-        set_routing(db, number, body(ROUTING)["instance_id"])
+        number, actor = load(db, Number, number_id), current_user(db)
+        check_route(db, actor, number)  # a role refused is told so before its body is read
+        set_routing(db, actor, number, body(ROUTING)["instance_id"])
         row = number_json(db, number)
     return jsonify(row | {"pbx": pbx_report()})
 
@@ -111,9 +115,41 @@ def list_number_rentals(number_id: int):
        errors=(401, 403, 404, 422))
 def set_number_renewal(number_id: int):
     with work() as db:
-        number = load(db, Number, number_id)
-        require_account_role(_l("change number rentals"))
-        rental = set_auto_renew(db, number, body(RENEWAL)["auto_renew"])
+        number, actor = load(db, Number, number_id), current_user(db)
+        check_renew(actor, number)  # a role refused is told so before its body is read
+        rental = set_auto_renew(db, actor, number, body(RENEWAL)["auto_renew"])
         if rental is None:
             abort(404)
         return jsonify(rental_json(rental))
+
+
+REMINDER = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "digits": {"type": "string"},
+    "ends_at": {"type": "string", "format": "date-time", "description": "the term's end"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "dismissed_at": {"type": ["string", "null"], "format": "date-time"},
+    "dismissed_by": {"type": ["string", "null"], "description": "the user who dismissed it"}}}
+
+
+@route("/numbers/reminders", "GET", "The account's reminders of rental terms ending within a "
+       "week without auto-renewal (one per term), soonest first; not dismissed ones unless "
+       "?dismissed=all", response={"type": "array", "items": REMINDER},
+       operation_id="ListNumberReminders", errors=(400, 401, 403),
+       query=({"name": "dismissed", "schema": {"type": "string", "enum": ["all"]},
+               "description": "all: the dismissed ones too"},))
+def list_number_reminders():
+    shown = request.args.get("dismissed")
+    if shown not in (None, "all"):
+        abort(400, "dismissed: all")
+    with work() as db:
+        return jsonify([reminder_json(r) for r in reminders(
+            db, current_user(db), g.account_id, dismissed=shown == "all")])
+
+
+@route("/numbers/reminders/<int:reminder_id>/dismiss", "POST",
+       "Dismiss a reminder (for all the account's owners; again: no change)",
+       response=REMINDER, operation_id="DismissNumberReminder", errors=(401, 403, 404))
+def dismiss_number_reminder(reminder_id: int):
+    with work() as db:
+        return jsonify(reminder_json(dismiss(db, current_user(db), g.account_id, reminder_id,
+                                             utcnow())))

@@ -1,24 +1,25 @@
 """Numbers of the account: type, the published flow run for inbound calls, the skill
 groups that call out with them, whether it makes marketing calls; the instance its
 calls go to (routing, the account's choice) and its term's auto-renewal (the owner's),
-with a notice of the terms about to end."""
+with a notice of the terms about to end and the reminders ``ccc serve`` left for the
+owners (dismissable)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from engine.access import ACCOUNT_ROLES
 from engine.db import utcnow
-from engine.errors import DomainError, NotFound
+from engine.errors import DomainError, Forbidden, NotFound
 from engine.instances.models import Instance
 from engine.ivr.service import bindable_flows, flow_names
-from engine.numbers.models import Number
+from engine.numbers.models import Number, NumberRental
+from engine.numbers.reminders import dismiss, reminders
 from engine.numbers.rentals import REMIND_BEFORE, current, expiring, set_auto_renew
 from engine.numbers.service import bind_number, list_numbers, set_marketing, set_routing
 from engine.skillgroups.service import list_skill_groups
-from webadmin.access import (flash_saved, load, may_configure, require_account_role,
+from webadmin.access import (current_user, flash_saved, load, may_configure,
                              require_configure, work)
 from webadmin.auth import login_required
 from engine.validation import number_text
@@ -45,7 +46,33 @@ def index():
                 for n in numbers]
         ending = expiring(db, g.account_id, utcnow()) if g.role in ACCOUNT_ROLES else []
         return render_template("numbers/index.html", rows=rows, expiring=ending,
-                               window_days=REMIND_BEFORE.days)
+                               window_days=REMIND_BEFORE.days,
+                               number_reminders=owners_reminders(db), back="numbers")
+
+
+def owners_reminders(db) -> list[tuple]:
+    """(reminder, its number's id or None) of the account's reminders not dismissed, for
+    an owner; nothing for the other roles (the account's money is not theirs)."""
+    if g.role not in ACCOUNT_ROLES:
+        return []
+    found = reminders(db, current_user(db), g.account_id)
+    numbers = dict(db.execute(select(NumberRental.id, NumberRental.number_id).where(
+        NumberRental.id.in_([r.rental_id for r in found]))).all()) if found else {}
+    return [(r, numbers.get(r.rental_id)) for r in found]
+
+
+BACK = {"numbers": "numbers.index", "overview": "overview.index"}
+
+
+@blueprint.route("/numbers/reminders/<int:reminder_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss_reminder(reminder_id: int):
+    """An owner has read the reminder: it leaves the pages (the account's, for all its
+    owners)."""
+    with work() as db:
+        digits = dismiss(db, current_user(db), g.account_id, reminder_id, utcnow()).digits
+    flash_saved(_("Reminder for %(digits)s dismissed", digits=digits))
+    return redirect(url_for(BACK.get(request.form.get("back", ""), "numbers.index")))
 
 
 @blueprint.route("/numbers/<int:number_id>/edit", methods=["GET", "POST"])
@@ -104,11 +131,13 @@ def routing(number_id: int):
     try:
         with work() as db:
             number = load(db, Number, number_id)
-            require_configure(db)
-            set_routing(db, number, int_or_none(request.form.get("instance_id")) or 0)
+            set_routing(db, current_user(db), number,
+                        int_or_none(request.form.get("instance_id")) or 0)
             digits = number.digits
         flash_saved(_("Number %(digits)s routed", digits=digits))
         return redirect(url_for("numbers.edit", number_id=number_id))
+    except Forbidden:  # the role's refusal is the page's, not the field's
+        raise
     except NotFound as failure:  # not one of the account's instances: the field says so
         errors = {"instance_id": error_text(failure)}
     except DomainError as failure:
@@ -127,12 +156,13 @@ def renewal(number_id: int):
     try:
         with work() as db:
             number = load(db, Number, number_id)
-            require_account_role(_l("change number rentals"))
-            if set_auto_renew(db, number, choice) is None:
+            if set_auto_renew(db, current_user(db), number, choice) is None:
                 abort(404)
             digits = number.digits
         flash_saved(_("Auto-renewal of %(digits)s saved", digits=digits))
         return redirect(url_for("numbers.edit", number_id=number_id))
+    except Forbidden:
+        raise
     except DomainError as failure:
         errors = errors_of(failure)[0] or {"auto_renew": error_text(failure)}
     return _page_refusing(number_id, renewal=(request.form, errors))

@@ -10,6 +10,7 @@ from engine.instances.models import Instance
 from engine.numbers.service import list_numbers
 from webadmin.access import current_user, may_configure, work
 from webadmin.auth import login_required
+from webadmin.numbers import owners_reminders
 
 blueprint = Blueprint("overview", __name__, template_folder="templates")
 
@@ -28,4 +29,5 @@ def index():
         } for i in db.scalars(select(Instance).where(Instance.account_id == account.id)
                               .order_by(Instance.id))]
         return render_template("overview/index.html", user=user, account=account,
-                               instances=instances, may_create=may_configure(db))
+                               instances=instances, may_create=may_configure(db),
+                               number_reminders=owners_reminders(db), back="overview")
