@@ -147,6 +147,14 @@ async def move_both(client: AmiClient, first: str, first_exten: str, second: str
                          "Priority": "1", "ExtraPriority": "1"})
 
 
+async def redirect_aside(client: AmiClient, channel: str, context: str, exten: str) -> None:
+    """Send one channel, out of its bridge, to an extension of the conference context
+    (the others in that bridge stay)."""
+    await client.action({"Action": "Redirect", "Channel": _channel_any(channel),
+                         "Context": _context(context), "Exten": _conference_exten(exten),
+                         "Priority": "1"})
+
+
 def _conference_exten(value: str) -> str:
     if not re.fullmatch(r"[amhw][1-9][0-9]{2,5}", value):
         raise ValueError(f"not a conference extension: {value!r}")

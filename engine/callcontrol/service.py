@@ -10,6 +10,7 @@ validated digits or group ids).
 """
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -286,12 +287,31 @@ def _consultation(channels: list[pbx.LiveChannel], agent: Agent) -> Consultation
     return Consultation(held, mine, target)
 
 
+# How long the target's leg may take to leave the consultation for the waiting extension
+# (the PBX moves it on its own thread after the Redirect is accepted).
+ASIDE_POLLS, ASIDE_POLL_SECONDS = 40, 0.05
+
+
 def complete_attended_transfer(settings: Settings, agent: Agent) -> None:
     """CompleteAttendedTransfer: the caller and the target talk; the agent leaves."""
+    conference = f"ccc-{agent.instance.pbx_key}-conference"
+
     async def work(client):
         found = _consultation(await pbx.channels(client), agent)
         if found.target is None:
             raise Conflict("the transfer target has not answered yet")
+        # The target's leg first leaves the consultation to wait in the dialplan, as the
+        # held caller does; then the two are bridged, as a retrieve bridges the caller and
+        # the agent. Bridging the target's leg straight out of the consultation's bridge
+        # left the PBX sending it nothing of the caller (a browser phone heard silence
+        # from then on, while the caller heard it).
+        await pbx.redirect_aside(client, found.target.name, conference, f"w{agent.extension}")
+        for _ in range(ASIDE_POLLS):
+            moved = next((c for c in await pbx.channels(client)
+                          if c.name == found.target.name), None)
+            if moved is None or (moved.context == conference and not moved.bridge):
+                break
+            await asyncio.sleep(ASIDE_POLL_SECONDS)
         await pbx.bridge(client, found.held.name, found.target.name)
         await pbx.hang_up(client, found.agent.name)
     ami_session(settings, work)

@@ -1,6 +1,6 @@
 """A phone's voice for tests that must tell who hears whom: an RTP peer that sends a
 steady tone of its own (A-law, 20 ms packets) and measures how loud each other party's
-tone is in what it receives.
+tone is in what it receives. It presses keys as RFC 4733 events in its own stream.
 
 SIPp does a phone's signalling (scenarios call_rtp.xml, answer_rtp*.xml, whose SDP names
 this peer's port). The endpoints use symmetric RTP, so the peer sends and receives on one
@@ -20,6 +20,9 @@ from pathlib import Path
 
 RATE = 8000
 FRAME = 160  # 20 ms
+# RFC 4733 events: payload type 101, as call_rtp.xml offers it; the event codes of keys.
+EVENT_TYPE = 101
+EVENTS = "0123456789*#"
 
 
 def _alaw_encode(sample: int) -> int:
@@ -91,6 +94,8 @@ class RtpPeer:
         self.frames = tone_frames(frequency) if frequency else [bytes([0xD5]) * FRAME] * 50
         self.received: deque[tuple[float, bytes]] = deque(maxlen=int(keep_seconds * 50))
         self.packets = 0
+        # Key presses waiting to be sent: one (event, duration, end, first) a packet.
+        self.events: deque[tuple[int, int, bool, bool] | None] = deque()
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind(address)
         self.socket.settimeout(0.02)
@@ -99,7 +104,7 @@ class RtpPeer:
         self.thread.start()
 
     def _run(self) -> None:
-        remote, sequence, started, sent = None, 0, time.monotonic(), 0
+        remote, sequence, started, sent, pressed_at = None, 0, time.monotonic(), 0, 0
         ssrc = (hash(self.address) & 0x7FFFFFFF) or 1
         while self.running:
             try:
@@ -117,10 +122,32 @@ class RtpPeer:
                 continue
             # Paced by the clock, not by the loop: 50 packets a second, on a busy host too.
             while sent < (time.monotonic() - started) * 50:
-                header = struct.pack("!BBHII", 0x80, 8, sequence & 0xFFFF,
-                                     (sent * FRAME) & 0xFFFFFFFF, ssrc)
-                self.socket.sendto(header + self.frames[sent % 50], remote)
+                event = self.events.popleft() if self.events else None
+                if event is None:
+                    header = struct.pack("!BBHII", 0x80, 8, sequence & 0xFFFF,
+                                         (sent * FRAME) & 0xFFFFFFFF, ssrc)
+                    packet = header + self.frames[sent % 50]
+                else:
+                    # A key's packets replace the tone's for its length; all carry the
+                    # timestamp of its start, the first one marked.
+                    code, duration, end, first = event
+                    pressed_at = sent * FRAME if first else pressed_at
+                    header = struct.pack("!BBHII", 0x80, EVENT_TYPE | (0x80 if first else 0),
+                                         sequence & 0xFFFF, pressed_at & 0xFFFFFFFF, ssrc)
+                    packet = header + struct.pack("!BBH", code, (0x80 if end else 0) | 10,
+                                                  duration)
+                self.socket.sendto(packet, remote)
                 sequence, sent = sequence + 1, sent + 1
+
+    def press(self, keys: str, gap_ms: int = 400) -> None:
+        """Press ``keys`` (RFC 4733 events): each 100 ms long, its end sent three times as
+        the RFC asks, ``gap_ms`` of the tone before the next."""
+        for n, key in enumerate(keys):
+            if n:
+                self.events.extend([None] * (gap_ms // 20))
+            code = EVENTS.index(key)
+            self.events.extend((code, step * FRAME, False, step == 1) for step in range(1, 5))
+            self.events.extend([(code, 5 * FRAME, True, False)] * 3)
 
     def say(self, frequency: int) -> None:
         """Send ``frequency`` from now on (the next packet already)."""

@@ -20,8 +20,10 @@ Observed:
 - a key pressed on the keypad reaches the PBX: '#' ends the echo test at once;
 - two web agents and a carrier caller who presses 1 in an IVR menu: the pop-up with the
   path and the key on the READY agent only (the one on a break never rings), answer,
-  voice both ways, hold seen by the PBX, a consultation answered in the second page and
-  completed: the caller talks to the second agent; the record names both agents;
+  voice both ways (the caller's phone sends a tone of its own and presses its key in
+  that stream), hold seen by the PBX, a consultation answered in the second page and
+  completed: the caller and the second agent hear each other; the record names both
+  agents;
 - carol's password does not register alice's web endpoint, nor does a wrong one (401),
   and alice's session sees nothing of Hotline's workbench (404).
 - AnswerCall from elsewhere: the ringing page answers the PBX's NOTIFY;
@@ -43,8 +45,9 @@ from playwright.sync_api import expect
 from engine.ami.client import ami_command
 from engine.serve import start_web
 from engine.settings import load_settings
-from tests.integration.callcenter import CARRIER, Listener, local, wait_for
+from tests.integration.callcenter import CARRIER, PORT_OFFSET, Listener, local, wait_for
 from tests.integration.conftest import AUDIO_COUNTERS, phone_page
+from tests.integration.rtp import RtpPeer
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENS = ROOT / "test-output" / "screens"
@@ -56,6 +59,10 @@ CARL_PHONE = local("127.0.0.8", 5130)
 
 # The voice the fake microphone plays (in a loop), spoken by espeak-ng.
 SPEECH = "Hello, this is the ccc softphone test. One two three four five six seven."
+# The carrier caller's own voice: an RTP peer's tone, on a port inside this run's block
+# of media ports, clear of SIPp's own (callcenter.Sipp).
+CALLER_RTP = 16000 + 4 * PORT_OFFSET + 300
+CALLER_TONE = 500
 
 
 # The call path is the PBX's and the browser's; the database behind the web app adds
@@ -393,14 +400,15 @@ def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
     """A carrier caller presses 1 in the IVR menu; alice (READY) gets the call with its
     path in the pop-up while bob (on a break) never rings; alice answers in the page, they
     hear each other, she holds and retrieves the caller, consults bob, who answers in his
-    page, and completes the transfer: the caller talks to bob; the call's record names
-    both agents in that order."""
+    page, and completes the transfer: the caller and bob hear each other; the call's
+    record names both agents in that order."""
     cc, alice, bob = workbench, workbench.agents["alice"], workbench.agents["bob"]
     cc.sign_out_everyone()
     cc.ccc("agent", "update", "--instance", "sales.acme", "--extension", bob["extension"],
            "--skill-groups", "default:1")
     cc.publish_flow("sales.acme", "menu", MENU_FLOW, bind="01012345678")
     bob_context, bob_page = agent_page(phone_browser, cc, bob["extension"])
+    voice = None
     try:
         sign_in(page, cc)
         for agent_page_, code in ((page, None), (bob_page, "Rest")):
@@ -415,8 +423,15 @@ def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
         cc.wait_logged(bob, "BREAK", "Rest")
 
         caller_number = "1380013931" + cc.tag
-        caller = cc.ivr_caller("01012345678", caller_number, [("pause", 1500), ("keys", "1")],
-                               True, "menu-caller", CARRIER, "-rtp_echo")
+        # A phone with a voice of its own (not one echoing the PBX's packets back), as a
+        # real caller's: its stream goes on, unbroken, through hold and transfer.
+        caller = cc.sipp("menu-caller", "call_rtp.xml", CARRIER, "01012345678",
+                         "-key", "caller", caller_number, "-key", "rtpport", str(CALLER_RTP),
+                         "-timeout", "120s")
+        voice = RtpPeer((CARRIER[0], CALLER_RTP), CALLER_TONE, caller.messages)
+        wait_for(lambda: voice.audible(0), what="the menu's prompt reaching the caller")
+        time.sleep(1.5)
+        voice.press("1")
         panel = page.locator("#phone")
         expect(panel.locator(".phone-incoming")).to_be_visible(timeout=20_000)
         expect(page.locator("#popup-caller")).to_have_text(caller_number)
@@ -426,8 +441,10 @@ def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
         panel.get_by_role("button", name="Answer").click()
         expect(panel).to_have_attribute("data-state", "talking")
         expect(page.locator("#state")).to_have_attribute("data-state", "TALKING")
-        # The caller's phone echoes what it hears: alice's voice went there and back.
-        audio_grows(page, "alice talking to the caller")
+        # They hear each other: alice the caller's tone, the caller alice's voice.
+        answered = time.monotonic()
+        audio_grows(page, "alice hears the caller")
+        wait_for(lambda: len(voice.audible(answered)) > 50, what="the caller hears alice")
 
         panel.get_by_role("button", name="Hold").click()
         wait_for(lambda: endpoint_state(cc, "trunk-carrier") == "On Hold",
@@ -451,14 +468,16 @@ def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
         shoot(bob_page, "two-agents-consulted")
         page.click("#complete-transfer")
         expect(panel).to_have_attribute("data-state", "idle")   # alice has left the call
-        # The PBX now connects the caller to bob's page (through the consultation's Local
-        # pair). Bob's voice is not checked here: in some runs the PBX stops sending to
-        # his page once the caller is handed over (its channel statistics show nothing
-        # more transmitted while both sides' audio still arrives), an open fault of
-        # attended transfers to a browser phone.
+        # The PBX now connects the caller to bob's page, and they hear each other: bob the
+        # caller's tone, the caller bob's voice (no music on hold any more, alice has
+        # gone). Bob's side is the one an earlier completion lost: the PBX sent his page
+        # nothing more once the caller was handed over.
         wait_for(lambda: connected(cc, caller_number, f"{bob['sip_username']}-web"),
                  what="the caller connected to bob's page")
+        handed_over = time.monotonic()
         expect(bob_page.locator("#state")).to_have_attribute("data-state", "TALKING")
+        audio_grows(bob_page, "bob hears the caller after the transfer")
+        wait_for(lambda: len(voice.audible(handed_over)) > 50, what="the caller hears bob")
         bob_panel.get_by_role("button", name="Hang up").click()
         caller.assert_success(20)   # the caller got the BYE from bob's side
         # Bob's page rang once, for the consultation: never while on a break.
@@ -470,6 +489,8 @@ def test_two_web_agents_an_ivr_call_held_then_handed_over_with_a_consultation(
         assert (record["agents"], record["disposition"]) == (
             [alice["extension"], bob["extension"]], "answered")
     finally:
+        if voice is not None:
+            voice.close()
         bob_context.close()
         cc.sign_out_everyone()
 
