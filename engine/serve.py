@@ -57,7 +57,7 @@ from engine.recording.service import collect, waiting_files
 from engine.reports.holds import HoldLog
 from engine.reports.ingest import ingest_queue_log
 from engine.retried import Retried
-from engine.security.service import Tally, active_addresses, read_security_log
+from engine.security.service import Tally, active_addresses, next_expiry, read_security_log
 from engine.settings import Settings
 from engine.uow import transaction
 from provisioning.apply import ApplyError, apply
@@ -399,26 +399,57 @@ def _mtime(path) -> float:
 
 
 class Guard:
-    """Reads the PBX's security log and keeps the banned addresses refused by the PBX."""
+    """Reads the PBX's security log and keeps the banned addresses refused by the PBX.
 
-    def __init__(self, settings: Settings):
+    The database is asked only when something may have changed: the log grew (or was
+    replaced), a ban in force reaches its end, or a minute went by (a ban lifted or
+    restored by other hands). An idle guard costs a stat a second, not a transaction."""
+
+    RECHECK_EVERY = 60.0
+
+    def __init__(self, settings: Settings, clock: Clock = utcnow):
         self.settings = settings
+        self.clock = clock
         self.tally = Tally(timedelta(seconds=settings.ban_within))
         self.in_force: list[str] | None = None  # what the last apply rendered
+        self._read_up_to: tuple[int, int] | None = None  # the log's (inode, size) then
+        self._until: datetime | None = None  # the next end of a ban in force
+        self._checked_at = -self.RECHECK_EVERY  # time.monotonic() of the last pass
+
+    def _signature(self) -> tuple[int, int]:
+        try:
+            stat = self.settings.security_log.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (inode_of(stat), stat.st_size)
+
+    def due(self) -> bool:
+        """Whether a pass may find something new (cheap: no database)."""
+        return (self._signature() != self._read_up_to
+                or (self._until is not None and self.clock() >= self._until)
+                or time.monotonic() - self._checked_at >= self.RECHECK_EVERY)
 
     def _once(self) -> list[str]:
+        signature, checked_at = self._signature(), time.monotonic()
         with transaction(self.settings) as session:
             banned = read_security_log(session, self.settings, self.tally)
             addresses = active_addresses(session)
+            until = next_expiry(session)
         for ban in banned:
             log.warning("banned %s: %s", ban.address, ban.reason)
-        if addresses != self.in_force:  # a new ban, or one expired or lifted
+        # A new ban is applied even when the list looks unchanged: an operator's lift
+        # applies the configuration without this process knowing, and the same address
+        # may be banned again before the next pass.
+        if banned or addresses != self.in_force:
             try:
                 with session_factory(self.settings.database_url)() as session:
                     apply(session, self.settings)
                 self.in_force = addresses
             except ApplyError as error:
                 log.error("bans not applied: %s", error)
+                # Not applied: the next pass tries again, whatever the log does.
+                signature = None
+        self._read_up_to, self._until, self._checked_at = signature, until, checked_at
         return [b.address for b in banned]
 
     async def run(self) -> None:
@@ -426,7 +457,8 @@ class Guard:
         failures = Retried(log, "security log: reading")
         while True:
             try:
-                await loop.run_in_executor(BACKGROUND, self._once)
+                if self.due():
+                    await loop.run_in_executor(BACKGROUND, self._once)
             except Exception:  # a locked database, an unreadable log: try again shortly
                 FAILURES.labels("guard").inc()
                 failures.failed()

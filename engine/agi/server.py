@@ -152,8 +152,11 @@ class IvrRoutes:
                     await runner.finish(action, interpreter.flow_ref, interpreter.variables,
                                         interpreter.trail())
                     outcome = OUTCOMES[type(action)]
-                    log.info("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
-                             type(action).__name__, "/".join(interpreter.path))
+                    # Each run's trail and outcome is kept in the IVR tracking rows;
+                    # a line per call is for debugging (at a busy PBX's rate, writing
+                    # it cost more than the session's own parsing).
+                    log.debug("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
+                              type(action).__name__, "/".join(interpreter.path))
                     return
                 answer = await STEPS[type(action)](runner, action)
                 if answer is not None:
