@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 import jinja2
 
 from engine import variables
+from engine.ami import events
 from engine.validation import HOST_RE, PBX_NAME_RE, PHONE_DIGITS_MAX
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "dialplan_templates" / "asterisk"
@@ -65,7 +66,7 @@ def _ref(name: str, offset: int | None = None, length: int | None = None) -> str
 
 
 # Filter name -> check. The only ways a template may write a value (constants of
-# ``engine.variables`` aside).
+# ``engine.variables`` and ``engine.ami.events`` aside).
 FILTERS = {
     "digits": _shape(_DIGITS, "number or extension"),
     "pbx_name": _shape(PBX_NAME_RE, "PBX object name"),
@@ -87,6 +88,7 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
     env.filters.update(FILTERS)
     env.globals["var"] = variables
+    env.globals["ami_events"] = events.LISTENED
     return env
 
 

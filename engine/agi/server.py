@@ -226,6 +226,7 @@ class IvrRoutes:
                 log.error("IVR %s failed for %r: %s; dialplan fallback", handler.__name__,
                           request.headers.get("agi_extension"), error)
             finally:
+                channel.close()
                 AGI_SECONDS.labels(handler.__name__).observe(time.monotonic() - started)
                 if handler.__name__ == "inbound":
                     CALLS.labels(outcome).inc()
