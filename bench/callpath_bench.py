@@ -27,8 +27,8 @@ With ``--baseline DIR`` (an earlier version's source tree, e.g. ``git archive`` 
 commit, with the same database schema), every path also runs with that version's
 ``ccc serve`` (this checkout's venv, its code first on the path), window by window in
 turn with this one's, against the same PBX and database: a change's before and after on
-one machine at one time. The serve is restarted at each switch and given a few seconds
-to settle before its window.
+one machine at one time. At each switch the PBX's configuration is applied as that
+version renders it, then its serve started and given a few seconds to settle.
 
 The call rate held is bounded by the machine: on a shared host the figures move with
 whatever else runs, so both paths run in one run, alternated rate by rate.
@@ -160,6 +160,11 @@ class Bench:
             self.cc.env["PYTHONPATH"] = str(Path(self.args.baseline).resolve())
         else:
             self.cc.env.pop("PYTHONPATH", None)
+        # The PBX's configuration as that version renders it (what its AMI account is
+        # sent, for one), in force before its serve connects; a reload forgets the
+        # static extension added at run time.
+        self.cc.ccc("pbx", "apply")
+        self.static_dialplan()
         self.cc.start_serve()
         self.serving = which
         time.sleep(5)  # its start (AMI connect, the first reads and queries) is over
