@@ -30,6 +30,7 @@ Targets (ours): at least 3,750 sessions per CPU second of the server, p99 under 
 200 sessions at once.
 
     .venv/bin/python bench/agi_bench.py [--sessions N] [--rounds R] [--clients C]
+        [--baseline DIR]
 """
 from __future__ import annotations
 
@@ -44,12 +45,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # runnable from a checkout, installed or not
+# Runnable from a checkout, installed or not; a baseline server process imports the
+# engine from the earlier tree it is given instead.
+CODE = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv else str(ROOT)
+sys.path.insert(0, CODE)
 
 from engine import variables  # noqa: E402
 
-SERVERS = {"ours": "ccc AgiApplication", "panoramisk": "panoramisk Application",
-           "uvloop": "panoramisk on uvloop", "minimal": "minimal asyncio Protocol"}
+SERVERS = {"ours": "ccc AgiApplication", "baseline": "ccc, --baseline tree",
+           "panoramisk": "panoramisk Application", "uvloop": "panoramisk on uvloop",
+           "minimal": "minimal asyncio Protocol"}
 CONCURRENCY = (50, 200)
 SOUNDS = "/var/lib/ccc/sites/default/sounds"
 
@@ -67,7 +72,7 @@ COMMANDS = [f'STREAM FILE {PROMPT} ""'] + [f'SET VARIABLE {name} "{value}"'
 async def serve(kind: str) -> None:
     """Listen on a free loopback port, print it, serve until killed."""
     loop = asyncio.get_running_loop()
-    if kind == "ours":
+    if kind in ("ours", "baseline"):  # the baseline: the same route, the earlier code
         from engine.agi.channel import quote
         from engine.agi.server import BACKLOG, HEADER_LIMIT, AgiApplication, IvrRoutes
         from engine.settings import load_settings
@@ -129,8 +134,8 @@ class MinimalAgi(asyncio.Protocol):
 COMMAND_LINES = [command.encode() + b"\n" for command in COMMANDS]
 
 
-def start_server(kind: str) -> tuple[subprocess.Popen, int]:
-    process = subprocess.Popen([sys.executable, __file__, "--serve", kind],
+def start_server(kind: str, code: str = str(ROOT)) -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--code", code],
                                stdout=subprocess.PIPE, text=True)
     port = process.stdout.readline().strip()
     if not port.isdigit():
@@ -291,7 +296,11 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=2000, help="sessions per cell and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="an earlier version's tree (git archive): its AgiApplication "
+                             "runs beside this one's")
     parser.add_argument("--serve", choices=sorted(SERVERS), help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         if args.serve == "uvloop":
@@ -300,10 +309,12 @@ def main() -> None:
         else:
             asyncio.run(serve(args.serve))
         return
-    kinds = [kind for kind in SERVERS if kind != "uvloop" or uvloop_installed()]
+    kinds = [kind for kind in SERVERS if (kind != "uvloop" or uvloop_installed())
+             and (kind != "baseline" or args.baseline)]
     if "uvloop" not in kinds:
         print("uvloop is not installed (pip install -e '.[bench]'): its baseline is left out")
-    started = {kind: start_server(kind) for kind in kinds}
+    started = {kind: start_server(kind, str(Path(args.baseline).resolve())
+                                  if kind == "baseline" else str(ROOT)) for kind in kinds}
     try:
         servers = {kind: (process.pid, port) for kind, (process, port) in started.items()}
         results = measure(servers, args.sessions, args.rounds, args.clients)
