@@ -30,6 +30,7 @@ _PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 _IP = re.compile(r"^[0-9.]{7,15}$|^[0-9a-fA-F:]{2,39}$")
 # Free text that only ever lands in a comment: one line, printable.
 _LABEL = re.compile(r"^[^\x00-\x1f\x7f]{0,64}$")
+_EVENT = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")  # an AMI event name
 _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _PATTERN = re.compile(rf"^X{{1,{PHONE_DIGITS_MAX}}}$")
 
@@ -66,7 +67,7 @@ def _ref(name: str, offset: int | None = None, length: int | None = None) -> str
 
 
 # Filter name -> check. The only ways a template may write a value (constants of
-# ``engine.variables`` and ``engine.ami.events`` aside).
+# ``engine.variables`` aside).
 FILTERS = {
     "digits": _shape(_DIGITS, "number or extension"),
     "pbx_name": _shape(PBX_NAME_RE, "PBX object name"),
@@ -76,6 +77,7 @@ FILTERS = {
     "path": _shape(_PATH, "path"),
     "label": _shape(_LABEL, "one-line label"),
     "pattern": _shape(_PATTERN, "digits pattern"),
+    "event": _shape(_EVENT, "AMI event name"),
     "integer": _integer,
     "ref": _ref,
 }
