@@ -10,18 +10,27 @@ left out when uvloop is not installed); and a minimal asyncio ``Protocol`` that 
 headers, writes each command as the previous reply arrives and checks nothing: what
 any FastAGI server on asyncio costs at least.
 
-A client in this process speaks Asterisk's side of FastAGI: it sends the agi_* headers
-and a blank line, answers each command with ``200 result=0``, and closes when the
-server does. Sessions run back to back on 50, then 200 connections at once. Figures:
-sessions per second, the time from connect to the server's close (p50, p99), and the
-server process's CPU time per session (which the shared client does not blur), and the
-sessions one core of the server would serve a second at that CPU cost. The client runs
-on uvloop when it is installed, so that it limits the servers less.
+The client speaks Asterisk's side of FastAGI: it sends the agi_* headers and a blank
+line, answers each command with ``200 result=0``, and closes when the server does. It runs
+in processes of its own (``--clients``, two by default), each with its share of the
+connections, so that it does not bound what it measures: one client process held every
+server, the minimal one too, to the same ~700 sessions a second at 200 connections, and
+its own loop's turns went into each session's time. Sessions run back to back on 50, then
+200 connections at once. Figures: sessions per second, the time from connect to the
+server's close (p50, p99), the server process's CPU time per session, and the sessions one
+core of the server would serve a second at that CPU cost. Each client runs on uvloop when
+it is installed, so that it limits the servers less. Every server listens with the same
+backlog (ours, 1024): a connection dropped by a full backlog waits a second for its retry,
+which is the listen call's setting, not the server's work.
+
+On a host with fewer cores than the server and its clients, they take turns on the CPU
+and the latencies measure the turns: the load average is printed with the figures.
 
 Targets (ours): at least 3,750 sessions per CPU second of the server, p99 under 5 ms at
 200 sessions at once.
 
-    .venv/bin/python bench/agi_bench.py [--sessions N] [--rounds R]
+    .venv/bin/python bench/agi_bench.py [--sessions N] [--rounds R] [--clients C]
+        [--baseline DIR]
 """
 from __future__ import annotations
 
@@ -36,12 +45,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # runnable from a checkout, installed or not
+# Runnable from a checkout, installed or not; a baseline server process imports the
+# engine from the earlier tree it is given instead.
+CODE = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv else str(ROOT)
+sys.path.insert(0, CODE)
 
 from engine import variables  # noqa: E402
 
-SERVERS = {"ours": "ccc AgiApplication", "panoramisk": "panoramisk Application",
-           "uvloop": "panoramisk on uvloop", "minimal": "minimal asyncio Protocol"}
+SERVERS = {"ours": "ccc AgiApplication", "baseline": "ccc, --baseline tree",
+           "panoramisk": "panoramisk Application", "uvloop": "panoramisk on uvloop",
+           "minimal": "minimal asyncio Protocol"}
 CONCURRENCY = (50, 200)
 SOUNDS = "/var/lib/ccc/sites/default/sounds"
 
@@ -59,7 +72,7 @@ COMMANDS = [f'STREAM FILE {PROMPT} ""'] + [f'SET VARIABLE {name} "{value}"'
 async def serve(kind: str) -> None:
     """Listen on a free loopback port, print it, serve until killed."""
     loop = asyncio.get_running_loop()
-    if kind == "ours":
+    if kind in ("ours", "baseline"):  # the baseline: the same route, the earlier code
         from engine.agi.channel import quote
         from engine.agi.server import BACKLOG, HEADER_LIMIT, AgiApplication, IvrRoutes
         from engine.settings import load_settings
@@ -75,16 +88,19 @@ async def serve(kind: str) -> None:
         server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT,
                                             backlog=BACKLOG)
     elif kind == "minimal":
-        server = await loop.create_server(MinimalAgi, "127.0.0.1", 0)
+        from engine.agi.server import BACKLOG
+        server = await loop.create_server(MinimalAgi, "127.0.0.1", 0, backlog=BACKLOG)
     else:  # panoramisk, on asyncio's loop or on uvloop's (chosen in main)
         from panoramisk.fast_agi import Application
+
+        from engine.agi.server import BACKLOG
 
         async def route(request) -> None:
             for command in COMMANDS:
                 await request.send_command(command)
         app = Application(loop=loop)
         app.add_route(variables.ROUTE_INBOUND, route)
-        server = await asyncio.start_server(app.handler, "127.0.0.1", 0)
+        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, backlog=BACKLOG)
     print(server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
 
@@ -118,8 +134,8 @@ class MinimalAgi(asyncio.Protocol):
 COMMAND_LINES = [command.encode() + b"\n" for command in COMMANDS]
 
 
-def start_server(kind: str) -> tuple[subprocess.Popen, int]:
-    process = subprocess.Popen([sys.executable, __file__, "--serve", kind],
+def start_server(kind: str, code: str = str(ROOT)) -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--code", code],
                                stdout=subprocess.PIPE, text=True)
     port = process.stdout.readline().strip()
     if not port.isdigit():
@@ -185,28 +201,63 @@ class Figures:
                 self.server_cpu / count * 1e6)
 
 
-async def run(port: int, concurrency: int, sessions: int, figures: Figures,
-              pid: int | None = None) -> None:
-    numbers = iter(range(sessions))
-
+async def run(port: int, concurrency: int, numbers, figures: Figures) -> None:
     async def caller() -> None:
         for n in numbers:  # one shared iterator: each session runs once
             try:
                 figures.latencies.append(await agi_session(port, n))
             except (OSError, RuntimeError):
                 figures.errors += 1
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+
+
+def client(port: int, concurrency: int, numbers: range, barrier, results) -> None:
+    """One client process: its connections, its sessions, started with the others."""
+    figures = Figures()
+    barrier.wait()
+    if uvloop_installed():
+        import uvloop
+        uvloop.run(run(port, concurrency, iter(numbers), figures))
+    else:
+        asyncio.run(run(port, concurrency, iter(numbers), figures))
+    results.put((figures.latencies, figures.errors))
+
+
+def run_cell(port: int, pid: int | None, concurrency: int, sessions: int, clients: int,
+             figures: Figures) -> None:
+    """``sessions`` sessions over ``concurrency`` connections shared by ``clients``
+    processes; the wall time and the server's CPU from their common start to the last
+    one's end."""
+    import multiprocessing
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(clients + 1), context.SimpleQueue()
+    processes = []
+    for index in range(clients):
+        share = range(index * sessions // clients, (index + 1) * sessions // clients)
+        connections = (index + 1) * concurrency // clients - index * concurrency // clients
+        processes.append(context.Process(target=client, args=(port, connections, share,
+                                                              barrier, results)))
+    for process in processes:
+        process.start()
+    barrier.wait()
     cpu = cpu_seconds(pid) if pid else 0.0
     start = time.perf_counter()
-    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    for _ in processes:
+        latencies, errors = results.get()
+        figures.latencies.extend(latencies)
+        figures.errors += errors
     figures.wall += time.perf_counter() - start
     figures.server_cpu += (cpu_seconds(pid) - cpu) if pid else 0.0
+    for process in processes:
+        process.join()
 
 
-async def measure(servers: dict[str, tuple[int, int]], sessions: int, rounds: int) -> dict:
+def measure(servers: dict[str, tuple[int, int]], sessions: int, rounds: int,
+            clients: int) -> dict:
     """Figures per concurrency and server; ``servers`` maps a kind to (pid, port)."""
     results = {}
     for _pid, port in servers.values():  # warm up: imports, first connections
-        await run(port, 50, 200, Figures())
+        run_cell(port, None, 50, 200, clients, Figures())
     for concurrency in CONCURRENCY:
         cell = {kind: Figures() for kind in servers}
         for number in range(rounds):
@@ -214,14 +265,15 @@ async def measure(servers: dict[str, tuple[int, int]], sessions: int, rounds: in
             order = list(servers) if number % 2 == 0 else list(reversed(servers))
             for kind in order:
                 pid, port = servers[kind]
-                await run(port, concurrency, sessions, cell[kind], pid)
+                run_cell(port, pid, concurrency, sessions, clients, cell[kind])
         results[concurrency] = cell
     return results
 
 
-def report(results: dict, sessions: int, rounds: int) -> None:
+def report(results: dict, sessions: int, rounds: int, clients: int) -> None:
     print(f"FastAGI, {len(COMMANDS)} commands a session, {sessions} sessions x {rounds} rounds "
-          "per cell;\neach server in its own process, one client process")
+          f"per cell;\neach server in its own process, {clients} client processes; "
+          f"{os.cpu_count()} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'concurrent':>10}  {'server':<26}{'sessions/s':>11}{'p50 ms':>9}{'p99 ms':>9}"
           f"{'CPU us/session':>16}{'per core /s':>13}{'errors':>8}")
     for concurrency, cell in results.items():
@@ -243,7 +295,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=2000, help="sessions per cell and round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="an earlier version's tree (git archive): its AgiApplication "
+                             "runs beside this one's")
     parser.add_argument("--serve", choices=sorted(SERVERS), help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         if args.serve == "uvloop":
@@ -252,22 +309,20 @@ def main() -> None:
         else:
             asyncio.run(serve(args.serve))
         return
-    kinds = [kind for kind in SERVERS if kind != "uvloop" or uvloop_installed()]
+    kinds = [kind for kind in SERVERS if (kind != "uvloop" or uvloop_installed())
+             and (kind != "baseline" or args.baseline)]
     if "uvloop" not in kinds:
         print("uvloop is not installed (pip install -e '.[bench]'): its baseline is left out")
-    started = {kind: start_server(kind) for kind in kinds}
+    started = {kind: start_server(kind, str(Path(args.baseline).resolve())
+                                  if kind == "baseline" else str(ROOT)) for kind in kinds}
     try:
         servers = {kind: (process.pid, port) for kind, (process, port) in started.items()}
-        if uvloop_installed():
-            import uvloop
-            results = uvloop.run(measure(servers, args.sessions, args.rounds))
-        else:
-            results = asyncio.run(measure(servers, args.sessions, args.rounds))
+        results = measure(servers, args.sessions, args.rounds, args.clients)
     finally:
         for process, _port in started.values():
             process.terminate()
             process.wait(timeout=10)
-    report(results, args.sessions, args.rounds)
+    report(results, args.sessions, args.rounds, args.clients)
 
 
 if __name__ == "__main__":

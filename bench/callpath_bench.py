@@ -4,7 +4,7 @@ whose published flow plays the same prompt over FastAGI and hangs up, ``ccc serv
 ingesting the call records.
 
     .venv/bin/python bench/callpath_bench.py [--window 60] [--rates 10,20,30,40,60,80]
-        [--port-offset N] [--database sqlite|postgres] [--keep]
+        [--port-offset N] [--database sqlite|postgres] [--keep] [--baseline DIR]
 
 A throw-away site is provisioned with the operator's ``ccc`` commands (an account, a
 carrier trunk, an instance with one number, the flow published and bound), its Asterisk
@@ -22,6 +22,13 @@ database: a call without its record counts as lost. CPU per call: the Asterisk's
 ``ccc serve``'s user+system time (/proc/<pid>/stat, all threads) over the window and its
 drain, divided by the calls placed. ``ccc serve`` runs during (a) too: its figure there is
 the cost of ingesting a call record with no IVR.
+
+With ``--baseline DIR`` (an earlier version's source tree, e.g. ``git archive`` of a
+commit, with the same database schema), every path also runs with that version's
+``ccc serve`` (this checkout's venv, its code first on the path), window by window in
+turn with this one's, against the same PBX and database: a change's before and after on
+one machine at one time. At each switch the PBX's configuration is applied as that
+version renders it, then its serve started and given a few seconds to settle.
 
 The call rate held is bounded by the machine: on a shared host the figures move with
 whatever else runs, so both paths run in one run, alternated rate by rate.
@@ -63,6 +70,7 @@ def cpu_seconds(pid: int) -> float:
 class Window:
     path: str
     rate: int
+    serve: str = "this"  # which ccc serve ran it: this checkout's or the baseline's
     placed: int = 0
     succeeded: int = 0
     failed: int = 0
@@ -81,7 +89,8 @@ class Window:
         return self.placed > 0 and self.lost <= self.placed * FAILED_AT
 
     def line(self) -> str:
-        return (f"{self.path:8} {self.rate:>5}/s {self.placed:>6} calls {self.succeeded:>6} ok "
+        return (f"{self.path:8} {self.serve:8} {self.rate:>5}/s {self.placed:>6} calls "
+                f"{self.succeeded:>6} ok "
                 f"{self.failed:>4} failed {self.fallback:>4} fallback {self.records:>6} records  "
                 f"PBX {self.pbx_cpu / max(1, self.placed) * 1000:6.2f} ms/call  "
                 f"serve {self.serve_cpu / max(1, self.placed) * 1000:6.2f} ms/call  "
@@ -101,6 +110,7 @@ class Bench:
         self.site = f"bench-{os.getpid()}"
         self.database = None
         self.cc = None
+        self.serving = "this"
 
     # ---- the site ---------------------------------------------------------------------
     def provision(self) -> None:
@@ -140,6 +150,24 @@ class Bench:
         shown = ami_command(settings, f"dialplan show {STATIC_NUMBER}@ccc-from-carrier")
         if "Playback" not in shown:
             raise SystemExit(f"the static dialplan was not added:\n{shown}")
+
+    def use_serve(self, which: str) -> None:
+        """Run ``ccc serve`` from this checkout or from the baseline tree."""
+        if which == self.serving:
+            return
+        self.cc.stop_serve()
+        if which == "baseline":
+            self.cc.env["PYTHONPATH"] = str(Path(self.args.baseline).resolve())
+        else:
+            self.cc.env.pop("PYTHONPATH", None)
+        # The PBX's configuration as that version renders it (what its AMI account is
+        # sent, for one), in force before its serve connects; a reload forgets the
+        # static extension added at run time.
+        self.cc.ccc("pbx", "apply")
+        self.static_dialplan()
+        self.cc.start_serve()
+        self.serving = which
+        time.sleep(5)  # its start (AMI connect, the first reads and queries) is over
 
     def idle(self, seconds: float = 10.0) -> tuple[float, float]:
         """The PBX's and ccc serve's CPU milliseconds per second with no call up: what a
@@ -195,7 +223,7 @@ class Bench:
     # ---- one window -------------------------------------------------------------------
     def window(self, path: str, rate: int) -> Window:
         number = STATIC_NUMBER if path == "static" else FLOW_NUMBER
-        result = Window(path, rate)
+        result = Window(path, rate, self.serving)
         calls = rate * self.args.window
         stats = self.output / f"{path}-{rate}.csv"
         pbx_pid, serve_pid = self.pids()
@@ -249,30 +277,33 @@ def _sipp_totals(stats: Path) -> tuple[int, int]:
     return int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"])
 
 
-def report(results: dict[str, list[Window]], window: int) -> None:
+def report(results: dict[tuple[str, str], list[Window]], window: int) -> None:
     print(f"\nFull-stack capacity, {window} s windows, prompt {PROMPT} "
           f"(failure bound {FAILED_AT:.1%})")
     best = {}
-    for path, windows in results.items():
+    for key, windows in results.items():
         held = [w for w in windows if w.held]
-        best[path] = max(held, key=lambda w: w.rate) if held else None
-    print(f"{'':28}{'(a) static':>16}{'(b) ccc flow':>16}")
+        best[key] = max(held, key=lambda w: w.rate) if held else None
+    columns = [key for key in results]
+    names = {"static": "(a) static", "flow": "(b) ccc flow"}
+    print(f"{'':28}" + "".join(f"{names[p] + (' base' if s == 'baseline' else ''):>18}"
+                              for p, s in columns))
 
     def row(label, value):
-        cells = [value(best[p]) if best.get(p) else "-" for p in ("static", "flow")]
-        print(f"{label:28}{cells[0]:>16}{cells[1]:>16}")
+        cells = [value(best[k]) if best.get(k) else "-" for k in columns]
+        print(f"{label:28}" + "".join(f"{cell:>18}" for cell in cells))
     row("highest rate held, calls/s", lambda w: f"{w.rate}")
     row("PBX CPU, ms/call", lambda w: f"{w.pbx_cpu / w.placed * 1000:.2f}")
     row("ccc serve CPU, ms/call", lambda w: f"{w.serve_cpu / w.placed * 1000:.2f}")
     row("stack CPU, ms/call",
         lambda w: f"{(w.pbx_cpu + w.serve_cpu) / w.placed * 1000:.2f}")
-    if best.get("static") and best.get("flow"):
-        print(f"ratio (b)/(a) of rates held: {best['flow'].rate / best['static'].rate:.2f} "
-              "(target >= 0.8)")
-    for path in ("static", "flow"):
-        if results.get(path) and all(w.held for w in results[path]):
-            print(f"{path}: every rate tried was held; the limit is above "
-                  f"{results[path][-1].rate}/s")
+    static, flow = best.get(("static", "this")), best.get(("flow", "this"))
+    if static and flow:
+        print(f"ratio (b)/(a) of rates held: {flow.rate / static.rate:.2f} (target >= 0.8)")
+    for key in columns:
+        if results.get(key) and all(w.held for w in results[key]):
+            print(f"{key[0]} ({key[1]}): every rate tried was held; the limit is above "
+                  f"{results[key][-1].rate}/s")
 
 
 def main() -> None:
@@ -287,23 +318,35 @@ def main() -> None:
                         help="the bench site's media ports (two per call up)")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the site and its logs")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="an earlier version's source tree whose ccc serve runs each "
+                             "window too, in turn with this one's")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     paths = [p for p in args.paths.split(",") if p]
     bench = Bench(args)
-    results: dict[str, list[Window]] = {path: [] for path in paths}
+    serves = ["baseline", "this"] if args.baseline else ["this"]
+    keys = [(path, serve) for path in paths for serve in serves]
+    results: dict[tuple[str, str], list[Window]] = {key: [] for key in keys}
     try:
         bench.provision()
-        pbx_idle, serve_idle = bench.idle()
-        print(f"idle: PBX {pbx_idle:.1f} ms/s, ccc serve {serve_idle:.1f} ms/s of CPU", flush=True)
-        for rate in rates:
-            for path in paths:
-                if results[path] and not results[path][-1].held:
+        for serve in serves:
+            bench.use_serve(serve)
+            pbx_idle, serve_idle = bench.idle()
+            print(f"idle ({serve} serve): PBX {pbx_idle:.1f} ms/s, ccc serve "
+                  f"{serve_idle:.1f} ms/s of CPU", flush=True)
+        for number, rate in enumerate(rates):
+            # Alternate which serve goes first, so neither always meets a warmer machine.
+            order = keys if number % 2 == 0 else [(p, s) for p in paths
+                                                  for s in reversed(serves)]
+            for key in order:
+                if results[key] and not results[key][-1].held:
                     continue  # this path already failed a lower rate
-                window = bench.window(path, rate)
-                results[path].append(window)
+                bench.use_serve(key[1])
+                window = bench.window(key[0], rate)
+                results[key].append(window)
                 print(window.line(), flush=True)
-            if all(results[p] and not results[p][-1].held for p in paths):
+            if all(results[k] and not results[k][-1].held for k in keys):
                 break
     finally:
         bench.close()

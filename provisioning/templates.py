@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 import jinja2
 
 from engine import variables
+from engine.ami import events
 from engine.validation import HOST_RE, PBX_NAME_RE, PHONE_DIGITS_MAX
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "dialplan_templates" / "asterisk"
@@ -29,6 +30,7 @@ _PATH = re.compile(r"^(/[A-Za-z0-9_.-]+)+$")
 _IP = re.compile(r"^[0-9.]{7,15}$|^[0-9a-fA-F:]{2,39}$")
 # Free text that only ever lands in a comment: one line, printable.
 _LABEL = re.compile(r"^[^\x00-\x1f\x7f]{0,64}$")
+_EVENT = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")  # an AMI event name
 _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _PATTERN = re.compile(rf"^X{{1,{PHONE_DIGITS_MAX}}}$")
 
@@ -75,6 +77,7 @@ FILTERS = {
     "path": _shape(_PATH, "path"),
     "label": _shape(_LABEL, "one-line label"),
     "pattern": _shape(_PATTERN, "digits pattern"),
+    "event": _shape(_EVENT, "AMI event name"),
     "integer": _integer,
     "ref": _ref,
 }
@@ -87,6 +90,7 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
     env.filters.update(FILTERS)
     env.globals["var"] = variables
+    env.globals["ami_events"] = events.LISTENED
     return env
 
 

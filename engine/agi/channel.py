@@ -65,10 +65,53 @@ class AgiChannel:
     """Sends AGI commands over the session's stream and reads their replies."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 headers: dict[str, str]):
+                 headers: dict[str, str], reply_timeout: float = REPLY_TIMEOUT):
         self.reader, self.writer, self.headers = reader, writer, headers
         self.hung_up = False
         self._linkedid: str | None = None
+        # Each reply is awaited for reply_timeout at most. One timer a session, moved
+        # only when it fires early, bounds every read: a timeout armed and cancelled
+        # per reply (asyncio.timeout) was a fifth of a session's CPU.
+        self.reply_timeout = reply_timeout
+        self._deadline = 0.0       # loop time by which the reply being read must come
+        self._reading: asyncio.Task | None = None  # the task reading it (None: none)
+        self._timer: asyncio.TimerHandle | None = None
+        self._expired = False
+
+    def close(self) -> None:
+        """The session is over: its reply timer goes."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self) -> None:
+        self._timer = None
+        if self._reading is None:
+            return  # no read waits: the next one arms the timer again
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._deadline:  # a later read moved the deadline
+            self._timer = loop.call_at(self._deadline, self._expire)
+            return
+        self._expired = True
+        self._reading.cancel()
+
+    async def _readline(self) -> bytes:
+        """One line from Asterisk within reply_timeout (``asyncio.TimeoutError``)."""
+        loop = asyncio.get_running_loop()
+        self._deadline = loop.time() + self.reply_timeout
+        if self._timer is None:
+            self._timer = loop.call_at(self._deadline, self._expire)
+        self._reading = asyncio.current_task()
+        try:
+            return await self.reader.readline()
+        except asyncio.CancelledError:
+            if self._expired and self._reading.uncancel() == 0:
+                self._expired = False
+                raise asyncio.TimeoutError(
+                    f"no AGI reply within {self.reply_timeout:g}s") from None
+            raise
+        finally:
+            self._reading = None
 
     async def command(self, *words: str) -> Reply:
         """Send one command (words already quoted where needed) and return its reply."""
@@ -91,9 +134,7 @@ class AgiChannel:
 
     async def _read_reply(self) -> Reply:
         while True:
-            # asyncio.timeout, not wait_for: no task made per reply (a call reads several)
-            async with asyncio.timeout(REPLY_TIMEOUT):
-                raw = await self.reader.readline()
+            raw = await self._readline()
             if not raw:
                 self.hung_up = True
                 raise AgiHangup("Asterisk closed the AGI session")
@@ -106,7 +147,7 @@ class AgiChannel:
                 continue
             if line.startswith("520-"):  # usage text up to "520 End of proper usage."
                 while not line.startswith("520 "):
-                    line = (await self.reader.readline()).decode(errors="replace")
+                    line = (await self._readline()).decode(errors="replace")
                     if not line:
                         break
             return reply

@@ -15,6 +15,11 @@ question wait out the driver's own timeout, ten seconds and more. So:
   that changed during the outage is used at most that long. A question with no
   remembered answer, and every write, fails with ``DatabaseUnavailable``: the session
   ends and the dialplan's fallback takes the caller (an outbound call is refused).
+
+And a number's plan is not asked again for every call: at a busy PBX's rate of calls the
+question (a thread's hop and a query) cost ccc serve more than the rest of the session.
+An answer asked less than ``FRESH`` seconds ago is used as it is, so a publication or a
+binding reaches the calls that begin at most that long after it.
 """
 from __future__ import annotations
 
@@ -37,12 +42,15 @@ log = logging.getLogger(__name__)
 DEADLINE = 3.0   # seconds a caller may wait on one database question
 PAUSE = 10.0     # seconds the database counts as down after it failed to answer
 REMEMBERED = 2048
+FRESH = 1.0      # seconds a number's plan is used without asking again
 # Reads whose answer may stand in for a fresh one while the database is down.
 CONFIGURATION = frozenset({plan_for_number, plan_for_version, queue_for, agent_endpoint,
                            instance_of_number})
 # Reads that run Core statements only: they get a plain connection, not an ORM session
 # (every inbound call asks for its number's plan).
 CORE = frozenset({plan_for_number, plan_for_version, instance_of_number})
+# Reads asked once per FRESH seconds at most: the ones every inbound or resumed call asks.
+KEPT_FRESH = CORE
 
 
 class DatabaseUnavailable(DomainError):
@@ -51,12 +59,13 @@ class DatabaseUnavailable(DomainError):
 
 class Lookups:
     def __init__(self, database_url: str, deadline: float = DEADLINE, pause: float = PAUSE,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, fresh: float = FRESH):
         self.sessions = session_factory(database_url)
         self.engine = get_engine(database_url)
-        self.deadline, self.pause, self.clock = deadline, pause, clock
+        self.deadline, self.pause, self.clock, self.fresh = deadline, pause, clock, fresh
         self.down_until = 0.0
         self.remembered: OrderedDict[tuple, object] = OrderedDict()
+        self.asked_at: dict[tuple, float] = {}  # when each KEPT_FRESH answer was read
 
     def _transaction(self, function, args):
         if function in CORE:  # no ORM session: a third of the cost of a plan's stamp
@@ -68,7 +77,11 @@ class Lookups:
     async def __call__(self, function, *args):
         """``function(session, *args)`` in its own committed transaction, off the loop."""
         key = (function, args)
-        if self.clock() < self.down_until:
+        now = self.clock()
+        if function in KEPT_FRESH and now - self.asked_at.get(key, -self.fresh) < self.fresh \
+                and key in self.remembered:
+            return self.remembered[key]
+        if now < self.down_until:
             return self._from_memory(key, "the database is down")
         try:
             work = asyncio.get_running_loop().run_in_executor(
@@ -86,7 +99,10 @@ class Lookups:
             self.remembered[key] = value
             self.remembered.move_to_end(key)
             while len(self.remembered) > REMEMBERED:
-                self.remembered.popitem(last=False)
+                forgotten, _ = self.remembered.popitem(last=False)
+                self.asked_at.pop(forgotten, None)
+            if function in KEPT_FRESH:
+                self.asked_at[key] = now
         return value
 
     def _from_memory(self, key: tuple, reason: str):

@@ -31,7 +31,8 @@ class Failure:
 
 def parse_line(line: str) -> Failure | None:
     """The failed attempt a line records, or None (another event, or not a record)."""
-    if "SecurityEvent=" not in line:
+    # Most lines are other events (each call may log some): skipped before the regex.
+    if "SecurityEvent=" not in line or not any(f'"{name}"' in line for name in FAILURES):
         return None
     fields = dict(FIELD.findall(line))
     if fields.get("SecurityEvent") not in FAILURES:

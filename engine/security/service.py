@@ -11,7 +11,7 @@ import ipaddress
 from collections import deque
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.calls.journal import read_new_lines
@@ -87,6 +87,13 @@ def active_addresses(session: Session, now: datetime | None = None) -> list[str]
     now = now or utcnow()
     return sorted(set(session.scalars(
         select(Ban.address).where(Ban.lifted_at.is_(None), Ban.expires_at > now))))
+
+
+def next_expiry(session: Session, now: datetime | None = None) -> datetime | None:
+    """When the first of the bans in force ends (None: none is in force)."""
+    now = now or utcnow()
+    return session.scalar(select(func.min(Ban.expires_at))
+                          .where(Ban.lifted_at.is_(None), Ban.expires_at > now))
 
 
 def list_bans(session: Session, include_past: bool = False) -> list[Ban]:

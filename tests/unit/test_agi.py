@@ -507,3 +507,36 @@ def test_only_a_published_version_is_resumed(settings, center):
         session.flush()
         assert plan_for_version(session, draft.id) is None
         assert plan_for_version(session, center["version"]).document == MENU
+
+
+def test_each_reply_is_awaited_for_the_reply_timeout_and_no_longer():
+    """Replies that each come in time never time out, however long the session; a
+    reply that never comes ends the wait after the timeout (the caller's session then
+    goes to the dialplan's fallback)."""
+    from engine.agi.channel import AgiChannel
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        ours, theirs = socket.socketpair()
+        reader, writer = await asyncio.open_connection(sock=ours)
+        pbx_reader, pbx_writer = await asyncio.open_connection(sock=theirs)
+        channel = AgiChannel(reader, writer, {}, reply_timeout=0.3)
+
+        async def asterisk(answers: int) -> None:
+            for _ in range(answers):
+                await pbx_reader.readline()
+                await asyncio.sleep(0.2)
+                pbx_writer.write(b"200 result=1\n")
+        answering = asyncio.create_task(asterisk(4))
+        for _ in range(4):  # 0.8 s in all, each reply within 0.3 s
+            assert (await channel.command("NOOP")).result == 1
+        await answering
+        started = loop.time()
+        with pytest.raises(asyncio.TimeoutError):
+            await channel.command("NOOP")  # never answered
+        assert 0.25 < loop.time() - started < 1.0
+        assert not asyncio.current_task().cancelling()  # the timeout left no cancel behind
+        channel.close()
+        pbx_writer.close()
+        writer.close()
+    asyncio.run(main())

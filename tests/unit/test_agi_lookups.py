@@ -8,11 +8,13 @@ import sqlite3
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import delete, text
 
 from engine.agi.lookups import DatabaseUnavailable, Lookups
 from engine.ivr.runtime import instance_of_number
 from engine.metrics import FAILURES
+from engine.numbers.models import Number
+from engine.settings import load_settings
 from engine.uow import transaction
 from tests.factories import add_account, add_instance
 
@@ -29,7 +31,6 @@ class Clock:
 
 @pytest.fixture
 def sales_db(sqlite_url):
-    from engine.settings import load_settings
     with transaction(load_settings({"CCC_DATABASE_URL": sqlite_url})) as session:
         add_account(session)
         add_instance(session)
@@ -96,3 +97,19 @@ def test_a_locked_database_costs_one_bounded_wait_then_none(sales_db):
         assert ask(lookups, fresh_only, NUMBER) == instance_id
     finally:
         holder.close()
+
+
+def test_a_numbers_answer_is_asked_again_only_once_it_is_no_longer_fresh(sales_db):
+    """Every inbound call asks for its number's plan: an answer read less than ``fresh``
+    seconds ago is used as it is; then the database is asked again and a change seen."""
+    clock = Clock()
+    lookups = Lookups(sales_db, deadline=1.0, pause=10.0, clock=clock, fresh=1.0)
+    instance_id = ask(lookups, instance_of_number, NUMBER)
+    assert instance_id is not None
+    with transaction(load_settings({"CCC_DATABASE_URL": sales_db})) as session:
+        session.execute(delete(Number).where(Number.digits == NUMBER))
+    clock.now += 0.9
+    assert ask(lookups, instance_of_number, NUMBER) == instance_id  # fresh: not asked
+    clock.now += 0.2
+    assert ask(lookups, instance_of_number, NUMBER) is None  # asked again: gone
+    assert ask(lookups, fresh_only, NUMBER) is None  # other questions: asked every time

@@ -126,3 +126,39 @@ def test_the_log_is_read_from_where_the_last_read_stopped(guarded, session):
     [ban] = read_security_log(session, guarded, tally)
     assert ban.address == "127.0.0.9" and ban.failures == 5
     assert read_security_log(session, guarded, tally) == []
+
+
+def test_the_guard_asks_the_database_only_when_something_may_have_changed(
+        guarded, session, monkeypatch):
+    """``ccc serve``'s guard: a pass when the log grew or a ban ends, not every second; a
+    new ban is applied even when the addresses in force look unchanged (an operator's
+    lift applies the configuration behind the guard's back)."""
+    import engine.serve
+    applied = []
+    monkeypatch.setattr(engine.serve, "apply", lambda _session, _settings: applied.append(1))
+    now = [datetime.utcnow()]
+    guard = engine.serve.Guard(guarded, clock=lambda: now[0])
+    log = guarded.security_log
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    assert guard.due()
+    assert guard._once() == [] and len(applied) == 1  # the bans in force (none) rendered
+    assert not guard.due()  # nothing new: no transaction
+
+    stamp = now[0].strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    line = CHALLENGE_FAILED.replace("2026-12-02T15:01:06.910+0000", stamp) + "\n"
+    log.write_text(line * 5)
+    assert guard.due()
+    assert guard._once() == ["127.0.0.9"] and len(applied) == 2
+    assert not guard.due()
+    now[0] += timedelta(seconds=guarded.ban_seconds + 1)  # the ban ends: rendered without it
+    assert guard.due()
+
+    now[0] -= timedelta(seconds=guarded.ban_seconds + 1)
+    lift(session, "127.0.0.9")  # the operator's lift (it applies on its own)
+    session.commit()
+    guard.tally = Tally(timedelta(seconds=guarded.ban_within))
+    with log.open("a") as out:
+        out.write(line * 5)
+    assert guard._once() == ["127.0.0.9"]
+    assert len(applied) == 3  # banned again: applied though the list reads the same

@@ -48,7 +48,8 @@ def test_every_value_a_template_writes_passes_a_shape_check():
     ("host", "evil]\n[x"), ("host", "a b"), ("ip", "127.0.0.1\n"), ("secret", "abc"),
     ("secret", "a-long-secret\n"), ("secret", "with space in it"), ("path", "/a/../b"),
     ("path", "relative/dir"), ("path", "/a b"), ("label", "x\n[evil]"),
-    ("pattern", "XX."), ("integer", "5"), ("integer", True), ("integer", 1.5),
+    ("pattern", "XX."), ("event", "Hangup\n[x]"), ("event", "Hang up"), ("integer", "5"),
+    ("integer", True), ("integer", 1.5),
 ])
 def test_a_value_of_the_wrong_shape_is_refused(shape, value):
     with pytest.raises(UnsafeValue, match="refusing to write"):
@@ -59,7 +60,8 @@ def test_a_value_of_the_wrong_shape_is_refused(shape, value):
     ("digits", "01012345678"), ("digits", "+8613900139000"), ("digits", "1001"),
     ("pbx_name", "i1-1001"), ("pbx_name", "trunk-carrier"), ("host", "carrier.example.net"),
     ("ip", "0.0.0.0"), ("secret", "3f9a0c1d2e"), ("path", "/var/lib/ccc/sites/x"),
-    ("label", "VIP Service 2"), ("pattern", "XXXXXXX"), ("integer", 0),
+    ("label", "VIP Service 2"), ("pattern", "XXXXXXX"), ("event", "QueueMemberStatus"),
+    ("integer", 0),
 ])
 def test_a_value_of_the_right_shape_is_written_as_it_is(shape, value):
     assert FILTERS[shape](value) == str(value)
