@@ -1,31 +1,40 @@
-"""Configuration apply at scale: a full render beside one agent's change going live.
+"""Configuration apply at scale: a full render and one agent's change going live, each
+beside the baseline (the code of another revision, main by default) in the same run.
 
 Builds a call center of AGENTS agents in INSTANCES instances (default 10,000 in 300,
 each instance with a landline and its `default` skill group) in a fresh SQLite
-database, then, in one run:
+database, then measures, for the baseline's code and for this checkout's, each in its
+own process against the same database and the same running PBX:
 
-- the baseline: a full render of every PBX file from the database (seconds, and the
-  SQL statements it issued);
-- on a live PBX (a site of its own, on its own ports): the first apply of the whole
-  configuration, then `create_agent` for one more agent, committed, until the PBX has
-  taken the change (seconds), with the AMI connections that apply opened.
+- a full render of every PBX file from the database (seconds, SQL statements);
+- on the live PBX (a site of its own, on its own ports): an apply that puts that code's
+  files in force, then `create_agent` for one more agent, committed, until the PBX has
+  taken the change (seconds), with the AMI logins that apply made and where its AMI
+  time went.
 
-    .venv/bin/python bench/apply_bench.py [--agents N] [--instances M] [--no-pbx]
+The load average is printed beside each figure: on a shared host it moves them.
+
+    .venv/bin/python bench/apply_bench.py [--agents N] [--instances M] [--rounds R]
+                                          [--baseline REV] [--no-pbx]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # runnable from a checkout, installed or not
+# The code measured: this checkout, or a baseline's tree when run as a worker.
+CODE = Path(os.environ.get("CCC_BENCH_CODE", ROOT))
+sys.path.insert(0, str(CODE))  # runnable from a checkout, installed or not
 
 from sqlalchemy import event, insert, select  # noqa: E402
 
@@ -82,7 +91,7 @@ def count_statements(engine):
     return counter
 
 
-def full_render(settings, rounds: int) -> tuple[float, int, int]:
+def full_render(settings, rounds: int) -> dict:
     factory = session_factory(settings.database_url)
     counter = count_statements(factory.kw["bind"])
     times = []
@@ -92,7 +101,8 @@ def full_render(settings, rounds: int) -> tuple[float, int, int]:
             start = time.perf_counter()
             files = render_files(session, settings)
             times.append(time.perf_counter() - start)
-    return statistics.median(times), counter["n"], sum(len(t) for t in files.values())
+    return {"seconds": statistics.median(times), "best": min(times), "statements": counter["n"],
+            "megabytes": sum(len(t) for t in files.values()) / 1e6, "load": load()}
 
 
 class AmiTally:
@@ -124,13 +134,78 @@ class AmiTally:
         return ", ".join(f"{kind} {seconds:.2f} s" for kind, seconds in top)
 
 
-def live_change(settings, logins: AmiTally, n: int) -> tuple[float, int]:
-    before = logins.count
-    start = time.perf_counter()
-    with transaction(settings, after_pbx_change=lambda s: apply(s, settings)) as session:
-        instance = session.scalar(select(Instance).order_by(Instance.id).limit(1))
-        create_agent(session, instance, f"newcomer{n}", f"{9000 + n}")
-    return time.perf_counter() - start, logins.count - before
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+def write_files(settings) -> dict:
+    """This code's files, written while the PBX is stopped (it starts with them)."""
+    with session_factory(settings.database_url)() as session:
+        result = apply(session, settings)
+    return {"changed": result.changed, "live": result.live}
+
+
+def live_changes(settings, rounds: int, first: int) -> dict:
+    """Create ``rounds`` agents one at a time on the running PBX."""
+    from provisioning.apply import ApplyError
+    logins = AmiTally()
+    changes = []
+    for n in range(first, first + rounds):
+        logins.spent()
+        before = logins.count
+        start = time.perf_counter()
+        failed = ""
+        try:
+            with transaction(settings, after_pbx_change=lambda s: apply(s, settings)) as session:
+                instance = session.scalar(select(Instance).order_by(Instance.id).limit(1))
+                create_agent(session, instance, f"newcomer{n}", f"{9000 + n}")
+        except ApplyError as error:  # the baseline's, on a busy host: a figure too
+            failed = f"FAILED: {error}"
+        changes.append({"seconds": time.perf_counter() - start,
+                        "logins": logins.count - before, "ami": logins.spent(),
+                        "load": load(), "failed": failed})
+    return {"changes": changes}
+
+
+def worker(kind: str, settings, rounds: int, first: int) -> None:
+    result = (full_render(settings, rounds) if kind == "render"
+              else write_files(settings) if kind == "write"
+              else live_changes(settings, rounds, first))
+    print(json.dumps(result))
+
+
+def run_worker(code: Path, kind: str, env: dict, rounds: int, first: int = 0) -> dict:
+    """The measurement in a process of its own, importing ``code``'s modules."""
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
+         "--rounds", str(rounds), "--first", str(first)],
+        env={**os.environ, **env, "CCC_BENCH_CODE": str(code)},
+        check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"the {kind} measurement of {code} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def extract(revision: str, target: Path) -> Path:
+    """The baseline's code: ``git archive`` of the revision, unpacked."""
+    target.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def environment(tmp: str) -> dict:
+    # Its own ports, beside a test run (CCC_TEST_PORT_OFFSET as the tests take it).
+    offset = int(os.environ.get("CCC_TEST_PORT_OFFSET", "700"))
+    env = {"CCC_VAR_DIR": tmp, "CCC_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+           "CCC_PBX_SITE": f"bench-{os.getpid()}", "CCC_SIP_BIND": "127.0.0.1",
+           "CCC_SIP_PORT": str(25160 + offset), "CCC_AMI_PORT": str(25138 + offset),
+           "CCC_AGI_PORT": str(24673 + offset), "CCC_PBX_HTTP_PORT": str(28188 + offset),
+           "CCC_RTP_PORTS": f"{31000 + 2 * offset}-{31000 + 2 * offset + 19}"}
+    if "CCC_PBX_ROOT" in os.environ:
+        env["CCC_PBX_ROOT"] = os.environ["CCC_PBX_ROOT"]
+    return env
 
 
 def main() -> None:
@@ -138,17 +213,19 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=10_000)
     parser.add_argument("--instances", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", default="main", help="the revision to compare with")
     parser.add_argument("--no-pbx", action="store_true", help="render only")
+    parser.add_argument("--worker", choices=("render", "write", "change"), help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, load_settings(dict(os.environ)), args.rounds, args.first)
+        return
     with tempfile.TemporaryDirectory() as tmp:
-        offset = 700
-        env = {"CCC_VAR_DIR": tmp, "CCC_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-               "CCC_PBX_SITE": f"bench-{os.getpid()}", "CCC_SIP_BIND": "127.0.0.1",
-               "CCC_SIP_PORT": str(25160 + offset), "CCC_AMI_PORT": str(25138 + offset),
-               "CCC_AGI_PORT": str(24673 + offset), "CCC_RTP_PORTS": "31000-31099"}
-        if "CCC_PBX_ROOT" in os.environ:
-            env["CCC_PBX_ROOT"] = os.environ["CCC_PBX_ROOT"]
+        env = environment(tmp)
         settings = load_settings(env)
+        sides = {f"baseline ({args.baseline})": extract(args.baseline, Path(tmp) / "baseline"),
+                 "this checkout": ROOT}
         upgrade(settings.database_url)
         started = time.perf_counter()
         build(settings, args.agents, args.instances)
@@ -156,31 +233,30 @@ def main() -> None:
             agents = session.query(Agent).count()
         print(f"call center: {agents} agents in {args.instances} instances "
               f"(built in {time.perf_counter() - started:.1f} s)")
-        seconds, statements, size = full_render(settings, args.rounds)
-        print(f"baseline  full render:            {seconds:7.3f} s  "
-              f"{statements:6d} SQL statements  {size / 1e6:.1f} MB of files")
+        print(f"full render ({args.rounds} rounds a process, the processes taking turns):")
+        for name, code in [*sides.items()] * 2:
+            r = run_worker(code, "render", env, args.rounds)
+            print(f"  {name:<22} median {r['seconds']:6.3f} s  best {r['best']:6.3f} s  "
+                  f"{r['statements']:4d} SQL statements  {r['megabytes']:5.1f} MB of files  "
+                  f"(load {r['load']:.1f})")
         if args.no_pbx:
             return
-        logins = AmiTally()
         try:
-            with session_factory(settings.database_url)() as session:
-                apply(session, settings)  # the files, before the PBX starts
-            start = time.perf_counter()
-            pbx_host.start(settings)
-            print(f"PBX start with the whole configuration: "
-                  f"{time.perf_counter() - start:7.3f} s")
-            before = logins.count
-            start = time.perf_counter()
-            with session_factory(settings.database_url)() as session:
-                apply(session, settings)
-            print(f"apply with nothing changed:         {time.perf_counter() - start:7.3f} s  "
-                  f"{logins.count - before:6d} AMI logins")
-            logins.spent()
-            results = [live_change(settings, logins, n) for n in range(args.rounds)]
-            for seconds, count in results:
-                print(f"one agent created, live on the PBX: {seconds:7.3f} s  "
-                      f"{count:6d} AMI logins")
-            print(f"  AMI time in the last: {logins.spent()}")
+            print("one agent created, live on the PBX (each side on a PBX started with "
+                  "its own files):")
+            for n, (name, code) in enumerate(sides.items()):
+                pbx_host.stop(settings)
+                written = run_worker(code, "write", env, 1)
+                assert not written["live"], "the PBX runs: the files are not the side's own"
+                start = time.perf_counter()
+                pbx_host.start(settings)
+                print(f"  {name}: PBX started in {time.perf_counter() - start:.3f} s "
+                      f"(load {load():.1f})")
+                r = run_worker(code, "change", env, args.rounds, first=n * args.rounds)
+                for change in r["changes"]:
+                    print(f"  {name:<22} {change['seconds']:7.3f} s  {change['logins']:2d} AMI "
+                          f"logins  (load {change['load']:.1f})  AMI: {change['ami']}"
+                          + (f"\n    {change['failed']}" if change["failed"] else ""))
         finally:
             pbx_host.stop(settings)
             shutil.rmtree(settings.site_dir, ignore_errors=True)

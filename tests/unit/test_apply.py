@@ -25,6 +25,7 @@ from provisioning.apply import (
     content_hash,
     contexts_to_check,
     current_generation,
+    endpoints_to_check,
     expectations,
     reload_commands,
 )
@@ -274,3 +275,34 @@ def test_only_contexts_whose_text_changed_are_asked_for_after_a_reload():
     lost = {**old, "extensions.conf": "[ccc-i1-agents]\nexten => 1001,1,Dial(PJSIP/i1-1001)\n"}
     assert contexts_to_check(old, lost) == ["ccc-from-carrier"]
     assert contexts_to_check(None, old) == ["ccc-from-carrier", "ccc-i1-agents"]
+
+
+def test_only_endpoints_whose_sections_changed_are_asked_for_after_a_reload():
+    """Listing every endpoint costs the PBX seconds at ten thousand agents: an apply
+    asks for the endpoints it added or changed, and for those it removed, one by one."""
+    agent = ("[i1-{0}]\ntype=endpoint\ncontext=ccc-i1-agents\n\n"
+             "[i1-{0}]\ntype=auth\npassword={1}\n\n[i1-{0}]\ntype=aor\n\n")
+    trunk = "[transport-udp]\ntype=transport\n\n[trunk-carrier]\ntype=endpoint\n\n"
+    old = {"pjsip.conf": trunk + agent.format(1001, "a") + agent.format(1002, "b")}
+    new = {"pjsip.conf": trunk + agent.format(1001, "a") + agent.format(1002, "changed")
+           + agent.format(1003, "c")}
+    changes = endpoints_to_check(old, new)
+    assert (changes.present, changes.absent) == (["i1-1002", "i1-1003"], [])
+    gone = endpoints_to_check(old, {"pjsip.conf": trunk + agent.format(1002, "b")})
+    assert (gone.present, gone.absent) == ([], ["i1-1001"])
+    assert endpoints_to_check(old, dict(old)) == type(changes)([], [])
+    assert endpoints_to_check(None, new) is None  # nothing known: count them all
+
+
+def test_a_file_that_did_not_change_is_the_same_file_in_the_next_generation(settings):
+    """Asterisk tells an unchanged file by its size and time: an unchanged file is a hard
+    link to the one in force, a changed one a file of its own."""
+    apply_files(settings, FILES, pbx_running=False)
+    first = link(settings).resolve()
+    apply_files(settings, variant(1), pbx_running=False)
+    second = link(settings).resolve()
+    assert first != second
+    assert os.path.samefile(first / "pjsip.conf", second / "pjsip.conf")
+    assert not os.path.samefile(first / "queues.conf", second / "queues.conf")
+    assert (second / "queues.conf").read_text() == variant(1)["queues.conf"]
+    assert stat.S_IMODE((second / "queues.conf").stat().st_mode) == 0o600
