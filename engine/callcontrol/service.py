@@ -292,6 +292,28 @@ def _consultation(channels: list[pbx.LiveChannel], agent: Agent) -> Consultation
 ASIDE_POLLS, ASIDE_POLL_SECONDS = 40, 0.05
 
 
+async def _aside(client, found: Consultation, conference: str, waiting: str) -> str:
+    """Take the target's device leg out of the consultation to wait in the dialplan, as
+    the held caller does; return its name once it waits there.
+
+    Bridging a device's leg straight out of the consultation's bridge with the caller
+    left the PBX sending it nothing of the caller (a browser phone heard silence from
+    then on, while the caller heard it); two channels that both wait in the dialplan
+    are bridged as a retrieve bridges them, and that works. A Local half still in the
+    consultation (the pair not yet optimised away) is bridged as it is: it runs the
+    originated Bridge application, and taken out of it, it would hang up."""
+    await pbx.redirect_aside(client, found.target.name, conference, waiting)
+    for _ in range(ASIDE_POLLS):
+        aside = next((c for c in await pbx.channels(client)
+                      if c.name == found.target.name), None)
+        if aside is None:
+            raise Conflict("the transfer target hung up")
+        if aside.context == conference and aside.exten == waiting and not aside.bridge:
+            return aside.name
+        await asyncio.sleep(ASIDE_POLL_SECONDS)
+    return found.target.name
+
+
 def complete_attended_transfer(settings: Settings, agent: Agent) -> None:
     """CompleteAttendedTransfer: the caller and the target talk; the agent leaves."""
     conference = f"ccc-{agent.instance.pbx_key}-conference"
@@ -300,19 +322,10 @@ def complete_attended_transfer(settings: Settings, agent: Agent) -> None:
         found = _consultation(await pbx.channels(client), agent)
         if found.target is None:
             raise Conflict("the transfer target has not answered yet")
-        # The target's leg first leaves the consultation to wait in the dialplan, as the
-        # held caller does; then the two are bridged, as a retrieve bridges the caller and
-        # the agent. Bridging the target's leg straight out of the consultation's bridge
-        # left the PBX sending it nothing of the caller (a browser phone heard silence
-        # from then on, while the caller heard it).
-        await pbx.redirect_aside(client, found.target.name, conference, f"w{agent.extension}")
-        for _ in range(ASIDE_POLLS):
-            moved = next((c for c in await pbx.channels(client)
-                          if c.name == found.target.name), None)
-            if moved is None or (moved.context == conference and not moved.bridge):
-                break
-            await asyncio.sleep(ASIDE_POLL_SECONDS)
-        await pbx.bridge(client, found.held.name, found.target.name)
+        target = found.target.name
+        if not target.startswith("Local/"):
+            target = await _aside(client, found, conference, f"w{agent.extension}")
+        await pbx.bridge(client, found.held.name, target)
         await pbx.hang_up(client, found.agent.name)
     ami_session(settings, work)
 
