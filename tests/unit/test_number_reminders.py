@@ -20,7 +20,13 @@ from engine.numbers.reminders import dismiss, remind, reminder_json, reminders
 from engine.numbers.rentals import REMIND_BEFORE, set_auto_renew
 from engine.uow import transaction
 from tests.factories import add_account
-from tests.unit.webadmin_world import bearer, post_form, signed_in, sqlite_world
+from tests.unit.webadmin_world import (
+    bearer,
+    buy_pool_number,
+    post_form,
+    signed_in,
+    sqlite_world,
+)
 
 __all__ = ["sqlite_world"]
 POOL = "4008001001"
@@ -99,12 +105,8 @@ def test_other_roles_and_accounts_are_refused(session, acme):
 @pytest.fixture
 def reminded(sqlite_world):
     """acme bought a pool number whose term ends in 3 days; ccc serve's round reminded."""
+    number_id = buy_pool_number(sqlite_world, WORLD_POOL)
     with transaction(sqlite_world.settings) as db:
-        add_to_pool(db, WORLD_POOL, "standard")
-        account_id = db.get(Number, sqlite_world.ids["acme_number"]).account_id
-        number_id = buy(db, account_id, WORLD_POOL, utcnow()).number_id
-        rental = db.scalar(select(NumberRental).where(NumberRental.number_id == number_id))
-        rental.ends_at = utcnow() + timedelta(days=3)
         [made] = remind(db, utcnow())
         return {"number_id": number_id, "reminder_id": made.id}
 

@@ -5,16 +5,19 @@ terms about to end, with their auto-renewal, in English and Chinese."""
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from engine.db import utcnow
 from engine.numbers.models import Number, NumberRental
-from engine.numbers.pool import add_to_pool, buy
 from engine.uow import transaction
-from tests.unit.webadmin_world import field_errors, post_form, signed_in, sqlite_world
+from tests.unit.webadmin_world import (
+    buy_pool_number,
+    field_errors,
+    post_form,
+    signed_in,
+    sqlite_world,
+)
 
 __all__ = ["sqlite_world"]
 POOL = "4008007001"
@@ -23,13 +26,7 @@ POOL = "4008007001"
 @pytest.fixture
 def bought(sqlite_world):
     """acme's owner bought a pool 400 number: routed nowhere, its term ends in 3 days."""
-    with transaction(sqlite_world.settings) as db:
-        add_to_pool(db, POOL, "standard")
-        account_id = db.get(Number, sqlite_world.ids["acme_number"]).account_id
-        number_id = buy(db, account_id, POOL, utcnow()).number_id
-        rental = db.scalar(select(NumberRental).where(NumberRental.number_id == number_id))
-        rental.ends_at = utcnow() + timedelta(days=3)
-    return number_id
+    return buy_pool_number(sqlite_world, POOL)
 
 
 def state(world, number_id: int) -> tuple:

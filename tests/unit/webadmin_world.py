@@ -25,7 +25,7 @@ import time
 import wave
 import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -40,8 +40,9 @@ from engine.agentstate.breakcodes import add_break_code
 from engine.audio.service import upload
 from engine.billing.export import export_usage, exports_dir
 from engine.billing.periods import Month
+from engine.db import utcnow
 from engine.ivr import service as ivr
-from engine.numbers.models import NumberReminder
+from engine.numbers.models import Number, NumberReminder, NumberRental
 from engine.numbers.pool import add_to_pool, buy
 from engine.numbers.rentals import REMIND_BEFORE, current
 from engine.settings import load_settings
@@ -312,3 +313,15 @@ def field_errors(page: str) -> dict[str, str]:
 
 def bearer(world: World, user: str = "olivia") -> dict:
     return {"Authorization": f"Bearer {world.tokens[user]}"}
+
+
+def buy_pool_number(world: World, digits: str, ends_in: timedelta = timedelta(days=3)) -> int:
+    """acme buys the pool 400 number ``digits`` (routed nowhere); its term ends in
+    ``ends_in``. Returns the number's id."""
+    with transaction(world.settings) as db:
+        add_to_pool(db, digits, "standard")
+        account_id = db.get(Number, world.ids["acme_number"]).account_id
+        number_id = buy(db, account_id, digits, utcnow()).number_id
+        rental = db.scalar(select(NumberRental).where(NumberRental.number_id == number_id))
+        rental.ends_at = utcnow() + ends_in
+    return number_id
