@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.agents.models import Agent
@@ -48,7 +48,7 @@ class QueueTarget:
     timeout: int
 
 
-def plan_for_number(session: Session, digits: str) -> CallPlan | None:
+def plan_for_number(session: Session | Connection, digits: str) -> CallPlan | None:
     """The flow version a new call to ``digits`` runs; kept for the whole call.
 
     A plan is kept in memory with the stamp of what it was made from (see
@@ -88,7 +88,7 @@ _PLAN_STAMP = (select(Number.instance_id, Number.inbound_flow_id,
                .group_by(Number.instance_id, Number.inbound_flow_id))
 
 
-def _read_plan_for_number(session: Session, digits: str) -> CallPlan | None:
+def _read_plan_for_number(session: Session | Connection, digits: str) -> CallPlan | None:
     """One query: the instance's latest published versions, among them the number's
     flow's."""
     rows = session.execute(
@@ -105,12 +105,12 @@ def _read_plan_for_number(session: Session, digits: str) -> CallPlan | None:
     return CallPlan(mine.instance_id, mine.id, flows[mine.name].document, flows)
 
 
-def instance_of_number(session: Session, digits: str) -> int | None:
+def instance_of_number(session: Session | Connection, digits: str) -> int | None:
     """The instance a dialled number belongs to (None: nobody's)."""
     return session.scalar(select(Number.instance_id).where(Number.digits == digits))
 
 
-def plan_for_version(session: Session, version_id: int) -> CallPlan | None:
+def plan_for_version(session: Session | Connection, version_id: int) -> CallPlan | None:
     """The very version a call in progress started with, never the flow's latest one."""
     row = session.execute(
         select(IvrFlow.instance_id, *_KEY_COLUMNS)
