@@ -14,7 +14,8 @@ to the carrier's context at run time over AMI, so both paths run in one Asterisk
 same codec and the same prompt (sounds/welcome, 2.7 s).
 
 For each path the rates are tried in order, each for ``--window`` seconds of new calls
-(SIPp ``-r``), until one fails more than 0.1 % of its calls. A call fails when SIPp
+(SIPp ``-r``), until one fails more than 0.1 % of its calls or SIPp cannot place all
+of them before its timeout (the rate was not offered). A call fails when SIPp
 counts it failed (no answer, no BYE from the PBX within the receive timeout) or, on
 (b), when ``ccc serve`` handed it to the dialplan's fallback instead of playing the flow
 (its ccc_calls_total counter). After each window the call records are awaited in the
@@ -71,7 +72,9 @@ class Window:
     path: str
     rate: int
     serve: str = "this"  # which ccc serve ran it: this checkout's or the baseline's
+    wanted: int = 0      # rate x window: the calls SIPp was asked to place
     placed: int = 0
+    placing: float | None = None  # seconds SIPp took to place all wanted calls
     succeeded: int = 0
     failed: int = 0
     fallback: int = 0
@@ -86,15 +89,25 @@ class Window:
 
     @property
     def held(self) -> bool:
-        return self.placed > 0 and self.lost <= self.placed * FAILED_AT
+        # A rate is held only if it was offered whole: on a starved host SIPp itself
+        # falls behind and places fewer calls before its timeout.
+        return (self.placed > 0 and self.placed >= self.wanted
+                and self.placing is not None and self.placing <= self.window * 1.05 + 1
+                and self.lost <= self.placed * FAILED_AT)
+
+    @property
+    def window(self) -> float:
+        return self.wanted / self.rate
 
     def line(self) -> str:
-        return (f"{self.path:8} {self.serve:8} {self.rate:>5}/s {self.placed:>6} calls "
+        short = f" of {self.wanted}" if self.placed < self.wanted else ""
+        pace = f"  placed in {self.placing:.0f} s" if self.placing is not None else ""
+        return (f"{self.path:8} {self.serve:8} {self.rate:>5}/s {self.placed:>6}{short} calls "
                 f"{self.succeeded:>6} ok "
                 f"{self.failed:>4} failed {self.fallback:>4} fallback {self.records:>6} records  "
                 f"PBX {self.pbx_cpu / max(1, self.placed) * 1000:6.2f} ms/call  "
                 f"serve {self.serve_cpu / max(1, self.placed) * 1000:6.2f} ms/call  "
-                f"{'held' if self.held else 'NOT held'}")
+                f"{'held' if self.held else 'NOT held'}{pace}")
 
 
 class Bench:
@@ -224,7 +237,7 @@ class Bench:
     def window(self, path: str, rate: int) -> Window:
         number = STATIC_NUMBER if path == "static" else FLOW_NUMBER
         result = Window(path, rate, self.serving)
-        calls = rate * self.args.window
+        calls = result.wanted = rate * self.args.window
         stats = self.output / f"{path}-{rate}.csv"
         pbx_pid, serve_pid = self.pids()
         records, fallbacks = self.record_count(), self.fallbacks()
@@ -244,7 +257,7 @@ class Bench:
             subprocess.run(argv, cwd=self.output, stdout=out, stderr=subprocess.STDOUT,
                            timeout=self.args.window + 120)
         pbx_after = cpu_seconds(pbx_pid)
-        result.succeeded, result.failed = _sipp_totals(stats)
+        result.succeeded, result.failed, result.placing = _sipp_totals(stats, calls)
         result.placed = result.succeeded + result.failed
         # The records: every call journaled, then ingested (a few seconds at most).
         deadline, last, steady = time.monotonic() + 30, -1, time.monotonic()
@@ -266,15 +279,25 @@ class Bench:
         return result
 
 
-def _sipp_totals(stats: Path) -> tuple[int, int]:
-    """Successful and failed calls, cumulative, from SIPp's last statistics line."""
+def _sipp_totals(stats: Path, wanted: int) -> tuple[int, int, float | None]:
+    """Successful and failed calls, cumulative, from SIPp's last statistics line, and
+    the seconds it took to place ``wanted`` calls (None if it never did): a starved
+    SIPp falls behind its rate, and a rate not offered was not held."""
     if not stats.exists():
-        return 0, 0
+        return 0, 0, None
     rows = list(csv.DictReader(stats.open(), delimiter=";"))
     if not rows:
-        return 0, 0
+        return 0, 0, None
     last = rows[-1]
-    return int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"])
+    placing = next((_elapsed(row["ElapsedTime(C)"]) for row in rows
+                    if int(row["OutgoingCall(C)"]) >= wanted), None)
+    return int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"]), placing
+
+
+def _elapsed(text: str) -> float:
+    """SIPp's elapsed time in its statistics: hours:minutes:seconds (whole seconds)."""
+    hours, minutes, seconds = (int(part) for part in text.split(":")[:3])
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def report(results: dict[tuple[str, str], list[Window]], window: int) -> None:
