@@ -6,8 +6,8 @@ from engine.agents.models import (Agent, AgentInvitation, AgentSkillGroup, Dedic
 from engine.agentstate.models import AgentStateChange, BreakCode
 from engine.audio.models import AudioFile
 from engine.billing.models import (
-    ContractDiscount, MonthlyCharge, PackageUse, Payment, RatedUsage, RatingRun, Tariff,
-    UsageExport, VoicePackage,
+    ContractDiscount, MonthlyCharge, NumberMinutes, PackageMonthUse, PackageUse, Payment,
+    RatedUsage, RatingRun, Tariff, UsageExport, UsageTotal, VoicePackage,
 )
 from engine.callcontrol.models import CallNote, SupervisionLog
 from engine.compliance.models import OutboundAttempt
@@ -42,7 +42,7 @@ __all__ = [
     "Recording", "Role",
     "SignInFailure", "SkillGroup", "SupervisionLog", "Supplier", "Trunk", "User",
     "ContractDiscount", "MonthlyCharge", "PackageUse", "Payment", "RatedUsage", "RatingRun",
-    "Tariff", "UsageExport", "VoicePackage",
+    "Tariff", "UsageExport", "VoicePackage", "NumberMinutes", "PackageMonthUse", "UsageTotal",
     "ApplicationState", "Document", "LineApplication", "LineApplicationEvent",
     "Qualification", "QualificationReview", "QualificationState", "QualificationSupplier",
     "SupplierAgreement",

@@ -17,14 +17,14 @@ import io
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import Account, BillingPlan
-from engine.billing import rating
+from engine.billing import rating, totals
 from engine.billing.contracts import discount_for
 from engine.billing.minimum_spend import Shortfall, shortfalls
-from engine.billing.models import Item, MonthlyCharge, Payment, RatedUsage
+from engine.billing.models import Item, MonthlyCharge, Payment
 from engine.billing.money import parse_decimal, show, to_fen
 from engine.billing.periods import Month
 from engine.billing.purchases import PurchaseCharge, purchases_billed
@@ -117,11 +117,8 @@ def _shortfall_line(shortfall: Shortfall, percent: Decimal) -> BillLine:
 
 def _usage(session: Session, account: Account, month: Month):
     """(item, variant, label, quantity charged) in bill order; package minutes apart."""
-    rated = session.execute(
-        select(RatedUsage.item, func.sum(RatedUsage.minutes), func.sum(RatedUsage.package_minutes),
-               func.sum(case((RatedUsage.recorded, RatedUsage.minutes), else_=0)))
-        .where(RatedUsage.account_id == account.id, RatedUsage.month == month.key)
-        .group_by(RatedUsage.item)).all()
+    rated = totals.usage(session, account.id, month)  # kept as calls are rated: no sum
+    # over the month's calls, whatever their number
     usage = []
     for item, minutes, from_packages, _ in rated:
         if from_packages:

@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import Account
-from engine.billing.models import Item, RatedUsage
+from engine.billing import totals
+from engine.billing.models import Item
 from engine.billing.money import to_fen
 from engine.billing.periods import Month
 from engine.billing.tariffs import split_by_tier, tiers
-from engine.calls.models import CallRecord
 from engine.numbers.models import NumberRental
 from engine.numbers.pool_models import NumberPurchase, PoolNumber
 from engine.numbers.rentals import add_months
@@ -121,11 +121,6 @@ def _seconds(interval: Interval) -> int:
 
 def _minutes(session: Session, account: Account, month: Month, digits: str,
              part: Interval) -> int:
-    """The number's rated 400 minutes of calls that started in ``part``."""
-    total = session.scalar(
-        select(func.sum(RatedUsage.minutes))
-        .join(CallRecord, CallRecord.id == RatedUsage.call_record_id)
-        .where(RatedUsage.account_id == account.id, RatedUsage.month == month.key,
-               RatedUsage.item == Item.INBOUND_400.value, CallRecord.number == digits,
-               RatedUsage.started_at >= part[0], RatedUsage.started_at < part[1]))
-    return int(total or 0)
+    """The number's rated 400 minutes of calls that started in ``part`` (kept as its
+    calls are rated, so a bill does not sum them again)."""
+    return totals.number_minutes(session, account.id, month, digits, part)

@@ -105,12 +105,62 @@ class PackageUse(Base):
     """Minutes of a call taken from a voice package (a call may span two packages)."""
 
     __tablename__ = "package_use"
+    # A correction resets the uses of the calls it touches, found by call.
+    __table_args__ = (Index(None, "call_record_id"),)
 
     package_id: Mapped[int] = mapped_column(
         ForeignKey("voice_package.id", ondelete="CASCADE"), primary_key=True)
     call_record_id: Mapped[int] = mapped_column(
         ForeignKey("rated_usage.call_record_id", ondelete="CASCADE"), primary_key=True)
     minutes: Mapped[int]
+
+
+class UsageTotal(Base):
+    """The sums of an account's rated rows of one month and item, kept as calls are rated
+    so a bill reads a few rows, not the month's calls.
+
+    Quantities only (minutes, calls), never money: the bill prices them with the tariff
+    and rounding of the moment it is shown, as it would price a full re-rating's sums.
+    """
+
+    __tablename__ = "usage_total"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    item: Mapped[str] = mapped_column(String(32), primary_key=True)
+    calls: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int] = mapped_column(default=0)
+    package_minutes: Mapped[int] = mapped_column(default=0)
+    recorded_minutes: Mapped[int] = mapped_column(default=0)
+
+
+class PackageMonthUse(Base):
+    """Minutes a voice package paid for in one month: what it has left for the calls
+    after, without summing its uses call by call."""
+
+    __tablename__ = "package_month_use"
+
+    package_id: Mapped[int] = mapped_column(
+        ForeignKey("voice_package.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    minutes: Mapped[int] = mapped_column(default=0)
+
+
+class NumberMinutes(Base):
+    """A number's rated 400 minutes of calls that started in one stretch of a month: the
+    stretches its minimum spend is owed for, kept once a bill has asked for them and
+    added to as its calls are rated."""
+
+    __tablename__ = "number_minutes"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    digits: Mapped[str] = mapped_column(String(24), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(primary_key=True)
+    ends_at: Mapped[datetime] = mapped_column(primary_key=True)
+    minutes: Mapped[int] = mapped_column(default=0)
 
 
 class MonthlyCharge(Base):
@@ -141,6 +191,9 @@ class RatingRun(Base):
     # The newest call record when it was rated: a record ingested later (a higher id)
     # of that month makes the rating out of date, and the next bill or export rates again.
     last_call_id: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The call items whose tariff was free when its packages were allocated (packages
+    # skip them): a price change since re-allocates the month. NULL: not known.
+    free_items: Mapped[str | None] = mapped_column(String(200))
 
 
 class Payment(Base):

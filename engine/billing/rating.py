@@ -13,9 +13,11 @@
   (``rate_new_calls``; the month's seats and number rent are brought up to date each
   time, calls or not): records only ever get new ids, so they are the records above the
   last rating's highest id, and their rows are the same ones a full rating writes.
-  Voice packages go on from where they stood, which gives the full rating's split as
-  long as the new calls started after every call already rated; a call that arrives
-  out of order re-allocates the month's packages.
+  Voice packages are allocated again from the first new call on, which is only the new
+  calls when they came in order; a call that arrives out of order re-allocates the
+  calls that started after it, not the whole month.
+- Each rating keeps the month's running totals (engine.billing.totals) that bills
+  read, adjusted by what the calls it touched sum before and after.
 """
 from __future__ import annotations
 
@@ -26,10 +28,11 @@ from sqlalchemy.orm import Session
 
 from engine.accounts.models import Account, BillingPlan
 from engine.agents.seats import seats_during
-from engine.billing import packages
+from engine.billing import packages, totals
 from engine.billing.detail import line
 from engine.billing.models import Item, MonthlyCharge, RatedUsage, RatingRun
 from engine.billing.periods import Month
+from engine.billing.tariffs import is_free
 from engine.calls.models import CallRecord, Direction
 from engine.db import utcnow
 from engine.errors import Invalid
@@ -38,6 +41,7 @@ from engine.numbers.models import Number, NumberType
 from engine.numbers.rentals import held_during
 from engine.messages import N_
 
+CALL_ITEMS = (Item.LANDLINE_INBOUND, Item.LANDLINE_OUTBOUND, Item.INBOUND_400)
 RATED_COLUMNS = ("call_record_id", "account_id", "instance_id", "month", "item", "started_at",
                  "minutes", "package_minutes", "recorded", "detail")
 
@@ -58,14 +62,17 @@ def rate_month(session: Session, month: Month, account: Account | None = None) -
     accounts = [account] if account else list(session.scalars(select(Account).order_by(Account.id)))
     results = []
     for each in accounts:
+        free = _free_items(session, each)
         packages.reset(session, each.id, month)
+        totals.clear(session, each.id, month)
         session.execute(delete(RatedUsage).where(RatedUsage.account_id == each.id,
                                                  RatedUsage.month == month.key))
         calls = _insert_rated_calls(session, each, month)
         valid = packages.allocate(session, each, month)
+        totals.apply(session, each.id, month, totals.Tail(), totals.tail(session, each.id, month))
         _reallocate_later_months(session, each, month, valid)
         _charge_monthly_fees(session, each, month)
-        _record_run(session, each, month, calls)
+        _record_run(session, each, month, calls, free)
         results.append(Rated(each.name, month.key, calls))
     session.flush()
     return results
@@ -79,29 +86,51 @@ def rate_new_calls(session: Session, account: Account, month: Month) -> int | No
     if run is None:
         [rated] = rate_month(session, month, account)
         return rated.calls
-    if _newer_calls(session, account, month, run.last_call_id) is False:
+    free = _free_items(session, account)
+    newer = _newer_calls(session, account, month, run.last_call_id)
+    if not newer and run.free_items == free:
         # No call since, but a number bought or a seat added since the month was rated
         # is charged for it all the same: fees follow what exists, not the calls.
         _charge_monthly_fees(session, account, month)
         session.flush()
         return None
-    # Read before the new rows are written: the latest start among the calls rated.
-    latest_rated = session.scalar(
-        select(func.max(RatedUsage.started_at)).where(RatedUsage.account_id == account.id,
-                                                      RatedUsage.month == month.key))
-    starts = _insert_rated_calls(session, account, month, after_id=run.last_call_id)
-    calls = len(starts)
-    in_order = latest_rated is None or not starts or min(starts) >= latest_rated
-    if in_order:
-        valid = packages.allocate(session, account, month, after_id=run.last_call_id)
-    else:  # a call older than one already rated: the packages' split starts again
-        packages.reset(session, account.id, month)
-        valid = packages.allocate(session, account, month)
-    _reallocate_later_months(session, account, month, valid)
+    starts = _insert_rated_calls(session, account, month, after_id=run.last_call_id) \
+        if newer else []
+    if run.free_items != free:
+        # An item became free or stopped being free: which calls packages pay for
+        # changed all over the month.
+        _reallocate(session, account, month, None, run.last_call_id)
+    elif starts:
+        # The calls that started from the first new one on are all a new call changes:
+        # packages are allocated again from there (only the new calls when they came
+        # in order) and the totals adjusted by what those calls sum now.
+        _reallocate(session, account, month, min(starts), run.last_call_id)
+    if starts:
+        totals.add_number_minutes(session, account.id, month, min(starts), run.last_call_id)
     _charge_monthly_fees(session, account, month)
-    _record_run(session, account, month, run.calls + calls)
+    _record_run(session, account, month, run.calls + len(starts), free)
     session.flush()
-    return calls
+    return len(starts)
+
+
+def _reallocate(session: Session, account: Account, month: Month, since, rated_upto: int | None,
+                later_months: bool = True) -> None:
+    """Allocate packages again to the calls that started at ``since`` or later (all with
+    None) and adjust the totals by the difference; calls above ``rated_upto`` are new
+    (not in the totals yet)."""
+    before = totals.tail(session, account.id, month, since, upto_id=rated_upto)
+    packages.reset(session, account.id, month, since)
+    valid = packages.allocate(session, account, month, since, reset_uses=before.packages)
+    totals.apply(session, account.id, month, before, totals.tail(session, account.id, month,
+                                                                 since))
+    if later_months:
+        _reallocate_later_months(session, account, month, valid)
+
+
+def _free_items(session: Session, account: Account) -> str:
+    """The call items free on the account's plan now: packages do not pay for them."""
+    return ",".join(item.value for item in CALL_ITEMS if is_free(session, account.plan,
+                                                                  item.value))
 
 
 def call_item():
@@ -163,9 +192,8 @@ def _reallocate_later_months(session: Session, account: Account, month: Month,
         RatingRun.account_id == account.id, RatingRun.month > month.key,
         RatingRun.month <= f"{last.year:04d}-{last.month:02d}").order_by(RatingRun.month))
     for key in list(later):
-        later_month = Month.parse(key, month.offset_minutes)
-        packages.reset(session, account.id, later_month)
-        packages.allocate(session, account, later_month)
+        _reallocate(session, account, Month.parse(key, month.offset_minutes), None, None,
+                    later_months=False)
 
 
 def _charge_monthly_fees(session: Session, account: Account, month: Month) -> None:
@@ -194,12 +222,13 @@ def _run_of(session: Session, account: Account, month: Month) -> RatingRun | Non
                                                   RatingRun.month == month.key))
 
 
-def _record_run(session: Session, account: Account, month: Month, calls: int) -> None:
+def _record_run(session: Session, account: Account, month: Month, calls: int,
+                free_items: str) -> None:
     run = _run_of(session, account, month)
     if run is None:
         run = RatingRun(account_id=account.id, month=month.key, calls=calls)
         session.add(run)
-    run.calls, run.rated_at = calls, utcnow()
+    run.calls, run.rated_at, run.free_items = calls, utcnow(), free_items
     run.last_call_id = session.scalar(select(func.max(CallRecord.id))) or 0
 
 
