@@ -35,17 +35,38 @@ _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _PATTERN = re.compile(rf"^X{{1,{PHONE_DIGITS_MAX}}}$")
 
 
+# Values that passed a check during the render under way, per check: value -> value. A
+# full render writes ~500,000 values but only ~40,000 distinct ones (an agent's user name
+# appears eight times in pjsip.conf), so a value met again is found in one dict lookup
+# instead of a regular expression match. Only exact str keys go in, so what a lookup
+# returns is always a plain string that matched; emptied after each render.
+_PASSED: list[dict[str, str]] = []
+
+
 def _shape(pattern: re.Pattern, what: str):
-    matches = pattern.fullmatch  # bound once: a full render checks ~150,000 values
+    matches = pattern.fullmatch  # bound once: a full render checks ~500,000 values
+    passed: dict[str, str] = {}
+    _PASSED.append(passed)
 
     def check(value: object) -> str:
-        if type(value) is not str:
+        if type(value) is str:
+            try:
+                return passed[value]
+            except KeyError:
+                pass
+        else:
             value = str(value) if isinstance(value, PurePath) else _refuse(value, what)
         if matches(value) is None or (pattern is _PATH and ".." in value):
             _refuse(value, what)
+        passed[value] = value
         return value
     check.__name__ = what.replace(" ", "_")
     return check
+
+
+def _forget_passed() -> None:
+    for passed in _PASSED:
+        passed.clear()
 
 
 def _refuse(value: object, what: str):
@@ -58,9 +79,12 @@ def _integer(value: object) -> str:
     return str(value)
 
 
+_variable_name = _shape(_VARIABLE, "channel variable name")
+
+
 def _ref(name: str, offset: int | None = None, length: int | None = None) -> str:
     """A dialplan reference to a channel variable: ${NAME} or ${NAME:offset:length}."""
-    name = _shape(_VARIABLE, "channel variable name")(name)
+    name = _variable_name(name)
     if offset is None:
         return "${%s}" % name
     return "${%s:%s:%s}" % (name, _integer(offset), _integer(length))
@@ -96,4 +120,7 @@ def environment() -> jinja2.Environment:
 
 def render(name: str, **context: object) -> str:
     """Render ``dialplan_templates/asterisk/<name>.j2``."""
-    return environment().get_template(f"{name}.j2").render(**context)
+    try:
+        return environment().get_template(f"{name}.j2").render(**context)
+    finally:
+        _forget_passed()
