@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 
 import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 
 from engine import variables
 from engine.ami import events
@@ -107,11 +109,38 @@ FILTERS = {
 }
 
 
+class _Constants(Extension):
+    """``var.NAME`` (a string or number of ``engine.variables``) is read when a template is
+    compiled, not on every render: Jinja then writes it, and what a filter makes of it
+    (``var.AGENT | ref``: the filter runs then, on the constant), into the template's
+    static text. extensions.conf names ~400 of them per instance. ``var`` is the module's
+    name in every template, never a template's own variable."""
+
+    def filter_stream(self, stream: TokenStream):
+        tokens = list(stream)
+        at = 0
+        while at < len(tokens):
+            token = tokens[at]
+            if (token.test("name:var") and at + 2 < len(tokens) and tokens[at + 1].test("dot")
+                    and tokens[at + 2].type == "name"
+                    and (at == 0 or not tokens[at - 1].test("dot"))):
+                value = getattr(variables, tokens[at + 2].value, None)
+                kind = ("string" if type(value) is str
+                        else "integer" if type(value) is int else None)
+                if kind:
+                    yield Token(token.lineno, kind, value)
+                    at += 3
+                    continue
+            yield token
+            at += 1
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True, autoescape=False)
+                             trim_blocks=True, lstrip_blocks=True, autoescape=False,
+                             extensions=[_Constants])
     env.filters.update(FILTERS)
     env.globals["var"] = variables
     env.globals["ami_events"] = events.LISTENED
