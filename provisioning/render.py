@@ -53,6 +53,8 @@ class Snapshot:
 # strings and numbers is untracked once seen).
 
 class AgentEntry(NamedTuple):
+    # The templates unpack an agent's fields in this order (a loop variable costs no
+    # lookup): a change here changes every loop over agents.
     username: str
     web_username: str                   # the same agent's browser softphone endpoint
     extension: str
