@@ -27,7 +27,7 @@ from engine.trunks.service import list_trunks
 from engine.validation import (DIAL_NUMBER_DIGITS_MIN, OUTSIDE_NUMBER_DIGITS_MIN,
                                PHONE_DIGITS_MAX)
 from engine.variables import RECORD_EXTENSIONS
-from provisioning.templates import render
+from provisioning.templates import forget_passed, render
 
 
 @dataclass(frozen=True)
@@ -301,8 +301,11 @@ GENERATORS = {
 def render_files(session: Session, settings: Settings) -> dict[str, str]:
     """Every configuration file of the site: settings-only ones and database-derived ones."""
     from provisioning.site import static_files
-    files = dict(static_files(settings))
-    snapshot = load(session)
-    for name, context_of in GENERATORS.items():
-        files[name] = render(name, **context_of(session, settings, snapshot))
+    try:
+        files = dict(static_files(settings))
+        snapshot = load(session)
+        for name, context_of in GENERATORS.items():
+            files[name] = render(name, **context_of(session, settings, snapshot))
+    finally:
+        forget_passed()  # nothing a render let through outlives it
     return dict(sorted(files.items()))

@@ -37,36 +37,45 @@ _VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _PATTERN = re.compile(rf"^X{{1,{PHONE_DIGITS_MAX}}}$")
 
 
-# Values that passed a check during the render under way, per check: value -> value. A
-# full render writes ~500,000 values but only ~40,000 distinct ones (an agent's user name
-# appears eight times in pjsip.conf), so a value met again is found in one dict lookup
-# instead of a regular expression match. Only exact str keys go in, so what a lookup
-# returns is always a plain string that matched; emptied after each render.
-_PASSED: list[dict[str, str]] = []
+class _Passed(dict):
+    """A shape check, and what it let through during the render under way: value -> the
+    string written. A full render writes ~500,000 values but only ~40,000 distinct ones
+    (an agent's user name eight times in pjsip.conf); the filter is this dict's lookup,
+    so a value met again costs a lookup made in C, not a Python call and a regular
+    expression (a Python call per value was half of the templates' time at 10,000
+    agents). A value not found is checked, and remembered only if it passed; what a
+    lookup returns is always a plain string that matched. Only a value that cannot be a
+    dict key (a list: a template's mistake, never a database value) fails otherwise:
+    with TypeError."""
+
+    __slots__ = ("matches", "what")
+
+    def __init__(self, pattern: re.Pattern, what: str):
+        super().__init__()
+        self.matches, self.what = pattern.fullmatch, what
+
+    def __missing__(self, value: object) -> str:
+        text = value
+        if type(text) is not str:
+            text = str(text) if isinstance(text, PurePath) else _refuse(text, self.what)
+        if self.matches(text) is None or (self.what == "path" and ".." in text):
+            _refuse(text, self.what)
+        self[value] = text
+        return text
+
+
+_PASSED: list[_Passed] = []
 
 
 def _shape(pattern: re.Pattern, what: str):
-    matches = pattern.fullmatch  # bound once: a full render checks ~500,000 values
-    passed: dict[str, str] = {}
+    passed = _Passed(pattern, what)
     _PASSED.append(passed)
-
-    def check(value: object) -> str:
-        if type(value) is str:
-            try:
-                return passed[value]
-            except KeyError:
-                pass
-        else:
-            value = str(value) if isinstance(value, PurePath) else _refuse(value, what)
-        if matches(value) is None or (pattern is _PATH and ".." in value):
-            _refuse(value, what)
-        passed[value] = value
-        return value
-    check.__name__ = what.replace(" ", "_")
-    return check
+    return passed.__getitem__
 
 
-def _forget_passed() -> None:
+def forget_passed() -> None:
+    """What the checks let through, forgotten: after a full render, whose files share
+    most values (an agent's user name is in pjsip.conf and extensions.conf)."""
     for passed in _PASSED:
         passed.clear()
 
@@ -149,7 +158,4 @@ def environment() -> jinja2.Environment:
 
 def render(name: str, **context: object) -> str:
     """Render ``dialplan_templates/asterisk/<name>.j2``."""
-    try:
-        return environment().get_template(f"{name}.j2").render(**context)
-    finally:
-        _forget_passed()
+    return environment().get_template(f"{name}.j2").render(**context)
