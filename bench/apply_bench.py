@@ -6,7 +6,8 @@ each instance with a landline and its `default` skill group) in a fresh SQLite
 database, then measures, for the baseline's code and for this checkout's, each in its
 own process against the same database and the same running PBX:
 
-- a full render of every PBX file from the database (seconds, SQL statements);
+- a full render of every PBX file from the database (seconds, and the process's CPU
+  seconds, which other work on a shared host moves less; SQL statements);
 - on the live PBX (a site of its own, on its own ports): an apply that puts that code's
   files in force, then `create_agent` for one more agent, committed, until the PBX has
   taken the change (seconds), with the AMI logins that apply made and where its AMI
@@ -94,14 +95,16 @@ def count_statements(engine):
 def full_render(settings, rounds: int) -> dict:
     factory = session_factory(settings.database_url)
     counter = count_statements(factory.kw["bind"])
-    times = []
+    times, cpu = [], []
     for _ in range(rounds):
         with factory() as session:
             counter["n"] = 0
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             files = render_files(session, settings)
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
     return {"seconds": statistics.median(times), "best": min(times), "statements": counter["n"],
+            "cpu": statistics.median(cpu),
             "megabytes": sum(len(t) for t in files.values()) / 1e6, "load": load()}
 
 
@@ -237,8 +240,8 @@ def main() -> None:
         for name, code in [*sides.items()] * 2:
             r = run_worker(code, "render", env, args.rounds)
             print(f"  {name:<22} median {r['seconds']:6.3f} s  best {r['best']:6.3f} s  "
-                  f"{r['statements']:4d} SQL statements  {r['megabytes']:5.1f} MB of files  "
-                  f"(load {r['load']:.1f})")
+                  f"CPU {r['cpu']:6.3f} s  {r['statements']:4d} SQL statements  "
+                  f"{r['megabytes']:5.1f} MB of files  (load {r['load']:.1f})")
         if args.no_pbx:
             return
         try:

@@ -67,6 +67,26 @@ def test_a_value_of_the_right_shape_is_written_as_it_is(shape, value):
     assert FILTERS[shape](value) == str(value)
 
 
+def test_what_a_check_remembers_lets_nothing_else_through():
+    """The checks remember the values that passed during a render (a repeated value costs
+    a dict lookup); a value of another type equal in text, or one refused before, is
+    still refused, every time; what is written is always the plain string that passed."""
+    digits = FILTERS["digits"]
+    assert digits("1001") == "1001" and digits("1001") == "1001"
+    for bad in (1001, "1001\n", "1001&PJSIP/x", Text("2002")):
+        for _ in range(2):
+            with pytest.raises(UnsafeValue, match="refusing to write"):
+                digits(bad)
+    assert type(digits(Text("1001"))) is str  # the string that passed, not the object
+    with pytest.raises(TypeError):  # a template's mistake, never a database value
+        digits(["1001"])
+
+
+class Text(str):
+    def __str__(self):
+        return "1001&PJSIP/x"
+
+
 def test_a_channel_variable_reference_names_only_a_variable():
     ref = environment().filters["ref"]
     assert ref("CCC_QUEUE") == "${CCC_QUEUE}" and ref("CCC_QUEUE", 0, 4) == "${CCC_QUEUE:0:4}"
