@@ -73,8 +73,8 @@ async def serve(kind: str) -> None:
     """Listen on a free loopback port, print it, serve until killed."""
     loop = asyncio.get_running_loop()
     if kind in ("ours", "baseline"):  # the baseline: the same route, the earlier code
+        from engine.agi import server as agi
         from engine.agi.channel import quote
-        from engine.agi.server import BACKLOG, HEADER_LIMIT, AgiApplication, IvrRoutes
         from engine.settings import load_settings
 
         async def welcome(channel) -> None:  # what ActionRunner.stream and finish send
@@ -82,11 +82,16 @@ async def serve(kind: str) -> None:
             for name, value in VALUES:
                 await channel.set_variable(name, value)
         # The database is never opened: the URL only has to be one.
-        routes = IvrRoutes(load_settings({"CCC_DATABASE_URL": "sqlite://"}))
-        app = AgiApplication(loop=loop)
-        app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
-        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT,
-                                            backlog=BACKLOG)
+        routes = agi.IvrRoutes(load_settings({"CCC_DATABASE_URL": "sqlite://"}))
+        if hasattr(agi, "listen"):
+            app = agi.AgiApplication()
+            app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
+            server = await agi.listen(app, 0)
+        else:  # an earlier tree: panoramisk's Application on asyncio's streams
+            app = agi.AgiApplication(loop=loop)
+            app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
+            server = await asyncio.start_server(app.handler, "127.0.0.1", 0,
+                                                limit=agi.HEADER_LIMIT, backlog=agi.BACKLOG)
     elif kind == "minimal":
         from engine.agi.server import BACKLOG
         server = await loop.create_server(MinimalAgi, "127.0.0.1", 0, backlog=BACKLOG)
