@@ -21,8 +21,9 @@
 - Prometheus metrics on ``/metrics`` (engine/metrics.py, engine/monitoring.py), on
   loopback by default.
 
-The loop is uvloop's (libuv's, ``run_loop``): the FastAGI sessions, the AMI events and
-the timers of every task above cost it about a fifth less CPU than asyncio's own loop.
+The loop is uvloop's (libuv's, ``run_loop``): this process's work is many small messages
+(FastAGI commands and replies, AMI events), each of which costs libuv's loop less CPU
+than asyncio's own (bench/agi_bench.py runs a server on both).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import uvloop
 from prometheus_client import CollectorRegistry, start_http_server
@@ -88,7 +89,6 @@ SESSION_GRACE = 10.0
 PURGE_EVERY = 3600.0
 RECONCILE_EVERY = 60.0
 Clock = Callable[[], datetime]  # the time now, UTC; a test gives its own
-T = TypeVar("T")
 
 
 class Ingestor:
@@ -671,7 +671,7 @@ def run(settings: Settings, web: bool = True) -> None:
     run_loop(main(settings, web))
 
 
-def run_loop(main: Coroutine[Any, Any, T]) -> T:
+def run_loop(main: Coroutine) -> Any:
     """Run ``main`` to its end on the event loop ``ccc serve`` uses (bench/agi_bench.py
     runs the FastAGI server on it too)."""
     return uvloop.run(main)
