@@ -331,7 +331,7 @@ def main() -> None:
             asyncio.run(serve(args.serve))
         return
     kinds = [kind for kind in SERVERS if kind != "baseline" or args.baseline]
-    # Paced: each server on a core of its own, the callers on the other one.
+    # Paced: each server pinned to one core, the callers to another.
     pinned = args.paced and (os.cpu_count() or 1) >= 2
     started = {kind: start_server(kind, str(Path(args.baseline).resolve())
                                   if kind == "baseline" else str(ROOT), pinned)

@@ -10,9 +10,10 @@ moment the client sends the headers or a reply to the moment the server's next c
 what the server holds, and the load is what a PBX with that many callers in its IVR
 brings.
 
-With two cores or more, each server runs alone on core 0 (``taskset``) and the callers
-on core 1, so that the callers' work is not in the server's time. Other processes on
-core 0 still are: the load average is printed with the figures.
+With two cores or more, each server is pinned to core 0 (``taskset``) and the callers
+to core 1, so that the callers' work is not in the server's time. Other processes on
+core 0 still are (a shared host's scheduler can make the server wait its turn for a few
+milliseconds): the load average is printed with the figures.
 """
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ def report_paced(found: dict[str, Paced], connections: int, window: float, promp
                  pinned: bool) -> None:
     print(f"FastAGI at an IVR's pace: {connections} sessions open at once, {window:g} s per "
           f"server, the prompt's reply after {prompt:g} s (+/-20 %), the others at once;\n"
-          f"{'each server alone on core 0, the callers on core 1' if pinned else 'not pinned'}"
+          f"{'each server pinned to core 0, the callers to core 1' if pinned else 'not pinned'}"
           f"; {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'server':<26}{'sessions/s':>11}{'step p50 ms':>13}{'p99 ms':>9}{'max ms':>9}"
