@@ -1,14 +1,15 @@
-"""FastAGI benchmark: our AgiApplication beside three baselines in the same run.
+"""FastAGI benchmark: our AgiApplication beside four baselines in the same run.
 
 Each server runs in its own process with one route that sends five of the commands
 the inbound route sends for the welcome flow (the prompt, queue, queue timeout, flow
 version, action); no database. Ours goes the inbound route's own way
 (``IvrRoutes.route`` wrapping an ``AgiChannel``: command checks, reply parsing, the
-failure fallback). The baselines: panoramisk's own ``Application`` and
-``Request.send_command``; the same on uvloop's event loop (``pip install -e '.[bench]'``;
-left out when uvloop is not installed); and a minimal asyncio ``Protocol`` that reads the
-headers, writes each command as the previous reply arrives and checks nothing: what
-any FastAGI server on asyncio costs at least.
+failure fallback) on the event loop ``ccc serve`` runs (``engine.serve.run_loop``; a
+``--baseline`` tree's own, asyncio's where it has none). The baselines: panoramisk's own
+``Application`` and ``Request.send_command``; the same on uvloop's event loop; and a
+minimal asyncio ``Protocol`` that reads the headers, writes each command as the previous
+reply arrives and checks nothing, on asyncio's loop and on uvloop's: what any FastAGI
+server on each loop costs at least.
 
 The client speaks Asterisk's side of FastAGI: it sends the agi_* headers and a blank
 line, answers each command with ``200 result=0``, and closes when the server does. It runs
@@ -18,8 +19,8 @@ server, the minimal one too, to the same ~700 sessions a second at 200 connectio
 its own loop's turns went into each session's time. Sessions run back to back on 50, then
 200 connections at once. Figures: sessions per second, the time from connect to the
 server's close (p50, p99), the server process's CPU time per session, and the sessions one
-core of the server would serve a second at that CPU cost. Each client runs on uvloop when
-it is installed, so that it limits the servers less. Every server listens with the same
+core of the server would serve a second at that CPU cost. Each client runs on uvloop, so
+that it limits the servers less. Every server listens with the same
 backlog (ours, 1024): a connection dropped by a full backlog waits a second for its retry,
 which is the listen call's setting, not the server's work.
 
@@ -27,10 +28,13 @@ On a host with fewer cores than the server and its clients, they take turns on t
 and the latencies measure the turns: the load average is printed with the figures.
 
 Targets (ours): at least 3,750 sessions per CPU second of the server, p99 under 5 ms at
-200 sessions at once.
+200 sessions at once. Sessions back to back flat out cannot show the second: there a
+session's time is Little's law's, the sessions at once over the sessions a second (200 at
+4,000 a second: 50 ms), whatever the server. ``--paced`` measures it at the pace of
+callers in an IVR instead (bench/agi_paced.py).
 
     .venv/bin/python bench/agi_bench.py [--sessions N] [--rounds R] [--clients C]
-        [--baseline DIR]
+        [--baseline DIR] [--paced [--window S] [--prompt S] [--connections N]]
 """
 from __future__ import annotations
 
@@ -50,11 +54,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv else str(ROOT)
 sys.path.insert(0, CODE)
 
+import uvloop  # noqa: E402
+
 from engine import variables  # noqa: E402
 
 SERVERS = {"ours": "ccc AgiApplication", "baseline": "ccc, --baseline tree",
            "panoramisk": "panoramisk Application", "uvloop": "panoramisk on uvloop",
-           "minimal": "minimal asyncio Protocol"}
+           "minimal": "minimal asyncio Protocol", "minimal-uvloop": "minimal on uvloop"}
 CONCURRENCY = (50, 200)
 SOUNDS = "/var/lib/ccc/sites/default/sounds"
 
@@ -73,8 +79,8 @@ async def serve(kind: str) -> None:
     """Listen on a free loopback port, print it, serve until killed."""
     loop = asyncio.get_running_loop()
     if kind in ("ours", "baseline"):  # the baseline: the same route, the earlier code
+        from engine.agi import server as agi
         from engine.agi.channel import quote
-        from engine.agi.server import BACKLOG, HEADER_LIMIT, AgiApplication, IvrRoutes
         from engine.settings import load_settings
 
         async def welcome(channel) -> None:  # what ActionRunner.stream and finish send
@@ -82,12 +88,17 @@ async def serve(kind: str) -> None:
             for name, value in VALUES:
                 await channel.set_variable(name, value)
         # The database is never opened: the URL only has to be one.
-        routes = IvrRoutes(load_settings({"CCC_DATABASE_URL": "sqlite://"}))
-        app = AgiApplication(loop=loop)
-        app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
-        server = await asyncio.start_server(app.handler, "127.0.0.1", 0, limit=HEADER_LIMIT,
-                                            backlog=BACKLOG)
-    elif kind == "minimal":
+        routes = agi.IvrRoutes(load_settings({"CCC_DATABASE_URL": "sqlite://"}))
+        if hasattr(agi, "listen"):
+            app = agi.AgiApplication()
+            app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
+            server = await agi.listen(app, 0)
+        else:  # an earlier tree: panoramisk's Application on asyncio's streams
+            app = agi.AgiApplication(loop=loop)
+            app.add_route(variables.ROUTE_INBOUND, routes.route(welcome))
+            server = await asyncio.start_server(app.handler, "127.0.0.1", 0,
+                                                limit=agi.HEADER_LIMIT, backlog=agi.BACKLOG)
+    elif kind in ("minimal", "minimal-uvloop"):
         from engine.agi.server import BACKLOG
         server = await loop.create_server(MinimalAgi, "127.0.0.1", 0, backlog=BACKLOG)
     else:  # panoramisk, on asyncio's loop or on uvloop's (chosen in main)
@@ -134,8 +145,12 @@ class MinimalAgi(asyncio.Protocol):
 COMMAND_LINES = [command.encode() + b"\n" for command in COMMANDS]
 
 
-def start_server(kind: str, code: str = str(ROOT)) -> tuple[subprocess.Popen, int]:
-    process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--code", code],
+def start_server(kind: str, code: str = str(ROOT), pinned: bool = False
+                 ) -> tuple[subprocess.Popen, int]:
+    """The ``kind`` server's process and port; ``pinned``: on core 0 alone (its threads
+    too, from its start)."""
+    command = [sys.executable, __file__, "--serve", kind, "--code", code]
+    process = subprocess.Popen(["taskset", "-c", "0", *command] if pinned else command,
                                stdout=subprocess.PIPE, text=True)
     port = process.stdout.readline().strip()
     if not port.isdigit():
@@ -215,11 +230,7 @@ def client(port: int, concurrency: int, numbers: range, barrier, results) -> Non
     """One client process: its connections, its sessions, started with the others."""
     figures = Figures()
     barrier.wait()
-    if uvloop_installed():
-        import uvloop
-        uvloop.run(run(port, concurrency, iter(numbers), figures))
-    else:
-        asyncio.run(run(port, concurrency, iter(numbers), figures))
+    uvloop.run(run(port, concurrency, iter(numbers), figures))
     results.put((figures.latencies, figures.errors))
 
 
@@ -283,12 +294,11 @@ def report(results: dict, sessions: int, rounds: int, clients: int) -> None:
                   f"{cpu:>16.0f}{1e6 / cpu:>13.0f}{figures.errors:>8}")
 
 
-def uvloop_installed() -> bool:
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def serve_loop(kind: str) -> None:
+    """Ours (or the baseline) on the event loop its own ``ccc serve`` runs: that tree's
+    ``engine.serve.run_loop``, or asyncio's where it has none."""
+    from engine import serve as ccc_serve
+    getattr(ccc_serve, "run_loop", asyncio.run)(serve(kind))
 
 
 def main() -> None:
@@ -299,30 +309,48 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="DIR",
                         help="an earlier version's tree (git archive): its AgiApplication "
                              "runs beside this one's")
+    parser.add_argument("--paced", action="store_true",
+                        help="callers at an IVR's pace instead of sessions back to back")
+    parser.add_argument("--connections", type=int, default=200,
+                        help="paced: sessions open at once")
+    parser.add_argument("--window", type=float, default=20.0,
+                        help="paced: seconds per server")
+    parser.add_argument("--prompt", type=float, default=2.7,
+                        help="paced: seconds the prompt plays before its reply (the "
+                             "welcome prompt's length); the other commands are answered "
+                             "at once, as Asterisk does")
     parser.add_argument("--serve", choices=sorted(SERVERS), help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        if args.serve == "uvloop":
-            import uvloop
+        if args.serve in ("uvloop", "minimal-uvloop"):
             uvloop.run(serve(args.serve))
+        elif args.serve in ("ours", "baseline"):
+            serve_loop(args.serve)
         else:
             asyncio.run(serve(args.serve))
         return
-    kinds = [kind for kind in SERVERS if (kind != "uvloop" or uvloop_installed())
-             and (kind != "baseline" or args.baseline)]
-    if "uvloop" not in kinds:
-        print("uvloop is not installed (pip install -e '.[bench]'): its baseline is left out")
+    kinds = [kind for kind in SERVERS if kind != "baseline" or args.baseline]
+    # Paced: each server pinned to one core, the callers to another.
+    pinned = args.paced and (os.cpu_count() or 1) >= 2
     started = {kind: start_server(kind, str(Path(args.baseline).resolve())
-                                  if kind == "baseline" else str(ROOT)) for kind in kinds}
+                                  if kind == "baseline" else str(ROOT), pinned)
+               for kind in kinds}
     try:
         servers = {kind: (process.pid, port) for kind, (process, port) in started.items()}
-        results = measure(servers, args.sessions, args.rounds, args.clients)
+        if args.paced:
+            from agi_paced import measure_paced, report_paced
+            paced = measure_paced(servers, args.connections, args.window, args.prompt, pinned)
+        else:
+            results = measure(servers, args.sessions, args.rounds, args.clients)
     finally:
         for process, _port in started.values():
             process.terminate()
             process.wait(timeout=10)
-    report(results, args.sessions, args.rounds, args.clients)
+    if args.paced:
+        report_paced(paced, args.connections, args.window, args.prompt, pinned)
+    else:
+        report(results, args.sessions, args.rounds, args.clients)
 
 
 if __name__ == "__main__":

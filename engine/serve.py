@@ -20,6 +20,10 @@
 - the web admin, in a thread (a WSGI app must not block the loop);
 - Prometheus metrics on ``/metrics`` (engine/metrics.py, engine/monitoring.py), on
   loopback by default.
+
+The loop is uvloop's (libuv's, ``run_loop``): this process's work is many small messages
+(FastAGI commands and replies, AMI events), each of which costs libuv's loop less CPU
+than asyncio's own (bench/agi_bench.py runs a server on both).
 """
 from __future__ import annotations
 
@@ -30,10 +34,12 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
+import uvloop
 from prometheus_client import CollectorRegistry, start_http_server
 
 from engine.agentstate.tracker import AgentTracker
@@ -662,4 +668,10 @@ def run(settings: Settings, web: bool = True) -> None:
     stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
     logging.basicConfig(level=settings.log_level,
                         format=stamp + "%(levelname)s %(name)s: %(message)s")
-    asyncio.run(main(settings, web))
+    run_loop(main(settings, web))
+
+
+def run_loop(main: Coroutine) -> Any:
+    """Run ``main`` to its end on the event loop ``ccc serve`` uses (bench/agi_bench.py
+    runs the FastAGI server on it too)."""
+    return uvloop.run(main)

@@ -1,15 +1,21 @@
-"""One FastAGI conversation with Asterisk: commands out, replies in, values checked.
+"""One FastAGI connection with Asterisk: its agi_* headers, then commands out and
+replies in, values checked.
 
-panoramisk's ``Request`` does the handshake; the replies are read here because its
-parser turns ``200 result=-1 (hangup) endpos=N`` into a bare error (a voicemail needs to
-know the recording ended with a hang-up) and cannot tell ``(``/``)`` inside a
-variable's value from the reply's own parentheses.
+The connection is an asyncio ``Protocol``, not a pair of streams: a session is a
+handshake and a handful of one-line commands, each answered by a line, and the streams'
+layers (a reader and a writer, a drain per command, a task per connection before its
+headers were in) cost the server more CPU than the session's own work. Replies are
+parsed here because ``200 result=-1 (hangup) endpos=N`` is a reply, not an error (a
+voicemail needs to know the recording ended with a hang-up), and ``(``/``)`` inside a
+variable's value are not the reply's own parentheses.
 """
 from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from typing import NamedTuple
 
 REPLY = re.compile(r"^(?P<code>\d{3})[ -](?:result=(?P<result>-?\d*))?(?P<rest>.*)$")
 ENDPOS = re.compile(r"endpos=(\d+)")
@@ -17,6 +23,14 @@ ENDPOS = re.compile(r"endpos=(\d+)")
 # early and let what follows run as another one.
 FORBIDDEN = re.compile(r"[\x00-\x1f\x7f]")
 REPLY_TIMEOUT = 330.0  # longer than the longest bounded wait (a 300 s recording)
+# The whole header block within HEADER_TIMEOUT seconds and HEADER_LIMIT bytes, or the
+# connection is dropped: a port probe or a stuck peer holds nothing for long.
+HEADER_TIMEOUT = 5.0
+HEADER_LIMIT = 16 * 1024
+# Asterisk answers with short lines, a few at a time (a usage text is the longest): a
+# peer past these limits is not speaking AGI, and the session ends.
+LINE_LIMIT = 16 * 1024
+UNREAD_LIMIT = 1000
 
 
 class AgiHangup(ConnectionError):
@@ -27,8 +41,7 @@ class AgiError(Exception):
     """Asterisk refused a command (unknown, bad usage) or it failed on the channel."""
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     code: int
     result: int | None
     data: str | None  # the text in parentheses: a variable's value, "timeout", "hangup"...
@@ -47,7 +60,11 @@ def parse_reply(line: str) -> Reply:
     match = REPLY.match(line)
     if match is None:
         raise AgiError(f"unreadable AGI reply {line!r}")
+    result = match["result"]
+    result = int(result) if result not in (None, "", "-") else None
     rest = match["rest"].strip()
+    if not rest:  # most replies: "200 result=1"
+        return Reply(int(match["code"]), result, None, None)
     data = None
     if rest.startswith("("):
         # The value runs to the last ")" before any " endpos=": values may hold brackets.
@@ -56,62 +73,139 @@ def parse_reply(line: str) -> Reply:
         cut = cut if cut >= 0 else body.rfind(")")
         data, rest = (body[:cut], body[cut + 1:]) if cut >= 0 else (body, "")
     endpos = ENDPOS.search(rest)
-    result = match["result"]
-    return Reply(int(match["code"]), int(result) if result not in (None, "", "-") else None,
-                 data, int(endpos.group(1)) if endpos else None)
+    return Reply(int(match["code"]), result, data, int(endpos.group(1)) if endpos else None)
 
 
-class AgiChannel:
-    """Sends AGI commands over the session's stream and reads their replies."""
+class AgiChannel(asyncio.Protocol):
+    """One FastAGI connection: reads the headers, then sends AGI commands and reads
+    their replies.
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 headers: dict[str, str], reply_timeout: float = REPLY_TIMEOUT):
-        self.reader, self.writer, self.headers = reader, writer, headers
+    ``on_headers(channel)`` is called once the header block is in (``headers``): it
+    starts the session, whose task then calls ``command`` and finally ``close``.
+    """
+
+    def __init__(self, on_headers: Callable[[AgiChannel], None],
+                 reply_timeout: float = REPLY_TIMEOUT):
+        self.on_headers = on_headers
+        self.headers: dict[str, str] = {}
         self.hung_up = False
+        self.transport: asyncio.Transport | None = None
         self._linkedid: str | None = None
+        self._started = False   # the headers are in
+        self._partial = b""     # bytes received after the last complete line
+        self._lines: deque[bytes] = deque()  # complete lines not read yet
+        self._ended = False     # the connection is gone: what is left is all there is
+        self._error: Exception | None = None  # why, when not a plain close
+        self._waiter: asyncio.Future | None = None  # a read waiting for a line
         # Each reply is awaited for reply_timeout at most. One timer a session, moved
         # only when it fires early, bounds every read: a timeout armed and cancelled
-        # per reply (asyncio.timeout) was a fifth of a session's CPU.
+        # per reply was a fifth of a session's CPU.
         self.reply_timeout = reply_timeout
-        self._deadline = 0.0       # loop time by which the reply being read must come
-        self._reading: asyncio.Task | None = None  # the task reading it (None: none)
+        self._deadline = 0.0
         self._timer: asyncio.TimerHandle | None = None
-        self._expired = False
 
-    def close(self) -> None:
-        """The session is over: its reply timer goes."""
+    # ---- the protocol's side: bytes in from the event loop ---------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self._loop = asyncio.get_running_loop()
+        self._timer = self._loop.call_later(HEADER_TIMEOUT, self._no_headers)
+
+    def _no_headers(self) -> None:
+        self._timer = None
+        if not self._started:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        data = self._partial + data if self._partial else data
+        if not self._started:
+            self._headers_received(data)
+            return
+        *lines, self._partial = data.split(b"\n")
+        if lines:
+            self._lines.extend(lines)
+            if len(self._lines) > UNREAD_LIMIT:
+                self._fail(AgiError(f"more than {UNREAD_LIMIT} unread lines from Asterisk"))
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+        if len(self._partial) > LINE_LIMIT:
+            self._fail(AgiError(f"a line from Asterisk longer than {LINE_LIMIT} bytes"))
+
+    def _headers_received(self, data: bytes) -> None:
+        end = data.find(b"\n\n")
+        if end < 0 or end > HEADER_LIMIT:
+            if end > HEADER_LIMIT or len(data) > HEADER_LIMIT:
+                self.transport.close()
+            else:
+                self._partial = data
+            return
+        self._started, self._partial = True, b""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self.headers = dict(line.split(": ", 1) for line in
+                            data[:end].decode("utf-8", errors="replace").splitlines()
+                            if ": " in line)
+        self.on_headers(self)
+        if end + 2 < len(data):
+            self.data_received(data[end + 2:])
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._ended = True
+        self._error = self._error or exc
+        if not self._started and self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _fail(self, error: Exception) -> None:
+        self._error = error
+        self._lines.clear()
+        self.transport.close()
+
+    # ---- the session's side ------------------------------------------------------------
+
+    def close(self) -> None:
+        """The session is over: its reply timer goes, and the connection."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.transport is not None:
+            self.transport.close()
 
     def _expire(self) -> None:
         self._timer = None
-        if self._reading is None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
             return  # no read waits: the next one arms the timer again
-        loop = asyncio.get_running_loop()
-        if loop.time() < self._deadline:  # a later read moved the deadline
-            self._timer = loop.call_at(self._deadline, self._expire)
+        if self._loop.time() < self._deadline:  # a later read moved the deadline
+            self._timer = self._loop.call_at(self._deadline, self._expire)
             return
-        self._expired = True
-        self._reading.cancel()
+        waiter.set_exception(asyncio.TimeoutError(
+            f"no AGI reply within {self.reply_timeout:g}s"))
 
-    async def _readline(self) -> bytes:
-        """One line from Asterisk within reply_timeout (``asyncio.TimeoutError``)."""
-        loop = asyncio.get_running_loop()
-        self._deadline = loop.time() + self.reply_timeout
-        if self._timer is None:
-            self._timer = loop.call_at(self._deadline, self._expire)
-        self._reading = asyncio.current_task()
-        try:
-            return await self.reader.readline()
-        except asyncio.CancelledError:
-            if self._expired and self._reading.uncancel() == 0:
-                self._expired = False
-                raise asyncio.TimeoutError(
-                    f"no AGI reply within {self.reply_timeout:g}s") from None
-            raise
-        finally:
-            self._reading = None
+    async def _readline(self) -> bytes | None:
+        """One line from Asterisk (without its newline) within reply_timeout
+        (``asyncio.TimeoutError``); None once the connection has ended."""
+        while not self._lines:
+            if self._error is not None:
+                raise self._error
+            if self._ended:
+                line, self._partial = self._partial or None, b""
+                return line
+            loop = self._loop
+            self._deadline = loop.time() + self.reply_timeout
+            if self._timer is None:
+                self._timer = loop.call_at(self._deadline, self._expire)
+            self._waiter = loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._lines.popleft()
 
     async def command(self, *words: str) -> Reply:
         """Send one command (words already quoted where needed) and return its reply."""
@@ -120,8 +214,10 @@ class AgiChannel:
             raise ValueError(f"control character in an AGI command: {line!r}")
         if self.hung_up:
             raise AgiHangup("the caller hung up")
-        self.writer.write(line.encode() + b"\n")
-        await self.writer.drain()
+        if not self._ended:
+            # Each command waits for its reply: at most one line is ever buffered, so
+            # the transport's write buffer needs no draining.
+            self.transport.write((line + "\n").encode())
         reply = await self._read_reply()
         if reply.code in (510, 520):
             raise AgiError(f"{words[0]}: Asterisk refused the command ({reply.code})")
@@ -135,10 +231,12 @@ class AgiChannel:
     async def _read_reply(self) -> Reply:
         while True:
             raw = await self._readline()
-            if not raw:
+            if raw is None:
                 self.hung_up = True
                 raise AgiHangup("Asterisk closed the AGI session")
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not raw:
+                continue  # a blank line is no reply
+            line = raw.decode("utf-8", errors="replace").rstrip("\r")
             if line == "HANGUP":  # sent once when the channel hangs up; a reply follows
                 self.hung_up = True
                 continue
@@ -147,9 +245,10 @@ class AgiChannel:
                 continue
             if line.startswith("520-"):  # usage text up to "520 End of proper usage."
                 while not line.startswith("520 "):
-                    line = (await self._readline()).decode(errors="replace")
-                    if not line:
+                    raw = await self._readline()
+                    if raw is None:
                         break
+                    line = raw.decode(errors="replace")
             return reply
 
     # ---- the commands the adapter uses ------------------------------------------------

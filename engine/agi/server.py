@@ -1,4 +1,4 @@
-"""FastAGI server (panoramisk): adapts the pure IVR interpreter to Asterisk.
+"""FastAGI server: adapts the pure IVR interpreter to Asterisk.
 
 Three IVR-side routes and the supervision log's. ``inbound`` starts a new call on the
 number's latest published flow version; ``resume`` continues a call the dialplan hands
@@ -7,17 +7,16 @@ left on the channel; ``outbound`` decides an agent's outbound call (engine/agi/o
 A session ends as soon as the flow names a queue, an agent, a number or a hang-up
 (so restarting this server never drops a waiting caller); the dialplan then does
 the waiting. Any failure leaves CCC_ACTION unset, which sends the caller to the
-dialplan's fallback, never to silence.
+dialplan's fallback, never to silence. Each connection is an ``AgiChannel``
+(engine/agi/channel.py: the handshake, commands and replies).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
-
-from panoramisk.fast_agi import Application, Request
 
 from engine import variables as var
 from engine.agi.actions import ActionRunner, decode_variables, dedicated_device, node_id
@@ -213,8 +212,11 @@ class IvrRoutes:
             await self._write_runs(0)
 
     def route(self, handler):
-        async def serve(request) -> None:
-            channel = AgiChannel(request.reader, request.writer, request.headers)
+        name = handler.__name__
+        seconds = AGI_SECONDS.labels(name)
+        calls = {}  # the calls counter's children, per outcome: looked up once
+
+        async def serve(channel: AgiChannel) -> None:
             # Anything but an ending or a fallback propagates: counted as failed.
             started, outcome = time.monotonic(), "failed"
             try:
@@ -223,74 +225,81 @@ class IvrRoutes:
             except SESSION_FAILURES as error:
                 outcome = "fallback"
                 FAILURES.labels("agi_session").inc()
-                log.error("IVR %s failed for %r: %s; dialplan fallback", handler.__name__,
-                          request.headers.get("agi_extension"), error)
+                log.error("IVR %s failed for %r: %s; dialplan fallback", name,
+                          channel.headers.get("agi_extension"), error)
             finally:
                 channel.close()
-                AGI_SECONDS.labels(handler.__name__).observe(time.monotonic() - started)
-                if handler.__name__ == "inbound":
-                    CALLS.labels(outcome).inc()
-        serve.__name__ = handler.__name__
+                seconds.observe(time.monotonic() - started)
+                if name == "inbound":
+                    counter = calls.get(outcome)
+                    if counter is None:
+                        counter = calls[outcome] = CALLS.labels(outcome)
+                    counter.inc()
+        serve.__name__ = name
         return serve
 
 
-HEADER_TIMEOUT = 5.0
-HEADER_LIMIT = 16 * 1024
 # Connections the kernel queues before they are accepted. asyncio's default (100) is
 # overrun when a busy PBX opens hundreds of sessions at once, and a dropped SYN is sent
 # again only after a second: the caller waits a second more before the first prompt.
 BACKLOG = 1024
+Route = Callable[[AgiChannel], Awaitable[None]]
 
 
-class AgiApplication(Application):
-    """panoramisk's Application with a safe handshake.
+class AgiApplication:
+    """The FastAGI server's routes, one per script name the dialplan calls
+    (``agi://host/NAME``), and the sessions in progress.
 
-    panoramisk 1.4 reads the AGI headers in a loop that spins forever on a connection
-    closed before the blank line (a port probe is enough), blocking the event loop.
-    Here the headers are read with a size limit and a timeout, and such a connection
-    is simply dropped; routes still receive panoramisk ``Request`` objects.
+    Each connection is an ``AgiChannel`` (``connection`` is the protocol factory); once
+    its headers are in, its route runs in a task of its own. A connection that sends no
+    complete header block in time is dropped by the channel without a task.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self):
+        self.table: dict[str, Route] = {}
         self.sessions: set[asyncio.Task] = set()
         self.routes: IvrRoutes | None = None
+
+    def add_route(self, script: str, route: Route) -> None:
+        self.table[script] = route
+
+    def connection(self) -> AgiChannel:
+        return AgiChannel(self._start)
+
+    def _start(self, channel: AgiChannel) -> None:
+        script = channel.headers.get("agi_network_script", "")
+        route = self.table.get(script)
+        if route is None:
+            log.error("no FastAGI route for %r", script)
+            channel.close()
+            return
+        task = asyncio.get_running_loop().create_task(self._serve(route, channel))
+        self.sessions.add(task)
+        task.add_done_callback(self.sessions.discard)
+
+    async def _serve(self, route: Route, channel: AgiChannel) -> None:
+        try:
+            await route(channel)
+        except Exception:
+            log.exception("FastAGI route %r failed", channel.headers.get("agi_network_script"))
+        finally:
+            channel.close()
 
     async def drain(self, grace: float) -> int:
         """Wait up to ``grace`` seconds for the sessions in progress to end (a stopping
         server first stops listening): a caller in the middle of a prompt hears the
-        flow to its end instead of the fallback. Returns how many were still going."""
+        flow to its end instead of the fallback. The sessions still going then are
+        ended (their callers go to the dialplan's fallback). Returns how many."""
         pending = set()
         if self.sessions:
             _done, pending = await asyncio.wait(set(self.sessions), timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
         if self.routes is not None:  # the runs that ended are tracked before the stop
             await self.routes.flush_tracking()
         return len(pending)
-
-    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        self.sessions.add(task)
-        task.add_done_callback(self.sessions.discard)
-        try:
-            async with asyncio.timeout(HEADER_TIMEOUT):
-                block = await reader.readuntil(b"\n\n")
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError,
-                ConnectionError):
-            writer.close()
-            return
-        lines = block.decode(self.default_encoding, errors="replace").splitlines()
-        headers = OrderedDict(line.split(": ", 1) for line in lines if ": " in line)
-        route = self._route.get(headers.get("agi_network_script", ""))
-        try:
-            if route is None:
-                log.error("no FastAGI route for %r", headers.get("agi_network_script"))
-            else:
-                await route(Request(app=self, headers=headers, reader=reader, writer=writer,
-                                    encoding=self.default_encoding))
-        except Exception:
-            log.exception("FastAGI route %r failed", headers.get("agi_network_script"))
-        finally:
-            writer.close()
 
 
 class SupervisionRoute:
@@ -310,8 +319,8 @@ class SupervisionRoute:
         with self.sessions() as session, session.begin():
             return supervision.record_leg(session, log_id, event, context, at)
 
-    async def serve(self, request) -> None:
-        headers = request.headers
+    async def serve(self, channel: AgiChannel) -> None:
+        headers = channel.headers
         event = headers.get("agi_arg_1", "")
         at = datetime.now(timezone.utc).replace(tzinfo=None)
         # The row's id comes as an argument: the hang-up's session runs on a dead
@@ -330,7 +339,7 @@ class SupervisionRoute:
 
 
 def build_application(settings: Settings, starts: StartNotes | None = None) -> AgiApplication:
-    app = AgiApplication(loop=asyncio.get_running_loop())
+    app = AgiApplication()
     routes = app.routes = IvrRoutes(settings, starts)
     outbound = OutboundRoutes(get_engine(settings.database_url))
     # Explicit registration: the dialplan calls exactly these.
@@ -345,6 +354,10 @@ async def start_agi_server(settings: Settings, starts: StartNotes | None = None
                            ) -> tuple[asyncio.AbstractServer, AgiApplication]:
     """Listen on loopback only: the PBX runs on this host, nobody else may ask."""
     app = build_application(settings, starts)
-    server = await asyncio.start_server(app.handler, "127.0.0.1", settings.agi_port,
-                                        limit=HEADER_LIMIT, backlog=BACKLOG)
-    return server, app
+    return await listen(app, settings.agi_port), app
+
+
+async def listen(app: AgiApplication, port: int) -> asyncio.AbstractServer:
+    """Serve ``app`` on loopback ``port`` (0: a free one)."""
+    return await asyncio.get_running_loop().create_server(app.connection, "127.0.0.1", port,
+                                                          backlog=BACKLOG)

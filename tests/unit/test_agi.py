@@ -54,9 +54,8 @@ async def converse(settings, route: str, script: list[tuple[str, str]],
     """Run one session; ``script`` is (command regex, Asterisk's reply) in order."""
     app = build_application(settings) if app is None else app  # a dict: empty is falsy
     ours, theirs = socket.socketpair()
-    app_reader, app_writer = await asyncio.open_connection(sock=ours)
+    await asyncio.get_running_loop().connect_accepted_socket(app.connection, ours)
     reader, writer = await asyncio.open_connection(sock=theirs)
-    session = asyncio.create_task(app.handler(app_reader, app_writer))
     writer.write(headers(route, **channel))
     transcript = []
     for expected, reply in script:
@@ -69,7 +68,8 @@ async def converse(settings, route: str, script: list[tuple[str, str]],
         writer.write(reply.encode() + b"\n")
     extra = await asyncio.wait_for(reader.read(), 10)  # the adapter closes: no more commands
     assert extra == b"", f"commands after the transcript: {extra!r}"
-    await session
+    if app.sessions:
+        await asyncio.wait(set(app.sessions))
     writer.close()
     return transcript
 
@@ -518,9 +518,12 @@ def test_each_reply_is_awaited_for_the_reply_timeout_and_no_longer():
     async def main() -> None:
         loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair()
-        reader, writer = await asyncio.open_connection(sock=ours)
+        ready = loop.create_future()
+        await loop.connect_accepted_socket(
+            lambda: AgiChannel(ready.set_result, reply_timeout=0.3), ours)
         pbx_reader, pbx_writer = await asyncio.open_connection(sock=theirs)
-        channel = AgiChannel(reader, writer, {}, reply_timeout=0.3)
+        pbx_writer.write(b"agi_network: yes\n\n")
+        channel = await asyncio.wait_for(ready, 5)
 
         async def asterisk(answers: int) -> None:
             for _ in range(answers):
@@ -538,5 +541,4 @@ def test_each_reply_is_awaited_for_the_reply_timeout_and_no_longer():
         assert not asyncio.current_task().cancelling()  # the timeout left no cancel behind
         channel.close()
         pbx_writer.close()
-        writer.close()
     asyncio.run(main())
