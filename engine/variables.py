@@ -15,7 +15,6 @@ DEDICATED_AGENT = "CCC_DEDICATED_AGENT"
 DIAL_AGENT = "CCC_DIAL_AGENT"      # the agent's endpoint to ring, when ACTION is agent
 DIAL_NUMBER = "CCC_DIAL_NUMBER"    # the external number to call, when ACTION is external
 DIAL_TIMEOUT = "CCC_DIAL_TIMEOUT"  # seconds to ring an agent or an external number
-HANGUP_REASON = "CCC_HANGUP_REASON"
 FLOW_VERSION = "CCC_FLOW_VERSION"  # the published flow version this call runs (kept on resume)
 FLOW_VARIABLES = "CCC_FLOW_VARS"   # the flow's variables, JSON, carried across a resume
 ON_FAILED = "CCC_ON_FAILED"        # node to resume at: overflow / no answer / dial failed

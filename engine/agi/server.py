@@ -154,8 +154,9 @@ class IvrRoutes:
                     # Each run's trail and outcome is kept in the IVR tracking rows;
                     # a line per call is for debugging (at a busy PBX's rate, writing
                     # it cost more than the session's own parsing).
-                    log.debug("call %s: %s after %s", channel.headers.get("agi_uniqueid"),
-                              type(action).__name__, "/".join(interpreter.path))
+                    log.debug("call %s: %s after %s%s", channel.headers.get("agi_uniqueid"),
+                              type(action).__name__, "/".join(interpreter.path),
+                              f" ({action.reason!r})" if isinstance(action, Hangup) else "")
                     return
                 answer = await STEPS[type(action)](runner, action)
                 if answer is not None:

@@ -165,7 +165,7 @@ def test_runs_ending_together_are_tracked_in_one_insert_before_a_stop(settings, 
             "CCC_ON_FAILED", "CCC_ON_AFTER", "CCC_IVR_PATH", "CCC_ACTION")]]
     no_key = [(f"STREAM FILE {sounds(settings)}/i1/main-menu {KEYS}", "200 result=0"),
               ("WAIT FOR DIGIT 4000", "200 result=0"),
-              sets("CCC_HANGUP_REASON", "no key"), sets("CCC_ACTION", "hangup")]
+              sets("CCC_ACTION", "hangup")]
     inserts = []
 
     def seen(_conn, _cursor, statement, *args):
@@ -200,7 +200,6 @@ def test_no_key_waits_for_a_digit_then_takes_the_timeout_branch(settings, center
     talk(settings, "inbound", [
         (f"STREAM FILE {sounds(settings)}/i1/main-menu {KEYS}", "200 result=0 endpos=16000"),
         ("WAIT FOR DIGIT 4000", "200 result=0"),
-        sets("CCC_HANGUP_REASON", "no key"),
         sets("CCC_ACTION", "hangup"),
     ])
 
@@ -234,7 +233,6 @@ def test_resume_runs_the_version_the_call_started_with_and_saves_the_survey(sett
         (re.escape("GET FULL VARIABLE ${CHANNEL(accountcode)}"), "200 result=1 (i1)"),
         (f"STREAM FILE {sounds(settings)}/{re.escape(spoken)} {KEYS}", "200 result=52 endpos=0"),
         (re.escape("GET FULL VARIABLE ${CHANNEL(linkedid)}"), f"200 result=1 ({LINKEDID})"),
-        sets("CCC_HANGUP_REASON", "flow ended"),
         sets("CCC_ACTION", "hangup"),
     ])
     with transaction(settings) as session:
@@ -278,7 +276,7 @@ def test_voicemail_is_stored_when_the_caller_hangs_up_while_speaking(settings, c
         (re.escape("GET FULL VARIABLE ${CHANNEL(linkedid)}"), f"200 result=1 ({LINKEDID})"),
         (re.escape(f"RECORD FILE {settings.site_dir_in_pbx}/voicemail/i1/{LINKEDID}-")
          + r"\d+ wav \"#\" 30000", "200 result=-1 (hangup) endpos=16000"),
-        ("SET VARIABLE CCC_HANGUP_REASON .*", "HANGUP\n511 Command Not Permitted on a dead "
+        ("SET VARIABLE CCC_ACTION .*", "HANGUP\n511 Command Not Permitted on a dead "
          "channel or intercept routine"),
     ], on_command=asterisk_records)
     with transaction(settings) as session:
