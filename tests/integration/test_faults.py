@@ -25,8 +25,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
+from engine.reports.models import IvrSession
 from engine.settings import load_settings
+from engine.uow import transaction
 from provisioning import pbx_process
 
 from tests.integration.callcenter import (CARRIER, PORT_OFFSET, local, lock_sqlite,
@@ -303,8 +306,9 @@ def test_calls_reach_agents_while_the_database_is_unavailable(callcenter, agents
     (DatabaseOutage: SQLite locked for 25 s, PostgreSQL stopped for 60 s), and one once
     it is back: each caller hears the welcome within seconds, then the ringback, and
     reaches alice as before, with no long silence. Meanwhile ingestion can write nothing
-    (the PBX's journal of call records waits unread); once the database is back each
-    call's record lands, exactly once."""
+    (the PBX's journal of call records waits unread), nor can the IVR report's tracking;
+    once the database is back each call's record lands, exactly once, and so does the
+    tracking of its run of the flow."""
     cc = callcenter
     alice, _ = agents
     outage = DatabaseOutage(cc, request)
@@ -347,7 +351,20 @@ def test_calls_reach_agents_while_the_database_is_unavailable(callcenter, agents
           f"during {len(placed) - 1} calls")
     assert unread is not None, "no call during the outage"
     call()
-    assert_one_record_each(cc, placed, disposition="answered", agent="1001")
+    records = assert_one_record_each(cc, placed, disposition="answered", agent="1001")
+    calls = [record["id"] for record in records]
+    wait_for(lambda: len(flow_runs_of(cc, calls)) == len(calls),
+             "each call's run of the flow is tracked")
+    assert flow_runs_of(cc, calls) == {call: 1 for call in calls}
+
+
+def flow_runs_of(cc, calls: list[str]) -> dict[str, int]:
+    """How many runs of a flow the IVR report has for each of these calls (by the call
+    record's id: the caller's channel, on which the flow ran)."""
+    with transaction(load_settings(cc.env)) as db:
+        return dict(db.execute(select(IvrSession.pbx_call_id, func.count())
+                               .where(IvrSession.pbx_call_id.in_(calls))
+                               .group_by(IvrSession.pbx_call_id)).all())
 
 
 def change_wait_timeout(cc, domain: str, group: str, seconds: int) -> None:
