@@ -197,10 +197,10 @@ def test_killed_ivr_server_sends_ivr_callers_to_the_fallback_and_keeps_queued_on
         **{c.caller_id: hotline_id for c in queued}, **{c.caller_id: sales_id for c in in_ivr}}
 
 
-# The load of the restart and configuration tests. Ten calls a second for a minute is
-# what the PBX should hold; a test run shares two cores with other work, so the rate and
-# the length are scaled down (the calls still overlap: each lasts 3 to 15 s).
-RATE, CALLS, RESTARTS = 4, 80, 5
+# The load of the restart and configuration tests: ten calls a second for a minute,
+# what the PBX should hold (the calls overlap: each lasts 3 to 15 s).
+RATE, SECONDS, RESTARTS = 10, 60, 5
+CALLS = RATE * SECONDS
 WELCOME_BYE = flow({"id": "hello", "type": "play", "prompt": "welcome"},
                    {"id": "bye", "type": "hangup", "reason": "done"}, edges=[("hello", "bye")])
 
@@ -214,8 +214,8 @@ def load_caller_ids(cc, kind: int) -> tuple[str, list[str]]:
 
 @pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)  # two minutes: one run
 def test_restarting_the_ivr_server_under_load_records_every_call_once(callcenter, agents):
-    """`ccc serve` is restarted five times, one restart after another, while carrier
-    calls come at 4 a second (a restart takes 3 to 12 s here: the time `ccc serve`
+    """`ccc serve` is restarted five times, one every 12 s, while carrier calls come at
+    10 a second for a minute (a restart takes 3 to 12 s here: the time `ccc serve`
     takes to start on a loaded host). A call that came while the server was up hears the
     2.7 s welcome and is hung up (a stopping server lets its sessions end first); one
     that came while it was down rings 10 s in the default group and hears "unavailable"
@@ -225,29 +225,29 @@ def test_restarting_the_ivr_server_under_load_records_every_call_once(callcenter
     cc.publish_flow(SALES, "welcome-bye", WELCOME_BYE, bind=SALES_NUMBER)
     # The fallback's queue: nobody signed in, so the shortest wait, then "unavailable".
     change_wait_timeout(cc, SALES, "default", 10)
-    prefix, _ = load_caller_ids(cc, 31)
+    prefix, callers = load_caller_ids(cc, 31)
     try:
-        # Calls until the restarts are done (SIGUSR1: SIPp places no more, lets the
-        # calls in progress end, and exits with their outcome).
+        # SIPp places CALLS calls, then lets those in progress end and exits with their
+        # outcome. Held at once: the fallback's calls, 13 s each (10 s of ringing, then
+        # "unavailable"), up to 130 after a 12 s restart, and the flow's 30 (3 s each);
+        # the PBX's media ports hold 200 (callcenter.environment).
         load = cc.sipp("load", "call_numbered.xml", local(CARRIER[0], 5081), SALES_NUMBER,
                        "-key", "caller", prefix, "-r", str(RATE), "-timeout", "300s",
-                       "-l", "100", "-mp", str(MEDIA_BASE + 120), calls=1000)
-        downtimes = []
+                       "-l", "400", "-mp", str(MEDIA_BASE + 120), calls=CALLS)
+        began, downtimes = time.monotonic(), []
         while len(downtimes) < RESTARTS:
-            time.sleep(2)
+            # Restarts spread over the calls, the first once they are under way.
+            due = began + (len(downtimes) + 0.5) * SECONDS / RESTARTS
+            time.sleep(max(0.0, due - time.monotonic()))
             assert load.process.poll() is None, load.output()
             stopped = time.monotonic()
             cc.stop_serve()
             cc.start_serve()
             downtimes.append(time.monotonic() - stopped)
-        time.sleep(2)
-        load.process.send_signal(signal.SIGUSR1)
         print("restarts took", ", ".join(f"{d:.1f}s" for d in downtimes))
-        load.assert_success(60)
+        load.assert_success(120)
     finally:
         change_wait_timeout(cc, SALES, "default", 300)
-    callers = sorted(set(re.findall(rf"^\s*From: <sip:({prefix}\d+)@", load.log(), re.M)))
-    assert len(callers) >= RATE * sum(downtimes), callers  # calls came all along
     records = assert_one_record_each(cc, callers, direction="inbound", agent=None)
     short = [r for r in records if r["billable_seconds"] < 3]
     assert short == [], short
@@ -259,6 +259,7 @@ def test_restarting_the_ivr_server_under_load_records_every_call_once(callcenter
     flowed = sum(r["billable_seconds"] < 10 for r in records)
     print(f"{len(callers)} calls: {flowed} ran the flow, {len(callers) - flowed} the fallback")
     assert flowed > 0, "no call ran the flow between the restarts"
+    assert flowed < len(callers), "no call came while ccc serve was down"
 
 
 WELCOME_QUEUE = flow({"id": "hello", "type": "play", "prompt": "welcome"},
@@ -267,15 +268,15 @@ WELCOME_QUEUE = flow({"id": "hello", "type": "play", "prompt": "welcome"},
 
 
 class DatabaseOutage:
-    """The call center's database unavailable for a while, ending on its own. SQLite:
-    another process holds its write lock for 25 s (as a long migration or a bulk import
+    """The call center's database unavailable for a minute, ending on its own. SQLite:
+    another process holds its write lock for 60 s (as a long migration or a bulk import
     would; readers go on). PostgreSQL (the run's own server): stopped for 60 s, as for
     maintenance, then started again; nobody reads or writes meanwhile."""
 
-    SECONDS = {"sqlite": 25, "private-postgres": 60}
+    SECONDS = 60
 
     def __init__(self, cc, request):
-        self.seconds = self.SECONDS[cc.database]
+        self.seconds = self.SECONDS
         self.url = cc.env["CCC_DATABASE_URL"]
         self.cluster = request.getfixturevalue("private_postgres") \
             if cc.database == "private-postgres" else None
@@ -303,7 +304,7 @@ class DatabaseOutage:
 @pytest.mark.parametrize("callcenter", ["sqlite", "private-postgres"], indirect=True)
 def test_calls_reach_agents_while_the_database_is_unavailable(callcenter, agents, request):
     """One call before, then calls one after another while the database is unavailable
-    (DatabaseOutage: SQLite locked for 25 s, PostgreSQL stopped for 60 s), and one once
+    (DatabaseOutage: SQLite locked, or PostgreSQL stopped, for 60 s), and one once
     it is back: each caller hears the welcome within seconds, then the ringback, and
     reaches alice as before, with no long silence. Meanwhile ingestion can write nothing
     (the PBX's journal of call records waits unread), nor can the IVR report's tracking;
@@ -373,7 +374,6 @@ def change_wait_timeout(cc, domain: str, group: str, seconds: int) -> None:
     up to 8 s on a loaded host, longer than the 2 s between changes)."""
     from engine.instances.service import get_instance
     from engine.skillgroups.service import get_skill_group, update_skill_group
-    from engine.uow import transaction
     from provisioning.apply import apply
     settings = load_settings(cc.env)
     with transaction(settings, after_pbx_change=lambda s: apply(s, settings)) as session:
@@ -384,15 +384,15 @@ def change_wait_timeout(cc, domain: str, group: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)  # the PBX's side only
 def test_a_configuration_change_every_two_seconds_fails_no_call(callcenter, agents):
-    """Carrier calls come at 4 a second while the operator changes the default group's
-    wait time every 2 s (each change re-renders the dialplan and reloads the PBX): no
-    call fails, each hears the whole welcome before the PBX hangs up, and each has
-    exactly one record."""
+    """Carrier calls come at 10 a second for a minute while the operator changes the
+    default group's wait time every 2 s (each change re-renders the dialplan and reloads
+    the PBX): no call fails, each hears the whole welcome before the PBX hangs up, and
+    each has exactly one record."""
     cc = callcenter
     cc.publish_flow(SALES, "welcome-bye", WELCOME_BYE, bind=SALES_NUMBER)
     prefix, callers = load_caller_ids(cc, 51)
     load = cc.sipp("load", "call_numbered.xml", local(CARRIER[0], 5082), SALES_NUMBER,
-                   "-key", "caller", prefix, "-r", str(RATE), "-timeout", "240s", "-l", "100",
+                   "-key", "caller", prefix, "-r", str(RATE), "-timeout", "240s", "-l", "400",
                    "-mp", str(MEDIA_BASE + 140), calls=CALLS)
     changes, began = 0, time.monotonic()
     while load.process.poll() is None:
@@ -402,7 +402,9 @@ def test_a_configuration_change_every_two_seconds_fails_no_call(callcenter, agen
         time.sleep(max(0.0, 2.0 - (time.monotonic() - started)))
     load.assert_success(0)
     print(f"{changes} changes applied, one every {(time.monotonic() - began) / changes:.1f}s")
-    assert changes >= 8, changes
+    # A change applied in more than 2 s (a loaded host) delays the next: one every 3 s
+    # at least, all through the calls.
+    assert changes >= SECONDS / 3, changes
     records = assert_one_record_each(cc, callers, direction="inbound",
                                      disposition="completed_in_ivr", agent=None)
     short = [r for r in records if r["billable_seconds"] < 3]
