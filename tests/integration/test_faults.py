@@ -201,6 +201,7 @@ def test_killed_ivr_server_sends_ivr_callers_to_the_fallback_and_keeps_queued_on
 # what the PBX should hold (the calls overlap: each lasts 3 to 15 s).
 RATE, SECONDS, RESTARTS = 10, 60, 5
 CALLS = RATE * SECONDS
+SERVED = 3.0  # seconds ccc serve serves calls between two restarts, at least
 WELCOME_BYE = flow({"id": "hello", "type": "play", "prompt": "welcome"},
                    {"id": "bye", "type": "hangup", "reason": "done"}, edges=[("hello", "bye")])
 
@@ -214,9 +215,10 @@ def load_caller_ids(cc, kind: int) -> tuple[str, list[str]]:
 
 @pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)  # two minutes: one run
 def test_restarting_the_ivr_server_under_load_records_every_call_once(callcenter, agents):
-    """`ccc serve` is restarted five times, one every 12 s, while carrier calls come at
-    10 a second for a minute (a restart takes 3 to 12 s here: the time `ccc serve`
-    takes to start on a loaded host). A call that came while the server was up hears the
+    """`ccc serve` is restarted five times, one every 12 s (or 3 s after the last, when
+    that took longer), while carrier calls come at 10 a second for a minute or more (a
+    restart takes 4 to 18 s here: the time `ccc serve` takes to stop and start on a
+    loaded host). A call that came while the server was up hears the
     2.7 s welcome and is hung up (a stopping server lets its sessions end first); one
     that came while it was down rings 10 s in the default group and hears "unavailable"
     (the fallback). Every call succeeds, and each has exactly one record: answered by
@@ -225,29 +227,36 @@ def test_restarting_the_ivr_server_under_load_records_every_call_once(callcenter
     cc.publish_flow(SALES, "welcome-bye", WELCOME_BYE, bind=SALES_NUMBER)
     # The fallback's queue: nobody signed in, so the shortest wait, then "unavailable".
     change_wait_timeout(cc, SALES, "default", 10)
-    prefix, callers = load_caller_ids(cc, 31)
+    prefix, _ = load_caller_ids(cc, 31)
     try:
-        # SIPp places CALLS calls, then lets those in progress end and exits with their
-        # outcome. Held at once: the fallback's calls, 13 s each (10 s of ringing, then
-        # "unavailable"), up to 130 after a 12 s restart, and the flow's 30 (3 s each);
-        # the PBX's media ports hold 200 (callcenter.environment).
+        # Calls for a minute, and on until the restarts are done (SIGUSR1: SIPp places
+        # no more, lets the calls in progress end, and exits with their outcome). Held
+        # at once: the fallback's calls, 13 s each (10 s of ringing, then "unavailable"),
+        # and the flow's, 3 s each; 156 at the most seen, with restarts of up to 18 s.
+        # The PBX's media ports hold 200 (callcenter.environment).
         load = cc.sipp("load", "call_numbered.xml", local(CARRIER[0], 5081), SALES_NUMBER,
                        "-key", "caller", prefix, "-r", str(RATE), "-timeout", "300s",
-                       "-l", "400", "-mp", str(MEDIA_BASE + 120), calls=CALLS)
+                       "-l", "400", "-mp", str(MEDIA_BASE + 120), calls=RATE * 300)
         began, downtimes = time.monotonic(), []
         while len(downtimes) < RESTARTS:
-            # Restarts spread over the calls, the first once they are under way.
+            # A restart every SECONDS / RESTARTS, the first once the calls are under
+            # way; each after ccc serve has served a while (on a loaded host a restart
+            # can take longer than the time between two).
             due = began + (len(downtimes) + 0.5) * SECONDS / RESTARTS
-            time.sleep(max(0.0, due - time.monotonic()))
+            time.sleep(max(SERVED, due - time.monotonic()))
             assert load.process.poll() is None, load.output()
             stopped = time.monotonic()
             cc.stop_serve()
             cc.start_serve()
             downtimes.append(time.monotonic() - stopped)
+        time.sleep(max(SERVED, began + SECONDS - time.monotonic()))
+        load.process.send_signal(signal.SIGUSR1)
         print("restarts took", ", ".join(f"{d:.1f}s" for d in downtimes))
         load.assert_success(120)
     finally:
         change_wait_timeout(cc, SALES, "default", 300)
+    callers = sorted(set(re.findall(rf"^\s*From: <sip:({prefix}\d+)@", load.log(), re.M)))
+    assert len(callers) >= CALLS, len(callers)  # ten a second, for a minute at least
     records = assert_one_record_each(cc, callers, direction="inbound", agent=None)
     short = [r for r in records if r["billable_seconds"] < 3]
     assert short == [], short
