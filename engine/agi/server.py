@@ -24,6 +24,7 @@ from engine.agi.channel import AgiChannel, AgiError, AgiHangup
 from engine.agi.lookups import DatabaseUnavailable, Lookups
 from engine.calls.interrupted import Start, StartNotes
 from engine.agi.outbound import OutboundRoutes
+from engine.agi.tracking import RunTracking
 from engine.callcontrol import supervision
 from engine.db import get_engine, session_factory
 from engine.errors import DomainError
@@ -33,9 +34,7 @@ from engine.ivr.actions import (TERMINAL, DialAgent, DialExternal, GetDigits, Ha
 from engine.ivr.interpreter import CallContext, FlowError, Interpreter
 from engine.instances.models import Instance
 from engine.ivr.runtime import CallPlan, instance_of_number, plan_for_number, plan_for_version
-from engine.pools import BACKGROUND
-from engine.reports.ivr import IvrOutcome, record_sessions
-from engine.retried import Retried
+from engine.reports.ivr import IvrOutcome
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,9 +48,6 @@ SESSION_FAILURES = (FlowError, AgiError, AgiHangup, DomainError, OSError, ValueE
 # How a run that handed the call on ended, for the IVR report.
 OUTCOMES = {Queue: IvrOutcome.QUEUE, DialAgent: IvrOutcome.AGENT,
             DialExternal: IvrOutcome.EXTERNAL, Hangup: IvrOutcome.COMPLETED}
-# Seconds between a run's end and its tracking row's write, shared with the runs that
-# end meanwhile (a busy PBX's second of calls in one transaction).
-TRACKING_EVERY = 1.0
 
 
 class IvrRoutes:
@@ -61,14 +57,8 @@ class IvrRoutes:
         # Each service function in its own committed transaction, off the event loop,
         # on call setup's own threads, bounded in time (engine/agi/lookups.py).
         self.db = Lookups(settings.database_url)
-        # IVR tracking rows, written after the session on upkeep's threads: a caller
-        # never waits on them, not even while the database is locked. The runs that
-        # end within TRACKING_EVERY share one transaction and one insert.
-        self.tracking = session_factory(settings.database_url)
-        self.tracking_failures = Retried(log, "IVR tracking")
-        self.runs: list[dict] = []
-        self.due = False  # a write of self.runs is coming
-        self.writing: set[asyncio.Task] = set()
+        # IVR tracking rows, written after the session (engine/agi/tracking.py).
+        self.tracking = RunTracking(settings.database_url)
 
     async def inbound(self, channel: AgiChannel) -> None:
         """A new call: the number's latest published version, from its start node."""
@@ -180,37 +170,7 @@ class IvrRoutes:
                    started_at=started.astimezone(timezone.utc).replace(tzinfo=None),
                    ended_at=datetime.now(timezone.utc).replace(tzinfo=None),
                    trail=trail, outcome=outcome)
-        self.runs.append(row)
-        if not self.due:  # the first run since the last write began: written in a moment
-            self.due = True
-            task = asyncio.get_running_loop().create_task(self._write_runs(TRACKING_EVERY))
-            self.writing.add(task)
-            task.add_done_callback(self.writing.discard)
-
-    async def _write_runs(self, after: float) -> None:
-        await asyncio.sleep(after)
-        runs, self.runs, self.due = self.runs, [], False
-
-        def write() -> None:
-            with self.tracking() as session, session.begin():
-                record_sessions(session, runs)
-        try:
-            await asyncio.get_running_loop().run_in_executor(BACKGROUND, write)
-        except Exception:  # noqa: BLE001 - tracking must never fail the call
-            # Each batch's loss in a line; the cause in full once while it lasts.
-            self.tracking_failures.failed()
-            log.error("IVR tracking of %d runs not written (calls %s)", len(runs),
-                      ", ".join(run["pbx_call_id"] for run in runs[:10]))
-        else:
-            self.tracking_failures.succeeded()
-
-    async def flush_tracking(self) -> None:
-        """Write the runs that ended and wait for every write in flight (a stopping
-        server)."""
-        if self.writing:
-            await asyncio.gather(*self.writing, return_exceptions=True)
-        if self.runs:
-            await self._write_runs(0)
+        self.tracking.track(row)
 
     def route(self, handler):
         name = handler.__name__
@@ -245,6 +205,10 @@ class IvrRoutes:
 # again only after a second: the caller waits a second more before the first prompt.
 BACKLOG = 1024
 Route = Callable[[AgiChannel], Awaitable[None]]
+# Turns of the event loop from a connection's accept to its session's task (the accept,
+# the transport's connection_made, the headers' data_received), given before a stopping
+# server counts the sessions it waits for.
+ACCEPT_TURNS = 4
 
 
 class AgiApplication:
@@ -290,17 +254,28 @@ class AgiApplication:
         """Wait up to ``grace`` seconds for the sessions in progress to end (a stopping
         server first stops listening): a caller in the middle of a prompt hears the
         flow to its end instead of the fallback. The sessions still going then are
-        ended (their callers go to the dialplan's fallback). Returns how many."""
-        pending = set()
-        if self.sessions:
-            _done, pending = await asyncio.wait(set(self.sessions), timeout=grace)
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending)
+        ended (their callers go to the dialplan's fallback). Returns how many.
+
+        A connection accepted just before the stop may have no session task yet (its
+        accept, transport and headers take a few turns of the loop): those sessions are
+        waited for too, not ended with the loop (seen at ten calls a second: callers got
+        the fallback in the middle of the flow)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while True:
+            for _ in range(ACCEPT_TURNS):
+                await asyncio.sleep(0)
+            going = {task for task in self.sessions if not task.done()}
+            if not going or loop.time() >= deadline:
+                break
+            await asyncio.wait(going, timeout=deadline - loop.time())
+        for task in going:
+            task.cancel()
+        if going:
+            await asyncio.wait(going)
         if self.routes is not None:  # the runs that ended are tracked before the stop
-            await self.routes.flush_tracking()
-        return len(pending)
+            await self.routes.tracking.flush()
+        return len(going)
 
 
 class SupervisionRoute:

@@ -449,11 +449,13 @@ class Listener:
 
 def environment(workdir: Path, database_url: str, site: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CCC_")}
-    rtp = 23000 + 2 * PORT_OFFSET
+    # The PBX's media ports: 400 (200 calls at once, as the fault tests' ten calls a
+    # second hold), a block of its own per run (a shard's offset is a multiple of 100).
+    rtp = 23000 + 4 * PORT_OFFSET
     env.update(CCC_VAR_DIR=str(workdir / "var"), CCC_DATABASE_URL=database_url,
                CCC_PBX_SITE=site, CCC_SIP_BIND=PBX_IP, CCC_SIP_PORT=str(25160 + PORT_OFFSET),
                CCC_AMI_PORT=str(25138 + PORT_OFFSET), CCC_AGI_PORT=str(24673 + PORT_OFFSET),
-               CCC_RTP_PORTS=f"{rtp}-{rtp + 199}", CCC_WEB_PORT=str(28180 + PORT_OFFSET),
+               CCC_RTP_PORTS=f"{rtp}-{rtp + 399}", CCC_WEB_PORT=str(28180 + PORT_OFFSET),
                # the PBX's HTTP server: the browsers' softphones' WebSocket
                CCC_PBX_HTTP_BIND=PBX_IP, CCC_PBX_HTTP_PORT=str(28188 + PORT_OFFSET),
                # ccc serve's Prometheus metrics

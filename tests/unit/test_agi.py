@@ -13,6 +13,7 @@ import json
 import re
 import socket
 import threading
+import time
 import wave
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -23,7 +24,7 @@ from sqlalchemy import event, func, select
 from engine.agents.service import create_agent
 from engine.agi.actions import decode_variables, encode_variables
 from engine.agi.channel import parse_reply, quote
-from engine.agi.server import build_application
+from engine.agi.server import build_application, listen
 from engine.calls.models import SurveyScore, Voicemail
 from engine.db import get_engine
 from engine.instances.service import get_instance
@@ -194,6 +195,44 @@ def test_runs_ending_together_are_tracked_in_one_insert_before_a_stop(settings, 
         "1764130000.43": ("start/menu:1/to_a", "queue", center["version"], NUMBER),
         "1764130000.44": ("start/menu/bye", "completed", center["version"], NUMBER)}
     assert runs["1764130000.43"].flow_id is not None
+
+
+def test_a_stopping_server_waits_for_a_session_it_accepted_before_its_first_step(settings,
+                                                                                 center):
+    """A connection accepted just before the server stops listening has a session task
+    that has not run yet when the stop begins: its caller still hears the flow to its
+    end (the server's drain waits for it), instead of the session being cancelled."""
+    heard: list[str] = []
+
+    def asterisk(conversation: socket.socket) -> None:
+        with conversation, conversation.makefile("rb") as commands:
+            conversation.sendall(headers("inbound"))
+            for line in commands:
+                heard.append(line.decode().rstrip("\n"))
+                if line.startswith(b"STREAM FILE"):
+                    time.sleep(0.3)  # the prompt plays; the caller presses 1
+                    conversation.sendall(b"200 result=49 endpos=8000\n")
+                else:
+                    conversation.sendall(b"200 result=1\n")
+
+    async def stop_after_an_accept():
+        app = build_application(settings)
+        server = await listen(app, 0)
+        # The PBX connects (the kernel completes it at once) ...
+        conversation = socket.create_connection(server.sockets[0].getsockname())
+        pbx = threading.Thread(target=asterisk, args=(conversation,))
+        pbx.start()
+        # ... the server accepts it and creates its session's task; before that task's
+        # first step, the server is told to stop.
+        while not any(task.get_coro().__qualname__ == "AgiApplication._serve"
+                      for task in asyncio.all_tasks()):
+            await asyncio.sleep(0)
+        server.close()
+        left = await app.drain(10.0)
+        assert heard[-1:] == ['SET VARIABLE CCC_ACTION "queue"'], heard
+        pbx.join(5)
+        return left
+    assert asyncio.run(stop_after_an_accept()) == 0
 
 
 def test_no_key_waits_for_a_digit_then_takes_the_timeout_branch(settings, center):
