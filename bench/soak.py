@@ -68,6 +68,7 @@ def soak(bench: Bench, rate: int, minutes: int) -> int:
     argv = ["sipp", "-sf", str(bench.scenario), "-i", harness.CARRIER[0],
             "-p", str(harness.CARRIER[1]), "-s", FLOW_NUMBER, "-key", "caller", "13800000000",
             "-r", str(rate), "-rp", "1000", "-m", str(calls),
+            "-l", str(rate * 30),  # SIPp's default cap (3 x rate) holds back calls of 3 s
             "-recv_timeout", "20000", "-timeout", f"{minutes * 60 + 120}s",
             "-nostdin", "-trace_stat", "-stf", str(stats), "-fd", "10",
             "-mp", str(16000 + 4 * harness.PORT_OFFSET),
