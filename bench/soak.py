@@ -85,7 +85,7 @@ def soak(bench: Bench, rate: int, minutes: int) -> int:
                     time.sleep(1)
                 applied = change_configuration(bench, minute)
                 memory.append((minute, rss_kb(serve_pid), rss_kb(pbx_pid), applied))
-                succeeded, failed = _sipp_totals(stats)
+                succeeded, failed, _ = _sipp_totals(stats, calls)
                 print(f"minute {minute:3}: ccc serve {memory[-1][1] / 1024:7.1f} MB, "
                       f"Asterisk {memory[-1][2] / 1024:7.1f} MB, apply {applied:5.2f} s, "
                       f"calls {succeeded} ok / {failed} failed", flush=True)
@@ -97,7 +97,7 @@ def soak(bench: Bench, rate: int, minutes: int) -> int:
         finally:
             if sipp.poll() is None:
                 sipp.kill()
-    succeeded, failed = _sipp_totals(stats)
+    succeeded, failed, _ = _sipp_totals(stats, calls)
     placed = succeeded + failed
     deadline, found = time.monotonic() + 60, 0
     while time.monotonic() < deadline:
