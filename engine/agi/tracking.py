@@ -78,7 +78,12 @@ class RunTracking:
             self.failures.succeeded()
 
     def _keep(self, runs: list[dict], first: bool = False) -> None:
-        self.runs = runs + self.runs if first else self.runs + runs
+        # In place for the one run a call adds (every call goes through here); a batch
+        # the database refused goes back in front, rarely.
+        if first:
+            self.runs[:0] = runs
+        else:
+            self.runs.extend(runs)
         if len(self.runs) > KEEP:
             dropped, self.runs = self.runs[:-KEEP], self.runs[-KEEP:]
             log.error("IVR tracking of %d runs lost: more than %d waited for the database "
