@@ -52,7 +52,7 @@ def ensure_demo(session: Session, settings: Settings) -> list[str]:
 
 
 def describe(session: Session, settings: Settings) -> list[str]:
-    lines = [f"web admin:  http://{settings.web_bind}:{settings.web_port}/"]
+    lines = [f"web admin:  {settings.public_web_url}/"]
     password = _password_file(settings)
     if password.exists():
         lines.append(f"  sign in:  account {DEMO_ACCOUNT}, user admin, "

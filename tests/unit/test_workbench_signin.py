@@ -225,11 +225,17 @@ def test_the_demo_prints_the_workbench_and_its_agents_passwords(tmp_path, sqlite
     with transaction(settings) as db:
         lines = ensure_demo(db, settings)
     text = "\n".join(lines)
+    assert "web admin:  http://127.0.0.1:8080/\n" in text
     assert "workbench: http://127.0.0.1:8080/w/demo.localhost/" in text
     words = re.findall(r"workbench password (\S+)", text)
     assert len(words) == 2
     client = build_app(settings).test_client()
     assert sign_in(client, "demo.localhost", "1001", words[0]).status_code == 302
+    # On a PBX host (TLS, the web app on every address) the demo names the address the
+    # operator gave, not the bind address and a scheme the server does not speak.
+    public = replace(settings, web_bind="0.0.0.0", web_url="https://pbx.example.com:8443")
+    with transaction(public) as db:
+        assert "web admin:  https://pbx.example.com:8443/\n" in "\n".join(ensure_demo(db, public))
 
 
 def build_app(settings):
