@@ -235,6 +235,44 @@ def test_a_stopping_server_waits_for_a_session_it_accepted_before_its_first_step
     assert asyncio.run(stop_after_an_accept()) == 0
 
 
+def test_a_stopping_server_serves_headers_already_sent_when_the_stop_begins(settings,
+                                                                           center):
+    """A connection accepted, its headers already in the socket but not yet read when the
+    stop begins: no session task exists yet. The drain's first turns of the loop read
+    them, and the session runs to its end instead of dying with the process."""
+    heard: list[str] = []
+
+    def asterisk(conversation: socket.socket) -> None:
+        with conversation, conversation.makefile("rb") as commands:
+            for line in commands:
+                heard.append(line.decode().rstrip("\n"))
+                reply = b"200 result=49 endpos=8000\n" if line.startswith(b"STREAM FILE") \
+                    else b"200 result=1\n"
+                conversation.sendall(reply)
+
+    async def stop_with_headers_unread():
+        app = build_application(settings)
+        made = []
+        factory = app.connection
+        app.connection = lambda: made.append(factory()) or made[-1]
+        server = await listen(app, 0)
+        conversation = socket.create_connection(server.sockets[0].getsockname())
+        while not (made and getattr(made[0], "transport", None)):
+            await asyncio.sleep(0)  # accepted: the channel has its transport
+        # The headers reach the server's socket; the loop has not had a turn to read
+        # them when the server is told to stop.
+        conversation.sendall(headers("inbound"))
+        server.close()
+        assert not app.sessions
+        pbx = threading.Thread(target=asterisk, args=(conversation,))
+        pbx.start()
+        left = await app.drain(10.0)
+        pbx.join(5)
+        return left
+    assert asyncio.run(stop_with_headers_unread()) == 0
+    assert heard[-1:] == ['SET VARIABLE CCC_ACTION "queue"'], heard
+
+
 def test_no_key_waits_for_a_digit_then_takes_the_timeout_branch(settings, center):
     talk(settings, "inbound", [
         (f"STREAM FILE {sounds(settings)}/i1/main-menu {KEYS}", "200 result=0 endpos=16000"),
