@@ -37,7 +37,11 @@ packet is one the PBX (or the echo) did not pass on; the legs in between say on 
 side. The host's own drops of loopback packets
 (/proc/net/softnet_stat) and the PBX's media sockets' full-buffer drops (/proc/net/udp,
 sampled while the calls are up) are printed beside each level, and the CPU the load
-generators (the two SIPp) spent: the figures hold only while they keep up.
+generators (the two SIPp) spent: the figures hold only while they keep up. Jitter
+(bench/rtp_jitter.py): RFC 3550 interarrival jitter of a sixteenth of the calls, from the
+kernel's arrival times, as the callers sent their streams and as they came back; what
+the PBX and the echo add is the difference (the callers' own SIPp, on a busy host, sends
+late too).
 
 A level is held when every call was answered by an echo agent, every marked packet of
 every call was sent (the load was offered whole), ccc serve sent none to
@@ -71,7 +75,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import rtp_legs, rtp_pcap, sip_register  # noqa: E402
+from bench import rtp_jitter, rtp_legs, rtp_pcap, sip_register  # noqa: E402
 from bench.callpath_bench import (FLOW_NUMBER, STATIC_NUMBER, Bench,  # noqa: E402
                                   cpu_seconds)
 
@@ -146,6 +150,8 @@ class Level:
     call_seconds: float = 0.0
     host_drops: int = 0     # loopback packets the host dropped (softnet backlog)
     socket_drops: int = 0   # datagrams dropped at the PBX's full media sockets
+    jitter_sent: tuple[int, float, float] = (0, 0.0, 0.0)      # streams, mean, most (ms)
+    jitter_returned: tuple[int, float, float] = (0, 0.0, 0.0)
     caller_cpu: float = 0.0  # the load generators: the callers' SIPp
     echo_cpu: float = 0.0    # and the echo agents' SIPp
 
@@ -177,6 +183,9 @@ class Level:
                 f"returned {legs.get('returned', 0)}: loss {self.loss:.3%}; "
                 f"PBX {self.per_call_second(self.pbx_cpu):.2f} ms, serve "
                 f"{self.per_call_second(self.serve_cpu):.2f} ms CPU per call-second; "
+                f"jitter (mean/most of {self.jitter_returned[0]} calls) sent "
+                f"{self.jitter_sent[1]:.1f}/{self.jitter_sent[2]:.1f} ms, returned "
+                f"{self.jitter_returned[1]:.1f}/{self.jitter_returned[2]:.1f} ms; "
                 f"SIPp callers {self.per_call_second(self.caller_cpu):.2f} ms, echo "
                 f"{self.per_call_second(self.echo_cpu):.2f} ms; drops: host "
                 f"{self.host_drops}, PBX sockets {self.socket_drops}  "
@@ -244,6 +253,7 @@ class MediaBench(Bench):
         self.echo = None
         self.agents: list[dict] = []
         self.legs: dict[str, rtp_legs.Leg] = {}
+        self.jitter: dict[str, rtp_jitter.Jitter] = {}
         first, last = (int(port) for port in args.rtp_ports.split("-"))
         self.rtp_ports = range(first, last + 1)
 
@@ -290,6 +300,8 @@ class MediaBench(Bench):
                                    ("echoed", self.agent_media, True),
                                    ("returned", self.caller_media, False)):
             self.legs[name] = rtp_legs.Leg(port, source)
+        self.jitter = {"sent": rtp_jitter.Jitter(self.caller_media, toward=False),
+                       "returned": rtp_jitter.Jitter(self.caller_media, toward=True)}
 
     def register_agents(self) -> None:
         """Every agent's endpoint registers with the echo SIPp's address as its contact.
@@ -351,7 +363,7 @@ class MediaBench(Bench):
         return int(rows[-1]["SuccessfulCall(C)"]) + int(rows[-1]["CurrentCall"]) if rows else 0
 
     def close(self) -> None:
-        for leg in self.legs.values():
+        for leg in [*self.legs.values(), *self.jitter.values()]:
             leg.close()
         if self.echo is not None and self.echo.poll() is None:
             self.echo.kill()
@@ -371,6 +383,8 @@ class MediaBench(Bench):
         callers_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         for leg in self.legs.values():
             leg.reset()
+        for sampler in self.jitter.values():
+            sampler.take()
         pbx_cpu, serve_cpu = cpu_seconds(pbx_pid), cpu_seconds(serve_pid)
         rate = min(calls, self.args.setup_rate)
         carrier = self.harness.CARRIER
@@ -392,6 +406,8 @@ class MediaBench(Bench):
         result.echo_cpu = cpu_seconds(self.echo.pid) - echo_cpu
         result.socket_drops = sockets.drops
         result.legs = {name: leg.count() for name, leg in self.legs.items()}
+        result.jitter_sent = self.jitter["sent"].take()
+        result.jitter_returned = self.jitter["returned"].take()
         pbx_after = cpu_seconds(pbx_pid)
         rows = sipp_rows(stats)
         if rows:
@@ -433,11 +449,13 @@ def report(results: dict[str, list[Level]]) -> None:
     for path, levels in results.items():
         print(f"\n{names[path]}")
         print(f"{'calls':>6} {'peak':>5} {'answered':>8} {'sent':>9} {'returned':>9} "
-              f"{'loss %':>8} {'PBX ms/cs':>9} {'serve ms/cs':>11}  held")
+              f"{'loss %':>8} {'jitter ms':>10} {'PBX ms/cs':>9} {'serve ms/cs':>11}  held")
         for level in levels:
             print(f"{level.calls:>6} {level.peak:>5} {level.answered:>8} "
                   f"{level.legs.get('sent', 0):>9} {level.legs.get('returned', 0):>9} "
-                  f"{level.loss * 100:>8.3f} {level.per_call_second(level.pbx_cpu):>9.2f} "
+                  f"{level.loss * 100:>8.3f} "
+                  f"{f'{level.jitter_sent[1]:.1f}>{level.jitter_returned[1]:.1f}':>10} "
+                  f"{level.per_call_second(level.pbx_cpu):>9.2f} "
                   f"{level.per_call_second(level.serve_cpu):>11.2f}  "
                   f"{'yes' if level.held else 'NO'}")
         held = [level.calls for level in levels if level.held]
@@ -447,7 +465,8 @@ def report(results: dict[str, list[Level]]) -> None:
     print("\nhighest concurrency held: " + ", ".join(f"{names[p]} {best[p]}" for p in best))
     if best.get("static") and "ccc" in best:
         print(f"ratio (b)/(a): {best['ccc'] / best['static']:.2f}")
-    print("(ms/cs: CPU milliseconds per call-second)")
+    print("(ms/cs: CPU milliseconds per call-second; jitter: RFC 3550 interarrival jitter, "
+          "mean of the sampled calls, as sent > as returned)")
 
 
 def main() -> None:

@@ -29,26 +29,43 @@ SO_ATTACH_FILTER = 26
 LDB_ABS, LDH_ABS, LDX_MSH = 0x30, 0x28, 0xB1
 LDH_IND, LDW_IND = 0x48, 0x40
 JEQ, JSET, RET = 0x15, 0x45, 0x06
+SAMPLE_MASK = 0x1E  # port bits 1-4 clear: one in sixteen of a PBX's even RTP ports
 
 
-def _program(port: int, source: bool) -> list[tuple[int, int, int, int]]:
+def program(port: int, source: bool, sampled_port_at: int | None = None,
+            keep: int = 1) -> list[tuple[int, int, int, int]]:
     """IPv4, UDP, not a fragment, source (or destination) port ``port``, payload after
-    the 12-byte RTP header starting with MARK. The socket is SOCK_DGRAM: offset 0 is
-    the IP header."""
+    the 12-byte RTP header starting with MARK; with ``sampled_port_at`` (0: source port,
+    2: destination), only if that port's bits 1-4 are clear. The socket is SOCK_DGRAM:
+    offset 0 is the IP header. Accepted packets keep ``keep`` bytes."""
     mark = struct.unpack("!I", MARK)[0]
-    return [
-        (LDB_ABS, 0, 0, 9),              # 0: IP protocol
-        (JEQ, 0, 8, 17),                 # 1: UDP, else drop
-        (LDH_ABS, 0, 0, 6),              # 2: flags and fragment offset
-        (JSET, 6, 0, 0x1FFF),            # 3: a later fragment: drop
-        (LDX_MSH, 0, 0, 0),              # 4: X = IP header length
-        (LDH_IND, 0, 0, 0 if source else 2),  # 5: the port
-        (JEQ, 0, 3, port),               # 6: else drop
-        (LDW_IND, 0, 0, 8 + 12),         # 7: the first payload word
-        (JEQ, 0, 1, mark),               # 8: else drop
-        (RET, 0, 0, 1),                  # 9: accept (keep one byte: nobody reads it)
-        (RET, 0, 0, 0),                  # 10: drop
-    ]
+    drop = "drop"
+    code: list[tuple] = [
+        (LDB_ABS, 0, 0, 9),                     # IP protocol
+        (JEQ, 0, drop, 17),                     # UDP
+        (LDH_ABS, 0, 0, 6),                     # flags and fragment offset
+        (JSET, drop, 0, 0x1FFF),                # a later fragment
+        (LDX_MSH, 0, 0, 0),                     # X = IP header length
+        (LDH_IND, 0, 0, 0 if source else 2),    # the port
+        (JEQ, 0, drop, port)]
+    if sampled_port_at is not None:
+        code += [(LDH_IND, 0, 0, sampled_port_at), (JSET, drop, 0, SAMPLE_MASK)]
+    code += [(LDW_IND, 0, 0, 8 + 12),           # the first payload word
+             (JEQ, 0, drop, mark),
+             (RET, 0, 0, keep)]
+    end = len(code)                             # "drop" is the instruction after these
+    resolved = [(op, end - i - 1 if jt == drop else jt, end - i - 1 if jf == drop else jf, k)
+                for i, (op, jt, jf, k) in enumerate(code)]
+    return resolved + [(RET, 0, 0, 0)]
+
+
+def attach(sock: socket.socket, code: list[tuple[int, int, int, int]]) -> ctypes.Array:
+    """Attach a classic BPF program; the buffer returned must outlive the socket."""
+    buffer = (ctypes.c_ubyte * (8 * len(code)))()
+    ctypes.memmove(buffer, b"".join(struct.pack("HBBI", *i) for i in code), 8 * len(code))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER,
+                    struct.pack("HL", len(code), ctypes.addressof(buffer)))
+    return buffer
 
 
 class Leg:
@@ -60,12 +77,7 @@ class Leg:
         # opened for ETH_P_IP takes every IPv4 packet at once, before its filter is
         # attached (the self-check caught a few strangers that way).
         self.socket = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0)
-        code = _program(port, source)
-        self._filter = (ctypes.c_ubyte * (8 * len(code)))()
-        ctypes.memmove(self._filter, b"".join(struct.pack("HBBI", *i) for i in code),
-                       8 * len(code))
-        fprog = struct.pack("HL", len(code), ctypes.addressof(self._filter))
-        self.socket.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+        self._filter = attach(self.socket, program(port, source))
         self.socket.bind(("lo", ETH_P_IP))
         self.total = 0
         self.drained = 0
