@@ -57,7 +57,10 @@ Run the real measurement alone on the machine (it uses all of it), e.g.
     flock /work/helpers/heavy.lock .venv/bin/python bench/media_bench.py --port-offset 3000
 
 (about 90 s a level for both paths at 300 calls; a few minutes in all). Develop at ten or
-twenty calls: ``--levels 10,20 --talk 8``.
+twenty calls: ``--levels 10,20 --talk 8``. Past 450 calls give ``--rtp-ports`` more than
+2,000 ports. Everything shares one host: on two cores the echo SIPp (one thread for every
+call) starts losing packets before the PBX does, from 250 to 350 calls even at nice -10,
+which is why the PBX's own loss decides.
 
 Needs root (packet sockets; SIPp's play_pcap_audio sends through a raw socket).
 """
