@@ -570,8 +570,9 @@ def _play(pcap: Path) -> str:
 
 def caller_scenario(steps: list[tuple[str, object]], pbx_hangs_up: bool) -> str:
     """SIPp XML for a caller who, once answered, does ``steps`` in order:
-    ("pause", ms), ("keys", "24#") pressed 400 ms apart (KEY_ORDER), ("speak", None) 7 s of speech;
-    then hangs up, or waits for the PBX to hang up."""
+    ("pause", ms), ("keys", "24#") pressed 400 ms apart (KEY_ORDER), ("speak", None) 7 s of
+    speech, ("play", (pcap, ms)) an RTP recording of that length; then hangs up, or waits
+    for the PBX to hang up."""
     body, pressed = [], ""
     for kind, value in steps:
         if kind == "pause":
@@ -586,6 +587,9 @@ def caller_scenario(steps: list[tuple[str, object]], pbx_hangs_up: bool) -> str:
                 _play(SIP_TESTER / KEY_FILES[key]) for key in str(value)))
         elif kind == "speak":
             body += [_play(SPEECH), f'  <pause milliseconds="{SPEECH_MS}"/>\n']
+        elif kind == "play":  # (pcap file, its length in ms): any recording, played whole
+            pcap, ms = value
+            body += [_play(Path(pcap)), f'  <pause milliseconds="{int(ms)}"/>\n']
         else:
             raise ValueError(f"unknown caller step {kind!r}")
     return _CALLER_HEAD + "".join(body) + (_PBX_HANGS_UP if pbx_hangs_up else _CALLER_HANGS_UP)
