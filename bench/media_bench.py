@@ -54,7 +54,7 @@ time over the level, divided by calls answered times the call's length.
 
 Run the real measurement alone on the machine (it uses all of it), e.g.
 
-    flock /work/helpers/heavy.lock .venv/bin/python bench/media_bench.py --port-offset 3000
+    .venv/bin/python bench/media_bench.py --port-offset 3000
 
 (about 90 s a level for both paths at 300 calls; a few minutes in all). Develop at ten or
 twenty calls: ``--levels 10,20 --talk 8``. Past 450 calls give ``--rtp-ports`` more than
