@@ -124,6 +124,7 @@ class Bench:
         self.database = None
         self.cc = None
         self.serving = "this"
+        self.serve_env: dict[str, str] = {}  # more of ccc serve's environment (a soak's)
 
     # ---- the site ---------------------------------------------------------------------
     def provision(self) -> None:
@@ -138,6 +139,7 @@ class Bench:
         env = self.harness.environment(self.workdir, url, self.site)
         # Hundreds of calls up at once need more media ports than a test run's 200.
         env["CCC_RTP_PORTS"] = self.args.rtp_ports
+        env.update(self.serve_env)
         self.cc = cc = self.harness.CallCenter(env, self.workdir, self.output)
         cc.ccc("account", "create", "bench", "--plan", "payg")
         cc.ccc("trunk", "create", "--name", "carrier", "--host", self.harness.CARRIER_HOST)

@@ -10,7 +10,12 @@ records (each call must have exactly one), and each process's memory per minute 
 its trend over the run after a warm-up (a least-squares slope, kB per minute).
 
     .venv/bin/python bench/soak.py --rate R [--minutes 30] [--port-offset N]
-        [--database sqlite|postgres]
+        [--database sqlite|postgres] [--no-changes] [--tracemalloc FRAMES]
+
+``--no-changes`` leaves the configuration alone (a baseline for what the applies cost
+in memory). ``--tracemalloc FRAMES`` has ``ccc serve`` trace its allocations
+(engine/memtrace.py) from the end of the warm-up; at the end, the allocation sites of
+what it kept since then are printed.
 
 Run it at about 70 % of the rate bench/callpath_bench.py held for path (b).
 """
@@ -33,9 +38,11 @@ from bench.callpath_bench import (FLOW_NUMBER, Bench, _sipp_totals,  # noqa: E40
 WARM_UP_MINUTES = 3   # caches and pools fill; the trend is read after them
 
 
-def rss_kb(pid: int) -> int:
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
+    """A process's resident memory (``RssAnon``: its heap and stacks, not the files
+    it maps), kB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
@@ -58,7 +65,31 @@ def change_configuration(bench: Bench, minute: int) -> float:
     return time.monotonic() - started
 
 
-def soak(bench: Bench, rate: int, minutes: int) -> int:
+def start_trace(serve_pid: int) -> None:
+    """Have ccc serve trace its allocations from now on (engine/memtrace.py)."""
+    os.kill(serve_pid, signal.SIGUSR2)
+
+
+def trace_report(bench: Bench, serve_pid: int, number: int, top: int = 0) -> None:
+    """Have ccc serve write its allocation report ``number``; print its first ``top``
+    sites: what it kept since the trace began."""
+    from engine.settings import load_settings
+    path = load_settings(bench.cc.env).site_dir / "log" / f"tracemalloc-{number}.txt"
+    os.kill(serve_pid, signal.SIGUSR2)
+    deadline = time.monotonic() + 120  # a snapshot of a big trace takes a while
+    while time.monotonic() < deadline and not path.exists():
+        time.sleep(1)
+    time.sleep(1)  # written whole
+    if top and path.exists():
+        head, *sections = path.read_text().split("\n\n== top ")
+        print(f"\nccc serve's allocations since the warm-up ({path}):\n{head}")
+        for section in sections:
+            print("\n\n".join([f"== {section.split(chr(10), 1)[0]}",
+                                 *section.split("\n\n")[1:top + 1]]))
+
+
+def soak(bench: Bench, rate: int, minutes: int, changes: bool = True,
+         tracing: bool = False) -> int:
     harness, cc = bench.harness, bench.cc
     pbx_pid, serve_pid = bench.pids()
     records, fallbacks = bench.record_count(), bench.fallbacks()
@@ -73,7 +104,8 @@ def soak(bench: Bench, rate: int, minutes: int) -> int:
             "-nostdin", "-trace_stat", "-stf", str(stats), "-fd", "10",
             "-mp", str(16000 + 4 * harness.PORT_OFFSET),
             f"{harness.PBX_IP}:{cc.env['CCC_SIP_PORT']}"]
-    memory: list[tuple[int, int, int, float]] = []   # minute, serve kB, PBX kB, apply s
+    # minute, serve kB, PBX kB, apply s, serve's and PBX's anonymous kB
+    memory: list[tuple[int, int, int, float, int, int]] = []
     with open(stats.with_suffix(".out"), "w") as out:
         sipp = subprocess.Popen(argv, cwd=bench.output, stdout=out, stderr=subprocess.STDOUT)
         started = time.monotonic()
@@ -83,11 +115,16 @@ def soak(bench: Bench, rate: int, minutes: int) -> int:
                     if sipp.poll() is not None:
                         break
                     time.sleep(1)
-                applied = change_configuration(bench, minute)
-                memory.append((minute, rss_kb(serve_pid), rss_kb(pbx_pid), applied))
+                applied = change_configuration(bench, minute) if changes else 0.0
+                if tracing and minute == WARM_UP_MINUTES:
+                    start_trace(serve_pid)
+                memory.append((minute, rss_kb(serve_pid), rss_kb(pbx_pid), applied,
+                               rss_kb(serve_pid, "RssAnon"), rss_kb(pbx_pid, "RssAnon")))
                 succeeded, failed, _ = _sipp_totals(stats, calls)
-                print(f"minute {minute:3}: ccc serve {memory[-1][1] / 1024:7.1f} MB, "
-                      f"Asterisk {memory[-1][2] / 1024:7.1f} MB, apply {applied:5.2f} s, "
+                print(f"minute {minute:3}: ccc serve {memory[-1][1] / 1024:7.1f} MB "
+                      f"(anon {memory[-1][4] / 1024:6.1f}), Asterisk "
+                      f"{memory[-1][2] / 1024:7.1f} MB (anon {memory[-1][5] / 1024:6.1f}), "
+                      f"apply {applied:5.2f} s, "
                       f"calls {succeeded} ok / {failed} failed", flush=True)
             # The minutes are up: no new call (SIGUSR1 is SIPp's graceful quit); the
             # calls up finish, so every call placed can have its record.
@@ -106,24 +143,27 @@ def soak(bench: Bench, rate: int, minutes: int) -> int:
             break
         time.sleep(1)
     fallback = bench.fallbacks() - fallbacks
+    if tracing and minutes > WARM_UP_MINUTES:  # the calls are over, their records in
+        trace_report(bench, serve_pid, 1, top=15)
     pbx_cpu, serve_cpu = cpu_seconds(pbx_pid) - cpu[0], cpu_seconds(serve_pid) - cpu[1]
     after = memory[WARM_UP_MINUTES:]
-    serve_trend = slope([m[1] for m in after])
-    pbx_trend = slope([m[2] for m in after])
-    print(f"\nSoak: {minutes} min at {rate} calls/s, a configuration change each minute")
+    print(f"\nSoak: {minutes} min at {rate} calls/s, "
+          + ("a configuration change each minute" if changes else "no configuration change"))
     print(f"calls placed {placed}, succeeded {succeeded}, failed {failed}, "
           f"fallback {fallback}, call records {found} (missing {max(0, placed - found)}, "
           f"extra {max(0, found - placed)})")
     if placed:
         print(f"CPU per call: Asterisk {pbx_cpu / placed * 1000:.2f} ms, "
               f"ccc serve {serve_cpu / placed * 1000:.2f} ms")
-    for name, column, trend in (("ccc serve", 1, serve_trend), ("Asterisk", 2, pbx_trend)):
+    for name, column, anon in (("ccc serve", 1, 4), ("Asterisk", 2, 5)):
         first, last = memory[min(WARM_UP_MINUTES, len(memory) - 1)][column], memory[-1][column]
         print(f"{name} memory after warm-up: {first / 1024:.1f} -> {last / 1024:.1f} MB, "
-              f"trend {trend:+.1f} kB/min")
+              f"trend {slope([m[column] for m in after]):+.1f} kB/min "
+              f"(anonymous: {slope([m[anon] for m in after]):+.1f} kB/min)")
     applies = sorted(m[3] for m in memory)
-    print(f"configuration applies: {len(applies)}, median {applies[len(applies) // 2]:.2f} s, "
-          f"longest {applies[-1]:.2f} s")
+    if changes:
+        print(f"configuration applies: {len(applies)}, median {applies[len(applies) // 2]:.2f} s, "
+              f"longest {applies[-1]:.2f} s")
     return 0 if failed == 0 and fallback == 0 and found == placed else 1
 
 
@@ -136,13 +176,23 @@ def main() -> int:
     parser.add_argument("--rtp-ports", default="10000-11999")
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the site and its logs")
+    parser.add_argument("--no-changes", action="store_true",
+                        help="no configuration change during the run")
+    parser.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
+                        help="trace ccc serve's allocations, FRAMES deep, and print the "
+                             "sites that grew after the warm-up")
     args = parser.parse_args()
     if args.rate < 1 or args.minutes < 1:
         parser.error("--rate and --minutes must be at least 1")
+    # A stopped soak (SIGTERM) still stops its SIPp, PBX and serve on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     bench = Bench(args)
+    if args.tracemalloc:
+        bench.serve_env["CCC_TRACEMALLOC"] = str(args.tracemalloc)
     try:
         bench.provision()
-        return soak(bench, args.rate, args.minutes)
+        return soak(bench, args.rate, args.minutes, changes=not args.no_changes,
+                    tracing=args.tracemalloc > 0)
     finally:
         bench.close()
 

@@ -62,6 +62,7 @@ def dispose_engine(url: str) -> None:
     """Close and forget the engine of ``url`` (a database about to be copied or dropped
     may keep no connection of ours)."""
     engine = _engines.pop(url, None)
+    _factories.pop(url, None)
     if engine is not None:
         engine.dispose()
 
@@ -81,5 +82,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_factories: dict[str, sessionmaker] = {}
+
+
 def session_factory(url: str) -> sessionmaker:
-    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    """One session factory per database URL for the life of its engine.
+
+    A sessionmaker is a new Session class, registered with SQLAlchemy's events: made
+    per transaction (ccc serve makes several a second), those classes were garbage
+    only the collector's rare full passes free, and the process grew between them."""
+    factory = _factories.get(url)
+    if factory is None or factory.kw.get("bind") is not get_engine(url):
+        factory = _factories[url] = sessionmaker(bind=get_engine(url), expire_on_commit=False)
+    return factory

@@ -55,6 +55,7 @@ from engine.journals.follow import inode_of
 from engine.journals.rotation import due, prune, rotate
 from engine.metrics import FAILURES, INGESTED, JOURNAL_FREE, RECORDS_AT_RISK
 from engine.metrics import REGISTRY as METRICS
+from engine.memtrace import install as trace_memory
 from engine.numbers.pool import release_number, release_overdue
 from engine.numbers.reminders import remind
 from engine.numbers.rentals import run_expiries
@@ -618,6 +619,7 @@ async def main(settings: Settings, web: bool) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    trace_memory(loop, settings.site_dir / "log")
     tracker = AgentTracker(settings)
     tasks = [asyncio.create_task(ingestor.run()),
              asyncio.create_task(note_starts(starts)),

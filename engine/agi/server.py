@@ -158,6 +158,7 @@ class IvrRoutes:
             if channel.hung_up and outcome is IvrOutcome.FAILED:
                 outcome = IvrOutcome.DROPPED
             self._track(channel, plan, context.now, interpreter.trail(), outcome)
+            interpreter.close()
 
     def _track(self, channel: AgiChannel, plan: CallPlan, started: datetime,
                trail: list[str], outcome: IvrOutcome) -> None:

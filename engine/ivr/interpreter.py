@@ -102,6 +102,14 @@ class Interpreter:
             self.finished = True
         return action
 
+    def close(self) -> None:
+        """The session is over, however it ended: its walk is dropped. The walk (a
+        generator) refers to the interpreter, which refers to it: left alone, the pair
+        and all it holds wait for the garbage collector's rare full passes, and a busy
+        server's memory grows with every call in between."""
+        self.finished = True
+        self._run.close()
+
     def give(self, answer: Result) -> None:
         """The answer to the action that waits for one (GetDigits, Record, HttpRequest)."""
         if self._waiting is None:

@@ -407,3 +407,26 @@ def test_missing_error_outlets_end_politely():
     assert drive(flow(number))[0] == SORRY + [Hangup("no 'failed' branch at node 'x'")]
     agent = {"id": "a", "type": "transfer_agent", "agent": "1001", "timeout": 15}
     assert drive(flow(agent))[0] == [DialAgent("1001", 15, None, None)]
+
+
+@pytest.mark.parametrize("finish", ["terminal", "midway"])
+def test_a_closed_session_is_freed_without_the_garbage_collector(finish):
+    # A busy server ends many sessions a second; one the collector must free waits
+    # for its rare full passes, and the process grows meanwhile.
+    import gc
+    import weakref
+    document = flow({"id": "hello", "type": "play", "prompt": "welcome"}, BYE,
+                    edges=[("hello", "bye")])
+    gc.disable()
+    try:
+        interpreter = Interpreter(document, CallContext(now=NOW))
+        interpreter.next_action()
+        if finish == "terminal":
+            assert isinstance(interpreter.next_action(), Hangup)
+        interpreter.close()
+        assert interpreter.finished
+        gone = weakref.ref(interpreter)
+        del interpreter
+        assert gone() is None
+    finally:
+        gc.enable()
