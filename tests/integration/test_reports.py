@@ -148,8 +148,10 @@ THIRD_MEDIA = ("-mp", str(16000 + 4 * PORT_OFFSET + 240))
 OUTCOMES_FLOW = {"format": 1, "nodes": [
     {"id": "start", "type": "start"},
     {"id": "menu", "type": "menu", "text": "Press 1 or 2.", "timeout": 3, "retries": 0},
+    # Longer than the 8 s that B and C wait before they hang up, by enough that a loaded
+    # host's late hang-up is still an abandon, not a timeout.
     {"id": "to_default", "type": "transfer_skill_group", "skill_group": "default",
-     "timeout": 8},
+     "timeout": 12},
     {"id": "to_empty", "type": "transfer_skill_group", "skill_group": "empty",
      "timeout": 5},
     {"id": "bye", "type": "hangup", "reason": "no key"}],
