@@ -14,26 +14,17 @@ import math
 import struct
 from pathlib import Path
 
+from tests.integration.rtp import alaw_encode  # the tests' RTP peers' encoder
+
 MARK = b"\x63\x63\x63\x21"   # the first payload bytes of a counted packet
 PAYLOAD_TYPE = 8             # PCMA
 FRAME = 160                  # samples (bytes) per 20 ms packet at 8 kHz
 PACKETS_PER_SECOND = 50
 
 
-def _alaw(sample: int) -> int:
-    sign = 0x80 if sample >= 0 else 0x00
-    magnitude = min(sample if sample >= 0 else -sample - 1, 32635)
-    if magnitude >= 256:
-        exponent = (magnitude >> 8).bit_length()
-        value = (exponent << 4) | ((magnitude >> (exponent + 3)) & 0x0F)
-    else:
-        value = magnitude >> 4
-    return (value | sign) ^ 0x55
-
-
 def _tone(frequency: int = 440, amplitude: int = 6000) -> bytes:
     """One second of a whole-hertz tone in A-law: it loops without a click."""
-    return bytes(_alaw(int(amplitude * math.sin(2 * math.pi * frequency * n / 8000)))
+    return bytes(alaw_encode(int(amplitude * math.sin(2 * math.pi * frequency * n / 8000)))
                  for n in range(8000))
 
 

@@ -25,7 +25,7 @@ EVENT_TYPE = 101
 EVENTS = "0123456789*#"
 
 
-def _alaw_encode(sample: int) -> int:
+def alaw_encode(sample: int) -> int:
     sign = 0x80 if sample >= 0 else 0x00
     magnitude = min(sample if sample >= 0 else -sample - 1, 32635)
     if magnitude >= 256:
@@ -49,7 +49,7 @@ DECODE = [_alaw_decode(c) for c in range(256)]
 
 def tone_frames(frequency: int, amplitude: int = 8000) -> list[bytes]:
     """One second of a whole-hertz tone, as 50 A-law payloads (it loops seamlessly)."""
-    samples = bytes(_alaw_encode(int(amplitude * math.sin(2 * math.pi * frequency * n / RATE)))
+    samples = bytes(alaw_encode(int(amplitude * math.sin(2 * math.pi * frequency * n / RATE)))
                     for n in range(RATE))
     return [samples[i:i + FRAME] for i in range(0, RATE, FRAME)]
 
