@@ -8,6 +8,8 @@ and dave to Sales' default group; their SIP phones are SIPp.
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.integration.callcenter import CARRIER, CARRIER_HOST, Listener, local, wait_for
@@ -165,12 +167,12 @@ def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
     wait_for(lambda: not held(cc, "1380013914" + cc.tag), "bob back with the caller")
     assert cc.agent_state(bob)["state"] == "TALKING"
 
-    dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 6000)
+    dave_phone = dave_hangs_up_after(cc, 15000)
     cc.ccc("call", "transfer", "--attended", *call_args(bob, "--to-agent", dave["extension"]))
     wait_for(lambda: consulting(cc, bob), "bob consulting dave again")
     cc.ccc("call", "complete", *call_args(bob))
     answering.assert_success(timeout=10)   # bob left
-    dave_phone.assert_success(timeout=20)  # dave talked to the caller, then hung up
+    dave_phone.assert_success(timeout=40)  # dave talked to the caller, then hung up
     caller.assert_success(timeout=20)
     # One call record, with both agents in the order they talked to the caller (the
     # cancelled consultation added nobody; the consulting legs left no record of their own).
@@ -188,15 +190,25 @@ def test_a_three_way_conference_ends_when_the_agent_leaves(callcenter, team):
     bob, dave = team
     answering, caller = bob_talks_to_a_caller(cc, team, "1380013915" + cc.tag,
                                               "caller-conferenced")
-    dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 5000)
+    dave_phone = dave_hangs_up_after(cc, 12000)
     cc.ccc("call", "conference", *call_args(bob, "--to-agent", dave["extension"]))
     room = f"i1-{bob['extension']}"
     wait_for(lambda: participants(cc, room) == 3, "three parties in the conference")
-    dave_phone.assert_success(timeout=20)  # dave talked, then left
+    dave_phone.assert_success(timeout=40)  # dave talked, then left
     wait_for(lambda: participants(cc, room) == 2, "dave gone, bob and the caller stay")
     cc.ccc("call", "hangup", *call_args(bob))
     answering.assert_success(timeout=10)
     caller.assert_success(timeout=15)  # the room ended with its marked agent
+
+
+def dave_hangs_up_after(cc, talk_ms: int):
+    """dave's phone answers and hangs up ``talk_ms`` later. Long enough for the steps a
+    test takes meanwhile (each ``ccc`` command is a few seconds on a loaded host): a
+    dave who left early ended the consultation before bob could complete it."""
+    run = cc.sipp("dave-hangs-up", "answer_hangup.xml", DAVE_PHONE, "", "-d", str(talk_ms),
+                  "-timeout", "90s")
+    time.sleep(0.3)  # let it bind before a call can reach it
+    return run
 
 
 def consulting(cc, agent: dict) -> bool:

@@ -173,9 +173,16 @@ def test_a_call_is_recorded_and_reported_over_ami(site_settings):
     assert {r["Disposition"] for r in records} == {"ANSWERED"}
     # the system name keeps unique ids of two sites apart
     assert all(r["UniqueID"].startswith(f"{site_settings.site}-") for r in records)
-    journal = site_settings.cdr_file.read_text().splitlines()
-    assert sorted(line.split(",")[0].strip('"') for line in journal) == sorted(
-        r["UniqueID"] for r in records)
+    # The journal's lines are written beside the AMI events, not before them: the
+    # second may land a moment after the second event.
+    def journal() -> list[str]:
+        lines = site_settings.cdr_file.read_text().splitlines()
+        return sorted(line.split(",")[0].strip('"') for line in lines)
+
+    deadline = time.monotonic() + 5
+    while len(journal()) < len(records) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert journal() == sorted(r["UniqueID"] for r in records)
     log = (site_settings.site_dir / "log" / "messages.log").read_text()
     assert "Playing 'demo-congrats" in log
     assert errors_in_log(site_settings) == []
