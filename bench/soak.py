@@ -155,11 +155,16 @@ def soak(bench: Bench, rate: int, minutes: int, changes: bool = True,
     if placed:
         print(f"CPU per call: Asterisk {pbx_cpu / placed * 1000:.2f} ms, "
               f"ccc serve {serve_cpu / placed * 1000:.2f} ms")
+    # Growth that levels off (pools and caches filling) and a leak both rise at first; a
+    # leak keeps its slope in the second half of the run, growth that levels off loses it.
+    half = len(after) // 2
     for name, column, anon in (("ccc serve", 1, 4), ("Asterisk", 2, 5)):
         first, last = memory[min(WARM_UP_MINUTES, len(memory) - 1)][column], memory[-1][column]
         print(f"{name} memory after warm-up: {first / 1024:.1f} -> {last / 1024:.1f} MB, "
               f"trend {slope([m[column] for m in after]):+.1f} kB/min "
-              f"(anonymous: {slope([m[anon] for m in after]):+.1f} kB/min)")
+              f"(anonymous: {slope([m[anon] for m in after]):+.1f} kB/min); "
+              f"first half {slope([m[column] for m in after[:half]]):+.1f}, "
+              f"second half {slope([m[column] for m in after[half:]]):+.1f} kB/min")
     applies = sorted(m[3] for m in memory)
     if changes:
         print(f"configuration applies: {len(applies)}, median {applies[len(applies) // 2]:.2f} s, "
