@@ -11,6 +11,7 @@ its trend over the run after a warm-up (a least-squares slope, kB per minute).
 
     .venv/bin/python bench/soak.py --rate R [--minutes 30] [--port-offset N]
         [--database sqlite|postgres] [--no-changes] [--tracemalloc FRAMES]
+        [--serve-env NAME=VALUE ...]
 
 ``--no-changes`` leaves the configuration alone (a baseline for what the applies cost
 in memory). ``--tracemalloc FRAMES`` has ``ccc serve`` trace its allocations
@@ -183,6 +184,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the site and its logs")
     parser.add_argument("--no-changes", action="store_true",
                         help="no configuration change during the run")
+    parser.add_argument("--serve-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="more of ccc serve's environment (MALLOC_ARENA_MAX=2, say)")
     parser.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
                         help="trace ccc serve's allocations, FRAMES deep, and print the "
                              "sites that grew after the warm-up")
@@ -191,7 +194,14 @@ def main() -> int:
         parser.error("--rate and --minutes must be at least 1")
     # A stopped soak (SIGTERM) still stops its SIPp, PBX and serve on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    serve_env = {}
+    for setting in args.serve_env:
+        name, equals, value = setting.partition("=")
+        if not equals or not name.isidentifier():
+            parser.error(f"--serve-env takes NAME=VALUE, not {setting!r}")
+        serve_env[name] = value
     bench = Bench(args)
+    bench.serve_env.update(serve_env)
     if args.tracemalloc:
         bench.serve_env["CCC_TRACEMALLOC"] = str(args.tracemalloc)
     try:
