@@ -185,7 +185,8 @@ def main() -> int:
     parser.add_argument("--no-changes", action="store_true",
                         help="no configuration change during the run")
     parser.add_argument("--serve-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="more of ccc serve's environment (MALLOC_ARENA_MAX=2, say)")
+                        help="more environment for the site's ccc serve and ccc commands "
+                             "(MALLOC_ARENA_MAX=2, say); the PBX starts with its own")
     parser.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
                         help="trace ccc serve's allocations, FRAMES deep, and print the "
                              "sites that grew after the warm-up")

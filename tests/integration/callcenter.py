@@ -295,9 +295,10 @@ class CallCenter:
         scenario.write_text(caller_scenario(steps, pbx_hangs_up))
         return self.sipp(name, str(scenario), origin, number, "-key", "caller", caller, *extra)
 
-    def agent_hangs_up_after(self, local: tuple[str, int], talk_ms: int) -> Sipp:
+    def agent_hangs_up_after(self, local: tuple[str, int], talk_ms: int, *extra: str) -> Sipp:
         """The signed-in softphone at ``local`` answers, talks, then hangs up first."""
-        run = self.sipp("agent-hangs-up", "answer_hangup.xml", local, "", "-d", str(talk_ms))
+        run = self.sipp("agent-hangs-up", "answer_hangup.xml", local, "", "-d", str(talk_ms),
+                        *extra)
         time.sleep(0.3)  # let it bind before a call can reach it
         return run
 

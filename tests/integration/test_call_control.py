@@ -8,8 +8,6 @@ and dave to Sales' default group; their SIP phones are SIPp.
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.integration.callcenter import CARRIER, CARRIER_HOST, Listener, local, wait_for
@@ -167,7 +165,9 @@ def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
     wait_for(lambda: not held(cc, "1380013914" + cc.tag), "bob back with the caller")
     assert cc.agent_state(bob)["state"] == "TALKING"
 
-    dave_phone = dave_hangs_up_after(cc, 15000)
+    # Long enough for the steps between (a few seconds a `ccc` command on a loaded host):
+    # a dave who left early ended the consultation before bob could complete it.
+    dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 15000, "-timeout", "90s")
     cc.ccc("call", "transfer", "--attended", *call_args(bob, "--to-agent", dave["extension"]))
     wait_for(lambda: consulting(cc, bob), "bob consulting dave again")
     cc.ccc("call", "complete", *call_args(bob))
@@ -190,7 +190,7 @@ def test_a_three_way_conference_ends_when_the_agent_leaves(callcenter, team):
     bob, dave = team
     answering, caller = bob_talks_to_a_caller(cc, team, "1380013915" + cc.tag,
                                               "caller-conferenced")
-    dave_phone = dave_hangs_up_after(cc, 12000)
+    dave_phone = cc.agent_hangs_up_after(DAVE_PHONE, 12000, "-timeout", "90s")
     cc.ccc("call", "conference", *call_args(bob, "--to-agent", dave["extension"]))
     room = f"i1-{bob['extension']}"
     wait_for(lambda: participants(cc, room) == 3, "three parties in the conference")
@@ -199,16 +199,6 @@ def test_a_three_way_conference_ends_when_the_agent_leaves(callcenter, team):
     cc.ccc("call", "hangup", *call_args(bob))
     answering.assert_success(timeout=10)
     caller.assert_success(timeout=15)  # the room ended with its marked agent
-
-
-def dave_hangs_up_after(cc, talk_ms: int):
-    """dave's phone answers and hangs up ``talk_ms`` later. Long enough for the steps a
-    test takes meanwhile (each ``ccc`` command is a few seconds on a loaded host): a
-    dave who left early ended the consultation before bob could complete it."""
-    run = cc.sipp("dave-hangs-up", "answer_hangup.xml", DAVE_PHONE, "", "-d", str(talk_ms),
-                  "-timeout", "90s")
-    time.sleep(0.3)  # let it bind before a call can reach it
-    return run
 
 
 def consulting(cc, agent: dict) -> bool:

@@ -23,6 +23,7 @@ from engine.ami.client import AmiActionFailed, AmiClient, ami_command
 from engine.settings import Settings, load_settings
 from provisioning import pbx_host, pbx_process
 from provisioning.site import MODULES, create_site, static_files
+from tests.integration.callcenter import wait_for
 
 PJSIP_CONF = """\
 [transport-udp]
@@ -179,9 +180,7 @@ def test_a_call_is_recorded_and_reported_over_ami(site_settings):
         lines = site_settings.cdr_file.read_text().splitlines()
         return sorted(line.split(",")[0].strip('"') for line in lines)
 
-    deadline = time.monotonic() + 5
-    while len(journal()) < len(records) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: len(journal()) >= len(records), "both journal lines", timeout=5)
     assert journal() == sorted(r["UniqueID"] for r in records)
     log = (site_settings.site_dir / "log" / "messages.log").read_text()
     assert "Playing 'demo-congrats" in log
