@@ -203,6 +203,7 @@ def test_another_instances_number_is_an_outside_call_through_the_carrier(
         site, caller, origin, number, own_number):
     cc = site["cc"]
     agent = site["agents"][caller]
+    before = {r["id"] for r in cc.call_records()}
     carrier = cc.sipp("carrier-answers", "answer.xml", CARRIER)
     time.sleep(0.3)
     call = cc.sipp(f"{caller}-calls-other", "call.xml", origin, number,
@@ -215,6 +216,11 @@ def test_another_instances_number_is_an_outside_call_through_the_carrier(
     assert f"<sip:{own_number}@" in next(h for h in invite.splitlines() if h.startswith("From:"))
     for name, listener in site["listeners"].items():
         assert listener.received == [], f"{name}'s phone rang"
+    # The call is an outside call of the caller's own instance; waiting for its record
+    # also keeps it from landing during the next test, which counts new records.
+    record = cc.wait_for_record(lambda r: r["id"] not in before and r["callee"] == number)
+    assert (record["direction"], record["caller"], record["disposition"]) == (
+        "outbound", own_number, "answered")
 
 
 STRANGERS = ["trunk-carrier", "i1-1001", SALES_NUMBER, "anonymous"]
