@@ -7,7 +7,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import Enum, MetaData, create_engine, event
+from sqlalchemy import ColumnElement, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -80,6 +80,26 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+PADDED_UP_TO = 1024
+
+
+def in_values(column, values) -> ColumnElement[bool]:
+    """``column IN (values)``, with the list padded to the next power of two by repeating
+    a value (which changes no row's result).
+
+    An IN list of n values is a statement of its own for each n, and SQLite's driver
+    keeps every statement it prepared, up to 128 per pooled connection. ccc serve's
+    batches (call records, queue events, starts) vary in size from second to second, so
+    those caches filled for hours, by tens of kB a minute; padded, each query has at
+    most a dozen shapes, all prepared in the first minutes. Longer lists (a backlog
+    after an outage) are rare and stay as they are: padded, they could pass SQLite's
+    limit on bound values."""
+    values = list(values)
+    if 0 < len(values) <= PADDED_UP_TO:
+        values += values[-1:] * ((1 << (len(values) - 1).bit_length()) - len(values))
+    return column.in_(values)
 
 
 _factories: dict[str, sessionmaker] = {}

@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.calls.models import CallRecord, CallStart, Direction
+from engine.db import in_values
 from engine.instances.models import Instance
 
 INTERRUPTED = "interrupted"
@@ -45,8 +46,8 @@ def note_starts(session: Session, starts: list[Start]) -> int:
     if not wanted:
         return 0
     known = set(session.scalars(select(CallStart.pbx_call_id)
-                                .where(CallStart.pbx_call_id.in_(list(wanted)))))
-    instances = set(session.scalars(select(Instance.id).where(Instance.id.in_(
+                                .where(in_values(CallStart.pbx_call_id, wanted))))
+    instances = set(session.scalars(select(Instance.id).where(in_values(Instance.id,
         {s.instance_id for s in wanted.values() if s.instance_id is not None}))))
     new = [s for call_id, s in wanted.items() if call_id not in known]
     if new:

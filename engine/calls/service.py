@@ -10,6 +10,7 @@ from engine.calls.journal import CdrRow, parse_line
 from engine.calls.merge import COMPLETED_IN_IVR, DERIVED, MergedCall, merge_row
 from engine.calls.models import (CallRecord, CallRecordAgent, Direction, SurveyScore,
                                  Voicemail)
+from engine.db import in_values
 from engine.errors import Invalid
 from engine.instances.models import Instance
 from engine.journals.cursor import read_journal
@@ -36,11 +37,11 @@ def ingest(session: Session, settings: Settings) -> int:
         session.flush()
         return 0
     records = {r.pbx_call_id: r for r in session.scalars(
-        select(CallRecord).where(CallRecord.pbx_call_id.in_(list(calls))))}
+        select(CallRecord).where(in_values(CallRecord.pbx_call_id, calls)))}
     talked: dict[int, dict[str, CallRecordAgent]] = {}
     if records:
         for agent in session.scalars(select(CallRecordAgent).where(
-                CallRecordAgent.call_record_id.in_([r.id for r in records.values()]))):
+                in_values(CallRecordAgent.call_record_id, (r.id for r in records.values())))):
             talked.setdefault(agent.call_record_id, {})[agent.extension] = agent
     merged_calls = []
     for linkedid, rows in calls.items():
@@ -124,7 +125,7 @@ def _instance_ids(session: Session, keys: set[str | None]) -> dict[str, int]:
     wanted = {key: found for key, found in wanted.items() if found is not None}
     if not wanted:
         return {}
-    existing = set(session.scalars(select(Instance.id).where(Instance.id.in_(wanted.values()))))
+    existing = set(session.scalars(select(Instance.id).where(in_values(Instance.id, wanted.values()))))
     return {key: found for key, found in wanted.items() if found in existing}
 
 
@@ -142,7 +143,7 @@ def agents_of(session: Session, records: list[CallRecord]) -> dict[int, list[str
     agents: dict[int, list[str]] = {record.id: [] for record in records}
     if records:
         for row in session.scalars(
-                select(CallRecordAgent).where(CallRecordAgent.call_record_id.in_(list(agents)))
+                select(CallRecordAgent).where(in_values(CallRecordAgent.call_record_id, agents))
                 .order_by(CallRecordAgent.answered_at, CallRecordAgent.extension)):
             agents[row.call_record_id].append(row.extension)
     return agents
@@ -191,12 +192,12 @@ def ivr_results(session: Session, pbx_call_ids: list[str]) -> dict[str, dict]:
     if not pbx_call_ids:
         return results
     for message in session.scalars(select(Voicemail)
-                                   .where(Voicemail.pbx_call_id.in_(pbx_call_ids))
+                                   .where(in_values(Voicemail.pbx_call_id, pbx_call_ids))
                                    .order_by(Voicemail.id)):
         results[message.pbx_call_id]["voicemail"].append(
             {"path": message.path, "seconds": message.seconds})
     for row in session.scalars(select(SurveyScore)
-                               .where(SurveyScore.pbx_call_id.in_(pbx_call_ids))):
+                               .where(in_values(SurveyScore.pbx_call_id, pbx_call_ids))):
         results[row.pbx_call_id]["survey_score"] = row.score
     return results
 

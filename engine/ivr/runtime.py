@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.agents.models import Agent
+from engine.db import in_values
 from engine.instances.models import Instance
 from engine.ivr.interpreter import LoadedFlow
 from engine.ivr.models import FlowState, IvrFlow, IvrFlowVersion
@@ -183,7 +184,7 @@ def _documents_of(session: Session, keys: list[_VersionKey]) -> dict[_VersionKey
     missing = {key.id: key for key in keys if key not in found}
     if missing:
         rows = session.execute(select(IvrFlowVersion.id, IvrFlowVersion.definition)
-                               .where(IvrFlowVersion.id.in_(missing)))
+                               .where(in_values(IvrFlowVersion.id, missing)))
         read = {missing[row.id]: json.loads(row.definition) for row in rows}
         found.update(read)
         with _documents_lock:

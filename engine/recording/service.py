@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine import validation
 from engine.calls.models import CallRecord
+from engine.db import in_values
 from engine.errors import Conflict, NotFound
 from engine.instances.models import Instance
 from engine.messages import N_
@@ -98,7 +99,7 @@ def _collect_folder(session: Session, folder: Path, instance_id: int, now: float
     if not waiting:
         return 0
     records = {r.pbx_call_id: r for r in session.scalars(select(CallRecord).where(
-        CallRecord.pbx_call_id.in_(waiting), CallRecord.instance_id == instance_id))}
+        in_values(CallRecord.pbx_call_id, waiting), CallRecord.instance_id == instance_id))}
     found = 0
     for call_id in waiting:
         record, path = records.get(call_id), files[call_id]

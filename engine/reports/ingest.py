@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine.db import in_values
 from engine.instances.models import Instance
 from engine.journals.cursor import read_journal
 from engine.reports.metrics import QueueLogEvent, queue_visits
@@ -40,7 +41,7 @@ def store_events(session: Session, lines: list[QueueLogLine]) -> int:
     for start in range(0, len(unique), BATCH):
         batch = unique[start:start + BATCH]
         known = set(session.scalars(select(QueueEvent.line_digest).where(
-            QueueEvent.line_digest.in_([line.digest for line in batch]))))
+            in_values(QueueEvent.line_digest, (line.digest for line in batch)))))
         for line in batch:
             if line.digest in known or line.instance_id not in groups:
                 continue
@@ -63,7 +64,7 @@ def refresh_visits(session: Session, call_ids: set[str]) -> int:
                    QueueEvent.skill_group_id, QueueEvent.agent_extension, QueueEvent.event,
                    QueueEvent.data1, QueueEvent.data2, QueueEvent.data3, QueueEvent.data4,
                    QueueEvent.data5)
-            .where(QueueEvent.call_id.in_(chunk)).order_by(QueueEvent.at, QueueEvent.id)).all()
+            .where(in_values(QueueEvent.call_id, chunk)).order_by(QueueEvent.at, QueueEvent.id)).all()
         instance_of = {(row.call_id, row.queue): row.instance_id for row in rows}
         events = [QueueLogEvent(at=r.at, call_id=r.call_id, queue=r.queue,
                                 skill_group_id=r.skill_group_id, agent=r.agent_extension,
@@ -71,7 +72,7 @@ def refresh_visits(session: Session, call_ids: set[str]) -> int:
                   for r in rows]
         # Replaced wholesale: a call's visits are a function of its events, and the
         # rows are written in one statement rather than one object at a time.
-        session.execute(delete(QueueCall).where(QueueCall.call_id.in_(chunk)))
+        session.execute(delete(QueueCall).where(in_values(QueueCall.call_id, chunk)))
         visits = {}
         for visit in queue_visits(events):
             visits[(visit.call_id, visit.queue, visit.entered_at)] = {
@@ -93,10 +94,10 @@ def _groups(session: Session, instance_ids: set[int]) -> dict[int, set[int]]:
     if not instance_ids:
         return {}
     found = {i: set() for i in session.scalars(
-        select(Instance.id).where(Instance.id.in_(instance_ids)))}
+        select(Instance.id).where(in_values(Instance.id, instance_ids)))}
     for group_id, instance_id in session.execute(
             select(SkillGroup.id, SkillGroup.instance_id)
-            .where(SkillGroup.instance_id.in_(found))):
+            .where(in_values(SkillGroup.instance_id, found))):
         found[instance_id].add(group_id)
     return found
 

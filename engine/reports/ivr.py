@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.db import in_values
 from engine.instances.models import Instance
 from engine.ivr.models import IvrFlow, IvrFlowVersion
 from engine.reports.intervals import check_period, interval_start, utc_bounds
@@ -81,12 +82,12 @@ def record_sessions(session: Session, runs: list[dict]) -> int:
     table = IvrSession.__table__
     known = {tuple(row) for row in session.execute(
         select(table.c.pbx_call_id, table.c.started_at)
-        .where(table.c.pbx_call_id.in_({call for call, _ in wanted})))}
+        .where(in_values(table.c.pbx_call_id, {call for call, _ in wanted})))}
     version_ids = {run["flow_version_id"] for run in wanted.values()}
     flows = dict(session.execute(select(IvrFlowVersion.id, IvrFlowVersion.flow_id)
-                                 .where(IvrFlowVersion.id.in_(version_ids))).all())
+                                 .where(in_values(IvrFlowVersion.id, version_ids))).all())
     instances = set(session.scalars(select(Instance.id).where(
-        Instance.id.in_({run["instance_id"] for run in wanted.values()}))))
+        in_values(Instance.id, {run["instance_id"] for run in wanted.values()}))))
     rows = [dict(instance_id=run["instance_id"], flow_id=flows.get(run["flow_version_id"]),
                  flow_version_id=run["flow_version_id"]
                  if run["flow_version_id"] in flows else None,
