@@ -125,7 +125,8 @@ def _instance_ids(session: Session, keys: set[str | None]) -> dict[str, int]:
     wanted = {key: found for key, found in wanted.items() if found is not None}
     if not wanted:
         return {}
-    existing = set(session.scalars(select(Instance.id).where(in_values(Instance.id, wanted.values()))))
+    existing = set(session.scalars(
+        select(Instance.id).where(in_values(Instance.id, wanted.values()))))
     return {key: found for key, found in wanted.items() if found in existing}
 
 

@@ -64,7 +64,8 @@ def refresh_visits(session: Session, call_ids: set[str]) -> int:
                    QueueEvent.skill_group_id, QueueEvent.agent_extension, QueueEvent.event,
                    QueueEvent.data1, QueueEvent.data2, QueueEvent.data3, QueueEvent.data4,
                    QueueEvent.data5)
-            .where(in_values(QueueEvent.call_id, chunk)).order_by(QueueEvent.at, QueueEvent.id)).all()
+            .where(in_values(QueueEvent.call_id, chunk))
+            .order_by(QueueEvent.at, QueueEvent.id)).all()
         instance_of = {(row.call_id, row.queue): row.instance_id for row in rows}
         events = [QueueLogEvent(at=r.at, call_id=r.call_id, queue=r.queue,
                                 skill_group_id=r.skill_group_id, agent=r.agent_extension,
