@@ -113,7 +113,10 @@ def test_a_group_that_records_all_keeps_both_parties_in_one_file(callcenter, eri
     cc.register(erin, ERIN_PHONE)
     phone = agent_speaks_after(cc, 8500)
     caller = "1390013951" + cc.tag
-    call = cc.ivr_caller(NUMBER, caller, [("pause", 1000), ("speak", None), ("pause", 10000)],
+    # The caller's clock starts when the flow answers, erin's when the queue rings her:
+    # the last pause leaves her 6 s to be rung on a loaded host before the caller hangs
+    # up (she spoke still, and took the BYE for a failure, with 10 s).
+    call = cc.ivr_caller(NUMBER, caller, [("pause", 1000), ("speak", None), ("pause", 14000)],
                          name="caller-recorded")
     call.assert_success(timeout=50)
     phone.assert_success(timeout=10)
