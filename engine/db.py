@@ -94,9 +94,8 @@ def in_values(column, values) -> ColumnElement[bool]:
     batches (call records, queue events, starts) vary in size from second to second, so
     those caches kept filling for hours (up to a megabyte a minute at 120 calls a second,
     9-44 kB a statement); padded, each query has at most a dozen shapes, all prepared in
-    the first minutes. Longer lists (a backlog
-    after an outage) are rare and stay as they are: padded, they could pass SQLite's
-    limit on bound values."""
+    the first minutes. Longer lists (a backlog after an outage) are rare and stay as
+    they are: padded, they could pass SQLite's limit on bound values."""
     values = list(values)
     if 0 < len(values) <= PADDED_UP_TO:
         values += values[-1:] * ((1 << (len(values) - 1).bit_length()) - len(values))
