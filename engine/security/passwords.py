@@ -7,6 +7,7 @@ verify after a change.
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,9 +15,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 # which is what makes a stolen table slow to guess.
 METHOD = "scrypt"
 
-# An unknown name is checked against this, so the answer takes as long as for a wrong
-# password and does not tell which names exist.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method=METHOD)
+
+@cache
+def _dummy_hash() -> str:
+    """What an unknown name is checked against, so the answer takes as long as for a
+    wrong password and does not tell which names exist. Made at the first check, not
+    at import: a hash costs 0.1 s of CPU, which every ``ccc`` command and every web
+    worker paid at start whether it checked a password or not."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=METHOD)
 
 
 def hash_password(password: str) -> str:
@@ -27,5 +33,5 @@ def verify_password(stored: str | None, password: object) -> bool:
     """Whether ``password`` matches ``stored``; with no stored hash (unknown user, no
     password set) it is False, after as long a check as a real one."""
     text = password if isinstance(password, str) else ""
-    matched = check_password_hash(stored or _DUMMY_HASH, text)
+    matched = check_password_hash(stored or _dummy_hash(), text)
     return matched and bool(stored) and isinstance(password, str)

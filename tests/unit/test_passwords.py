@@ -24,3 +24,22 @@ def test_no_stored_hash_or_no_text_never_verifies():
     assert not passwords.verify_password("", "")
     assert not passwords.verify_password(passwords.hash_password("x" * 8), None)
     assert not passwords.verify_password(passwords.hash_password("x" * 8), ["x" * 8])
+
+
+def test_importing_the_module_makes_no_hash():
+    # Every ccc command and web worker imports it; an unneeded scrypt hash at import
+    # cost each of them 0.1 s of CPU and 32 MB.
+    import subprocess
+    import sys
+    probe = ("import werkzeug.security as w\n"
+             "made = []\n"
+             "real = w.generate_password_hash\n"
+             "w.generate_password_hash = lambda *a, **k: made.append(1) or real(*a, **k)\n"
+             "from engine.security import passwords\n"
+             "print(len(made))\n"
+             "passwords.verify_password(None, 'x')\n"
+             "passwords.verify_password(None, 'y')\n"
+             "print(len(made))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["0", "1"]  # none at import, one at the first check, then reused
