@@ -39,10 +39,10 @@ class AppState:
 
 def ensure_schema(settings: Settings) -> None:
     """Bring the database to the latest migration (cheap when it already is)."""
-    from engine.migrate import upgrade
+    from engine.migrate import upgrade_if_behind
     if settings.database_url.startswith("sqlite:///"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
+    upgrade_if_behind(settings.database_url)
 
 
 class Group(click.Group):

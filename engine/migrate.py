@@ -20,6 +20,18 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def upgrade_if_behind(database_url: str) -> bool:
+    """Upgrade to the latest migration unless the database is there already; whether it
+    upgraded. The check reads the version table and the migrations' names only: running
+    Alembic's upgrade for nothing loads every model and cost each command 0.3 s of CPU."""
+    from alembic.script import ScriptDirectory
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    if set(current_heads(database_url)) == heads:
+        return False
+    upgrade(database_url)
+    return True
+
+
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
@@ -30,3 +42,12 @@ def current_revision(database_url: str) -> str | None:
     from engine.db import get_engine
     with get_engine(database_url).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def current_heads(database_url: str) -> tuple[str, ...]:
+    """The revisions the database is at (none for a new database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    from engine.db import get_engine
+    with get_engine(database_url).connect() as connection:
+        return MigrationContext.configure(connection).get_current_heads()
