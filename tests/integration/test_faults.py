@@ -420,6 +420,57 @@ def test_a_configuration_change_every_two_seconds_fails_no_call(callcenter, agen
     assert short == [], short
 
 
+@pytest.mark.parametrize("callcenter", ["sqlite"], indirect=True)  # the PBX's side only
+def test_the_dialplans_globals_are_never_empty_during_a_reload(callcenter):
+    """Every call reads the FastAGI server's address and the sounds folder from the
+    dialplan's globals. One AMI session reloads the dialplan 120 times while four others
+    read them without pause: no read may find one empty. (A reload that cleared them
+    first left them empty while it read the file; a soak lost a call to that.)"""
+    import asyncio
+    from contextlib import AsyncExitStack
+
+    from engine import variables
+    from engine.ami.client import AmiClient
+    settings = load_settings(callcenter.env)
+    names = (variables.AGI_URL, variables.SOUNDS)
+
+    async def race() -> tuple[int, list[str]]:
+        async with AsyncExitStack() as stack:
+            reloader, *readers = [await stack.enter_async_context(AmiClient.for_site(settings))
+                                  for _ in range(5)]
+            done, reads, empty = asyncio.Event(), 0, []
+
+            async def reload() -> None:
+                for _ in range(120):
+                    await reloader.command("dialplan reload")
+                done.set()
+
+            async def read(reader: AmiClient) -> None:
+                nonlocal reads
+                while not done.is_set():
+                    for name in names:
+                        reply = await reader.action({"Action": "Getvar", "Variable": name})
+                        reads += 1
+                        if not reply[0].get("Value"):
+                            empty.append(name)
+            await asyncio.gather(reload(), *(read(reader) for reader in readers))
+            return reads, empty
+    reads, empty = asyncio.run(race())
+    assert reads >= 120, reads  # the reads did overlap the reloads
+    # The race shows the window only now and then (it lasts as long as reading a small
+    # file); what opens it always shows: a reload that clears the globals forgets one
+    # set at run time, which no file sets again.
+    async def probe() -> str | None:
+        async with AmiClient.for_site(settings) as client:
+            await client.action({"Action": "Setvar", "Variable": "CCC_TEST_PROBE",
+                                 "Value": "kept"})
+            await client.command("dialplan reload")
+            reply = await client.action({"Action": "Getvar", "Variable": "CCC_TEST_PROBE"})
+            return reply[0].get("Value")
+    assert asyncio.run(probe()) == "kept"
+    assert empty == [], f"{len(empty)} of {reads} reads found a global empty: {empty[:5]}"
+
+
 @contextmanager
 def full_disk(directory: Path):
     """A small disk mounted on ``directory`` and filled to the last byte; unmounted
