@@ -39,9 +39,6 @@ class AppState:
 
 def ensure_schema(settings: Settings) -> None:
     """Bring the database to the latest migration (cheap when it already is)."""
-    # Every model on the metadata before any session flushes: a command's own imports
-    # may leave out a table one of its models has a foreign key to.
-    import engine.models  # noqa: F401
     from engine.migrate import upgrade_if_behind
     if settings.database_url.startswith("sqlite:///"):
         settings.var_dir.mkdir(parents=True, exist_ok=True)

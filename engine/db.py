@@ -110,8 +110,12 @@ def session_factory(url: str) -> sessionmaker:
 
     A sessionmaker is a new Session class, registered with SQLAlchemy's events: made
     per transaction (ccc serve makes several a second), those classes were garbage
-    only the collector's rare full passes free, and the process grew between them."""
+    only the collector's rare full passes free, and the process grew between them.
+
+    Every model is registered before the first session: a flush resolves foreign keys
+    to every table, and a process's own imports may leave a model out."""
     factory = _factories.get(url)
     if factory is None or factory.kw.get("bind") is not get_engine(url):
+        import engine.models  # noqa: F401
         factory = _factories[url] = sessionmaker(bind=get_engine(url), expire_on_commit=False)
     return factory

@@ -1,10 +1,13 @@
 """Run the Alembic migrations: the only way the schema is built or changed."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -36,18 +39,19 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def current_revision(database_url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+@contextmanager
+def _migration_context(database_url: str) -> Iterator[MigrationContext]:
     from engine.db import get_engine
     with get_engine(database_url).connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        yield MigrationContext.configure(connection)
+
+
+def current_revision(database_url: str) -> str | None:
+    with _migration_context(database_url) as context:
+        return context.get_current_revision()
 
 
 def current_heads(database_url: str) -> tuple[str, ...]:
     """The revisions the database is at (none for a new database)."""
-    from alembic.runtime.migration import MigrationContext
-
-    from engine.db import get_engine
-    with get_engine(database_url).connect() as connection:
-        return MigrationContext.configure(connection).get_current_heads()
+    with _migration_context(database_url) as context:
+        return context.get_current_heads()
