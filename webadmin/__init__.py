@@ -33,6 +33,7 @@ from webadmin import errors, i18n, jsonbody, labels
 
 from engine.access import ACCOUNT_ROLES, CONFIGURING_ROLES, REPORTING_ROLES, SUPERVISING_ROLES
 from engine.accounts.models import PLATFORM_ROLES, Role
+from engine.security import passwords
 from engine.settings import Settings, load_settings
 
 # Registration table: every blueprint in one visible place (module paths, imported at
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, config: dict | None = None) -> 
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.tls,
                       CCC_SETTINGS=settings, MAX_CONTENT_LENGTH=8 * 1024 * 1024)
     app.config.update(config or {})
+    passwords.prepare()
     i18n.init_app(app)
     jsonbody.init_app(app)
     labels.install(app)

@@ -19,10 +19,17 @@ METHOD = "scrypt"
 @cache
 def _dummy_hash() -> str:
     """What an unknown name is checked against, so the answer takes as long as for a
-    wrong password and does not tell which names exist. Made at the first check, not
-    at import: a hash costs 0.1 s of CPU, which every ``ccc`` command and every web
-    worker paid at start whether it checked a password or not."""
+    wrong password and does not tell which names exist. Made at the first check or by
+    ``prepare``, not at import: a hash costs 0.1 s of CPU, which every ``ccc`` command
+    paid at start whether it checked a password or not."""
     return generate_password_hash(secrets.token_urlsafe(16), method=METHOD)
+
+
+def prepare() -> None:
+    """Make the dummy hash now, in a process that serves sign-ins: made at the first
+    check instead, the first unknown name would take two hashes' time, and tell once
+    per process that the name does not exist."""
+    _dummy_hash()
 
 
 def hash_password(password: str) -> str:

@@ -43,3 +43,25 @@ def test_importing_the_module_makes_no_hash():
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["0", "1"]  # none at import, one at the first check, then reused
+
+
+def test_the_web_app_makes_the_dummy_hash_before_its_first_sign_in(tmp_path):
+    # Made at the first check instead, a worker's first unknown name would take two
+    # hashes' time where a wrong password takes one: a timing tell, once per worker.
+    import os
+    import subprocess
+    import sys
+    probe = ("import werkzeug.security as w\n"
+             "made = []\n"
+             "real = w.generate_password_hash\n"
+             "w.generate_password_hash = lambda *a, **k: made.append(1) or real(*a, **k)\n"
+             "from webadmin import create_app\n"
+             "from engine.security import passwords\n"
+             "create_app()\n"
+             "print(len(made))\n"
+             "passwords.verify_password(None, 'x')\n"
+             "print(len(made))\n")
+    env = {**os.environ, "CCC_VAR_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env=env, check=True).stdout.split()
+    assert out == ["1", "1"]  # made with the app; the first unknown name makes none
