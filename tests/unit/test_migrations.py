@@ -59,3 +59,44 @@ def test_a_command_on_an_up_to_date_database_still_has_every_model(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          env=env, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_heads_read_from_the_files_are_alembics(database_url):
+    # The check before each command reads the files itself; Alembic is the reference.
+    from alembic.script import ScriptDirectory
+
+    from engine.migrate import alembic_config, script_heads, stored_heads
+    expected = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    assert script_heads() == expected
+    assert set(stored_heads(database_url)) == expected
+    downgrade(database_url, "base")
+    assert stored_heads(database_url) == ()
+
+
+def test_a_migration_file_in_another_shape_is_left_to_alembic(tmp_path, monkeypatch):
+    # Misread, a new migration could let a database behind pass as current.
+    from engine import migrate
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "0001_a.py").write_text("revision = '0001'\ndown_revision = None\n")
+    (versions / "0002_b.py").write_text('revision: str = "0002"\ndown_revision = "0001"\n')
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", tmp_path)
+    assert migrate.script_heads() == {"0002"}
+    (versions / "0003_c.py").write_text("revision = make_id()\ndown_revision = '0002'\n")
+    assert migrate.script_heads() is None
+
+
+def test_a_command_on_an_up_to_date_database_does_not_import_alembic(tmp_path):
+    import subprocess
+    import sys
+    url = f"sqlite:///{tmp_path / 'ccc.sqlite3'}"
+    upgrade(url)
+    probe = ("import sys\n"
+             "from engine.settings import load_settings\n"
+             "from cli_commands.common import ensure_schema\n"
+             "ensure_schema(load_settings())\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n")
+    env = {"PATH": "/usr/bin:/bin", "CCC_DATABASE_URL": url, "CCC_VAR_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    assert out.strip() == "[]"
