@@ -65,10 +65,11 @@ def instance() -> None:
 def instance_create(app: AppState, account_name, name, domain, digits, number_type,
                     admin_name, description, as_json) -> None:
     """Create an instance ready to take calls: a number, a welcome flow, a skill group."""
+    from engine.accounts.service import get_account
     from engine.instances.service import create_instance
     with app.transaction() as session:
-        created = create_instance(session, account_name, name, domain, digits, number_type,
-                                  admin_name, description)
+        created = create_instance(session, get_account(session, account_name), name, domain,
+                                  digits, number_type, admin_name, description)
         row = _instance_row(created.instance) | {"number": created.number.digits}
         if created.admin_agent:
             row["admin_agent"] = agent_row(created.admin_agent, secrets=True)
@@ -106,9 +107,11 @@ def instance_update(app: AppState, domain, name, description, new_domain,
 @click.pass_obj
 def instance_list(app: AppState, account_name, as_json) -> None:
     """The instances, of one account or of all."""
+    from engine.accounts.service import get_account
     from engine.instances.service import list_instances
     with app.transaction() as session:
-        rows = [_instance_row(i) for i in list_instances(session, account_name)]
+        account = get_account(session, account_name) if account_name is not None else None
+        rows = [_instance_row(i) for i in list_instances(session, account)]
     emit(rows, as_json, ["id", "account", "name", "domain", "description"])
 
 

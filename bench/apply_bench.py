@@ -60,10 +60,10 @@ from provisioning.render import render_files  # noqa: E402
 def build(settings, agents: int, instances: int) -> None:
     """The call center: instances through the service, agents by bulk insert."""
     with transaction(settings) as session:
-        create_account(session, "bench", "payg")
+        account = create_account(session, "bench", "payg")
         create_trunk(session, "carrier", "127.0.0.2:5070")
         for n in range(instances):
-            create_instance(session, "bench", f"Site {n}", f"site{n}.bench",
+            create_instance(session, account, f"Site {n}", f"site{n}.bench",
                             f"010{n:08d}", "landline", f"admin{n}")
     with transaction(settings) as session:
         groups = {g.instance_id: g.id for g in session.scalars(select(SkillGroup))}

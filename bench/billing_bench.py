@@ -113,10 +113,10 @@ def phase(report: Report, name: str, unit: str, count_box: list, server_pid: int
 
 
 def provision(session: Session) -> dict[str, int]:
-    create_account(session, "bench", "payg")
-    sales = create_instance(session, "bench", "Sales", "sales.bench", "01012345678", "landline",
+    account = create_account(session, "bench", "payg")
+    sales = create_instance(session, account, "Sales", "sales.bench", "01012345678", "landline",
                             "alice").instance
-    hotline = create_instance(session, "bench", "Hotline", "hotline.bench", "4001234567", "400",
+    hotline = create_instance(session, account, "Hotline", "hotline.bench", "4001234567", "400",
                               "carol").instance
     add_package(session, sales.account, "outbound", 100_000, "2026-11-01", "2026-11-30")
     return {"sales": sales.id, "hotline": hotline.id}

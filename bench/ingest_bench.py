@@ -71,8 +71,8 @@ def run(label: str, url: str, folder: Path, calls: int) -> None:
     upgrade(url)
     sessions = session_factory(url)
     with sessions.begin() as session:
-        create_account(session, "bench", "payg")
-        create_instance(session, "bench", "Bench", "bench.example", "01099990000", "landline",
+        account = create_account(session, "bench", "payg")
+        create_instance(session, account, "Bench", "bench.example", "01099990000", "landline",
                         "admin")
     settings = load_settings({"CCC_VAR_DIR": str(folder / "var"), "CCC_DATABASE_URL": url})
     settings.cdr_file.parent.mkdir(parents=True, exist_ok=True)

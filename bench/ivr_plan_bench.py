@@ -62,9 +62,8 @@ def menu(n: int) -> dict:
 def provision(url: str, flows: int) -> None:
     upgrade(url)
     with session_factory(url).begin() as session:
-        create_account(session, "bench", "payg")
-        create_instance(session, "bench", "Bench", "bench.example", NUMBER, "landline",
-                        "admin")
+        account = create_account(session, "bench", "payg")
+        create_instance(session, account, "Bench", "bench.example", NUMBER, "landline", "admin")
         instance = get_instance(session, "bench.example")
         made = []
         for n in range(flows):

@@ -93,9 +93,11 @@ def token() -> None:
 @click.pass_obj
 def token_create(app: AppState, account_name: str, user_name: str) -> None:
     """Print a new token for the user; only its hash is kept, so it cannot be shown again."""
+    from engine.accounts.service import get_account, get_user
     from engine.accounts.tokens import create_token
     with app.transaction() as session:
-        secret = create_token(session, account_name, user_name)
+        secret = create_token(session, get_user(session, get_account(session, account_name),
+                                                user_name))
     click.echo(secret)
 
 

@@ -36,9 +36,9 @@ def ensure_demo(session: Session, settings: Settings) -> list[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(password + "\n")
-        create_instance(session, DEMO_ACCOUNT, "Demo", DEMO_DOMAIN, DEMO_NUMBER, "landline",
-                        admin_name="admin", description="Created by make run")
-        instance = list_instances(session, DEMO_ACCOUNT)[0]
+        instance = create_instance(session, account, "Demo", DEMO_DOMAIN, DEMO_NUMBER,
+                                   "landline", admin_name="admin",
+                                   description="Created by make run").instance
         create_agent(session, instance, "caller", skill_groups={})
         # Each demo agent may sign in to the workbench at once.
         chosen = {}

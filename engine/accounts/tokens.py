@@ -8,9 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts.models import ApiToken, User
-from engine.accounts.service import get_account
-from engine.errors import NotFound
-from engine.messages import N_
 
 PREFIX = "ccc_"  # recognisable in a log or a leaked file
 HINT_LENGTH = 4  # random characters kept to tell tokens apart (of 43)
@@ -20,14 +17,8 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(session: Session, account_name: str, user_name: str) -> str:
+def create_token(session: Session, user: User) -> str:
     """A new secret for the user; the caller shows it once, nobody can read it again."""
-    account = get_account(session, account_name)
-    user = session.scalar(select(User).where(User.account_id == account.id,
-                                             User.name == user_name))
-    if user is None:
-        raise NotFound(N_("unknown user %(user_name)r in account %(account_name)r",
-                          user_name=user_name, account_name=account.name))
     secret = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_digest(secret),
                          hint=secret[:len(PREFIX) + HINT_LENGTH]))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine import validation
 from engine.agentstate.breakcodes import add_default_break_codes
 from engine.accounts.models import Account, Role, User
-from engine.accounts.service import find_or_create_user, get_account
+from engine.accounts.service import find_or_create_user
 from engine.agents.models import Agent
 from engine.agents.service import create_agent
 from engine.errors import Conflict, Invalid, NotFound
@@ -61,7 +61,7 @@ def _check_admins(session: Session, account: Account, admin_name: str | None,
     return names
 
 
-def create_instance(session: Session, account_name: str, name: str, domain: str,
+def create_instance(session: Session, account: Account, name: str, domain: str,
                     number_digits: str, number_type: str, admin_name: str | None = None,
                     description: str = "", import_admins: Sequence[str] = (),
                     admin_password: str | None = None) -> CreatedInstance:
@@ -77,7 +77,6 @@ def create_instance(session: Session, account_name: str, name: str, domain: str,
     Every broken rule is reported against its field (name, domain, description, number,
     number_type, admins, new_admin), and nothing is written.
     """
-    account = get_account(session, account_name)
     errors = FieldErrors()
     errors.check("name", validation.name, name, N_("instance name"))
     errors.check("domain", validation.domain, domain)
@@ -180,8 +179,8 @@ def update_instance(session: Session, domain: str, name: str | None = None,
     return instance
 
 
-def list_instances(session: Session, account_name: str | None = None) -> list[Instance]:
+def list_instances(session: Session, account: Account | None = None) -> list[Instance]:
     query = select(Instance).order_by(Instance.id)
-    if account_name is not None:
-        query = query.where(Instance.account_id == get_account(session, account_name).id)
+    if account is not None:
+        query = query.where(Instance.account_id == account.id)
     return list(session.scalars(query))

@@ -241,7 +241,7 @@ def test_forged_api_requests_for_a_live_call_change_nothing(callcenter, team):
     import urllib.request
     from dataclasses import replace
 
-    from engine.accounts.tokens import create_token
+    from tests.factories import add_token
     from engine.serve import start_web
     from engine.settings import load_settings
     from engine.uow import transaction
@@ -256,8 +256,8 @@ def test_forged_api_requests_for_a_live_call_change_nothing(callcenter, team):
                "--number-type", "landline", "--admin", "gina")
     settings = load_settings(cc.env)
     with transaction(settings) as session:
-        tokens = {"alice": create_token(session, "acme", "alice"),
-                  "gina": create_token(session, "globex", "gina")}
+        tokens = {"alice": add_token(session, "acme", "alice"),
+                  "gina": add_token(session, "globex", "gina")}
     sales = next(i["id"] for i in cc.ccc_json("instance", "list", "--json")
                  if i["domain"] == "sales.acme")
     carol = next(a for a in cc.ccc_json("agent", "list", "--instance", "hotline.acme")

@@ -279,7 +279,7 @@ def web(callcenter):
 
     from engine.accounts.models import Role
     from engine.accounts.service import create_account, find_or_create_user, get_account
-    from engine.accounts.tokens import create_token
+    from tests.factories import add_token
     from engine.serve import start_web
     from engine.settings import load_settings
     from engine.uow import transaction
@@ -288,7 +288,7 @@ def web(callcenter):
         create_account(db, "globex", "payg")
         for account, user in (("acme", "olivia"), ("globex", "mallory")):
             find_or_create_user(db, get_account(db, account), user, Role.OWNER, OWNER_PASSWORD)
-        tokens = {user: create_token(db, account, user)
+        tokens = {user: add_token(db, account, user)
                   for account, user in (("acme", "olivia"), ("globex", "mallory"))}
     server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
     try:

@@ -217,7 +217,7 @@ def test_another_instance_and_forged_identifiers_are_refused(callcenter, team):
     """Through the REST API: sam (Sales' supervisor) asks for Hotline's calls and log, and
     carol (Hotline's administrator) for Sales': 404. Forged agents and seats: 404, a bad
     mode or device: 422. From the CLI: one line, exit 1. Nothing rings, nothing is logged."""
-    from engine.accounts.tokens import create_token
+    from tests.factories import add_token
     from engine.serve import start_web
     from engine.settings import load_settings
     from engine.uow import transaction
@@ -226,7 +226,7 @@ def test_another_instance_and_forged_identifiers_are_refused(callcenter, team):
     bob, sam = team
     settings = load_settings(cc.env)
     with transaction(settings) as session:
-        tokens = {name: create_token(session, "acme", name) for name in ("sam", "carol")}
+        tokens = {name: add_token(session, "acme", name) for name in ("sam", "carol")}
     sales, hotline = cc.instances["sales"]["id"], cc.instances["hotline"]["id"]
     server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
 

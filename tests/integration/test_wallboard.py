@@ -31,11 +31,11 @@ from sqlalchemy import delete
 
 from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
-from engine.accounts.tokens import create_token
 from engine.reports.models import QueueCall, QueueEvent
 from engine.serve import start_web
 from engine.settings import load_settings
 from engine.uow import transaction
+from tests.factories import add_token
 from tests.integration.callcenter import PORT_OFFSET, local, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,8 +80,8 @@ def site(callcenter):
     with transaction(settings) as db:
         find_or_create_user(db, get_account(db, "acme"), "olivia", Role.OWNER, PASSWORD)
         find_or_create_user(db, get_account(db, "globex"), "gwen", Role.OWNER, PASSWORD)
-        tokens = {"alice": create_token(db, "acme", "alice"),
-                  "gina": create_token(db, "globex", "gina")}
+        tokens = {"alice": add_token(db, "acme", "alice"),
+                  "gina": add_token(db, "globex", "gina")}
     server = start_web(replace(settings, web_bind="127.0.0.1", web_port=0))
     try:
         yield f"http://127.0.0.1:{server.server_port}", tokens

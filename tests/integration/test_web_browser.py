@@ -33,7 +33,8 @@ def web_admin(settings):
     """The base URL of a web admin on a free loopback port, with two accounts' data."""
     with transaction(settings) as db:
         add_account(db, "acme")
-        sales = create_instance(db, "acme", "Sales", "sales.acme", "01012345678", "landline",
+        sales = create_instance(db, get_account(db, "acme"), "Sales", "sales.acme",
+                                "01012345678", "landline",
                                 admin_name="alice", description="Inbound sales line")
         create_agent(db, sales.instance, "bob", skill_groups={"default": 2})
         add_instance(db, "acme", "Hotline", "hotline.acme", "4001234567", "400", admin="carol")

@@ -64,7 +64,8 @@ def serve_web(settings, port: int = 0):
 def web_admin(settings):
     with transaction(settings) as db:
         add_account(db, "acme")
-        sales = create_instance(db, "acme", "Sales", "sales.acme", NUMBER, "landline",
+        sales = create_instance(db, get_account(db, "acme"), "Sales", "sales.acme", NUMBER,
+                                "landline",
                                 admin_name="alice")
         for name in ("group_a", "group_b"):
             create_skill_group(db, sales.instance, name)

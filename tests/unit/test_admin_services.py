@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from engine import access
 from engine.accounts.models import Role
-from engine.accounts.service import find_or_create_user, get_account
+from engine.accounts.service import find_or_create_user, get_account, get_user
 from engine.accounts.tokens import create_token, user_for_token
 from engine.agents.importing import ImportRejected, import_agents
 from engine.agents.service import create_agent, list_agents, parse_levels, update_agent
@@ -62,12 +62,13 @@ def test_who_may_configure(session, two_accounts):
 
 
 def test_a_token_is_shown_once_and_stored_hashed(session, two_accounts):
-    secret = create_token(session, "acme", "alice")
+    acme = get_account(session, "acme")
+    secret = create_token(session, get_user(session, acme, "alice"))
     assert user_for_token(session, secret).name == "alice"
     assert user_for_token(session, secret + "x") is None
     assert user_for_token(session, "") is None
-    with pytest.raises(NotFound):
-        create_token(session, "acme", "mallory")  # a user of another account
+    with pytest.raises(NotFound):  # how every face finds the user: within its account
+        get_user(session, acme, "mallory")  # a user of another account
 
 
 def test_import_is_all_or_nothing_and_reports_every_row(session, two_accounts):

@@ -10,6 +10,7 @@ from engine.ivr.interpreter import Play, Prompt, Queue, run_to_end
 from engine.ivr.models import FlowState, IvrFlow
 from engine.models import Agent, Instance, Number, SkillGroup
 from engine.uow import transaction
+from engine.accounts.service import get_account
 from tests.factories import add_account, add_instance
 
 
@@ -61,7 +62,8 @@ def test_mistakes_write_nothing(settings, change, error, message):
     with pytest.raises(error, match=message):
         with transaction(settings) as session:
             name, domain, number = change
-            create_instance(session, "acme", name, domain, number, "landline", "carol")
+            create_instance(session, get_account(session, "acme"), name, domain, number,
+                            "landline", "carol")
     with transaction(settings) as session:
         assert session.scalar(select(func.count()).select_from(Instance)) == 1
         assert session.scalar(select(func.count()).select_from(Number)) == 1

@@ -268,16 +268,16 @@ def test_a_malformed_trunk_name_is_refused(db, name):
 
 @pytest.mark.parametrize("digits", ["01012345679\n", "0101234567]", "+8601012345679"])
 def test_a_number_that_could_break_the_dialplan_is_refused(db, digits):
-    add_account(db)
+    account = add_account(db)
     with pytest.raises(Invalid, match="malformed landline number"):
-        create_instance(db, "acme", "Other", "other.acme", digits, "landline")
+        create_instance(db, account, "Other", "other.acme", digits, "landline")
 
 
 @pytest.mark.parametrize("domain", ["sales.acme\n", "Sales.acme", "sales..acme", "-sales.acme"])
 def test_a_malformed_domain_is_refused(db, domain):
-    add_account(db)
+    account = add_account(db)
     with pytest.raises(Invalid, match="invalid access domain"):
-        create_instance(db, "acme", "Other", domain, "01012345679", "landline")
+        create_instance(db, account, "Other", domain, "01012345679", "landline")
 
 
 def test_nothing_refused_reached_the_database(db, sales):

@@ -289,8 +289,8 @@ def test_a_supervisor_sees_the_wallboard_of_the_instances_given_only(world):
         as_text=True)
     assert reviewer.get(f"/instances/{sales}/wallboard").status_code == 403
     with transaction(world.settings) as db:
-        from engine.accounts.tokens import create_token
-        token = create_token(db, "acme", "sue")
+        from tests.factories import add_token
+        token = add_token(db, "acme", "sue")
     api = world.app().test_client()
     headers = {"Authorization": f"Bearer {token}"}
     base = "/api/v1/instances/{}/realtime"

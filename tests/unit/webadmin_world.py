@@ -33,7 +33,6 @@ from sqlalchemy import select
 from engine.accounts.models import ApiToken, Role, User
 from engine.accounts.platform import create_platform_token
 from engine.accounts.service import find_or_create_user, get_account
-from engine.accounts.tokens import create_token
 from engine.agents.dedicated import tie
 from engine.agents.service import create_agent
 from engine.agentstate.breakcodes import add_break_code
@@ -48,7 +47,7 @@ from engine.numbers.rentals import REMIND_BEFORE, current
 from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction
-from tests.factories import add_account, add_instance
+from tests.factories import add_account, add_instance, add_token
 from tests.unit.billing_support import existed_since_january
 from webadmin import create_app
 
@@ -141,7 +140,7 @@ def build_world(settings) -> World:
             db.flush()
             reminders[name] = reminder.id
         existed_since_january(db)  # the months billed in the billing tests
-        tokens = {user: create_token(db, account, user) for account, user in (
+        tokens = {user: add_token(db, account, user) for account, user in (
             ("acme", "olivia"), ("acme", "alice"), ("acme", "andy"), ("globex", "mallory"))}
         supply = _supply(db, sales.instance, support.instance)
         tokens |= {name: create_platform_token(db, name) for name in ("rhea", "sid")}

@@ -60,7 +60,7 @@ def create_instance_():
         require_configure(db)
         data = body(CREATE)
         created = create_instance(
-            db, db.get(Account, g.account_id).name, data.get("name"), data.get("domain"),
+            db, db.get(Account, g.account_id), data.get("name"), data.get("domain"),
             data.get("number"), data.get("number_type"), data.get("new_admin"),
             data.get("description", ""), data.get("admins") or (),
             data.get("new_admin_password"))

@@ -87,7 +87,7 @@ def _page(month_text: str, *, payment=None, export=None):
     shown = result.month if result else month_text
     with work() as db:
         account = the_account(db)
-        instances = list_instances(db, account.name)
+        instances = list_instances(db, account)
         names = {i.id: i.name for i in instances}
         exports = [{"export": e, "instance": names.get(e.instance_id, f"#{e.instance_id}")}
                    for e in reversed(list_exports(db, account))]

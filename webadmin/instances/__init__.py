@@ -35,7 +35,7 @@ def new():
         try:
             with work() as db:
                 created = create_instance(
-                    db, db.get(Account, g.account_id).name, form.get("name", "").strip(),
+                    db, db.get(Account, g.account_id), form.get("name", "").strip(),
                     form.get("domain", "").strip(), form.get("number", "").strip(),
                     form.get("number_type", ""), form.get("new_admin", "").strip() or None,
                     form.get("description", ""), form.getlist("admins"),

@@ -129,7 +129,7 @@ def tokens():
         secret = None
         if request.method == "POST":
             me = current_user(db)
-            secret = create_token(db, me.account.name, me.name)
+            secret = create_token(db, me)
         return _tokens_page(db, secret)
 
 
