@@ -12,7 +12,6 @@ import sys
 import click
 
 from cli_commands import register
-from cli_commands.agents import agent_row
 from cli_commands.common import AppState, Group, emit, ensure_schema, json_option
 from engine.settings import load_settings
 
@@ -66,13 +65,14 @@ def instance_create(app: AppState, account_name, name, domain, digits, number_ty
                     admin_name, description, as_json) -> None:
     """Create an instance ready to take calls: a number, a welcome flow, a skill group."""
     from engine.accounts.service import get_account
+    from engine.agents.service import agent_json
     from engine.instances.service import create_instance
     with app.transaction() as session:
         created = create_instance(session, get_account(session, account_name), name, domain,
                                   digits, number_type, admin_name, description)
         row = _instance_row(created.instance) | {"number": created.number.digits}
         if created.admin_agent:
-            row["admin_agent"] = agent_row(created.admin_agent, secrets=True)
+            row["admin_agent"] = agent_json(created.admin_agent, secret=True)
     if as_json:
         click.echo(json.dumps(row, indent=2))
     else:

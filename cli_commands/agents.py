@@ -9,15 +9,6 @@ import click
 from cli_commands.common import AppState, emit, json_option
 
 
-def agent_row(agent, secrets: bool = False) -> dict:
-    """An agent as `ccc` prints it (also in `ccc instance create`)."""
-    row = {"extension": agent.extension, "name": agent.name, "sip_username": agent.sip_username,
-           "skill_groups": {m.skill_group.name: m.level for m in agent.memberships}}
-    if secrets:
-        row["sip_password"] = agent.sip_secret
-    return row
-
-
 @click.group()
 def agent() -> None:
     """Agents (seats) and their SIP credentials."""
@@ -36,7 +27,7 @@ def agent() -> None:
 def agent_create(app: AppState, domain, name, extension, groups, user_name, as_json) -> None:
     """Add a seat; prints its SIP user and generated password."""
     from engine.accounts.service import get_user
-    from engine.agents.service import create_agent, parse_levels
+    from engine.agents.service import agent_json, create_agent, parse_levels
     from engine.instances.service import get_instance
     with app.transaction() as session:
         instance = get_instance(session, domain)
@@ -44,7 +35,7 @@ def agent_create(app: AppState, domain, name, extension, groups, user_name, as_j
         created = create_agent(session, instance, name, extension,
                                parse_levels(";".join(groups)) or None,
                                user_id=user.id if user else None)
-        row = agent_row(created, secrets=True)
+        row = agent_json(created, secret=True)
     if as_json:
         click.echo(json.dumps(row, indent=2))
     else:
@@ -59,11 +50,11 @@ def agent_create(app: AppState, domain, name, extension, groups, user_name, as_j
 @click.pass_obj
 def agent_list(app: AppState, domain, show_secrets, as_json) -> None:
     """An instance's agents and their skill groups."""
-    from engine.agents.service import list_agents
+    from engine.agents.service import agent_json, list_agents
     from engine.instances.service import get_instance
     with app.transaction() as session:
         agents = list_agents(session, get_instance(session, domain))
-        rows = [agent_row(a, show_secrets) for a in agents]
+        rows = [agent_json(a, show_secrets) for a in agents]
     columns = ["extension", "name", "sip_username", "skill_groups"]
     emit(rows, as_json, columns + (["sip_password"] if show_secrets else []))
 

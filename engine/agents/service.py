@@ -147,6 +147,17 @@ def list_agents(session: Session, instance: Instance) -> list[Agent]:
         select(Agent).where(Agent.instance_id == instance.id).order_by(Agent.extension)))
 
 
+def agent_json(agent: Agent, secret: bool = False) -> dict:
+    """An agent as every face shows it (the API's answers, the CLI's ``--json``); the SIP
+    password only where the caller asked for it."""
+    row = {"id": agent.id, "extension": agent.extension, "name": agent.name,
+           "sip_username": agent.sip_username,
+           "skill_groups": {m.skill_group.name: m.level for m in agent.memberships}}
+    if secret:
+        row["sip_password"] = agent.sip_secret
+    return row
+
+
 def parse_levels(text: str) -> dict[str, int]:
     """``"default:1;vip:2"`` (or with commas) -> {name: level}; a bare name is level 1.
 

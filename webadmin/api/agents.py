@@ -5,7 +5,8 @@ from flask import jsonify, request
 
 from engine.agents.importing import ImportRejected, import_agents
 from engine.agents.models import Agent
-from engine.agents.service import create_agent, delete_agent, list_agents, update_agent
+from engine.agents.service import (agent_json, create_agent, delete_agent, list_agents,
+                                   update_agent)
 from engine.instances.models import Instance
 from webadmin.access import configurable_instance, load, pbx_report, work
 from webadmin.api import body
@@ -29,15 +30,6 @@ REJECTED = {"type": "object", "properties": {"error": {"type": "string"}, "rows"
         "line": {"type": "integer"}, "field": {"type": "string"},
         "message": {"type": "string"}}}}}}
 PATH = "/instances/<int:instance_id>/agents"
-
-
-def agent_json(agent: Agent, secret: bool = False) -> dict:
-    row = {"id": agent.id, "extension": agent.extension, "name": agent.name,
-           "sip_username": agent.sip_username,
-           "skill_groups": {m.skill_group.name: m.level for m in agent.memberships}}
-    if secret:
-        row["sip_password"] = agent.sip_secret
-    return row
 
 
 @route(PATH, "GET", "The instance's agents", response={"type": "array", "items": AGENT})
