@@ -40,11 +40,6 @@ def db_upgrade(app: AppState) -> None:
 
 # ---- instances ----------------------------------------------------------------------
 
-def _instance_row(instance) -> dict:
-    return {"id": instance.id, "account": instance.account.name, "name": instance.name,
-            "domain": instance.domain, "description": instance.description}
-
-
 @main.group()
 def instance() -> None:
     """Call center instances (named by their access domain)."""
@@ -66,17 +61,17 @@ def instance_create(app: AppState, account_name, name, domain, digits, number_ty
     """Create an instance ready to take calls: a number, a welcome flow, a skill group."""
     from engine.accounts.service import get_account
     from engine.agents.service import agent_json
-    from engine.instances.service import create_instance
+    from engine.instances.service import create_instance, instance_json
     with app.transaction() as session:
         created = create_instance(session, get_account(session, account_name), name, domain,
                                   digits, number_type, admin_name, description)
-        row = _instance_row(created.instance) | {"number": created.number.digits}
+        row = instance_json(session, created.instance) | {"number": created.number.digits}
         if created.admin_agent:
             row["admin_agent"] = agent_json(created.admin_agent, secret=True)
     if as_json:
         click.echo(json.dumps(row, indent=2))
     else:
-        click.echo(f"instance {row['name']} created: access address http://{row['domain']}/, "
+        click.echo(f"instance {row['name']} created: access address {row['access_address']}, "
                    f"number {row['number']}")
 
 
@@ -108,10 +103,10 @@ def instance_update(app: AppState, domain, name, description, new_domain,
 def instance_list(app: AppState, account_name, as_json) -> None:
     """The instances, of one account or of all."""
     from engine.accounts.service import get_account
-    from engine.instances.service import list_instances
+    from engine.instances.service import instance_json, list_instances
     with app.transaction() as session:
         account = get_account(session, account_name) if account_name is not None else None
-        rows = [_instance_row(i) for i in list_instances(session, account)]
+        rows = [instance_json(session, i) for i in list_instances(session, account)]
     emit(rows, as_json, ["id", "account", "name", "domain", "description"])
 
 

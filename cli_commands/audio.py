@@ -1,4 +1,4 @@
-"""``ccc audio``: the audio library (F6). Rules live in ``engine.audio.service``."""
+"""``ccc audio``: the audio library. Rules live in ``engine.audio.service``."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,1 +1,1 @@
-"""The audio library (F6): recorded prompts per instance, and text spoken by espeak-ng."""
+"""The audio library: recorded prompts per instance, and text spoken by espeak-ng."""

@@ -17,7 +17,7 @@ from engine.errors import Conflict, Invalid, NotFound
 from engine.instances.models import Instance
 from engine.ivr.service import WELCOME, create_published_flow, welcome_document
 from engine.numbers.models import Number
-from engine.numbers.service import add_number, check_digits, parse_type
+from engine.numbers.service import add_number, check_digits, list_numbers, parse_type
 from engine.recording.policy import INSTANCE_POLICIES, parse as parse_policy
 from engine.skillgroups.service import DEFAULT, create_skill_group
 from engine.uow import mark_pbx_changed
@@ -177,6 +177,16 @@ def update_instance(session: Session, domain: str, name: str | None = None,
         instance.description = description
     session.flush()
     return instance
+
+
+def instance_json(session: Session, instance: Instance) -> dict:
+    """An instance as every face shows it (the API's answers, the CLI's ``--json``)."""
+    return {"id": instance.id, "account": instance.account.name, "name": instance.name,
+            "domain": instance.domain, "description": instance.description,
+            "access_address": f"http://{instance.domain}/",
+            "recording": instance.recording.value,
+            "numbers": [{"id": n.id, "digits": n.digits, "type": n.type.value}
+                        for n in list_numbers(session, instance_id=instance.id)]}
 
 
 def list_instances(session: Session, account: Account | None = None) -> list[Instance]:

@@ -61,7 +61,7 @@ def add_call(session, instance, local_start: str, seconds: int, direction: str =
         ended_at=start + timedelta(seconds=2 + seconds), billable_seconds=seconds if answered
         else 0, disposition="answered" if answered else "no_answer",
         agent_extension=agent if answered else None,
-        # As F9 has it: a call an agent answered is recorded (unless a test says not).
+        # A call an agent answered is recorded (unless a test says not).
         recorded=(answered and agent is not None) if recorded is None else recorded)
     session.add(record)
     session.flush()

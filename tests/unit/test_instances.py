@@ -1,4 +1,4 @@
-"""F3: the one-minute instance, and the mistakes that must write nothing."""
+"""An instance ready to take calls in one step, and the mistakes that must write nothing."""
 import json
 
 import pytest

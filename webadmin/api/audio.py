@@ -1,4 +1,4 @@
-"""/api/v1/instances/<id>/audio: an instance's audio library (F6) for token holders.
+"""/api/v1/instances/<id>/audio: an instance's audio library for token holders.
 
 The same operations as the audio page (webadmin/audio), through the same service: list,
 upload (multipart with ``file`` and optional ``name``/``replace`` fields, or the WAV as

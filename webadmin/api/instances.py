@@ -1,4 +1,5 @@
-"""/api/v1/instances: list, create (F3, the one-minute instance), show, update."""
+"""/api/v1/instances: list, create (an instance ready to take calls in one step), show,
+update."""
 from __future__ import annotations
 
 from flask import g, jsonify
@@ -6,14 +7,14 @@ from sqlalchemy import select
 
 from engine.accounts.models import Account
 from engine.instances.models import Instance
-from engine.instances.service import create_instance, update_instance
-from engine.numbers.service import list_numbers
+from engine.instances.service import create_instance, instance_json, update_instance
 from webadmin.access import load, pbx_report, require_configure, work
 from webadmin.api import body
 from webadmin.api.registry import PBX, route
 
 INSTANCE = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "name": {"type": "string"}, "domain": {"type": "string"},
+    "id": {"type": "integer"}, "account": {"type": "string"}, "name": {"type": "string"},
+    "domain": {"type": "string"},
     "description": {"type": "string"}, "access_address": {"type": "string"},
     "recording": {"enum": ["all", "none", "on-demand"]},
     "numbers": {"type": "array", "items": {"type": "object", "properties": {
@@ -34,15 +35,6 @@ UPDATE = {"type": "object", "properties": {
     "recording": {"enum": ["all", "none", "on-demand"],
                   "description": "which calls are recorded (a skill group may say otherwise)"}}}
 CREATED = INSTANCE | {"properties": INSTANCE["properties"] | {"pbx": PBX}}
-
-
-def instance_json(db, instance: Instance) -> dict:
-    return {"id": instance.id, "name": instance.name, "domain": instance.domain,
-            "description": instance.description,
-            "access_address": f"http://{instance.domain}/",
-            "recording": instance.recording.value,
-            "numbers": [{"id": n.id, "digits": n.digits, "type": n.type.value}
-                        for n in list_numbers(db, instance_id=instance.id)]}
 
 
 @route("/instances", "GET", "The account's instances",
