@@ -296,7 +296,7 @@ def pbx_status(app: AppState, as_json) -> None:
 @click.pass_obj
 def serve(app: AppState, web: bool) -> None:
     """Run the FastAGI server, the AMI listener, call-record ingestion and the web admin."""
-    from engine.serve import run
+    from serve import run
     ensure_schema(app.settings)
     run(app.settings, web=web)
 

@@ -4,7 +4,7 @@ Each server runs in its own process with one route that sends five of the comman
 the inbound route sends for the welcome flow (the prompt, queue, queue timeout, flow
 version, action); no database. Ours goes the inbound route's own way
 (``IvrRoutes.route`` wrapping an ``AgiChannel``: command checks, reply parsing, the
-failure fallback) on the event loop ``ccc serve`` runs (``engine.serve.run_loop``; a
+failure fallback) on the event loop ``ccc serve`` runs (``serve.run_loop``; a
 ``--baseline`` tree's own, asyncio's where it has none). The baselines: panoramisk's own
 ``Application`` and ``Request.send_command``; the same on uvloop's event loop; and a
 minimal asyncio ``Protocol`` that reads the headers, writes each command as the previous
@@ -296,8 +296,12 @@ def report(results: dict, sessions: int, rounds: int, clients: int) -> None:
 
 def serve_loop(kind: str) -> None:
     """Ours (or the baseline) on the event loop its own ``ccc serve`` runs: that tree's
-    ``engine.serve.run_loop``, or asyncio's where it has none."""
-    from engine import serve as ccc_serve
+    ``serve.run_loop`` (``engine.serve.run_loop`` in older trees), or asyncio's where it
+    has none."""
+    try:
+        import serve as ccc_serve
+    except ImportError:
+        from engine import serve as ccc_serve
     getattr(ccc_serve, "run_loop", asyncio.run)(serve(kind))
 
 

@@ -2,7 +2,7 @@
 
 A fresh SQLite database (migrated, then filled through the engine's services: one
 instance with 300 agents, each with a workbench password) and, in a process of its own,
-the web server as ``ccc serve`` runs it (``engine.serve.start_web``) on a free loopback
+the web server as ``ccc serve`` runs it (``serve.start_web``) on a free loopback
 port. That process also writes the state changes the way ``ccc serve`` does, which
 writes them in the process that serves the pages too: the tracker's writer commits an
 ``agent_state_change`` row. One change at a time, about ten a second, each for an agent
@@ -181,7 +181,7 @@ def serve() -> None:
     from engine.agentstate.states import AgentState, Presence
     from engine.agentstate.tracker import AgentTracker
     from engine.db import utcnow
-    from engine.serve import start_web
+    from serve import start_web
     from engine.settings import load_settings
     logging.basicConfig(level=logging.INFO)  # as ccc serve logs (the requests, too)
     settings = load_settings()

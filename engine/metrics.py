@@ -3,7 +3,7 @@
 The instruments live here, on one registry of their own (not the library's global one,
 so importing this module twice in tests never registers a name twice); the engine's
 modules count into them and ``ccc serve`` serves the registry on ``/metrics``
-(engine/serve.py). Figures read at scrape time (queues, ingestion lag, the last
+(engine/jobs.py). Figures read at scrape time (queues, ingestion lag, the last
 configuration apply) are collectors that the composition root registers.
 """
 from __future__ import annotations

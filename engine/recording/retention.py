@@ -10,7 +10,7 @@ is marked all the same. A file that cannot be deleted leaves its row as it was, 
 next purge.
 
 Every function takes the time as ``now`` (UTC), so a test can run the purge at any
-date: ``ccc serve`` asks its clock (engine/serve.py's ``RetentionJob``).
+date: ``ccc serve`` asks its clock (engine/jobs.py's ``RetentionJob``).
 """
 from __future__ import annotations
 

@@ -242,7 +242,7 @@ def test_forged_api_requests_for_a_live_call_change_nothing(callcenter, team):
     from dataclasses import replace
 
     from tests.factories import add_token
-    from engine.serve import start_web
+    from serve import start_web
     from engine.settings import load_settings
     from engine.uow import transaction
 

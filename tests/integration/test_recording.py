@@ -280,7 +280,7 @@ def web(callcenter):
     from engine.accounts.models import Role
     from engine.accounts.service import create_account, find_or_create_user, get_account
     from tests.factories import add_token
-    from engine.serve import start_web
+    from serve import start_web
     from engine.settings import load_settings
     from engine.uow import transaction
     settings = load_settings(callcenter.env)

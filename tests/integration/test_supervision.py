@@ -218,7 +218,7 @@ def test_another_instance_and_forged_identifiers_are_refused(callcenter, team):
     carol (Hotline's administrator) for Sales': 404. Forged agents and seats: 404, a bad
     mode or device: 422. From the CLI: one line, exit 1. Nothing rings, nothing is logged."""
     from tests.factories import add_token
-    from engine.serve import start_web
+    from serve import start_web
     from engine.settings import load_settings
     from engine.uow import transaction
 
@@ -292,7 +292,7 @@ def test_a_supervisor_picks_a_call_in_the_page_and_listens_on_the_workbench_phon
 
     from playwright.sync_api import expect
 
-    from engine.serve import start_web
+    from serve import start_web
     from engine.settings import load_settings
 
     cc = callcenter

@@ -32,7 +32,7 @@ from sqlalchemy import delete
 from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.reports.models import QueueCall, QueueEvent
-from engine.serve import start_web
+from serve import start_web
 from engine.settings import load_settings
 from engine.uow import transaction
 from tests.factories import add_token

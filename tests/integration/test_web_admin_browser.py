@@ -29,7 +29,7 @@ from playwright.sync_api import expect
 from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.ami.client import ami_command
-from engine.serve import start_web
+from serve import start_web
 from engine.settings import load_settings
 from engine.uow import transaction
 

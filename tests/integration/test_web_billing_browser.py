@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.billing.detail import USAGE_HEADER
-from engine.serve import start_web
+from serve import start_web
 from engine.uow import transaction
 from tests.factories import add_account, add_instance
 from tests.unit.billing_support import HOTLINE, add_call, existed_since_january

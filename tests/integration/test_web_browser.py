@@ -19,7 +19,7 @@ from engine.accounts.models import Role
 from engine.accounts.service import find_or_create_user, get_account
 from engine.agents.service import create_agent
 from engine.instances.service import create_instance
-from engine.serve import start_web
+from serve import start_web
 from engine.uow import transaction
 from tests.factories import add_account, add_instance
 

@@ -31,7 +31,7 @@ from engine.accounts.service import find_or_create_user, get_account
 from engine.instances.service import create_instance
 from engine.ivr.service import published_version_for_number
 from engine.numbers.models import Number
-from engine.serve import start_web
+from serve import start_web
 from engine.settings import load_settings
 from engine.skillgroups.service import create_skill_group
 from engine.uow import transaction

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from engine.db import utcnow
 from engine.numbers.models import Number, NumberReminder, NumberRental
-from engine.serve import start_web
+from serve import start_web
 from engine.settings import load_settings
 from engine.uow import transaction
 from tests.integration.callcenter import local, sign_in_page, wait_for

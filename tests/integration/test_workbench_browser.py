@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from engine.serve import start_web
+from serve import start_web
 from engine.settings import load_settings
 from tests.integration.callcenter import CARRIER, local
 

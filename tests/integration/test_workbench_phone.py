@@ -43,7 +43,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine.ami.client import ami_command
-from engine.serve import start_web
+from serve import start_web
 from engine.settings import load_settings
 from tests.integration.callcenter import CARRIER, PORT_OFFSET, Listener, local, wait_for
 from tests.integration.conftest import AUDIO_COUNTERS, phone_page

@@ -12,7 +12,7 @@ from engine.journals.cursor import read_journal
 from engine.journals.follow import Place, inode_of, read, rotated_files
 from engine.journals.rotation import due, prune, rotate, rotated_name
 from engine.reports.models import QueueEvent
-from engine.serve import Ingestor
+from engine.jobs import Ingestor
 from engine.uow import transaction
 from engine.skillgroups.models import SkillGroup
 from tests.factories import add_account, add_instance

@@ -1,4 +1,4 @@
-"""``ccc serve``'s watch on the journals' disks (engine/serve.py JournalSpace): under the
+"""``ccc serve``'s watch on the journals' disks (engine/jobs.py JournalSpace): under the
 reserve it says so at error level, once a minute while it lasts, and flags the metric;
 with room again it clears the flag."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import logging
 import os
 from collections import namedtuple
 
-from engine import serve
+from engine import jobs
 from engine.metrics import JOURNAL_FREE, RECORDS_AT_RISK
 
 Space = namedtuple("Space", "f_bavail f_frsize")
@@ -18,9 +18,9 @@ def test_a_full_journal_disk_is_told_once_a_minute_and_cleared(settings, monkeyp
     free = {"bytes": 4096}
     clock = {"now": 100.0}
     monkeypatch.setattr(os, "statvfs", lambda path: Space(free["bytes"] // 4096, 4096))
-    monkeypatch.setattr(serve.time, "monotonic", lambda: clock["now"])
-    space = serve.JournalSpace(settings)
-    with caplog.at_level(logging.WARNING, logger="engine.serve"):
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock["now"])
+    space = jobs.JournalSpace(settings)
+    with caplog.at_level(logging.WARNING, logger="engine.jobs"):
         assert space.check()["cdr"] == 4096
         clock["now"] += 30
         space.check()

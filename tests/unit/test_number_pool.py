@@ -16,7 +16,7 @@ from engine.numbers.models import Number
 from engine.numbers.pool import (DOCUMENTS_WITHIN, add_to_pool, available, buy, purchase_of,
                                  release_overdue, submit_documents, tiers)
 from engine.numbers.service import bind_number, set_routing
-from engine.serve import _number_round
+from engine.jobs import _number_round
 from tests.factories import add_account, add_instance
 
 BOUGHT_AT = datetime(2026, 12, 7, 9, 30, 15)

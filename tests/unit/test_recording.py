@@ -142,7 +142,7 @@ def test_another_instance_or_a_hostile_id_finds_nothing(session, settings, cente
 
 def test_ccc_serve_registers_recordings_and_leaves_a_lone_file_alone(settings, centers,
                                                                      session):
-    from engine.serve import RecordingCollector
+    from engine.jobs import RecordingCollector
     from engine.uow import transaction
     sales, _ = centers
     add_call(session, sales, "pbx-3.1")
@@ -360,7 +360,7 @@ def test_ccc_serve_purges_with_its_clock(settings, centers, session):
 
     from engine.accounts.service import get_account
     from engine.recording.retention import set_retention
-    from engine.serve import RetentionJob
+    from engine.jobs import RetentionJob
     sales, _ = centers
     add_call(session, sales, "pbx-6.1")
     write_wav(settings, "i1", "pbx-6.1", 1)

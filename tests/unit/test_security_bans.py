@@ -133,11 +133,11 @@ def test_the_guard_asks_the_database_only_when_something_may_have_changed(
     """``ccc serve``'s guard: a pass when the log grew or a ban ends, not every second; a
     new ban is applied even when the addresses in force look unchanged (an operator's
     lift applies the configuration behind the guard's back)."""
-    import engine.serve
+    import engine.jobs
     applied = []
-    monkeypatch.setattr(engine.serve, "apply", lambda _session, _settings: applied.append(1))
+    monkeypatch.setattr(engine.jobs, "apply", lambda _session, _settings: applied.append(1))
     now = [datetime.utcnow()]
-    guard = engine.serve.Guard(guarded, clock=lambda: now[0])
+    guard = engine.jobs.Guard(guarded, clock=lambda: now[0])
     log = guarded.security_log
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("")

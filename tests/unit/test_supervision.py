@@ -224,7 +224,7 @@ def test_rows_whose_leg_is_gone_are_ended_when_found_and_flagged(world):
     ago), not take-overs (no leg), not ended ones, and not those whose leg is there."""
     import asyncio
 
-    from engine.serve import SupervisionReconciler
+    from engine.jobs import SupervisionReconciler
     now = datetime(2026, 12, 3, 10, 0, 0)
     rows = _rows(world, now)
     pbx = FakePbx({"PJSIP/i1-1003-0000000b": str(rows["live"]),

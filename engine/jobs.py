@@ -1,6 +1,6 @@
-"""``ccc serve``: the long-running side of the call center in one asyncio loop.
+"""The long-running jobs of ``ccc serve``, each a class or a coroutine the process runs
+on its loop (``cli_commands/serve.py`` wires them with the FastAGI server and the web app):
 
-- the FastAGI server the dialplan asks what to do with each inbound call;
 - call-record and queue-event ingestion from the PBX's durable journals (the CDR
   journal and the queue log): on start (catching up on whatever happened while it
   was down), on each AMI ``Cdr`` event (reads at least a second apart, so a busy
@@ -9,21 +9,17 @@
   journals' disks are watched (a full one loses records: said loudly, in the log and a
   metric); the calls a dead PBX never recorded are recorded as interrupted once it
   runs again;
-- agents' states: followed from the PBX's queue and call events, logged durably,
-  after-call work timed (engine/agentstate/tracker.py);
+- the AMI listener that feeds agents' states (engine/agentstate/tracker.py) and wakes
+  ingestion;
 - call recordings: registered with their call records once the call has ended, and
   purged once older than their account's retention period (at start, then hourly);
 - the supervision log: on start and on each AMI connect, rows whose supervisor's leg
   hung up unseen (while this process was down) are ended when found gone;
 - the guard: failed sign-ins read from the PBX's security log ban their address, and
   the PBX configuration follows the bans in force (new ones, expired, lifted);
-- the web admin, in a thread (a WSGI app must not block the loop);
+- the numbers' schedule (documents, rentals, reminders);
 - Prometheus metrics on ``/metrics`` (engine/metrics.py, engine/monitoring.py), on
   loopback by default.
-
-The loop is uvloop's (libuv's, ``run_loop``): this process's work is many small messages
-(FastAGI commands and replies, AMI events), each of which costs libuv's loop less CPU
-than asyncio's own (bench/agi_bench.py runs a server on both).
 """
 from __future__ import annotations
 
@@ -31,21 +27,16 @@ import asyncio
 import logging
 import os
 import re
-import signal
-import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-import uvloop
 from prometheus_client import CollectorRegistry, start_http_server
 
 from engine.agentstate.tracker import AgentTracker
 from engine.ami.client import AmiClient, AmiError, ami_command
 from engine.pools import BACKGROUND
-from engine.agi.server import start_agi_server
 from engine.callcontrol import supervision
 from engine.calls.interrupted import StartNotes, reconcile
 from engine.calls.service import ingest
@@ -55,7 +46,6 @@ from engine.journals.follow import inode_of
 from engine.journals.rotation import due, prune, rotate
 from engine.metrics import FAILURES, INGESTED, JOURNAL_FREE, RECORDS_AT_RISK
 from engine.metrics import REGISTRY as METRICS
-from engine.memtrace import install as trace_memory
 from engine.numbers.pool import release_number, release_overdue
 from engine.numbers.reminders import remind
 from engine.numbers.rentals import run_expiries
@@ -84,9 +74,6 @@ GUARD_EVERY = 1.0
 POOL_EVERY = 60.0
 AMI_RETRY = 2.0
 REOPEN_RETRY = 30.0
-# Seconds a stopping ccc serve gives the IVR sessions in progress to end (a session ends
-# as soon as its flow hands the caller to a queue, an agent or a hang-up).
-SESSION_GRACE = 10.0
 PURGE_EVERY = 3600.0
 RECONCILE_EVERY = 60.0
 Clock = Callable[[], datetime]  # the time now, UTC; a test gives its own
@@ -590,90 +577,3 @@ def start_metrics(settings: Settings, ingestor: Ingestor):
                   settings.metrics_port, error)
         return None
     return server
-
-
-def start_web(settings: Settings):
-    from werkzeug.serving import make_server
-
-    from webadmin import create_app
-    ssl_context = None
-    if settings.tls:
-        from provisioning.tls import certificate
-        ssl_context = tuple(str(path) for path in certificate(settings, log.warning))
-    server = make_server(settings.web_bind, settings.web_port, create_app(settings),
-                         threaded=True, ssl_context=ssl_context)
-    threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
-    return server
-
-
-async def main(settings: Settings, web: bool) -> None:
-    starts = StartNotes(settings)
-    agi, agi_app = await start_agi_server(settings, starts)
-    loop = asyncio.get_running_loop()
-    # Outbound decisions need the phone-number region data, slow to load: loaded once
-    # the FastAGI port is open, not before (a restart is back to taking calls sooner).
-    warm = loop.run_in_executor(BACKGROUND, _load_regions)
-    ingestor = Ingestor(settings)
-    web_server = start_web(settings) if web else None
-    metrics_server = start_metrics(settings, ingestor)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    trace_memory(loop, settings.site_dir / "log")
-    tracker = AgentTracker(settings)
-    tasks = [asyncio.create_task(ingestor.run()),
-             asyncio.create_task(note_starts(starts)),
-             asyncio.create_task(tracker.run_writer()),
-             asyncio.create_task(tracker.run_housekeeping()),
-             asyncio.create_task(listen_ami(settings, ingestor, tracker, HoldLog(settings))),
-             asyncio.create_task(RecordingCollector(settings).run()),
-             asyncio.create_task(RetentionJob(settings).run()),
-             asyncio.create_task(Guard(settings).run()),
-             asyncio.create_task(number_schedule(settings))]
-    web_url = f"{settings.web_scheme}://{settings.web_bind}:{settings.web_port}/"
-    log.info("serving: FastAGI on 127.0.0.1:%d%s%s", settings.agi_port,
-             f", web admin on {web_url}" if web else "",
-             f", metrics on http://{settings.metrics_bind}:{settings.metrics_port}/metrics"
-             if metrics_server else "")
-    try:
-        await stop.wait()
-    finally:
-        # No new session from now on (the dialplan's fallback takes new callers); the
-        # sessions in progress may end their flows first.
-        log.info("stopping: no new IVR session; letting those in progress end")
-        agi.close()
-        left = await agi_app.drain(SESSION_GRACE)
-        if left:
-            log.warning("stopping with %d IVR sessions still going: their callers go to "
-                        "the dialplan's fallback", left)
-        for task in [*tasks, warm]:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await agi.wait_closed()
-        try:  # the last second's starts: a PBX that dies later must not lose those calls
-            await loop.run_in_executor(BACKGROUND, starts.write, starts.take())
-        except Exception:
-            log.exception("the last calls' starts not written")
-        for server in (web_server, metrics_server):
-            if server is not None:
-                server.shutdown()
-
-
-def _load_regions() -> None:
-    from engine.compliance import regions
-    regions.load()
-
-
-def run(settings: Settings, web: bool = True) -> None:
-    # Under systemd the journal stamps every line with its time and the unit; a
-    # terminal gets the time in the line.
-    stamp = "" if os.environ.get("JOURNAL_STREAM") else "%(asctime)s "
-    logging.basicConfig(level=settings.log_level,
-                        format=stamp + "%(levelname)s %(name)s: %(message)s")
-    run_loop(main(settings, web))
-
-
-def run_loop(main: Coroutine) -> Any:
-    """Run ``main`` to its end on the event loop ``ccc serve`` uses (bench/agi_bench.py
-    runs the FastAGI server on it too)."""
-    return uvloop.run(main)
