@@ -16,6 +16,22 @@ from tests.conftest import postgres_database
 from tests.integration.callcenter import PORT_OFFSET, CARRIER_HOST, CallCenter, environment
 from tests.integration.private_postgres import PrivateCluster, stop_abandoned
 
+# Wall seconds of each module in this run (its fixtures' set-up and tear-down count in
+# its first and last tests): what tests/parallel.py's split into shards balances.
+_MODULE_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report) -> None:
+    module = Path(report.nodeid.split("::")[0]).name
+    _MODULE_SECONDS[module] = _MODULE_SECONDS.get(module, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _MODULE_SECONDS:
+        terminalreporter.write_line("seconds per module: " + ", ".join(
+            f"{module} {seconds:.0f}" for module, seconds in
+            sorted(_MODULE_SECONDS.items(), key=lambda item: -item[1])))
+
 ROOT = Path(__file__).resolve().parents[2]
 # Runs with different port offsets may share a checkout: each keeps its own logs.
 OUTPUT = ROOT / "test-output" / ("integration" + (f"-{PORT_OFFSET}" if PORT_OFFSET else ""))

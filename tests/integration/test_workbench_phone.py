@@ -136,6 +136,15 @@ def endpoint_state(cc, endpoint: str) -> str:
 
 
 
+def two_legs_bridged(cc) -> bool:
+    """Whether the PBX holds a bridge of two channels. ``bridge show all`` prints each
+    bridge's id and name in columns of 36 characters, then its count of channels (the
+    name is often empty, so the columns are read by position)."""
+    text = pbx(cc, "bridge show all")
+    return any(text[found.end() + 38:found.end() + 43].strip() == "2" for found in
+               re.finditer(r"[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}", text))
+
+
 def shoot(page, name: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENS / f"{name}.png", full_page=True)
@@ -270,6 +279,12 @@ def test_a_blind_transfer_sends_the_caller_to_another_agent(page, workbench):
     expect(panel.locator(".phone-incoming")).to_be_visible()
     panel.get_by_role("button", name="Answer").click()
     expect(panel).to_have_attribute("data-state", "talking")
+    # The page is talking once it has sent its 200 OK; the PBX joins the two legs a
+    # moment later (10 ms idle, 90 ms on a busy host). A person takes longer than that
+    # to transfer; this test, without the wait, once sent the REFER as the legs joined,
+    # and Asterisk 22 lost the caller: the transfer it queued to him as he entered the
+    # bridge died with the bridge.
+    wait_for(lambda: two_legs_bridged(cc), what="the PBX joining bob and alice")
     panel.get_by_label("Number or extension").fill(carl["extension"])
     panel.get_by_role("button", name="Transfer").click()
     expect(panel).to_have_attribute("data-state", "idle")
