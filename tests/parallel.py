@@ -20,17 +20,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "tests" / "integration"
 # The shards' modules; a module listed nowhere runs in the last shard. The split
-# balances their wall time (the IVR's calls are the longest; the workbench's modules
-# wait on agents' phones and after-call timers).
+# balances their wall time, which each integration run prints at its end ("seconds per
+# module"; the IVR's calls are the longest, then the fault tests and the agents' states).
 SHARDS = (
-    ("test_ivr.py", "test_pbx_lifecycle.py", "test_provisioning.py", "test_sip_bans.py",
+    ("test_ivr.py", "test_pbx_lifecycle.py", "test_provisioning.py",
      "test_web_browser.py", "test_web_billing_browser.py", "test_production.py",
      "test_faults.py", "test_web_supply_browser.py"),
-    ("test_calls.py", "test_billing.py", "test_sip_security.py", "test_web_ivr_editor.py",
+    ("test_calls.py", "test_billing.py", "test_web_ivr_editor.py",
      "test_web_admin_browser.py", "test_dedicated_agents.py", "test_outbound_compliance.py"),
     ("test_agent_states.py", "test_call_control.py", "test_workbench_browser.py",
      "test_supervision.py", "test_backup.py"),
-    ("test_workbench_phone.py", "test_recording.py", "test_reports.py", "test_wallboard.py"),
+    ("test_workbench_phone.py", "test_recording.py", "test_reports.py", "test_wallboard.py",
+     "test_sip_security.py", "test_sip_bans.py"),
 )
 SHARD_OFFSETS = (0, 100, 200, 300)  # far enough apart for every port a run moves by its offset
 COUNTS = re.compile(r"(\d+) (passed|failed|errors?|skipped)")

@@ -118,16 +118,17 @@ def test_a_blind_transfer_hands_the_caller_to_another_agent(callcenter, team):
     caller.assert_success(timeout=20)
 
 
-def bob_talks_to_a_caller(cc, team, caller_id: str, name: str):
+def bob_talks_to_a_caller(cc, team, caller_id: str, name: str, *extra: str):
     """bob (READY, SIP phone) answers a queue call; dave is registered, not in the queue.
-    Returns bob's phone and the caller, who waits for the PBX to hang up."""
+    Returns bob's phone and the caller, who waits for the PBX to hang up (``extra``:
+    more SIPp options for the caller)."""
     bob, dave = team
     cc.sign_out_everyone()
     cc.register(bob, BOB_PHONE)
     cc.register(dave, DAVE_PHONE, ready=False)
     answering = cc.answering_agent(BOB_PHONE)
-    caller = cc.ivr_caller(SALES_NUMBER, caller_id, [("pause", 500)], pbx_hangs_up=True,
-                           name=name)
+    caller = cc.ivr_caller(SALES_NUMBER, caller_id, [("pause", 500)], True, name, CARRIER,
+                           *extra)
     cc.wait_logged(bob, "TALKING", timeout=20)
     return answering, caller
 
@@ -151,8 +152,10 @@ def test_an_attended_transfer_is_completed_or_cancelled(callcenter, team):
     caller; then consulted again and completed: the caller talks to dave."""
     cc = callcenter
     bob, dave = team
+    # The caller stays through two consultations and dave's 15 s of talk: on a loaded
+    # host that passed SIPp's 40 s (each `ccc` step takes seconds there).
     answering, caller = bob_talks_to_a_caller(cc, team, "1380013914" + cc.tag,
-                                              "caller-consulted")
+                                              "caller-consulted", "-timeout", "120s")
     nothing = cc.ccc("call", "complete", *call_args(bob), check=False)
     assert nothing.returncode == 1 and "not consulting" in nothing.stderr
 
