@@ -127,8 +127,9 @@ def test_a_group_that_records_all_keeps_both_parties_in_one_file(callcenter, eri
     found = samples(saved(cc, row, "all.wav"))
     seconds = len(found) / RATE
     # The PBX writes the frames that flowed: on a loaded host (the whole suite beside
-    # this test) up to a couple of seconds fewer than the call lasted, never more.
-    assert 11 <= seconds <= 16, seconds
+    # this test) a few seconds fewer than the call lasted (10.7 of 14 once), never more.
+    # More than 7 s of speech is what says both parties are in it.
+    assert 9.5 <= seconds <= 16, seconds
     assert abs(row["seconds"] - seconds) <= 1
     assert speech_seconds(found) >= 9.0, speech_seconds(found)
     # The recorded call's minute is billed as recording storage.
