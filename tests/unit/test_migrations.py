@@ -43,22 +43,14 @@ def test_a_command_on_an_up_to_date_database_still_has_every_model(tmp_path):
     # Skipping the upgrade skips Alembic's env.py, which imported every model; a command
     # that then flushed a user (whose table refers to the suppliers') failed. The session
     # factory registers them now.
-    import subprocess
-    import sys
     url = f"sqlite:///{tmp_path / 'ccc.sqlite3'}"
     upgrade(url)
-    probe = ("from engine.settings import load_settings\n"
-             "from cli_commands.common import ensure_schema\n"
-             "ensure_schema(load_settings())\n"
-             "from engine.uow import transaction\n"
-             "with transaction(load_settings()):\n"
-             "    pass\n"
-             "from engine.db import Base\n"
-             "print(sorted({'supplier', 'ivr_flow', 'user'} - set(Base.metadata.tables)))\n")
-    env = {"PATH": "/usr/bin:/bin", "CCC_DATABASE_URL": url, "CCC_VAR_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         env=env, check=True).stdout
-    assert out.strip() == "[]"
+    assert command_probe(url, tmp_path, (
+        "from engine.uow import transaction\n"
+        "with transaction(load_settings()):\n"
+        "    pass\n"
+        "from engine.db import Base\n"
+        "print(sorted({'supplier', 'ivr_flow', 'user'} - set(Base.metadata.tables)))\n")) == "[]"
 
 
 def test_the_heads_read_from_the_files_are_alembics(database_url):
@@ -87,16 +79,21 @@ def test_a_migration_file_in_another_shape_is_left_to_alembic(tmp_path, monkeypa
 
 
 def test_a_command_on_an_up_to_date_database_does_not_import_alembic(tmp_path):
-    import subprocess
-    import sys
     url = f"sqlite:///{tmp_path / 'ccc.sqlite3'}"
     upgrade(url)
-    probe = ("import sys\n"
-             "from engine.settings import load_settings\n"
+    assert command_probe(url, tmp_path, (
+        "import sys\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n")) == "[]"
+
+
+def command_probe(url: str, folder, then: str) -> str:
+    """What a fresh interpreter prints after a command's schema check on ``url``, then
+    ``then``."""
+    import subprocess
+    import sys
+    probe = ("from engine.settings import load_settings\n"
              "from cli_commands.common import ensure_schema\n"
-             "ensure_schema(load_settings())\n"
-             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n")
-    env = {"PATH": "/usr/bin:/bin", "CCC_DATABASE_URL": url, "CCC_VAR_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         env=env, check=True).stdout
-    assert out.strip() == "[]"
+             "ensure_schema(load_settings())\n" + then)
+    env = {"PATH": "/usr/bin:/bin", "CCC_DATABASE_URL": url, "CCC_VAR_DIR": str(folder)}
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=env, check=True).stdout.strip()
